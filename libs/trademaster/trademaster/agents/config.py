@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -87,7 +87,172 @@ class PPOConfig(BaseModel):
     )
 
 
+_HiddenSizes = tuple[Annotated[int, Field(ge=1, le=4096)], ...]
+
+
+class SACConfig(BaseModel):
+    """Soft Actor-Critic (Haarnoja et al. 2018): twin Q, tanh-squashed Gaussian, auto entropy.
+
+    Actions are squashed into the env's continuous action box. For portfolio management run the
+    env with ``action_is_logits=True`` so it maps the action vector onto the simplex (softmax).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["sac"] = Field("sac", description="Algorithm name (discriminator).")
+
+    buffer_size: int = Field(
+        100_000, ge=1, le=10_000_000, description="Replay buffer capacity in transitions."
+    )
+    learning_starts: int = Field(
+        1_000, ge=0, description="Env steps of uniform random actions before updates begin."
+    )
+    batch_size: int = Field(256, ge=1, le=65_536, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, gt=0.0, le=1.0, description="Discount factor per env step.")
+    tau: float = Field(
+        0.005, gt=0.0, le=1.0, description="Polyak coefficient for the target Q networks."
+    )
+    policy_lr: float = Field(3e-4, gt=0.0, le=1.0, description="Adam learning rate of the actor.")
+    q_lr: float = Field(1e-3, gt=0.0, le=1.0, description="Adam learning rate of the critics.")
+    policy_frequency: int = Field(
+        2,
+        ge=1,
+        description="Critic updates per actor update (the actor then takes this many steps).",
+    )
+    target_network_frequency: int = Field(
+        1, ge=1, description="Gradient steps between soft updates of the target critics."
+    )
+    alpha: float = Field(
+        0.2, ge=0.0, description="Entropy coefficient; the initial value when autotune is on."
+    )
+    autotune: bool = Field(
+        True, description="Tune alpha so that the policy entropy tracks the target entropy."
+    )
+    target_entropy_scale: float = Field(
+        1.0,
+        gt=0.0,
+        le=10.0,
+        description="Target entropy is -scale x action dimension (used when autotune is on).",
+    )
+    hidden_sizes: _HiddenSizes = Field(
+        (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
+    )
+    steps_per_iteration: int = Field(
+        1, ge=1, description="Vector env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(
+        1, ge=1, description="Gradient steps after each vector env step (once learning starts)."
+    )
+
+
+class TD3Config(BaseModel):
+    """Twin Delayed DDPG (Fujimoto et al. 2018): twin critics, target smoothing, delayed actor.
+
+    Noise scales are fractions of the half-width of the env's action box. For portfolio management
+    run the env with ``action_is_logits=True`` (the env applies the softmax).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["td3"] = Field("td3", description="Algorithm name (discriminator).")
+
+    buffer_size: int = Field(
+        100_000, ge=1, le=10_000_000, description="Replay buffer capacity in transitions."
+    )
+    learning_starts: int = Field(
+        1_000, ge=0, description="Env steps of uniform random actions before updates begin."
+    )
+    batch_size: int = Field(256, ge=1, le=65_536, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, gt=0.0, le=1.0, description="Discount factor per env step.")
+    tau: float = Field(
+        0.005, gt=0.0, le=1.0, description="Polyak coefficient for target actor and critics."
+    )
+    policy_lr: float = Field(3e-4, gt=0.0, le=1.0, description="Adam learning rate of the actor.")
+    q_lr: float = Field(3e-4, gt=0.0, le=1.0, description="Adam learning rate of the critics.")
+    policy_frequency: int = Field(
+        2, ge=1, description="Critic updates per (delayed) actor and target update."
+    )
+    exploration_noise: float = Field(
+        0.1, ge=0.0, le=10.0, description="Std of Gaussian noise added to actions when acting."
+    )
+    policy_noise: float = Field(
+        0.2, ge=0.0, le=10.0, description="Std of target policy smoothing noise."
+    )
+    noise_clip: float = Field(
+        0.5, ge=0.0, le=10.0, description="Clip range of target policy smoothing noise."
+    )
+    hidden_sizes: _HiddenSizes = Field(
+        (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
+    )
+    steps_per_iteration: int = Field(
+        1, ge=1, description="Vector env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(
+        1, ge=1, description="Gradient steps after each vector env step (once learning starts)."
+    )
+
+
+class EIIEConfig(BaseModel):
+    """EIIE (Jiang et al. 2017): shared per-asset conv evaluators, softmax over [cash, assets].
+
+    Trained by direct gradient ascent on the log portfolio return after commission, with the
+    portfolio vector memory and online stochastic batch learning (geometrically recent batches).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["eiie"] = Field("eiie", description="Algorithm name (discriminator).")
+
+    learning_rate: float = Field(
+        3e-4, gt=0.0, le=1.0, description="Adam learning rate (the paper uses 3e-5)."
+    )
+    weight_decay: float = Field(1e-8, ge=0.0, le=1.0, description="L2 penalty on the weights.")
+    batch_size: int = Field(
+        50, ge=1, le=10_000, description="Consecutive periods per mini-batch (paper: 50)."
+    )
+    sample_bias: float = Field(
+        5e-5,
+        gt=0.0,
+        lt=1.0,
+        description="Geometric sampling parameter: larger values favour recent batches.",
+    )
+    buffer_size: int = Field(
+        100_000, ge=1, le=10_000_000, description="Periods kept per env in the history."
+    )
+    learning_starts: int = Field(
+        0, ge=0, description="Env steps collected before the first gradient step."
+    )
+    conv_channels: tuple[
+        Annotated[int, Field(ge=1, le=512)], Annotated[int, Field(ge=1, le=512)]
+    ] = Field((2, 20), description="Channels of the window conv and of the full-window conv.")
+    kernel_size: int = Field(
+        3, ge=1, le=64, description="Time width of the first conv (must not exceed the window)."
+    )
+    commission_rate: float = Field(
+        0.0025,
+        ge=0.0,
+        lt=1.0,
+        description="Proportional trading cost used in the training reward; match the env fee.",
+    )
+    steps_per_iteration: int = Field(
+        1, ge=1, description="Vector env steps collected per training iteration."
+    )
+    updates_per_iteration: int = Field(
+        1, ge=1, description="Mini-batch gradient steps per training iteration."
+    )
+
+
 AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "dqn": DQNConfig,
     "ppo": PPOConfig,
+    "sac": SACConfig,
+    "td3": TD3Config,
+    "eiie": EIIEConfig,
+}
+
+SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
+    "algorithmic_trading": ("dqn", "ppo"),
+    "portfolio_management": ("ppo", "sac", "td3", "eiie"),
+    "order_execution": ("ppo", "dqn"),
+    "high_frequency_trading": ("dqn", "ppo"),
 }
