@@ -1,0 +1,130 @@
+"""PostgreSQL persistence for users and service tokens (schema ``identity``)."""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg import errors as pg_errors
+from psycopg.rows import dict_row
+from psycopg_pool import AsyncConnectionPool
+
+_LOGGER = logging.getLogger(__name__)
+
+_USER_COLUMNS = "id, username, password_hash, roles, created_at, disabled"
+_TOKEN_COLUMNS = "id, name, roles, jti, created_at, expires_at, revoked"
+
+
+class UsernameTaken(Exception):
+    """A user with this username already exists."""
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    id: uuid.UUID
+    username: str
+    password_hash: str
+    roles: list[str]
+    created_at: datetime
+    disabled: bool
+
+
+@dataclass(frozen=True)
+class ServiceTokenRecord:
+    id: uuid.UUID
+    name: str
+    roles: list[str]
+    jti: str
+    created_at: datetime
+    expires_at: datetime
+    revoked: bool
+
+
+class IdentityStore:
+    """Users and service tokens; the only writer of schema ``identity``."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def _one(self, sql: str, params: tuple[Any, ...]) -> dict[str, Any] | None:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(sql, params)
+            return await cur.fetchone()
+
+    async def _all(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(sql, params)
+            return await cur.fetchall()
+
+    async def create_user(self, username: str, password_hash: str, roles: list[str]) -> UserRecord:
+        """Insert a user; raises UsernameTaken when the username exists."""
+        try:
+            row = await self._one(
+                f"INSERT INTO identity.users (id, username, password_hash, roles) "
+                f"VALUES (%s, %s, %s, %s) RETURNING {_USER_COLUMNS}",
+                (uuid.uuid4(), username, password_hash, roles),
+            )
+        except pg_errors.UniqueViolation as exc:
+            raise UsernameTaken(f"username {username!r} is already taken") from exc
+        assert row is not None
+        _LOGGER.info("user created user.username=%s roles=%s", username, roles)
+        return UserRecord(**row)
+
+    async def user_by_username(self, username: str) -> UserRecord | None:
+        row = await self._one(
+            f"SELECT {_USER_COLUMNS} FROM identity.users WHERE username = %s", (username,)
+        )
+        return None if row is None else UserRecord(**row)
+
+    async def list_users(self) -> list[UserRecord]:
+        rows = await self._all(
+            f"SELECT {_USER_COLUMNS} FROM identity.users ORDER BY username", ()
+        )
+        return [UserRecord(**r) for r in rows]
+
+    async def any_admin_exists(self) -> bool:
+        row = await self._one(
+            "SELECT 1 AS one FROM identity.users WHERE 'admin' = ANY(roles) LIMIT 1", ()
+        )
+        return row is not None
+
+    async def create_service_token(
+        self, name: str, roles: list[str], jti: str, expires_at: datetime
+    ) -> ServiceTokenRecord:
+        row = await self._one(
+            f"INSERT INTO identity.service_tokens (id, name, roles, jti, expires_at) "
+            f"VALUES (%s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
+            (uuid.uuid4(), name, roles, jti, expires_at),
+        )
+        assert row is not None
+        _LOGGER.info("service token created token.name=%s token.jti=%s", name, jti)
+        return ServiceTokenRecord(**row)
+
+    async def list_service_tokens(self) -> list[ServiceTokenRecord]:
+        rows = await self._all(
+            f"SELECT {_TOKEN_COLUMNS} FROM identity.service_tokens ORDER BY created_at", ()
+        )
+        return [ServiceTokenRecord(**r) for r in rows]
+
+    async def revoke_service_token(self, token_id: uuid.UUID) -> bool:
+        """Mark the token revoked; False when no such token."""
+        row = await self._one(
+            "UPDATE identity.service_tokens SET revoked = true WHERE id = %s RETURNING id",
+            (token_id,),
+        )
+        if row is not None:
+            _LOGGER.info("service token revoked token.id=%s", token_id)
+        return row is not None
+
+    async def is_jti_revoked(self, jti: str) -> bool:
+        row = await self._one(
+            "SELECT revoked FROM identity.service_tokens WHERE jti = %s", (jti,)
+        )
+        return bool(row and row["revoked"])
+
+    async def ping(self) -> None:
+        """Round-trip to the database (readiness)."""
+        await self._one("SELECT 1 AS one", ())

@@ -1,0 +1,218 @@
+"""PostgreSQL persistence for strategies (schema ``strategy``), owner-scoped and versioned."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+_LOGGER = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "id, owner, name, description, task, agent, dataset_id, config, version, "
+    "created_at, updated_at"
+)
+UPDATABLE_FIELDS = frozenset({"name", "description", "task", "agent", "dataset_id", "config"})
+
+
+class PageTokenError(ValueError):
+    """The page token was not produced by this store."""
+
+
+class VersionConflict(Exception):
+    """The row changed since the caller read it (optimistic concurrency)."""
+
+    def __init__(self, strategy_id: uuid.UUID, expected: int, actual: int) -> None:
+        super().__init__(
+            f"strategy {strategy_id} is at version {actual}, request expected version {expected}"
+        )
+        self.expected = expected
+        self.actual = actual
+
+
+@dataclass(frozen=True)
+class StrategyRecord:
+    """One stored strategy; ``version`` grows by one on every update."""
+
+    id: uuid.UUID
+    owner: str
+    name: str
+    description: str
+    task: str
+    agent: str
+    dataset_id: str
+    config: dict[str, Any]
+    version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def etag(self) -> str:
+        return f'"{self.version}"'
+
+
+@dataclass(frozen=True)
+class NewStrategy:
+    """Fields a caller supplies when creating a strategy."""
+
+    owner: str
+    name: str
+    description: str
+    task: str
+    agent: str
+    dataset_id: str
+    config: dict[str, Any]
+
+
+def encode_page_token(created_at: datetime, strategy_id: uuid.UUID) -> str:
+    """Opaque keyset cursor: the (created_at, id) of the last row of the page."""
+    raw = json.dumps({"t": created_at.isoformat(), "i": str(strategy_id)}).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode_page_token(token: str) -> tuple[datetime, uuid.UUID]:
+    """Inverse of :func:`encode_page_token`; raises PageTokenError for anything else."""
+    try:
+        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+        data = json.loads(raw)
+        return datetime.fromisoformat(data["t"]), uuid.UUID(data["i"])
+    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
+        raise PageTokenError(f"page_token {token!r} is not a token returned by List") from exc
+
+
+def _record(row: dict[str, Any]) -> StrategyRecord:
+    return StrategyRecord(**row)
+
+
+class StrategyStore:
+    """Reads and writes ``strategy.strategies``; every query is scoped to an owner unless
+    ``owner`` is None (admins)."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def create(self, new: NewStrategy) -> StrategyRecord:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"INSERT INTO strategy.strategies "
+                f"(id, owner, name, description, task, agent, dataset_id, config) "
+                f"VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+                (
+                    uuid.uuid4(),
+                    new.owner,
+                    new.name,
+                    new.description,
+                    new.task,
+                    new.agent,
+                    new.dataset_id,
+                    Jsonb(new.config),
+                ),
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        record = _record(row)
+        _LOGGER.info("strategy created strategy.id=%s owner=%s", record.id, record.owner)
+        return record
+
+    async def get(self, strategy_id: uuid.UUID, owner: str | None) -> StrategyRecord | None:
+        """The strategy, or None when it does not exist or belongs to someone else."""
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM strategy.strategies "
+                f"WHERE id = %s AND (%s::text IS NULL OR owner = %s)",
+                (strategy_id, owner, owner),
+            )
+            row = await cur.fetchone()
+        return None if row is None else _record(row)
+
+    async def list(
+        self, owner: str, page_size: int, page_token: str = ""
+    ) -> tuple[list[StrategyRecord], str]:
+        """One page of the owner's strategies, newest first, and the next page token ("" at end).
+
+        Raises:
+            PageTokenError: ``page_token`` is not one this store produced.
+        """
+        if page_size < 1:
+            raise ValueError(f"page_size must be >= 1, was {page_size}")
+        params: list[Any] = [owner]
+        where = "owner = %s"
+        if page_token:
+            after_time, after_id = decode_page_token(page_token)
+            where += " AND (created_at, id) < (%s, %s)"
+            params += [after_time, after_id]
+        params.append(page_size + 1)
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM strategy.strategies WHERE {where} "
+                f"ORDER BY created_at DESC, id DESC LIMIT %s",
+                params,
+            )
+            rows = await cur.fetchall()
+        records = [_record(r) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        next_token = encode_page_token(records[-1].created_at, records[-1].id) if more else ""
+        return records, next_token
+
+    async def update(
+        self,
+        strategy_id: uuid.UUID,
+        owner: str | None,
+        changes: dict[str, Any],
+        expected_version: int | None = None,
+    ) -> StrategyRecord | None:
+        """Apply ``changes`` and bump the version; None when not found for this owner.
+
+        Raises:
+            VersionConflict: ``expected_version`` is given and differs from the stored one.
+        """
+        unknown = set(changes) - UPDATABLE_FIELDS
+        if unknown:
+            raise ValueError(f"fields {sorted(unknown)} cannot be updated, expected a subset of "
+                             f"{sorted(UPDATABLE_FIELDS)}")
+        async with self._pool.connection() as conn, conn.transaction():
+            async with conn.cursor(row_factory=dict_row) as cur:
+                await cur.execute(
+                    "SELECT version FROM strategy.strategies "
+                    "WHERE id = %s AND (%s::text IS NULL OR owner = %s) FOR UPDATE",
+                    (strategy_id, owner, owner),
+                )
+                current = await cur.fetchone()
+                if current is None:
+                    return None
+                if expected_version is not None and current["version"] != expected_version:
+                    raise VersionConflict(strategy_id, expected_version, current["version"])
+                assignments = ", ".join(f"{name} = %s" for name in changes)
+                values = [Jsonb(v) if name == "config" else v for name, v in changes.items()]
+                sets = f"{assignments}, " if assignments else ""
+                await cur.execute(
+                    f"UPDATE strategy.strategies SET {sets}version = version + 1, "
+                    f"updated_at = now() WHERE id = %s RETURNING {_COLUMNS}",
+                    [*values, strategy_id],
+                )
+                row = await cur.fetchone()
+        assert row is not None
+        _LOGGER.info("strategy updated strategy.id=%s version=%s", strategy_id, row["version"])
+        return _record(row)
+
+    async def delete(self, strategy_id: uuid.UUID, owner: str | None) -> bool:
+        """Delete the strategy; False when not found for this owner."""
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "DELETE FROM strategy.strategies "
+                "WHERE id = %s AND (%s::text IS NULL OR owner = %s)",
+                (strategy_id, owner, owner),
+            )
+            deleted = cur.rowcount > 0
+        if deleted:
+            _LOGGER.info("strategy deleted strategy.id=%s", strategy_id)
+        return deleted
