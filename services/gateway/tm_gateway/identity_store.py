@@ -15,7 +15,7 @@ from psycopg_pool import AsyncConnectionPool
 _LOGGER = logging.getLogger(__name__)
 
 _USER_COLUMNS = "id, username, password_hash, roles, created_at, disabled"
-_TOKEN_COLUMNS = "id, name, roles, jti, created_at, expires_at, revoked"
+_TOKEN_COLUMNS = "id, name, roles, jti, creator_id, created_at, expires_at, revoked, revoked_at"
 
 
 class UsernameTaken(Exception):
@@ -38,9 +38,11 @@ class ServiceTokenRecord:
     name: str
     roles: list[str]
     jti: str
+    creator_id: str
     created_at: datetime
     expires_at: datetime
     revoked: bool
+    revoked_at: datetime | None
 
 
 class IdentityStore:
@@ -79,11 +81,27 @@ class IdentityStore:
         )
         return None if row is None else UserRecord(**row)
 
-    async def list_users(self) -> list[UserRecord]:
+    async def user_by_id(self, user_id: uuid.UUID) -> UserRecord | None:
+        row = await self._one(
+            f"SELECT {_USER_COLUMNS} FROM identity.users WHERE id = %s", (user_id,)
+        )
+        return None if row is None else UserRecord(**row)
+
+    async def list_users(self, limit: int, offset: int = 0) -> list[UserRecord]:
+        """Users in creation order."""
         rows = await self._all(
-            f"SELECT {_USER_COLUMNS} FROM identity.users ORDER BY username", ()
+            f"SELECT {_USER_COLUMNS} FROM identity.users ORDER BY created_at, id "
+            f"LIMIT %s OFFSET %s",
+            (limit, offset),
         )
         return [UserRecord(**r) for r in rows]
+
+    async def set_roles(self, user_id: uuid.UUID, roles: list[str]) -> UserRecord | None:
+        row = await self._one(
+            f"UPDATE identity.users SET roles = %s WHERE id = %s RETURNING {_USER_COLUMNS}",
+            (roles, user_id),
+        )
+        return None if row is None else UserRecord(**row)
 
     async def any_admin_exists(self) -> bool:
         row = await self._one(
@@ -92,37 +110,42 @@ class IdentityStore:
         return row is not None
 
     async def create_service_token(
-        self, name: str, roles: list[str], jti: str, expires_at: datetime
+        self, name: str, roles: list[str], jti: str, expires_at: datetime, creator_id: str = ""
     ) -> ServiceTokenRecord:
         row = await self._one(
-            f"INSERT INTO identity.service_tokens (id, name, roles, jti, expires_at) "
-            f"VALUES (%s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
-            (uuid.uuid4(), name, roles, jti, expires_at),
+            f"INSERT INTO identity.service_tokens (id, name, roles, jti, expires_at, creator_id) "
+            f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
+            (uuid.uuid4(), name, roles, jti, expires_at, creator_id),
         )
         assert row is not None
         _LOGGER.info("service token created token.name=%s token.jti=%s", name, jti)
         return ServiceTokenRecord(**row)
 
-    async def list_service_tokens(self) -> list[ServiceTokenRecord]:
+    async def list_service_tokens(
+        self, limit: int, offset: int = 0, show_inactive: bool = False
+    ) -> list[ServiceTokenRecord]:
+        """Tokens in creation order; only active ones unless ``show_inactive``."""
         rows = await self._all(
-            f"SELECT {_TOKEN_COLUMNS} FROM identity.service_tokens ORDER BY created_at", ()
+            f"SELECT {_TOKEN_COLUMNS} FROM identity.service_tokens "
+            f"WHERE %s OR (NOT revoked AND expires_at > now()) "
+            f"ORDER BY created_at, id LIMIT %s OFFSET %s",
+            (show_inactive, limit, offset),
         )
         return [ServiceTokenRecord(**r) for r in rows]
 
-    async def revoke_service_token(self, token_id: uuid.UUID) -> bool:
-        """Mark the token revoked; False when no such token."""
+    async def revoke_service_token(self, token_id: uuid.UUID) -> ServiceTokenRecord | None:
+        """Mark the token revoked (idempotent); None when no such token."""
         row = await self._one(
-            "UPDATE identity.service_tokens SET revoked = true WHERE id = %s RETURNING id",
+            f"UPDATE identity.service_tokens SET revoked = true, "
+            f"revoked_at = coalesce(revoked_at, now()) WHERE id = %s RETURNING {_TOKEN_COLUMNS}",
             (token_id,),
         )
         if row is not None:
             _LOGGER.info("service token revoked token.id=%s", token_id)
-        return row is not None
+        return None if row is None else ServiceTokenRecord(**row)
 
     async def is_jti_revoked(self, jti: str) -> bool:
-        row = await self._one(
-            "SELECT revoked FROM identity.service_tokens WHERE jti = %s", (jti,)
-        )
+        row = await self._one("SELECT revoked FROM identity.service_tokens WHERE jti = %s", (jti,))
         return bool(row and row["revoked"])
 
     async def ping(self) -> None:

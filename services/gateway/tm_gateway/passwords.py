@@ -13,7 +13,7 @@ _HASHER = PasswordHasher()  # argon2id with the library's current recommended pa
 # Verified against when the user does not exist, so timing does not reveal which usernames exist.
 _DUMMY_HASH = _HASHER.hash("tm-dummy-password-for-constant-time-login")
 
-MIN_PASSWORD_LENGTH = 8
+MIN_PASSWORD_LENGTH = 12
 
 
 def hash_password(password: str) -> str:

@@ -15,7 +15,9 @@ CREATE TABLE IF NOT EXISTS identity.service_tokens (
     name       text        NOT NULL,
     roles      text[]      NOT NULL,
     jti        text        NOT NULL UNIQUE,
+    creator_id text        NOT NULL DEFAULT '',
     created_at timestamptz NOT NULL DEFAULT now(),
     expires_at timestamptz NOT NULL,
-    revoked    boolean     NOT NULL DEFAULT false
+    revoked    boolean     NOT NULL DEFAULT false,
+    revoked_at timestamptz
 );
