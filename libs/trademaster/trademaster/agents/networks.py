@@ -1,0 +1,178 @@
+"""MLP building blocks and the DQN / PPO policy networks."""
+
+from __future__ import annotations
+
+import logging
+import math
+
+import torch
+from torch import Tensor, nn
+
+from trademaster.agents.base import Policy
+from trademaster.envs.base import ActionSpec
+
+_LOGGER = logging.getLogger(__name__)
+
+
+def mlp(
+    in_dim: int, hidden_sizes: tuple[int, ...], out_dim: int, *, tanh: bool = False
+) -> nn.Sequential:
+    """Plain MLP (ReLU, or Tanh for on-policy nets) with a linear output layer."""
+    layers: list[nn.Module] = []
+    last = in_dim
+    for width in hidden_sizes:
+        layers += [nn.Linear(last, width), nn.Tanh() if tanh else nn.ReLU()]
+        last = width
+    layers.append(nn.Linear(last, out_dim))
+    return nn.Sequential(*layers)
+
+
+def masked_argmax(values: Tensor, action_mask: Tensor | None) -> Tensor:
+    """Argmax over the last dim restricted to allowed actions (mask True = allowed)."""
+    if action_mask is not None:
+        values = values.masked_fill(~action_mask, -math.inf)
+    return values.argmax(dim=-1)
+
+
+class QNetwork(nn.Module):
+    """State-action values; the dueling head splits value and mean-centred advantage."""
+
+    def __init__(
+        self, obs_dim: int, n_actions: int, hidden_sizes: tuple[int, ...], *, dueling: bool
+    ) -> None:
+        super().__init__()
+        self.dueling = dueling
+        if dueling:
+            self.body = mlp(obs_dim, hidden_sizes[:-1], hidden_sizes[-1])
+            self.value = nn.Linear(hidden_sizes[-1], 1)
+            self.advantage = nn.Linear(hidden_sizes[-1], n_actions)
+        else:
+            self.body = mlp(obs_dim, hidden_sizes, n_actions)
+
+    def forward(self, obs: Tensor) -> Tensor:
+        x = self.body(obs.flatten(1))
+        if not self.dueling:
+            return x
+        x = torch.relu(x)
+        adv = self.advantage(x)
+        return self.value(x) + adv - adv.mean(dim=-1, keepdim=True)
+
+
+class QPolicy(Policy):
+    """Greedy policy over a Q-network (exploration is the algorithm's business)."""
+
+    def __init__(self, q_network: QNetwork) -> None:
+        super().__init__()
+        self.q_network = q_network
+
+    @torch.no_grad()
+    def act(
+        self, obs: Tensor, *, deterministic: bool = True, action_mask: Tensor | None = None
+    ) -> Tensor:
+        return masked_argmax(self.q_network(obs), action_mask)
+
+
+class ActorCritic(Policy):
+    """PPO actor-critic: categorical head for discrete specs, Gaussian (optionally tanh-squashed
+    into [low, high]) for continuous ones. ``raw`` actions are what log-probs are computed on; the
+    env gets ``to_env(raw)``.
+    """
+
+    def __init__(
+        self,
+        obs_dim: int,
+        action_spec: ActionSpec,
+        hidden_sizes: tuple[int, ...],
+        *,
+        squashed: bool = True,
+        init_log_std: float = -0.5,
+    ) -> None:
+        super().__init__()
+        self.spec = action_spec
+        self.discrete = action_spec.kind == "discrete"
+        self.squashed = squashed
+        self.critic = mlp(obs_dim, hidden_sizes, 1, tanh=True)
+        if self.discrete:
+            assert action_spec.n is not None
+            self.actor = mlp(obs_dim, hidden_sizes, action_spec.n, tanh=True)
+        else:
+            act_dim = math.prod(action_spec.shape)
+            self.actor = mlp(obs_dim, hidden_sizes, act_dim, tanh=True)
+            self.log_std = nn.Parameter(torch.full((act_dim,), float(init_log_std)))
+            low = float(action_spec.low if action_spec.low is not None else -1.0)
+            high = float(action_spec.high if action_spec.high is not None else 1.0)
+            self.register_buffer("_low", torch.tensor(low), persistent=False)
+            self.register_buffer("_high", torch.tensor(high), persistent=False)
+        # Small last actor layer: near-uniform initial policy (CleanRL/SB3 practice).
+        last = self.actor[-1]
+        assert isinstance(last, nn.Linear)
+        nn.init.orthogonal_(last.weight, 0.01)
+        nn.init.zeros_(last.bias)
+
+    def value(self, obs: Tensor) -> Tensor:
+        return self.critic(obs.flatten(1)).squeeze(-1)
+
+    def to_env(self, raw: Tensor) -> Tensor:
+        """Map sampled raw actions to env actions."""
+        if self.discrete:
+            return raw
+        if self.squashed:
+            scaled = self._low + (torch.tanh(raw) + 1.0) * 0.5 * (self._high - self._low)
+        else:
+            scaled = torch.clamp(raw, self._low, self._high)
+        return scaled.reshape(raw.shape[0], *self.spec.shape)
+
+    def _logits(self, obs: Tensor, action_mask: Tensor | None) -> Tensor:
+        logits = self.actor(obs.flatten(1))
+        if action_mask is not None:
+            logits = logits.masked_fill(~action_mask, -1e8)
+        return logits
+
+    def sample(
+        self, obs: Tensor, generator: torch.Generator, action_mask: Tensor | None = None
+    ) -> tuple[Tensor, Tensor, Tensor]:
+        """Sample raw actions with ``generator``; returns (raw, log_prob, value)."""
+        if self.discrete:
+            logits = self._logits(obs, action_mask)
+            probs = torch.softmax(logits, dim=-1)
+            raw = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
+        else:
+            mean = self.actor(obs.flatten(1))
+            noise = torch.randn(mean.shape, generator=generator, device=mean.device)
+            raw = mean + noise * self.log_std.exp()
+        log_prob, _ = self.evaluate(obs, raw, action_mask)
+        return raw, log_prob, self.value(obs)
+
+    def evaluate(
+        self, obs: Tensor, raw: Tensor, action_mask: Tensor | None = None
+    ) -> tuple[Tensor, Tensor]:
+        """Log-probability of ``raw`` and policy entropy under the current parameters."""
+        if self.discrete:
+            logp_all = torch.log_softmax(self._logits(obs, action_mask), dim=-1)
+            log_prob = logp_all.gather(-1, raw.long().unsqueeze(-1)).squeeze(-1)
+            entropy = -(logp_all.exp() * logp_all).sum(-1)
+            return log_prob, entropy
+        mean = self.actor(obs.flatten(1))
+        log_std = self.log_std.expand_as(mean)
+        log_prob = (
+            -0.5 * ((raw - mean) / log_std.exp()) ** 2 - log_std - 0.5 * math.log(2 * math.pi)
+        )
+        if self.squashed:
+            # Change of variables for tanh; the affine rescale is a constant and cancels in ratios.
+            log_prob = log_prob - 2.0 * (math.log(2.0) - raw - nn.functional.softplus(-2.0 * raw))
+        entropy = (0.5 + 0.5 * math.log(2 * math.pi) + log_std).sum(-1)
+        return log_prob.sum(-1), entropy
+
+    @torch.no_grad()
+    def act(
+        self, obs: Tensor, *, deterministic: bool = True, action_mask: Tensor | None = None
+    ) -> Tensor:
+        if self.discrete:
+            logits = self._logits(obs, action_mask)
+            if deterministic:
+                return logits.argmax(-1)
+            return torch.distributions.Categorical(logits=logits).sample()
+        mean = self.actor(obs.flatten(1))
+        if not deterministic:
+            mean = mean + torch.randn_like(mean) * self.log_std.exp()
+        return self.to_env(mean)
