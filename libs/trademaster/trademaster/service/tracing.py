@@ -1,0 +1,143 @@
+"""OpenTelemetry setup and W3C ``traceparent`` propagation over gRPC metadata."""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any, Literal
+
+import grpc
+from opentelemetry import context as otel_context
+from opentelemetry import propagate, trace
+from opentelemetry.sdk.resources import Resource
+from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+
+from trademaster.service.handler_wrapping import wrap_handler
+from trademaster.service.logs import rpc_code
+
+_LOGGER = logging.getLogger(__name__)
+_TRACER_NAME = "trademaster.service"
+
+
+def configure_tracing(service: str, exporter: Literal["none", "console", "otlp"]) -> TracerProvider:
+    """Install the global tracer provider; with ``none`` spans get ids (logs, propagation) only.
+
+    ``otlp`` needs ``opentelemetry-exporter-otlp``; without it we warn and export nothing.
+    """
+    provider = TracerProvider(resource=Resource.create({"service.name": f"tm-{service}"}))
+    if exporter == "console":
+        provider.add_span_processor(BatchSpanProcessor(ConsoleSpanExporter()))
+    elif exporter == "none":
+        pass
+    elif importlib.util.find_spec("opentelemetry.exporter.otlp") is None:
+        _LOGGER.warning(
+            "tracing.otlp_unavailable: install opentelemetry-exporter-otlp; spans are not exported"
+        )
+    else:
+        from opentelemetry.exporter.otlp.proto.grpc.trace_exporter import (  # type: ignore[import-not-found]
+            OTLPSpanExporter,
+        )
+
+        provider.add_span_processor(BatchSpanProcessor(OTLPSpanExporter()))
+    trace.set_tracer_provider(provider)
+    return provider
+
+
+def _carrier(metadata: Any) -> dict[str, str]:
+    return {
+        key: value if isinstance(value, str) else value.decode()
+        for key, value in metadata or ()
+        if not key.endswith("-bin")
+    }
+
+
+class TracingInterceptor(grpc.aio.ServerInterceptor):
+    """A SERVER span per RPC, continuing the caller's trace from ``traceparent`` metadata."""
+
+    async def intercept_service(
+        self,
+        continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
+        handler_call_details: grpc.HandlerCallDetails,
+    ) -> grpc.RpcMethodHandler:
+        method = handler_call_details.method
+        carrier = _carrier(handler_call_details.invocation_metadata)
+        handler = await continuation(handler_call_details)
+        service, _, short_method = method.lstrip("/").partition("/")
+
+        @asynccontextmanager
+        async def around(_request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+            tracer = trace.get_tracer(_TRACER_NAME)
+            parent = propagate.extract(carrier)
+            failed = False
+            with tracer.start_as_current_span(
+                method.lstrip("/"),
+                context=parent,
+                kind=trace.SpanKind.SERVER,
+                attributes={
+                    "rpc.system": "grpc",
+                    "rpc.service": service,
+                    "rpc.method": short_method,
+                },
+                record_exception=False,
+                set_status_on_exception=False,
+            ) as span:
+                try:
+                    yield
+                except BaseException:
+                    failed = True
+                    raise
+                finally:
+                    code = rpc_code(context, failed)
+                    span.set_attribute("rpc.grpc.status_code", code.value[0])
+                    if code is not grpc.StatusCode.OK:
+                        span.set_status(trace.Status(trace.StatusCode.ERROR, code.name))
+
+        return wrap_handler(handler, around)
+
+
+def inject_trace_context(metadata: list[tuple[str, str | bytes]]) -> None:
+    """Append ``traceparent``/``tracestate`` of the current span to outgoing metadata."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=otel_context.get_current())
+    metadata.extend(carrier.items())
+
+
+class _ClientTracing:
+    """Shared logic of the client interceptors: copy call details with trace headers added."""
+
+    @staticmethod
+    def _details(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        metadata: list[tuple[str, str | bytes]] = list(details.metadata or ())
+        inject_trace_context(metadata)
+        return grpc.aio.ClientCallDetails(
+            details.method,
+            details.timeout,
+            grpc.aio.Metadata(*metadata),
+            details.credentials,
+            details.wait_for_ready,
+        )
+
+
+class TracingClientInterceptor(
+    _ClientTracing,
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    """Injects W3C trace context into every outgoing call's metadata."""
+
+    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request)
+
+    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request)
+
+    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request_iterator)
+
+    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request_iterator)
