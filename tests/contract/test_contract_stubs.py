@@ -1,0 +1,98 @@
+"""Every generated module imports, and every service has a working stub and servicer."""
+
+import importlib
+from collections.abc import Iterator
+from concurrent import futures
+from types import ModuleType
+
+import grpc
+import pytest
+from google.protobuf import message_factory
+from proto_layout import API_PACKAGE_DIR, DOMAINS, SERVICES
+
+pytestmark = pytest.mark.contract
+
+
+def _module(domain: str, suffix: str) -> ModuleType:
+    return importlib.import_module(f"trademaster.api.{domain}.v1.{domain}_{suffix}")
+
+
+def test_every_generated_module_imports() -> None:
+    source_root = API_PACKAGE_DIR.parent.parent
+    names = sorted(
+        ".".join(module.relative_to(source_root).parts)
+        for path in API_PACKAGE_DIR.rglob("*.py")
+        for module in [path.parent if path.name == "__init__.py" else path.with_suffix("")]
+    )
+    assert "trademaster.api.notifier.v1" in names
+    for domain in DOMAINS:
+        assert f"trademaster.api.{domain}.v1.{domain}_pb2" in names
+        assert f"trademaster.api.{domain}.v1.{domain}_pb2_grpc" in names
+    for name in names:
+        importlib.import_module(name)
+
+
+@pytest.mark.parametrize("domain", DOMAINS)
+def test_proto_package_matches_python_package(domain: str) -> None:
+    descriptor = _module(domain, "pb2").DESCRIPTOR
+    assert descriptor.package == f"trademaster.api.{domain}.v1"
+    assert descriptor.name == f"trademaster/api/{domain}/v1/{domain}.proto"
+
+
+def test_only_expected_services_are_defined() -> None:
+    defined = {
+        domain: sorted(_module(domain, "pb2").DESCRIPTOR.services_by_name) for domain in DOMAINS
+    }
+    expected = {domain: [SERVICES[domain]] if domain in SERVICES else [] for domain in DOMAINS}
+    assert defined == expected
+
+
+@pytest.fixture(scope="module")
+def channel() -> Iterator[grpc.Channel]:
+    """One in-process server with the generated (UNIMPLEMENTED) base servicer of every service."""
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
+    for domain, service in SERVICES.items():
+        grpc_module = _module(domain, "pb2_grpc")
+        servicer = getattr(grpc_module, f"{service}Servicer")()
+        getattr(grpc_module, f"add_{service}Servicer_to_server")(servicer, server)
+    port = server.add_insecure_port("127.0.0.1:0")
+    server.start()
+    with grpc.insecure_channel(f"127.0.0.1:{port}") as chan:
+        yield chan
+    server.stop(grace=None)
+
+
+def _rpcs() -> list[tuple[str, str, str]]:
+    return [
+        (domain, service, method)
+        for domain, service in SERVICES.items()
+        for method in _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name
+    ]
+
+
+@pytest.mark.parametrize(("domain", "service", "method"), _rpcs())
+def test_every_rpc_is_reachable_through_its_stub(
+    channel: grpc.Channel, domain: str, service: str, method: str
+) -> None:
+    descriptor = _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name[method]
+    request = message_factory.GetMessageClass(descriptor.input_type)()
+    stub = getattr(_module(domain, "pb2_grpc"), f"{service}Stub")(channel)
+
+    with pytest.raises(grpc.RpcError) as raised:
+        response = getattr(stub, method)(request, timeout=5)
+        if descriptor.server_streaming:
+            next(iter(response))
+
+    assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
+
+
+def test_subscribe_is_the_only_streaming_rpc() -> None:
+    streaming = [
+        f"{service}.{method}"
+        for domain, service, method in _rpcs()
+        if _module(domain, "pb2")
+        .DESCRIPTOR.services_by_name[service]
+        .methods_by_name[method]
+        .server_streaming
+    ]
+    assert streaming == ["NotifierService.Subscribe"]
