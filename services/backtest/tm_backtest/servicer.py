@@ -1,0 +1,34 @@
+"""BacktestService skeleton: the server, auth and health run for real; every RPC
+answers UNIMPLEMENTED until the backtest issue fills it in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from trademaster.api.backtest.v1 import backtest_pb2_grpc
+from trademaster.service.errors import Unimplemented
+
+_LOGGER = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def _unimplemented(method: str) -> Handler:
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        raise Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED_YET")
+
+    handler.__name__ = method
+    return handler
+
+
+class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
+    """Answers UNIMPLEMENTED (with a reason) for every RPC of BacktestService."""
+
+    CreateBacktest = _unimplemented("CreateBacktest")
+    GetBacktest = _unimplemented("GetBacktest")
+    ListBacktests = _unimplemented("ListBacktests")
+    CancelBacktest = _unimplemented("CancelBacktest")
+    GetBacktestResult = _unimplemented("GetBacktestResult")

@@ -1,0 +1,33 @@
+"""Start-up wiring of the risk service: database pool, migrations, servicer."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from trademaster.api.risk.v1 import risk_pb2, risk_pb2_grpc
+from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.server import ServiceParts
+from trademaster.service.settings import ServiceSettings
+
+from tm_risk.servicer import RiskServicer
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_NAME = "risk"
+SCHEMA = "risk"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+FULL_SERVICE_NAME = risk_pb2.DESCRIPTOR.services_by_name["RiskService"].full_name
+
+
+async def build(settings: ServiceSettings) -> ServiceParts:
+    """Open the pool, apply this service's migrations, and return its servicer."""
+    pool = await create_pool(settings.database_url, schema=SCHEMA)
+    applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
+    _LOGGER.info("risk.migrations applied=%s", applied)
+    servicer = RiskServicer()
+    return ServiceParts(
+        register=lambda server: risk_pb2_grpc.add_RiskServiceServicer_to_server(servicer, server),
+        full_service_names=[FULL_SERVICE_NAME],
+        on_shutdown=[pool.close],
+    )

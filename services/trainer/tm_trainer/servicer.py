@@ -1,0 +1,37 @@
+"""TrainerService skeleton: the server, auth and health run for real; every RPC
+answers UNIMPLEMENTED until the trainer issue fills it in."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import grpc
+from trademaster.api.trainer.v1 import trainer_pb2_grpc
+from trademaster.service.errors import Unimplemented
+
+_LOGGER = logging.getLogger(__name__)
+
+Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
+
+
+def _unimplemented(method: str) -> Handler:
+    async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        raise Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED_YET")
+
+    handler.__name__ = method
+    return handler
+
+
+class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
+    """Answers UNIMPLEMENTED (with a reason) for every RPC of TrainerService."""
+
+    CreateTrainingJob = _unimplemented("CreateTrainingJob")
+    GetTrainingJob = _unimplemented("GetTrainingJob")
+    ListTrainingJobs = _unimplemented("ListTrainingJobs")
+    PauseTrainingJob = _unimplemented("PauseTrainingJob")
+    ResumeTrainingJob = _unimplemented("ResumeTrainingJob")
+    CancelTrainingJob = _unimplemented("CancelTrainingJob")
+    ListJobMetrics = _unimplemented("ListJobMetrics")
+    GetClusterStatus = _unimplemented("GetClusterStatus")
