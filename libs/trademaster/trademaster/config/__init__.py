@@ -1,0 +1,1 @@
+"""Torch-free domain configs shared by services and the library (see ``strategy``)."""
