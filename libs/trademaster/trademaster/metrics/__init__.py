@@ -1,0 +1,9 @@
+"""Performance and risk metrics: pure numpy functions with their formulas in each docstring.
+
+``compute_metrics`` (in ``report``) is the one entry point services use.
+"""
+
+from trademaster.metrics.report import METRIC_KEYS, compute_metrics
+from trademaster.metrics.returns import periods_per_year
+
+__all__ = ["METRIC_KEYS", "compute_metrics", "periods_per_year"]
