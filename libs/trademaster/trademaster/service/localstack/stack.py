@@ -1,0 +1,229 @@
+"""The whole platform on loopback: PostgreSQL, Redis, a Ray head and the six services."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+import time
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trademaster.service.localstack.postgres import PostgresServer
+from trademaster.service.localstack.processes import LOOPBACK, resolve_port
+from trademaster.service.localstack.ray_head import RayHead
+from trademaster.service.localstack.redis_server import RedisServer
+from trademaster.service.localstack.services import (
+    SERVICE_NAMES,
+    ServiceProcess,
+    service_env,
+    startup_waves,
+)
+
+_LOGGER = logging.getLogger(__name__)
+
+NEEDS_RAY: frozenset[str] = frozenset({"trainer"})
+
+
+@dataclass(frozen=True)
+class StackPorts:
+    """Fixed ports; None (or 0) means "pick a free one" (gRPC services then bind port 0)."""
+
+    postgres: int | None = None
+    redis: int | None = None
+    ray: int | None = None
+    ray_dashboard: int | None = None
+    gateway_http: int | None = None
+    grpc: Mapping[str, int] = field(default_factory=dict)
+    metrics: Mapping[str, int] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class StackConfig:
+    """What to start and where. External URLs reuse running servers instead of starting them."""
+
+    work_dir: Path
+    services: Sequence[str] = SERVICE_NAMES
+    ports: StackPorts = field(default_factory=StackPorts)
+    jwt_secret: str | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    ray_address: str | None = None
+    ray_temp_dir: Path | None = None
+    ray_num_cpus: int = 2
+    durable: bool = False
+    """Local stack: fsync on and Redis append-only, so data survives restarts."""
+    admin_username: str = "admin"
+    admin_password: str | None = None
+    extra_env: Mapping[str, str] = field(default_factory=dict)
+    """More env vars for every service (e.g. `TM_STRATEGY_DATA_DIR`)."""
+    startup_timeout_s: float = 60.0
+
+
+class Stack:
+    """Starts everything in dependency order and stops it in reverse; a context manager."""
+
+    def __init__(self, config: StackConfig) -> None:
+        self.config = config
+        self.work_dir = Path(config.work_dir).absolute()
+        self.jwt_secret = config.jwt_secret or secrets.token_urlsafe(32)
+        self.admin_password = config.admin_password or secrets.token_urlsafe(12)
+        self.database_url: str | None = config.database_url
+        self.redis_url: str | None = config.redis_url
+        self.ray_address: str | None = config.ray_address
+        self.ray_dashboard_url: str | None = None
+        self.gateway_url: str | None = None
+        self.addresses: dict[str, str] = {}
+        self.startup_seconds: float | None = None
+        self.postgres: PostgresServer | None = None
+        self.redis: RedisServer | None = None
+        self.ray: RayHead | None = None
+        self.services: dict[str, ServiceProcess] = {}
+        self._stoppers: list[tuple[str, Callable[[], object]]] = []
+
+    def start(self) -> Stack:
+        began = time.monotonic()
+        try:
+            self._start_infrastructure()
+            infra_s = time.monotonic() - began
+            for wave in startup_waves(self.config.services):
+                self._start_wave(wave)
+        except BaseException:
+            self.stop()
+            raise
+        self.startup_seconds = time.monotonic() - began
+        _LOGGER.info(
+            "stack ready in %.1f s (infrastructure %.1f s, services=%s)",
+            self.startup_seconds,
+            infra_s,
+            ",".join(self.config.services),
+        )
+        return self
+
+    def stop(self) -> None:
+        """Stop in reverse start order; keeps going when one part fails to stop."""
+        while self._stoppers:
+            name, stop = self._stoppers.pop()
+            try:
+                stop()
+            except Exception:
+                # Shutting down must reach every remaining part; report and carry on.
+                _LOGGER.exception("stopping %s failed", name)
+        self.services.clear()
+
+    def __enter__(self) -> Stack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def env_for(self, name: str) -> dict[str, str]:
+        """The environment a service gets from this stack (peers started so far)."""
+        if self.database_url is None or self.redis_url is None:
+            raise RuntimeError("infrastructure must be started before services")
+        ports = self.config.ports
+        extra = dict(self.config.extra_env)
+        if name == "gateway":
+            extra["TM_GATEWAY_HTTP_PORT"] = str(self._gateway_port())
+            extra["TM_GATEWAY_ADMIN_USERNAME"] = self.config.admin_username
+            extra["TM_GATEWAY_ADMIN_PASSWORD"] = self.admin_password
+        artifacts = self.work_dir / "artifacts"
+        extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
+        metrics = ports.metrics.get(name)
+        return service_env(
+            name,
+            database_url=self.database_url,
+            redis_url=self.redis_url,
+            jwt_secret=self.jwt_secret,
+            port_file=self._port_file(name),
+            grpc_port=ports.grpc.get(name, 0),
+            metrics_port=metrics if metrics else None,
+            addresses=self.addresses,
+            ray_address=self.ray_address,
+            extra=extra,
+        )
+
+    def _gateway_port(self) -> int:
+        if self.gateway_url is None:
+            port = resolve_port(self.config.ports.gateway_http)
+            self.gateway_url = f"http://{LOOPBACK}:{port}"
+        return int(self.gateway_url.rsplit(":", 1)[1])
+
+    def _port_file(self, name: str) -> Path:
+        return self.work_dir / "run" / f"{name}.port"
+
+    def _start_infrastructure(self) -> None:
+        """PostgreSQL, Redis and Ray do not depend on each other: start them concurrently."""
+        self.work_dir.mkdir(parents=True, exist_ok=True)
+        ports = self.config.ports
+        tasks: list[Callable[[], object]] = []
+        if self.database_url is None:
+            self.postgres = PostgresServer(
+                self.work_dir / "postgres",
+                ports.postgres,
+                fsync=self.config.durable,
+                log_path=self.work_dir / "logs" / "postgres.log",
+            )
+            self._stoppers.append(("postgres", self.postgres.stop))
+            tasks.append(self.postgres.start)
+        if self.redis_url is None:
+            self.redis = RedisServer(
+                self.work_dir / "redis",
+                ports.redis,
+                appendonly=self.config.durable,
+                log_path=self.work_dir / "logs" / "redis.log",
+            )
+            self._stoppers.append(("redis", self.redis.stop))
+            tasks.append(self.redis.start)
+        if self.ray_address is None and NEEDS_RAY & set(self.config.services):
+            self.ray = RayHead(
+                self.config.ray_temp_dir or self.work_dir / "ray",
+                ports.ray,
+                ports.ray_dashboard,
+                num_cpus=self.config.ray_num_cpus,
+                log_path=self.work_dir / "logs" / "ray.log",
+            )
+            self._stoppers.append(("ray", self.ray.stop))
+            tasks.append(self.ray.start)
+        _run_concurrently(tasks)
+        if self.postgres is not None:
+            self.database_url = self.postgres.dsn
+        if self.redis is not None:
+            self.redis_url = self.redis.url
+        if self.ray is not None:
+            self.ray_address = self.ray.address
+            self.ray_dashboard_url = self.ray.dashboard_url
+
+    def _start_wave(self, wave: Sequence[str]) -> None:
+        """Spawn every service of a wave at once, then wait for all of them."""
+        began = time.monotonic()
+        started = []
+        for name in wave:
+            process = ServiceProcess(
+                name,
+                self.env_for(name),
+                self._port_file(name),
+                log_path=self.work_dir / "logs" / f"{name}.log",
+                http_port=self._gateway_port() if name == "gateway" else None,
+                startup_timeout_s=self.config.startup_timeout_s,
+            )
+            self.services[name] = process
+            self._stoppers.append((name, process.stop))
+            process.spawn()
+            started.append(process)
+        _run_concurrently([process.wait_ready for process in started])
+        for process in started:
+            if process.http_port is None:
+                self.addresses[process.name] = process.address
+        _LOGGER.info("services %s ready in %.1f s", ",".join(wave), time.monotonic() - began)
+
+
+def _run_concurrently(tasks: Sequence[Callable[[], object]]) -> None:
+    """Run blocking start-ups in threads; re-raise the first failure after all have finished."""
+    if not tasks:
+        return
+    with ThreadPoolExecutor(max_workers=len(tasks)) as pool:
+        futures = [pool.submit(task) for task in tasks]
+    for future in futures:
+        future.result()
