@@ -153,3 +153,16 @@ def rebalance_to_target_positions(
     slippage_cost = _sum_assets(traded * (exec_price - fill_prices), cash)
     new_cash = cash - _sum_assets(notional, cash) - fees
     return RebalanceResult(new_cash, target, traded, fees, slippage_cost)
+
+
+def settle_fill(
+    cash: Tensor, positions: Tensor, signed_qty: Tensor, notional: Tensor, cost_model: CostModel
+) -> tuple[Tensor, Tensor, Tensor]:
+    """Book a fill whose price is known only as a total ``notional`` (e.g. a book walk).
+
+    ``signed_qty`` > 0 buys (cash falls by notional), < 0 sells (cash rises); ``notional`` is
+    the unsigned Σ units × price. Returns ``(cash, positions, fees)``.
+    """
+    fees = trading_fee(notional, cost_model.fee_rate, cost_model.fixed_fee)
+    new_cash = cash - torch.sign(signed_qty).to(cash.dtype) * notional - fees
+    return new_cash, positions + signed_qty, fees

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 import logging
 
+import torch
 from torch import Tensor
 
 _LOGGER = logging.getLogger(__name__)
@@ -49,3 +50,20 @@ def fill_prices(
             raise ValueError("NEXT_OPEN fill timing needs open prices, got None")
         return open_[index]
     return close[index]
+
+
+def walk_book(quantity: Tensor, level_prices: Tensor, level_sizes: Tensor) -> tuple[Tensor, Tensor]:
+    """Fill a market order of ``quantity`` >= 0 units against book levels, best level first.
+
+    Args:
+        quantity: [N] units wanted.
+        level_prices: [N, L] prices of the side being hit (bids for a sell, asks for a buy).
+        level_sizes: [N, L] units resting at each level.
+
+    Returns:
+        ``(filled [N], notional [N])``: units filled (partial when depth runs out) and
+        Σ fill × level price.
+    """
+    depth_before = torch.cumsum(level_sizes, dim=1) - level_sizes
+    per_level = (quantity.unsqueeze(1) - depth_before).clamp_min(0.0).minimum(level_sizes)
+    return per_level.sum(1), (per_level * level_prices).sum(1)

@@ -1,0 +1,196 @@
+"""High-frequency trading on LOB snapshots: discrete target positions with action masking.
+
+Actions index target positions {−M, …, 0, …, +M} × ``lot_size`` units (n = 2M + 1). Timing:
+at snapshot t the agent sees snapshots t-window+1..t and its position (in lots); the order to
+reach the target crosses the spread at snapshot t+1 (buys at the best ask, sells at the best
+bid) through the shared market model, with fees. The account is marked at mid[t+1].
+
+Mask: every target is within ±M by construction; when ``max_spread_bps`` is set and the spread
+at t is wider, only the hold action (target = current position) is valid. A masked action is
+treated as hold. ``info["action_mask"]`` carries the mask for the next observation.
+
+Reward: log(V_{t+1} / V_t) or V_{t+1} / V_t − 1 after costs, with V marked at mid. Episodes run
+``episode_length`` steps from a random start or the whole book (``truncated`` at the end).
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import torch
+from torch import Tensor
+
+from trademaster.envs.base import ActionSpec, StepResult, VecEnv, generator_for
+from trademaster.envs.lob import book_feature_windows, book_tensors
+from trademaster.market.accounting import mark_to_market, rebalance_to_target_positions
+from trademaster.market.costs import CostModel
+
+_LOGGER = logging.getLogger(__name__)
+
+_STATE_KEYS = ("t", "elapsed", "position_idx", "cash", "positions", "value", "episode_return")
+
+
+class HighFrequencyTradingEnv(VecEnv):
+    """Batched masked target-position env over one order book; see the module docstring."""
+
+    def __init__(
+        self,
+        book: Any,
+        *,
+        num_envs: int = 1,
+        window: int = 10,
+        episode_length: int | None = None,
+        max_position: int = 2,
+        lot_size: float = 0.01,
+        max_spread_bps: float | None = None,
+        initial_cash: float = 100_000.0,
+        cost_model: CostModel | None = None,
+        reward: str = "log_return",
+        device: torch.device | str = "cpu",
+        seed: int = 0,
+    ) -> None:
+        self.device = torch.device(device)
+        self.num_envs = int(num_envs)
+        if self.num_envs < 1:
+            raise ValueError(f"num_envs must be >= 1, was {num_envs}")
+        if window < 1:
+            raise ValueError(f"window must be >= 1, was {window}")
+        if max_position < 1 or not lot_size > 0:
+            raise ValueError(
+                f"max_position must be >= 1 and lot_size > 0, were {max_position}, {lot_size}"
+            )
+        if reward not in ("log_return", "simple_return"):
+            raise ValueError(f"reward must be 'log_return' or 'simple_return', was {reward!r}")
+        self.window, self.max_position, self.lot_size = int(window), int(max_position), lot_size
+        self.max_spread_bps = max_spread_bps
+        self.initial_cash = float(initial_cash)
+        self.cost_model = cost_model or CostModel()
+        self._log_reward = reward == "log_return"
+        self._book = book_tensors(book, self.device)
+        steps = len(self._book)
+        max_length = steps - self.window
+        if max_length < 1:
+            raise ValueError(f"book needs > window={self.window} snapshots, had {steps}")
+        self.episode_length = max_length if episode_length is None else int(episode_length)
+        if not 1 <= self.episode_length <= max_length:
+            raise ValueError(
+                f"episode_length must be in [1, {max_length}] for this book, was {episode_length}"
+            )
+        self._num_starts = max_length - self.episode_length + 1
+        self._windows = book_feature_windows(self._book, self.window)
+        self._mid = self._book.mid
+        self._spread_ok = (
+            torch.ones(steps, dtype=torch.bool, device=self.device)
+            if max_spread_bps is None
+            else self._book.spread_bps <= max_spread_bps
+        )
+        n_actions = 2 * self.max_position + 1
+        self._targets = (
+            torch.arange(n_actions, dtype=torch.float64, device=self.device) - self.max_position
+        ) * lot_size
+        self._action_ids = torch.arange(n_actions, device=self.device)
+        self.observation_shape = (self._windows.shape[1] + 1,)
+        self.action_spec = ActionSpec.discrete(n_actions)
+        self._gen = generator_for(self.device, seed)
+        n, f64 = self.num_envs, torch.float64
+        self._t = torch.zeros(n, dtype=torch.long, device=self.device)
+        self._elapsed = torch.zeros(n, dtype=torch.long, device=self.device)
+        self._position_idx = torch.full(
+            (n,), self.max_position, dtype=torch.long, device=self.device
+        )
+        self._cash = torch.full((n,), self.initial_cash, dtype=f64, device=self.device)
+        self._positions = torch.zeros(n, dtype=f64, device=self.device)
+        self._value = self._cash.clone()
+        self._episode_return = torch.zeros(n, dtype=torch.float32, device=self.device)
+        self._reset_envs(torch.ones(n, dtype=torch.bool, device=self.device))
+
+    def _reset_envs(self, mask: Tensor) -> None:
+        offsets = torch.randint(
+            0, self._num_starts, (self.num_envs,), generator=self._gen, device=self.device
+        )
+        self._t = torch.where(mask, offsets + self.window - 1, self._t)
+        self._elapsed = torch.where(mask, 0, self._elapsed)
+        self._position_idx = torch.where(mask, self.max_position, self._position_idx)
+        self._cash = torch.where(mask, self.initial_cash, self._cash)
+        self._positions = torch.where(mask, 0.0, self._positions)
+        self._value = torch.where(mask, self.initial_cash, self._value)
+        self._episode_return = torch.where(mask, 0.0, self._episode_return)
+
+    def action_mask(self) -> Tensor:
+        hold = self._action_ids.unsqueeze(0) == self._position_idx.unsqueeze(1)
+        return hold | self._spread_ok[self._t].unsqueeze(1)
+
+    def _observe(self) -> Tensor:
+        lots = (self._position_idx - self.max_position).to(torch.float32).unsqueeze(1)
+        return torch.cat([self._windows[self._t], lots], dim=1)
+
+    def reset(self, *, seed: int | None = None) -> Tensor:
+        if seed is not None:
+            self._gen.manual_seed(seed)
+        self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
+        return self._observe()
+
+    def step(self, actions: Tensor) -> StepResult:
+        idx = actions.to(device=self.device, dtype=torch.long).reshape(self.num_envs)
+        idx = idx.clamp(0, self.action_spec.n - 1)  # type: ignore[operator]
+        allowed = self.action_mask().gather(1, idx.unsqueeze(1)).squeeze(1)
+        idx = torch.where(allowed, idx, self._position_idx)
+        target = self._targets[idx]
+        t_fill = self._t + 1
+        buying = target > self._positions
+        fill = torch.where(buying, self._book.ask_price[t_fill, 0], self._book.bid_price[t_fill, 0])
+        cash, positions, _, _, _ = rebalance_to_target_positions(
+            self._cash, self._positions, target, fill, self.cost_model
+        )
+        value = mark_to_market(cash, positions, self._mid[t_fill])
+        ratio = value / self._value
+        raw = torch.log(ratio.clamp_min(1e-300)) if self._log_reward else ratio - 1.0
+        reward = raw.to(torch.float32)
+        self._cash, self._positions, self._value = cash, positions, value
+        self._t, self._position_idx, self._elapsed = t_fill, idx, self._elapsed + 1
+        self._episode_return = self._episode_return + reward
+        terminated = value <= 0
+        truncated = (self._elapsed >= self.episode_length) & ~terminated
+        obs = self._observe()
+        info = {
+            "portfolio_value": value,
+            "final_observation": obs,
+            "episode_return": self._episode_return,
+            "episode_length": self._elapsed,
+        }
+        done = terminated | truncated
+        if bool(done.any()):
+            self._reset_envs(done)
+            obs = torch.where(done.unsqueeze(1), self._observe(), obs)
+        info["action_mask"] = self.action_mask()
+        return StepResult(obs, reward, terminated, truncated, info)
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
+        state["generator"] = self._gen.get_state()
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for key in _STATE_KEYS:
+            current = getattr(self, f"_{key}")
+            value = torch.as_tensor(state[key]).to(device=self.device, dtype=current.dtype).clone()
+            if value.shape != current.shape:
+                raise ValueError(
+                    f"state[{key!r}] must have shape {tuple(current.shape)}, "
+                    f"had {tuple(value.shape)}"
+                )
+            setattr(self, f"_{key}", value)
+        self._gen.set_state(state["generator"])
+
+    @property
+    def portfolio_value(self) -> Tensor:
+        return self._value
+
+    @property
+    def positions(self) -> Tensor:
+        return self._positions
+
+    @property
+    def cash(self) -> Tensor:
+        return self._cash
