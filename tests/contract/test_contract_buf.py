@@ -1,5 +1,6 @@
 """buf lint and breaking-change checks of protos/ against the committed v1 image."""
 
+import json
 import shutil
 import subprocess
 from pathlib import Path
@@ -78,3 +79,9 @@ def test_lint_rejects_an_uncommented_field(buf: Path, tmp_path: Path) -> None:
 
     assert result.returncode != 0
     assert "interval_seconds" in result.stdout + result.stderr
+
+
+def test_installed_buf_matches_pinned_version(buf: Path) -> None:
+    pinned = json.loads((PROTOS_DIR / "package.json").read_text())["devDependencies"]
+    result = _run_buf(buf, "--version")
+    assert result.stdout.strip() == pinned["@bufbuild/buf"], "run `npm ci --prefix protos`"
