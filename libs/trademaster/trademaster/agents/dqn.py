@@ -128,7 +128,7 @@ class DQN(Algorithm):
         nn.utils.clip_grad_norm_(self.q_network.parameters(), c.max_grad_norm)
         self.optimizer.step()
         self.gradient_updates += 1
-        return float(loss), float(q.detach().mean())
+        return float(loss.detach()), float(q.detach().mean())
 
     def _maybe_update_target(self) -> None:
         c = self.config

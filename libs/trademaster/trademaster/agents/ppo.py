@@ -156,9 +156,9 @@ class PPO(Algorithm):
                 loss.backward()
                 nn.utils.clip_grad_norm_(self.policy.parameters(), c.max_grad_norm)
                 self.optimizer.step()
-                stats["pg"] += float(pg_loss)
-                stats["v"] += float(v_loss)
-                stats["ent"] += float(ent)
+                stats["pg"] += float(pg_loss.detach())
+                stats["v"] += float(v_loss.detach())
+                stats["ent"] += float(ent.detach())
                 stats["kl"] += float(approx_kl)
                 stats["clip"] += float(clip_frac)
                 n_updates += 1
