@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 
@@ -64,6 +65,10 @@ def _register(server: grpc.aio.Server) -> None:
                     "TradersOnly": unary(_traders_only),
                     "Fail": unary(_fail),
                     "Ping": unary(_ping),
+                    "Flaky": unary(_flaky),
+                    "Slow": unary(_slow),
+                    "Aborted": unary(_aborted),
+                    "Header": unary(_header),
                     "Count": grpc.unary_stream_rpc_method_handler(_count),
                 },
             ),
@@ -73,6 +78,36 @@ def _register(server: grpc.aio.Server) -> None:
 
 async def _ping(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
     return b"pong"
+
+
+_FLAKY_CALLS: dict[bytes, int] = {}
+
+
+async def _flaky(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    """Request ``b"<key>:<n>"``: UNAVAILABLE for the first n calls with that key, then OK."""
+    key, _, failures = request.partition(b":")
+    _FLAKY_CALLS[key] = _FLAKY_CALLS.get(key, 0) + 1
+    if _FLAKY_CALLS[key] <= int(failures):
+        raise errors.Unavailable("try again")
+    return str(_FLAKY_CALLS[key]).encode()
+
+
+async def _aborted(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    """Always ABORTED; the message counts calls with this request as key."""
+    _FLAKY_CALLS[request] = _FLAKY_CALLS.get(request, 0) + 1
+    raise errors.Aborted(str(_FLAKY_CALLS[request]))
+
+
+async def _slow(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    await asyncio.sleep(float(request.decode()))
+    return b"done"
+
+
+async def _header(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
+    for key, value in context.invocation_metadata() or ():
+        if key == request.decode():
+            return value.encode() if isinstance(value, str) else value
+    return b""
 
 
 @dataclass

@@ -62,6 +62,8 @@ async def create_server(
     ``stop_server`` so health flips to NOT_SERVING before draining.
     """
     server = grpc.aio.server(
+        # Without this a second server silently shares the port with the first.
+        options=[("grpc.so_reuseport", 0)],
         interceptors=[
             RequestContextInterceptor(),
             TracingInterceptor(),
@@ -70,7 +72,7 @@ async def create_server(
                 settings.jwt_secret.get_secret_value(), settings.jwt_issuer, public_methods
             ),
             ErrorInterceptor(),
-        ]
+        ],
     )
     register(server)
     health_servicer = health.aio.HealthServicer()
