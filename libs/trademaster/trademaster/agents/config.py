@@ -137,6 +137,13 @@ class SACConfig(BaseModel):
     hidden_sizes: _HiddenSizes = Field(
         (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
     )
+    logit_limit: float = Field(
+        5.0,
+        gt=0.0,
+        le=100.0,
+        description="Actions are squashed into [-limit, limit] when the env's action space is "
+        "unbounded (portfolio logits); bounded boxes are used as they are.",
+    )
     steps_per_iteration: int = Field(
         1, ge=1, description="Vector env steps collected per training iteration."
     )
@@ -184,6 +191,13 @@ class TD3Config(BaseModel):
     hidden_sizes: _HiddenSizes = Field(
         (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
     )
+    logit_limit: float = Field(
+        5.0,
+        gt=0.0,
+        le=100.0,
+        description="Actions are squashed into [-limit, limit] when the env's action space is "
+        "unbounded (portfolio logits); bounded boxes are used as they are.",
+    )
     steps_per_iteration: int = Field(
         1, ge=1, description="Vector env steps collected per training iteration."
     )
@@ -217,7 +231,7 @@ class EIIEConfig(BaseModel):
         description="Geometric sampling parameter: larger values favour recent batches.",
     )
     buffer_size: int = Field(
-        100_000, ge=1, le=10_000_000, description="Periods kept per env in the history."
+        10_000, ge=1, le=10_000_000, description="Periods kept per env in the history."
     )
     learning_starts: int = Field(
         0, ge=0, description="Env steps collected before the first gradient step."

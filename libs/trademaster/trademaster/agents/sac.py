@@ -53,15 +53,21 @@ def polyak_update(source: nn.Module, target: nn.Module, tau: float) -> None:
             tgt.lerp_(src, tau)
 
 
-def continuous_box(spec: ActionSpec, algorithm: str) -> tuple[tuple[int, ...], float, float]:
-    """Shape, low and high of a continuous action spec; a clear error for discrete ones."""
+def continuous_box(
+    spec: ActionSpec, algorithm: str, logit_limit: float
+) -> tuple[tuple[int, ...], float, float]:
+    """Shape, low and high of a continuous action spec; unbounded sides become ``±logit_limit``.
+
+    Portfolio envs with ``action_is_logits`` declare an unbounded box: any logit is valid, and a
+    bounded range keeps the tanh squashing and the exploration noise meaningful.
+    """
     if spec.kind != "continuous" or spec.low is None or spec.high is None:
         raise ValueError(f"{algorithm} needs a continuous action space, was {spec.kind!r}")
-    if not (math.isfinite(spec.low) and math.isfinite(spec.high)):
-        raise ValueError(
-            f"{algorithm} needs a bounded action box, was low={spec.low}, high={spec.high}"
-        )
-    return spec.shape, float(spec.low), float(spec.high)
+    low = float(spec.low) if math.isfinite(spec.low) else -logit_limit
+    high = float(spec.high) if math.isfinite(spec.high) else logit_limit
+    if not low < high:
+        raise ValueError(f"{algorithm} needs low < high, was low={low}, high={high}")
+    return spec.shape, low, high
 
 
 class QNetwork(nn.Module):
@@ -225,7 +231,7 @@ class SAC(Algorithm):
         self.env = env
         self.config = config
         self.device = torch.device(device)
-        shape, self.low, self.high = continuous_box(env.action_spec, "SAC")
+        shape, self.low, self.high = continuous_box(env.action_spec, "SAC", config.logit_limit)
         self.action_shape = shape
         obs_dim = math.prod(env.observation_shape)
         act_dim = math.prod(shape)

@@ -83,7 +83,7 @@ class TD3(Algorithm):
         self.env = env
         self.config = config
         self.device = torch.device(device)
-        shape, self.low, self.high = continuous_box(env.action_spec, "TD3")
+        shape, self.low, self.high = continuous_box(env.action_spec, "TD3", config.logit_limit)
         self.action_shape = shape
         obs_dim = math.prod(env.observation_shape)
         act_dim = math.prod(shape)
