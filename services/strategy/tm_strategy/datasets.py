@@ -1,0 +1,152 @@
+"""The dataset catalog as the strategy service serves it: proto messages, tasks, pages."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import threading
+from datetime import UTC, datetime
+from pathlib import Path
+
+from google.protobuf import timestamp_pb2
+from trademaster.api.strategy.v1 import strategy_pb2
+from trademaster.data.catalog import Catalog, DatasetInfo
+from trademaster.data.loaders import CSV_SUFFIXES, PARQUET_SUFFIXES
+from trademaster.data.synthetic import gbm, write_synthetic_dataset
+
+_LOGGER = logging.getLogger(__name__)
+
+TASK_NAMES = (
+    "algorithmic_trading",
+    "portfolio_management",
+    "order_execution",
+    "high_frequency_trading",
+)
+SYNTHETIC_DIR = "synthetic"
+
+
+def _tasks_for(info: DatasetInfo) -> list[str]:
+    """Tasks a dataset suits: its top folder when named after a task, else by content kind."""
+    top = info.dataset_id.split(".", 1)[0]
+    if top in TASK_NAMES:
+        return [top]
+    if info.kind == "lob":
+        return ["order_execution"]
+    if info.kind == "hft_lob":
+        return ["high_frequency_trading"]
+    if info.assets > 1:
+        return ["portfolio_management"]
+    return ["algorithmic_trading"]
+
+
+def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
+    if value is None:
+        return None
+    stamp = timestamp_pb2.Timestamp()
+    stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
+    return stamp
+
+
+def ensure_synthetic_datasets(data_dir: Path) -> list[Path]:
+    """Write small deterministic datasets into ``data_dir`` when it holds no data file, so a
+    fresh install always has something to train on. Returns the files written."""
+    suffixes = CSV_SUFFIXES | PARQUET_SUFFIXES
+    if data_dir.is_dir() and any(p.suffix.lower() in suffixes for p in data_dir.rglob("*")):
+        return []
+    written = [
+        write_synthetic_dataset(
+            data_dir / SYNTHETIC_DIR / "gbm_daily.csv", gbm(750, 1, seed=7), generator="gbm"
+        ),
+        write_synthetic_dataset(
+            data_dir / SYNTHETIC_DIR / "gbm_daily_5_assets.csv",
+            gbm(750, 5, seed=8),
+            generator="gbm",
+        ),
+    ]
+    _LOGGER.info("datasets.synthetic_written files=%s", [str(p) for p in written])
+    return written
+
+
+class DatasetCatalog:
+    """Thread-safe view of :class:`Catalog` that answers with ``strategy_pb2.Dataset``.
+
+    Describing files parses them (seconds for the shared data set), so callers run ``page`` and
+    ``get`` off the event loop; the catalog caches descriptions by (path, mtime, size).
+    """
+
+    def __init__(self, roots: list[Path]) -> None:
+        self._roots = [Path(r).resolve() for r in roots]
+        self._catalog = Catalog(self._roots)
+        self._lock = threading.Lock()
+
+    def _usable(self) -> list[DatasetInfo]:
+        with self._lock:
+            infos = self._catalog.list()
+        return [i for i in infos if i.error is None and i.kind is not None]
+
+    def _message(self, info: DatasetInfo) -> strategy_pb2.Dataset:
+        path = Path(info.path)
+        relative = next(
+            (str(path.relative_to(r)) for r in self._roots if path.is_relative_to(r)), path.name
+        )
+        return strategy_pb2.Dataset(
+            dataset_id=info.dataset_id,
+            name=relative,
+            tasks=[strategy_pb2.Task.Value(f"TASK_{t.upper()}") for t in _tasks_for(info)],
+            path=relative,
+            format=info.format,
+            rows=info.rows,
+            assets=list(info.tics),
+            start_time=_timestamp(info.start),
+            end_time=_timestamp(info.end),
+            frequency=info.frequency or "",
+            columns=list(info.columns),
+            content_hash=info.content_hash,
+            synthetic=info.synthetic,
+        )
+
+    def warm(self) -> int:
+        """Describe every file now (start-up), so the first request is fast; returns the count."""
+        return len(self._usable())
+
+    def page(
+        self, page_size: int, page_token: str, task: str = ""
+    ) -> tuple[list[strategy_pb2.Dataset], str]:
+        """Datasets sorted by id, optionally only those for ``task``.
+
+        Raises:
+            ValueError: ``page_token`` is not one this catalog returned.
+        """
+        offset = decode_offset(page_token)
+        infos = [i for i in self._usable() if not task or task in _tasks_for(i)]
+        chunk = infos[offset : offset + page_size]
+        more = offset + page_size < len(infos)
+        return [self._message(i) for i in chunk], encode_offset(offset + page_size) if more else ""
+
+    def get(self, dataset_id: str) -> strategy_pb2.Dataset | None:
+        with self._lock:
+            try:
+                info = self._catalog.get(dataset_id)
+            except KeyError:
+                return None
+        if info.error is not None or info.kind is None:
+            return None
+        return self._message(info)
+
+
+def encode_offset(offset: int) -> str:
+    return base64.urlsafe_b64encode(f"ds:{offset}".encode()).decode().rstrip("=")
+
+
+def decode_offset(token: str) -> int:
+    if not token:
+        return 0
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        text = ""
+    prefix, _, number = text.partition(":")
+    if prefix != "ds" or not number.isdigit():
+        raise ValueError(f"page_token {token!r} is not a token returned by ListDatasets")
+    return int(number)

@@ -1,0 +1,63 @@
+"""Start-up wiring of the strategy service: pool, migrations, dataset catalog, servicer."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
+from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.server import ServiceParts
+from trademaster.service.settings import ServiceSettings
+
+from tm_strategy.config import StrategySettings
+from tm_strategy.datasets import DatasetCatalog, ensure_synthetic_datasets
+from tm_strategy.servicer import StrategyServicer
+from tm_strategy.store import StrategyStore
+
+_LOGGER = logging.getLogger(__name__)
+
+SERVICE_NAME = "strategy"
+SCHEMA = "strategy"
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+FULL_SERVICE_NAME = strategy_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name
+
+
+def catalog_roots(settings: StrategySettings) -> list[Path]:
+    """The own data dir first (it wins on equal relative paths), then the extra dirs."""
+    return [settings.data_dir, *settings.extra_data_dirs]
+
+
+async def _warm(catalog: DatasetCatalog) -> None:
+    try:
+        count = await asyncio.to_thread(catalog.warm)
+    except OSError as error:
+        _LOGGER.warning("strategy.catalog_warm_failed error=%s", error)
+    else:
+        _LOGGER.info("strategy.catalog_warm datasets=%d", count)
+
+
+async def build(base: ServiceSettings) -> ServiceParts:
+    """Open the pool, apply migrations, prepare the catalog and return the servicer."""
+    assert isinstance(base, StrategySettings)
+    settings = base
+    pool = await create_pool(settings.database_url, schema=SCHEMA)
+    applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
+    _LOGGER.info("strategy.migrations applied=%s", applied)
+    await asyncio.to_thread(ensure_synthetic_datasets, settings.data_dir)
+    catalog = DatasetCatalog(catalog_roots(settings))
+    # Describing the files takes seconds on real data: do it now, not on the first request.
+    warm = asyncio.create_task(_warm(catalog))
+
+    async def stop_warming() -> None:
+        warm.cancel()
+
+    servicer = StrategyServicer(StrategyStore(pool), catalog)
+    return ServiceParts(
+        register=lambda server: strategy_pb2_grpc.add_StrategyServiceServicer_to_server(
+            servicer, server
+        ),
+        full_service_names=[FULL_SERVICE_NAME],
+        on_shutdown=[stop_warming, pool.close],
+    )
