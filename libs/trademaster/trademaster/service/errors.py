@@ -162,6 +162,7 @@ async def abort_with_error(context: grpc.aio.ServicerContext, error: DomainError
     if request_id is not None:
         trailing.append((REQUEST_ID_KEY, request_id))
     await context.abort(error.code, error.message, trailing_metadata=tuple(trailing))
+    raise AssertionError("grpc.aio ServicerContext.abort always raises")
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):

@@ -105,7 +105,7 @@ class EventBus:
     ) -> str:
         """Append an event to ``topic`` (stream trimmed to about ``maxlen``); return its id."""
         _check_topic(topic)
-        fields = {
+        fields: dict[Any, Any] = {
             "time": datetime.now(UTC).isoformat(),
             "owner_id": owner_id,
             "type": type,
@@ -173,8 +173,10 @@ class EventBus:
     async def _read(
         self, cursors: dict[str, str], block_ms: int | None, count: int
     ) -> list[EventEnvelope]:
-        streams = {self._stream(topic): stream_id for topic, stream_id in cursors.items()}
-        reply = await self._client.xread(streams, count=count, block=block_ms)
+        streams: dict[Any, Any] = {
+            self._stream(topic): stream_id for topic, stream_id in cursors.items()
+        }
+        reply: Any = await self._client.xread(streams, count=count, block=block_ms)
         by_stream = reply.items() if isinstance(reply, dict) else (reply or [])
         events: list[EventEnvelope] = []
         for stream, entries in by_stream:
@@ -202,8 +204,8 @@ class EventBus:
                 yield event
 
 
-def _text(value: str | bytes) -> str:
-    return value.decode() if isinstance(value, bytes) else value
+def _text(value: object) -> str:
+    return value.decode() if isinstance(value, bytes) else str(value)
 
 
 def _envelope(topic: str, stream_id: str, fields: Mapping[Any, Any]) -> EventEnvelope:
