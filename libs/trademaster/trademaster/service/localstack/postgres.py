@@ -88,6 +88,10 @@ class PostgresServer:
         return f"postgresql://{_SERVER_USER}@{LOOPBACK}:{self.port}/{database}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 

@@ -66,6 +66,10 @@ class RayHead:
         return f"http://{LOOPBACK}:{self.dashboard_port}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 

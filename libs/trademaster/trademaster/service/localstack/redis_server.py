@@ -42,6 +42,10 @@ class RedisServer:
         return f"redis://{LOOPBACK}:{self.port}/0"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
 

@@ -178,6 +178,10 @@ class ServiceProcess:
         return f"{LOOPBACK}:{self.grpc_port}"
 
     @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
     def pid(self) -> int | None:
         return self._process.pid
 

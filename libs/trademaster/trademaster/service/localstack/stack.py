@@ -112,6 +112,14 @@ class Stack:
                 _LOGGER.exception("stopping %s failed", name)
         self.services.clear()
 
+    def dead_parts(self) -> list[str]:
+        """Names of started parts whose process has exited."""
+        running = {name: service.running for name, service in self.services.items()}
+        for name, server in (("postgres", self.postgres), ("redis", self.redis), ("ray", self.ray)):
+            if server is not None:
+                running[name] = server.running
+        return [name for name, alive in running.items() if not alive]
+
     def __enter__(self) -> Stack:
         return self.start()
 

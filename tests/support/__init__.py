@@ -1,0 +1,1 @@
+"""Helpers shared by all test folders (imported as `support.<module>`)."""
