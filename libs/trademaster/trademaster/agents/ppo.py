@@ -165,17 +165,17 @@ class PPO(Algorithm):
             if c.target_kl is not None and float(approx_kl) > c.target_kl:
                 break
         self.iterations += 1
-        var_y = b_ret.var()
-        explained = float("nan") if var_y == 0 else float(1 - (b_ret - b_val).var() / var_y)
+        var_y = float(b_ret.var())
         metrics = {
             "losses/policy_loss": stats["pg"] / n_updates,
             "losses/value_loss": stats["v"] / n_updates,
             "losses/entropy": stats["ent"] / n_updates,
             "losses/approx_kl": stats["kl"] / n_updates,
             "losses/clipfrac": stats["clip"] / n_updates,
-            "losses/explained_variance": explained,
             "charts/learning_rate": lr,
         }
+        if var_y > 0:
+            metrics["losses/explained_variance"] = 1.0 - float((b_ret - b_val).var()) / var_y
         start_time, start_step = self._sps_start
         elapsed = max(time.perf_counter() - start_time, 1e-9)
         metrics["charts/SPS"] = (self.global_step - start_step) / elapsed

@@ -259,7 +259,8 @@ class Trainer:
             return
         self.run_dir.mkdir(parents=True, exist_ok=True)
         with (self.run_dir / name).open("a") as handle:
-            handle.write(json.dumps(row, sort_keys=True) + "\n")
+            clean = {k: None if _non_finite(v) else v for k, v in row.items()}
+            handle.write(json.dumps(clean, sort_keys=True) + "\n")
 
     def evaluate(self) -> EvalOutcome:
         """Evaluate the current policy deterministically on ``eval_env``."""
@@ -377,6 +378,11 @@ class Trainer:
         for cb in self.callbacks:
             cb.on_end(result)
         return result
+
+
+def _non_finite(value: Any) -> bool:
+    """JSON has no NaN/inf; such values are written as null."""
+    return isinstance(value, float) and not math.isfinite(value)
 
 
 def _dump_config(config: Any) -> dict[str, Any] | None:
