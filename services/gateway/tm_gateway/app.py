@@ -1,7 +1,5 @@
 """The HTTP API (FastAPI): auth, strategies, config schemas, datasets, probes and the UI."""
 
-from __future__ import annotations
-
 import json
 import logging
 from dataclasses import dataclass
