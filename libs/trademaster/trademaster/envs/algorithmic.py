@@ -153,7 +153,8 @@ class AlgorithmicTradingEnv(VecEnv):
         self._episode_return = torch.where(mask, 0.0, self._episode_return)
 
     def _observe(self) -> Tensor:
-        return self._obs_table[self._level_idx * self.num_steps + self._t]
+        # index_select is far faster than advanced indexing on CPU (aten::index).
+        return self._obs_table.index_select(0, self._level_idx * self.num_steps + self._t)
 
     def reset(self, *, seed: int | None = None) -> Tensor:
         if seed is not None:
@@ -164,17 +165,17 @@ class AlgorithmicTradingEnv(VecEnv):
     def step(self, actions: Tensor) -> StepResult:
         action_idx = actions.to(device=self.device, dtype=torch.long).reshape(self.num_envs)
         t = self._t
-        price_t = self._close[t]
+        price_t = self._close.index_select(0, t)
         target = torch.where(
             action_idx == self._level_idx,
             self._positions,
-            self._levels[action_idx] * self._value / price_t,
+            self._levels.index_select(0, action_idx) * self._value / price_t,
         )
         cash, positions, _, _, _ = rebalance_to_target_positions(
-            self._cash, self._positions, target, self._fill[t], self.cost_model
+            self._cash, self._positions, target, self._fill.index_select(0, t), self.cost_model
         )
         t_next = t + 1
-        value = mark_to_market(cash, positions, self._close[t_next])
+        value = mark_to_market(cash, positions, self._close.index_select(0, t_next))
         ratio = value / self._value
         if self._log_reward:
             reward = torch.log(ratio.clamp_min(1e-300)).to(torch.float32)
