@@ -97,9 +97,10 @@ def zfeatures(df: pd.DataFrame) -> pd.DataFrame:
         "zclose": close / prev_close - 1.0,
     }
     tmp = pd.DataFrame({"tic": df["tic"], "adjcp": adjcp})
+    rolling = tmp.groupby("tic", sort=False)["adjcp"]
     for k in Z_WINDOWS:
-        mean = _per_tic_series(tmp, "adjcp", lambda s, k=k: s.rolling(k, min_periods=k).mean())
-        out[f"zd_{k}"] = mean / adjcp - 1.0
+        mean = rolling.rolling(k, min_periods=k).mean().reset_index(level=0, drop=True)
+        out[f"zd_{k}"] = mean.reindex(df.index) / adjcp - 1.0
     return pd.DataFrame(out, index=df.index)
 
 
