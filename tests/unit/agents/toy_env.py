@@ -6,7 +6,6 @@ from typing import Any
 
 import torch
 from torch import Tensor
-
 from trademaster.envs.base import ActionSpec, StepResult, VecEnv
 
 

@@ -14,7 +14,6 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "agents"))
 
 from toy_env import AlternatingPriceEnv  # noqa: E402
-
 from trademaster.agents.config import DQNConfig, PPOConfig  # noqa: E402
 from trademaster.agents.dqn import DQN  # noqa: E402
 from trademaster.agents.ppo import PPO  # noqa: E402
