@@ -1,0 +1,91 @@
+import { AppShell, Burger, Button, Group, NavLink, Text, Title } from "@mantine/core";
+import { useDisclosure } from "@mantine/hooks";
+import { Suspense, lazy } from "react";
+import { Link, Navigate, Outlet, Route, Routes, useLocation } from "react-router";
+import { Loading } from "./components/Feedback";
+import { LoginPage } from "./pages/LoginPage";
+import { SessionProvider, useSession } from "./session";
+
+const DashboardPage = lazy(() => import("./pages/DashboardPage"));
+const DatasetsPage = lazy(() => import("./pages/DatasetsPage"));
+const DatasetDetailPage = lazy(() => import("./pages/DatasetDetailPage"));
+const StrategiesPage = lazy(() => import("./pages/StrategiesPage"));
+const StrategyEditPage = lazy(() => import("./pages/StrategyEditPage"));
+
+const NAV = [
+  { to: "/", label: "Dashboard" },
+  { to: "/strategies", label: "Strategies" },
+  { to: "/datasets", label: "Datasets" },
+];
+
+function Shell() {
+  const { user, logout } = useSession();
+  const [opened, { toggle, close }] = useDisclosure();
+  const location = useLocation();
+  if (!user) {
+    const next = encodeURIComponent(location.pathname + location.search);
+    return <Navigate to={`/login?next=${next}`} replace />;
+  }
+  const active = (to: string) =>
+    to === "/" ? location.pathname === "/" : location.pathname.startsWith(to);
+  return (
+    <AppShell
+      header={{ height: 52 }}
+      navbar={{ width: 200, breakpoint: "sm", collapsed: { mobile: !opened } }}
+      padding="md"
+    >
+      <AppShell.Header>
+        <Group h="100%" px="md" justify="space-between" wrap="nowrap">
+          <Group gap="sm" wrap="nowrap">
+            <Burger opened={opened} onClick={toggle} hiddenFrom="sm" size="sm" />
+            <Title order={4}>TradeMaster</Title>
+          </Group>
+          <Group gap="sm" wrap="nowrap">
+            <Text size="sm" c="dimmed" data-testid="current-user" visibleFrom="xs">
+              {user.username}
+            </Text>
+            <Button size="xs" variant="default" onClick={logout}>
+              Log out
+            </Button>
+          </Group>
+        </Group>
+      </AppShell.Header>
+      <AppShell.Navbar p="xs">
+        {NAV.map((item) => (
+          <NavLink
+            key={item.to}
+            component={Link}
+            to={item.to}
+            label={item.label}
+            active={active(item.to)}
+            onClick={close}
+          />
+        ))}
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <Suspense fallback={<Loading label="Loading page…" />}>
+          <Outlet />
+        </Suspense>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
+
+export function App() {
+  return (
+    <SessionProvider>
+      <Routes>
+        <Route path="/login" element={<LoginPage />} />
+        <Route element={<Shell />}>
+          <Route index element={<DashboardPage />} />
+          <Route path="strategies" element={<StrategiesPage />} />
+          <Route path="strategies/new" element={<StrategyEditPage />} />
+          <Route path="strategies/:id" element={<StrategyEditPage />} />
+          <Route path="datasets" element={<DatasetsPage />} />
+          <Route path="datasets/:id" element={<DatasetDetailPage />} />
+          <Route path="*" element={<Navigate to="/" replace />} />
+        </Route>
+      </Routes>
+    </SessionProvider>
+  );
+}

@@ -1,0 +1,92 @@
+import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
+import { useState } from "react";
+import { Link } from "react-router";
+import { TASKS, api } from "../api";
+import { Empty, ErrorAlert, Loading } from "../components/Feedback";
+import { formatCount, formatDate, taskLabel } from "../format";
+import { useApi } from "../useApi";
+
+export default function DatasetsPage() {
+  const [task, setTask] = useState<string | null>(null);
+  const list = useApi((signal) => api.listDatasets("", 500, signal), []);
+  const datasets = (list.data?.datasets ?? []).filter(
+    (d) => !task || d.tasks.includes(task as never),
+  );
+  return (
+    <Stack data-testid="datasets-page">
+      <Group justify="space-between">
+        <Title order={2}>Datasets</Title>
+        <Select
+          placeholder="All tasks"
+          clearable
+          data={TASKS.map((t) => ({ value: t, label: taskLabel(t) }))}
+          value={task}
+          onChange={setTask}
+          w={240}
+          aria-label="Filter by task"
+        />
+      </Group>
+      {list.loading && !list.data && <Loading label="Loading datasets…" />}
+      {list.error && <ErrorAlert error={list.error} />}
+      {list.data && datasets.length === 0 && (
+        <Empty>No datasets{task ? ` for ${taskLabel(task)}` : ""} in the catalog.</Empty>
+      )}
+      {datasets.length > 0 && (
+        <Table.ScrollContainer minWidth={760}>
+          <Table striped highlightOnHover data-testid="datasets-table">
+            <Table.Thead>
+              <Table.Tr>
+                <Table.Th>Dataset</Table.Th>
+                <Table.Th>Tasks</Table.Th>
+                <Table.Th ta="right">Rows</Table.Th>
+                <Table.Th>Assets</Table.Th>
+                <Table.Th>Date range</Table.Th>
+                <Table.Th>Frequency</Table.Th>
+              </Table.Tr>
+            </Table.Thead>
+            <Table.Tbody>
+              {datasets.map((d) => (
+                <Table.Tr key={d.id}>
+                  <Table.Td>
+                    <Anchor component={Link} to={`/datasets/${encodeURIComponent(d.id)}`}>
+                      {d.name || d.id}
+                    </Anchor>
+                    {d.synthetic && (
+                      <Badge size="xs" ml="xs" variant="light">
+                        synthetic
+                      </Badge>
+                    )}
+                    <Text size="xs" c="dimmed">
+                      {d.id}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    <Group gap={4}>
+                      {d.tasks.map((t) => (
+                        <Badge key={t} size="xs" variant="outline">
+                          {taskLabel(t)}
+                        </Badge>
+                      ))}
+                    </Group>
+                  </Table.Td>
+                  <Table.Td ta="right">{formatCount(d.rows)}</Table.Td>
+                  <Table.Td>
+                    <Text size="sm" lineClamp={1} title={d.assets.join(", ")}>
+                      {d.assets.length <= 3
+                        ? d.assets.join(", ")
+                        : `${d.assets.slice(0, 3).join(", ")} +${d.assets.length - 3}`}
+                    </Text>
+                  </Table.Td>
+                  <Table.Td>
+                    {formatDate(d.start_time)} → {formatDate(d.end_time)}
+                  </Table.Td>
+                  <Table.Td>{d.frequency || "—"}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        </Table.ScrollContainer>
+      )}
+    </Stack>
+  );
+}
