@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+import numpy as np
 import pytest
 import torch
 from torch import Tensor
@@ -14,6 +15,8 @@ from trademaster.agents.registry import get_algorithm
 from trademaster.agents.sac import SAC, TransitionBuffer
 from trademaster.agents.td3 import TD3
 from trademaster.envs.base import ActionSpec, StepResult, VecEnv
+from trademaster.envs.config import PortfolioManagementEnvConfig
+from trademaster.envs.factory import build_env
 
 pytestmark = pytest.mark.unit
 
@@ -127,9 +130,7 @@ def _one_thread() -> None:
     torch.set_num_threads(1)
 
 
-# Per-step log returns are ~1e-2, so the entropy bonus must start small to not drown them.
 _SAC_SMALL = SACConfig(
-    alpha=0.01,
     hidden_sizes=(32, 32),
     learning_starts=128,
     batch_size=64,
@@ -169,6 +170,44 @@ def test_agent_shifts_weight_to_trending_asset_and_beats_equal_weight(
     assert after_return > _EQUAL_WEIGHT_LOG_RETURN + 0.004
     assert "losses/qf1_loss" in metrics and "losses/actor_loss" in metrics
     assert returns[-1] > returns[0]
+
+
+def _trending_portfolio_env() -> VecEnv:
+    """The real PortfolioManagementEnv (logit actions, fees) on a panel where asset 0 trends up."""
+    rng = np.random.default_rng(0)
+    log_ret = np.asarray([0.006, 0.0, -0.006]) + 0.005 * rng.standard_normal((400, 3))
+    close = 100.0 * np.exp(np.cumsum(log_ret, axis=0))
+    features = (100.0 * log_ret)[:, :, None].astype(np.float32)
+    config = PortfolioManagementEnvConfig(
+        num_envs=4, window=8, episode_length=32, fee_rate=0.001, fill_timing="next_close"
+    )
+    return build_env(config, {"close": close, "features": features}, device="cpu")
+
+
+@pytest.mark.parametrize(("algorithm_cls", "config"), [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL)])
+def test_agent_learns_on_real_portfolio_env_with_logit_actions(
+    algorithm_cls: type, config: Any
+) -> None:
+    algo = algorithm_cls(_trending_portfolio_env(), config, seed=3, device=torch.device("cpu"))
+    while algo.global_step < 1_600:
+        algo.train_iteration()
+
+    env = _trending_portfolio_env()
+    obs = env.reset(seed=321)
+    up_weights, rewards, equal_rewards = [], [], []
+    equal_env = _trending_portfolio_env()
+    equal_env.reset(seed=321)
+    for _ in range(32):
+        actions = algo.policy.act(obs, deterministic=True)
+        assert bool((actions.abs() <= config.logit_limit).all())
+        up_weights.append(torch.softmax(actions, 1)[:, 1].mean().item())
+        result = env.step(actions)
+        rewards.append(result.reward.mean().item())
+        equal_rewards.append(equal_env.step(torch.zeros(4, 4)).reward.mean().item())
+        obs = result.obs
+
+    assert sum(up_weights) / 32 > 0.8
+    assert sum(rewards) / 32 > sum(equal_rewards) / 32 + 0.002
 
 
 def _train(algo: SAC | TD3, iterations: int) -> list[dict[str, float]]:

@@ -137,6 +137,13 @@ class SACConfig(BaseModel):
     hidden_sizes: _HiddenSizes = Field(
         (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
     )
+    reward_scale: float = Field(
+        100.0,
+        gt=0.0,
+        le=1e6,
+        description="Multiplier on env rewards for the critics; per-step log returns are ~1e-3, "
+        "too small for Q-networks to resolve unscaled.",
+    )
     logit_limit: float = Field(
         5.0,
         gt=0.0,
@@ -190,6 +197,13 @@ class TD3Config(BaseModel):
     )
     hidden_sizes: _HiddenSizes = Field(
         (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
+    )
+    reward_scale: float = Field(
+        100.0,
+        gt=0.0,
+        le=1e6,
+        description="Multiplier on env rewards for the critics; per-step log returns are ~1e-3, "
+        "too small for Q-networks to resolve unscaled.",
     )
     logit_limit: float = Field(
         5.0,

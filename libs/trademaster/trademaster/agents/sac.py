@@ -296,7 +296,8 @@ class SAC(Algorithm):
                 real_next = torch.where(
                     _expand(done, next_obs), result.info["final_observation"], next_obs
                 )
-            self.buffer.add(self.obs, actions, result.reward, real_next, result.terminated)
+            rewards = result.reward.to(self.device) * self.config.reward_scale
+            self.buffer.add(self.obs, actions, rewards, real_next, result.terminated)
             self.episodes.record(result.info, done)
             self.obs = next_obs
             self.global_step += self.env.num_envs

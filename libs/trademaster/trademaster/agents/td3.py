@@ -141,7 +141,8 @@ class TD3(Algorithm):
             if bool(done.any()):
                 mask = done.to(self.device).reshape(-1, *([1] * (next_obs.dim() - 1)))
                 real_next = torch.where(mask, result.info["final_observation"], next_obs)
-            self.buffer.add(self.obs, actions, result.reward, real_next, result.terminated)
+            rewards = result.reward.to(self.device) * self.config.reward_scale
+            self.buffer.add(self.obs, actions, rewards, real_next, result.terminated)
             self.episodes.record(result.info, done)
             self.obs = next_obs
             self.global_step += self.env.num_envs
