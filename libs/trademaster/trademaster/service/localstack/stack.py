@@ -6,7 +6,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -80,15 +80,22 @@ class Stack:
         self.redis: RedisServer | None = None
         self.ray: RayHead | None = None
         self.services: dict[str, ServiceProcess] = {}
-        self._stoppers: list[tuple[str, Callable[[], object]]] = []
+        # Groups of (name, stop) in start order; a group is stopped concurrently.
+        self._stop_groups: list[list[tuple[str, Callable[[], object]]]] = []
+        self._ray_pool: ThreadPoolExecutor | None = None
+        self._ray_started: Future[object] | None = None
 
     def start(self) -> Stack:
+        """Start everything; Ray boots in the background until a service that needs it starts."""
         began = time.monotonic()
         try:
             self._start_infrastructure()
             infra_s = time.monotonic() - began
             for wave in startup_waves(self.config.services):
+                if NEEDS_RAY & set(wave):
+                    self._wait_for_ray()
                 self._start_wave(wave)
+            self._wait_for_ray()
         except BaseException:
             self.stop()
             raise
@@ -102,15 +109,29 @@ class Stack:
         return self
 
     def stop(self) -> None:
-        """Stop in reverse start order; keeps going when one part fails to stop."""
-        while self._stoppers:
-            name, stop = self._stoppers.pop()
-            try:
-                stop()
-            except Exception:
-                # Shutting down must reach every remaining part; report and carry on.
-                _LOGGER.exception("stopping %s failed", name)
+        """Stop in reverse start order (a wave at a time); keeps going when a part fails."""
+        if self._ray_started is not None:
+            # A Ray head still booting must finish (or fail) before it can be stopped.
+            wait([self._ray_started])
+        while self._stop_groups:
+            group = self._stop_groups.pop()
+            with ThreadPoolExecutor(max_workers=len(group)) as pool:
+                futures = {pool.submit(stop): name for name, stop in group}
+            for future, name in futures.items():
+                error = future.exception()
+                if error is not None:
+                    _LOGGER.error("stopping %s failed: %r", name, error)
+        if self._ray_pool is not None:
+            self._ray_pool.shutdown()
+            self._ray_pool = None
+        self._ray_started = None
         self.services.clear()
+
+    def _wait_for_ray(self) -> None:
+        if self._ray_started is not None:
+            self._ray_started.result()
+            if self.ray is not None:
+                self.ray_dashboard_url = self.ray.dashboard_url
 
     def dead_parts(self) -> list[str]:
         """Names of started parts whose process has exited."""
@@ -162,10 +183,11 @@ class Stack:
         return self.work_dir / "run" / f"{name}.port"
 
     def _start_infrastructure(self) -> None:
-        """PostgreSQL, Redis and Ray do not depend on each other: start them concurrently."""
+        """PostgreSQL and Redis start concurrently and are waited for; Ray only starts here."""
         self.work_dir.mkdir(parents=True, exist_ok=True)
         ports = self.config.ports
         tasks: list[Callable[[], object]] = []
+        group: list[tuple[str, Callable[[], object]]] = []
         if self.database_url is None:
             self.postgres = PostgresServer(
                 self.work_dir / "postgres",
@@ -173,7 +195,7 @@ class Stack:
                 fsync=self.config.durable,
                 log_path=self.work_dir / "logs" / "postgres.log",
             )
-            self._stoppers.append(("postgres", self.postgres.stop))
+            group.append(("postgres", self.postgres.stop))
             tasks.append(self.postgres.start)
         if self.redis_url is None:
             self.redis = RedisServer(
@@ -182,7 +204,7 @@ class Stack:
                 appendonly=self.config.durable,
                 log_path=self.work_dir / "logs" / "redis.log",
             )
-            self._stoppers.append(("redis", self.redis.stop))
+            group.append(("redis", self.redis.stop))
             tasks.append(self.redis.start)
         if self.ray_address is None and NEEDS_RAY & set(self.config.services):
             self.ray = RayHead(
@@ -192,21 +214,24 @@ class Stack:
                 num_cpus=self.config.ray_num_cpus,
                 log_path=self.work_dir / "logs" / "ray.log",
             )
-            self._stoppers.append(("ray", self.ray.stop))
-            tasks.append(self.ray.start)
+            # Ports are fixed at construction, so services can be told the address already.
+            self.ray_address = self.ray.address
+            group.append(("ray", self.ray.stop))
+            self._ray_pool = ThreadPoolExecutor(max_workers=1)
+            self._ray_started = self._ray_pool.submit(self.ray.start)
+        self._stop_groups.append(group)
         _run_concurrently(tasks)
         if self.postgres is not None:
             self.database_url = self.postgres.dsn
         if self.redis is not None:
             self.redis_url = self.redis.url
-        if self.ray is not None:
-            self.ray_address = self.ray.address
-            self.ray_dashboard_url = self.ray.dashboard_url
 
     def _start_wave(self, wave: Sequence[str]) -> None:
         """Spawn every service of a wave at once, then wait for all of them."""
         began = time.monotonic()
         started = []
+        group: list[tuple[str, Callable[[], object]]] = []
+        self._stop_groups.append(group)
         for name in wave:
             process = ServiceProcess(
                 name,
@@ -217,7 +242,7 @@ class Stack:
                 startup_timeout_s=self.config.startup_timeout_s,
             )
             self.services[name] = process
-            self._stoppers.append((name, process.stop))
+            group.append((name, process.stop))
             process.spawn()
             started.append(process)
         _run_concurrently([process.wait_ready for process in started])
