@@ -133,13 +133,13 @@ class ActorCritic(Policy):
     ) -> tuple[Tensor, Tensor, Tensor]:
         """Sample raw actions with ``generator``; returns (raw, log_prob, value)."""
         if self.discrete:
-            logits = self._logits(obs, action_mask)
-            probs = torch.softmax(logits, dim=-1)
-            raw = torch.multinomial(probs, 1, generator=generator).squeeze(-1)
-        else:
-            mean = self.actor(obs.flatten(1))
-            noise = torch.randn(mean.shape, generator=generator, device=mean.device)
-            raw = mean + noise * self.log_std.exp()
+            logp_all = torch.log_softmax(self._logits(obs, action_mask), dim=-1)
+            raw = torch.multinomial(logp_all.exp(), 1, generator=generator).squeeze(-1)
+            log_prob = logp_all.gather(-1, raw.unsqueeze(-1)).squeeze(-1)
+            return raw, log_prob, self.value(obs)
+        mean = self.actor(obs.flatten(1))
+        noise = torch.randn(mean.shape, generator=generator, device=mean.device)
+        raw = mean + noise * self.log_std.exp()
         log_prob, _ = self.evaluate(obs, raw, action_mask)
         return raw, log_prob, self.value(obs)
 

@@ -98,7 +98,7 @@ class PPO(Algorithm):
             self.episodes.record(result.info, done)
             self.obs = result.obs
             self.done = done.float()
-            self.mask = result.info.get("action_mask", self.env.action_mask())
+            self.mask = result.info.get("action_mask")
             self.global_step += self.env.num_envs
         last_value = self.policy.value(self.obs)
         buf.compute_gae(last_value, self.done, gamma=c.gamma, gae_lambda=c.gae_lambda)
