@@ -170,6 +170,9 @@ class TransitionBuffer:
 class SquashedGaussianActor(Policy):
     """Gaussian over pre-squash actions, squashed by tanh into the env's ``[low, high]`` box."""
 
+    action_scale: Tensor
+    action_bias: Tensor
+
     def __init__(
         self,
         obs_dim: int,

@@ -38,6 +38,9 @@ _LOGGER = logging.getLogger(__name__)
 class DeterministicActor(Policy):
     """tanh MLP into ``[low, high]``; stochastic ``act`` adds the configured exploration noise."""
 
+    action_scale: Tensor
+    action_bias: Tensor
+
     def __init__(
         self,
         obs_dim: int,

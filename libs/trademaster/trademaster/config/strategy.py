@@ -105,7 +105,7 @@ class StrategyConfig(BaseModel):
         ..., title="Agent Params", description="Hyperparameters of the agent."
     )
     training: TrainingConfig = Field(
-        TrainingConfig(),
+        TrainingConfig.model_validate({}),
         title="Training",
         description="Training loop settings (steps, seed, evaluation...).",
     )
@@ -137,15 +137,14 @@ def _model_for(task: str, agent: str) -> type[StrategyConfig]:
     """StrategyConfig subclass pinned to one task and agent: concrete nested schemas + defaults."""
     env_cls = ENV_CONFIGS[task]
     agent_cls = AGENT_CONFIGS[agent]
-    return create_model(  # type: ignore[call-overload, no-any-return]
+    task_type: Any = Literal[task]
+    agent_type: Any = Literal[agent]
+    return create_model(  # type: ignore[call-overload, no-any-return, unused-ignore]
         f"{_camel(task)}{agent.upper()}StrategyConfig",
         __base__=StrategyConfig,
         __doc__=f"Strategy config for task {task!r} with agent {agent!r}.",
-        task=(Literal[task], Field(task, description="Trading task the strategy solves.")),
-        agent=(
-            Literal[agent],
-            Field(agent, description="Agent (algorithm) that learns the policy."),
-        ),
+        task=(task_type, Field(task, description="Trading task the strategy solves.")),
+        agent=(agent_type, Field(agent, description="Agent (algorithm) that learns the policy.")),
         env=(
             env_cls,
             Field(env_cls(), title="Env", description=f"Environment settings: {env_cls.__doc__}"),
@@ -275,4 +274,4 @@ def default_config(task: str, agent: str) -> dict[str, Any]:
     violations = _known_pair(task, agent)
     if violations:
         raise ConfigError(violations)
-    return _model_for(task, agent)().model_dump(mode="json")
+    return _model_for(task, agent).model_validate({}).model_dump(mode="json")
