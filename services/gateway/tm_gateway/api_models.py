@@ -153,6 +153,21 @@ class DatasetList(BaseModel):
     next_page_token: str
 
 
+class OhlcvOut(BaseModel):
+    """One asset's price bars, column by column (compact for charts)."""
+
+    dataset_id: str
+    tic: str
+    time: list[datetime] = Field(description="Time of the first row merged into each bar.")
+    open: list[float]
+    high: list[float]
+    low: list[float]
+    close: list[float]
+    volume: list[float] | None = Field(description="Null when the dataset has no volume.")
+    total_rows: int = Field(description="Rows of the asset in the range, before merging.")
+    bucket_rows: int = Field(description="Rows merged into each bar; 1 means none.")
+
+
 class HealthResponse(BaseModel):
     status: Literal["ok"]
 

@@ -12,7 +12,6 @@ import jwt
 from fastapi import APIRouter, Depends, FastAPI, Query, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from fastapi.staticfiles import StaticFiles
 from google.protobuf import json_format, struct_pb2
 from google.protobuf.field_mask_pb2 import FieldMask
 from psycopg import Error as PsycopgError
@@ -29,6 +28,7 @@ from tm_gateway.error_handlers import (
 )
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
+from tm_gateway.spa import SpaStaticFiles
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -404,6 +404,39 @@ def create_app(
         )
         return dataset_out(reply.dataset)
 
+    @api.get("/datasets/{dataset_id}/ohlcv", response_model=m.OhlcvOut, tags=["datasets"])
+    async def dataset_ohlcv(
+        dataset_id: str,
+        tic: Annotated[str, Query(min_length=1)],
+        who: CallerDep,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        max_points: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    ) -> m.OhlcvOut:
+        """One asset's OHLCV bars between inclusive ``start`` and ``end``, merged to at most
+        ``max_points`` bars (0 = server default)."""
+        request = strategy_pb2.GetDatasetBarsRequest(
+            dataset_id=dataset_id, tic=tic, max_points=max_points
+        )
+        if start is not None:
+            request.start_time.FromDatetime(start)
+        if end is not None:
+            request.end_time.FromDatetime(end)
+        reply = await backends.call(backends.strategy.GetDatasetBars, request, who.token)
+        bars = reply.bars
+        return m.OhlcvOut(
+            dataset_id=dataset_id,
+            tic=tic,
+            time=[b.time.ToDatetime(tzinfo=UTC) for b in bars],
+            open=[b.open for b in bars],
+            high=[b.high for b in bars],
+            low=[b.low for b in bars],
+            close=[b.close for b in bars],
+            volume=[b.volume for b in bars] if reply.has_volume else None,
+            total_rows=reply.total_rows,
+            bucket_rows=reply.bucket_rows,
+        )
+
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
@@ -431,7 +464,7 @@ def create_app(
         return m.ReadyResponse(status="ready", checks=checks)
 
     if static_dir is not None and static_dir.is_dir():
-        app.mount("/", StaticFiles(directory=static_dir, html=True), name="ui")
+        app.mount("/", SpaStaticFiles(directory=static_dir, html=True), name="ui")
     else:
 
         @app.get("/", response_class=HTMLResponse, include_in_schema=False)

@@ -12,8 +12,10 @@ from pathlib import Path
 from google.protobuf import timestamp_pb2
 from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.data.catalog import Catalog, DatasetInfo
-from trademaster.data.loaders import CSV_SUFFIXES, PARQUET_SUFFIXES
+from trademaster.data.loaders import CSV_SUFFIXES, PARQUET_SUFFIXES, load_ohlcv
 from trademaster.data.synthetic import gbm, write_synthetic_dataset
+
+from tm_strategy.bars import Bars, BarsUnavailable, merge_bars
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -133,6 +135,31 @@ class DatasetCatalog:
         if info.error is not None or info.kind is None:
             return None
         return self._message(info)
+
+    def bars(
+        self,
+        dataset_id: str,
+        tic: str,
+        start: datetime | None,
+        end: datetime | None,
+        max_points: int,
+    ) -> Bars:
+        """One asset's bars between inclusive ``start`` and ``end``, merged to ``max_points``.
+
+        Raises:
+            KeyError: unknown dataset. BarsUnavailable: not OHLCV data, or ``tic`` not in it.
+        """
+        with self._lock:
+            info = self._catalog.get(dataset_id)
+        if info.error is not None or info.kind != "ohlcv":
+            raise BarsUnavailable(
+                "dataset_id", f"dataset {dataset_id!r} has no OHLC bars (kind {info.kind!r})"
+            )
+        if tic not in info.tics:
+            shown = ", ".join(info.tics[:10]) + (", ..." if len(info.tics) > 10 else "")
+            raise BarsUnavailable("tic", f"tic must be one of [{shown}], was {tic!r}")
+        frame = load_ohlcv(Path(info.path), tics=[tic], start=start, end=end)
+        return merge_bars(frame.sort_values("date", kind="stable"), max_points)
 
 
 def encode_offset(offset: int) -> str:

@@ -28,6 +28,7 @@ from trademaster.service.errors import (
     PermissionDenied,
 )
 
+from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.datasets import DatasetCatalog
 from tm_strategy.store import (
     UPDATABLE_FIELDS,
@@ -436,6 +437,41 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         if dataset is None:
             raise NotFound(f"dataset {request.dataset_id!r} not found", reason="DATASET_NOT_FOUND")
         return strategy_pb2.GetDatasetResponse(dataset=dataset)
+
+    async def GetDatasetBars(
+        self, request: strategy_pb2.GetDatasetBarsRequest, context: grpc.aio.ServicerContext
+    ) -> strategy_pb2.GetDatasetBarsResponse:
+        self._require(READER_ROLES)
+        max_points = request.max_points or DEFAULT_MAX_POINTS
+        if not 1 <= max_points <= MAX_POINTS_LIMIT:
+            message = f"max_points must be in [0, {MAX_POINTS_LIMIT}], was {request.max_points}"
+            raise InvalidArgument(message, [("max_points", message)])
+        start = request.start_time.ToDatetime() if request.HasField("start_time") else None
+        end = request.end_time.ToDatetime() if request.HasField("end_time") else None
+        try:
+            bars = await asyncio.to_thread(
+                self._catalog.bars, request.dataset_id, request.tic, start, end, max_points
+            )
+        except KeyError as exc:
+            raise NotFound(
+                f"dataset {request.dataset_id!r} not found", reason="DATASET_NOT_FOUND"
+            ) from exc
+        except BarsUnavailable as exc:
+            raise InvalidArgument(
+                str(exc), [(exc.field, str(exc))], reason="BARS_UNAVAILABLE"
+            ) from exc
+        volume = bars.volume if bars.volume is not None else [0.0] * len(bars.time)
+        reply = strategy_pb2.GetDatasetBarsResponse(
+            total_rows=bars.total_rows,
+            bucket_rows=bars.bucket_rows,
+            has_volume=bars.volume is not None,
+        )
+        for time, o, h, low, c, v in zip(
+            bars.time, bars.open, bars.high, bars.low, bars.close, volume, strict=True
+        ):
+            bar = reply.bars.add(open=o, high=h, low=low, close=c, volume=v)
+            bar.time.FromDatetime(time.to_pydatetime())
+        return reply
 
     async def _dataset_violations(self, dataset_id: str) -> Violations:
         if dataset_id and await asyncio.to_thread(self._catalog.get, dataset_id) is None:

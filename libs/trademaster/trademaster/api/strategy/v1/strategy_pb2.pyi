@@ -272,3 +272,45 @@ class GetDatasetResponse(_message.Message):
     DATASET_FIELD_NUMBER: _ClassVar[int]
     dataset: Dataset
     def __init__(self, dataset: _Optional[_Union[Dataset, _Mapping]] = ...) -> None: ...
+
+class GetDatasetBarsRequest(_message.Message):
+    __slots__ = ("dataset_id", "tic", "start_time", "end_time", "max_points")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    TIC_FIELD_NUMBER: _ClassVar[int]
+    START_TIME_FIELD_NUMBER: _ClassVar[int]
+    END_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_POINTS_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    tic: str
+    start_time: _timestamp_pb2.Timestamp
+    end_time: _timestamp_pb2.Timestamp
+    max_points: int
+    def __init__(self, dataset_id: _Optional[str] = ..., tic: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_points: _Optional[int] = ...) -> None: ...
+
+class PriceBar(_message.Message):
+    __slots__ = ("time", "open", "high", "low", "close", "volume")
+    TIME_FIELD_NUMBER: _ClassVar[int]
+    OPEN_FIELD_NUMBER: _ClassVar[int]
+    HIGH_FIELD_NUMBER: _ClassVar[int]
+    LOW_FIELD_NUMBER: _ClassVar[int]
+    CLOSE_FIELD_NUMBER: _ClassVar[int]
+    VOLUME_FIELD_NUMBER: _ClassVar[int]
+    time: _timestamp_pb2.Timestamp
+    open: float
+    high: float
+    low: float
+    close: float
+    volume: float
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., open: _Optional[float] = ..., high: _Optional[float] = ..., low: _Optional[float] = ..., close: _Optional[float] = ..., volume: _Optional[float] = ...) -> None: ...
+
+class GetDatasetBarsResponse(_message.Message):
+    __slots__ = ("bars", "total_rows", "bucket_rows", "has_volume")
+    BARS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_ROWS_FIELD_NUMBER: _ClassVar[int]
+    BUCKET_ROWS_FIELD_NUMBER: _ClassVar[int]
+    HAS_VOLUME_FIELD_NUMBER: _ClassVar[int]
+    bars: _containers.RepeatedCompositeFieldContainer[PriceBar]
+    total_rows: int
+    bucket_rows: int
+    has_volume: bool
+    def __init__(self, bars: _Optional[_Iterable[_Union[PriceBar, _Mapping]]] = ..., total_rows: _Optional[int] = ..., bucket_rows: _Optional[int] = ..., has_volume: _Optional[bool] = ...) -> None: ...

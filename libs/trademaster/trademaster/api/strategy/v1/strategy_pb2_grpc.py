@@ -85,6 +85,11 @@ class StrategyServiceStub:
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetResponse.FromString,
                 _registered_method=True)
+        self.GetDatasetBars = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/GetDatasetBars',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.FromString,
+                _registered_method=True)
 
 
 class StrategyServiceServicer:
@@ -161,6 +166,13 @@ class StrategyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetDatasetBars(self, request, context):
+        """Returns one asset's OHLCV bars of a dataset, merged to at most max_points bars (for charts).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StrategyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -213,6 +225,11 @@ def add_StrategyServiceServicer_to_server(servicer, server):
                     servicer.GetDataset,
                     request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetResponse.SerializeToString,
+            ),
+            'GetDatasetBars': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatasetBars,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -486,6 +503,33 @@ class StrategyService:
             '/trademaster.api.strategy.v1.StrategyService/GetDataset',
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetRequest.SerializeToString,
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatasetBars(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/GetDatasetBars',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.FromString,
             options,
             channel_credentials,
             insecure,
