@@ -28,6 +28,8 @@ _LOGGER = logging.getLogger(__name__)
 class TargetPositionPolicy(Policy):
     """Base for baselines: subclasses return a target position per env, this maps it to actions."""
 
+    positions: Tensor
+
     def __init__(
         self, action_spec: ActionSpec, *, positions: Sequence[float] | None = None
     ) -> None:
@@ -118,7 +120,8 @@ class TWAPPolicy(Policy):
         n = obs.shape[0]
         if self.spec.kind == "discrete":
             return torch.full((n,), self.slice_action, dtype=torch.int64, device=obs.device)
-        value = min(max(1.0 / self.horizon, float(self.spec.low)), float(self.spec.high))
+        low, high = self.spec.low or 0.0, self.spec.high if self.spec.high is not None else 1.0
+        value = min(max(1.0 / self.horizon, low), high)
         return torch.full((n, *self.spec.shape), value, device=obs.device)
 
 

@@ -23,6 +23,7 @@ class PPO(Algorithm):
     """On-policy actor-critic; one ``train_iteration`` = one rollout + ``update_epochs`` passes."""
 
     name: ClassVar[str] = "ppo"
+    policy: ActorCritic
 
     def __init__(self, env: VecEnv, config: PPOConfig, *, seed: int, device: torch.device) -> None:
         self.env = env
