@@ -119,3 +119,16 @@ def test_stack_subset_serves_and_stops_cleanly(stack_factory: Callable[..., Stac
     for pid in [*pids, redis_pid]:
         assert pid is not None and group_members(pid) == []
     assert os.path.exists(stack.work_dir / "logs" / "notifier.log")
+
+
+@pytest.mark.slow
+def test_full_stack_serves_all_six_within_60_s(stack: Stack) -> None:
+    from trademaster.service.localstack.services import GRPC_SERVICES, grpc_serving, http_ready
+
+    assert stack.startup_seconds is not None and stack.startup_seconds <= 60
+    assert set(stack.addresses) == set(GRPC_SERVICES)
+    for name, address in stack.addresses.items():
+        assert grpc_serving(address), f"{name} at {address} is not SERVING"
+    assert http_ready(f"{stack.gateway_url}/healthz")
+    assert http_ready(f"{stack.gateway_url}/readyz")
+    assert stack.dead_parts() == []
