@@ -41,8 +41,9 @@ def test_continuous_targets_are_clipped_to_the_box() -> None:
 def test_equal_weight_and_twap() -> None:
     weights = EqualWeightPolicy(ActionSpec.continuous((4,), 0.0, 1.0)).act(OBS)
     assert torch.allclose(weights.sum(-1), torch.ones(3))
-    twap = TWAPPolicy(ActionSpec.continuous((1,), 0.0, 1.0), horizon=8).act(OBS)
-    assert twap.flatten().tolist() == [0.125] * 3
+    fresh_order = torch.tensor([[0.0, 1.0, 1.0]] * 3)  # ... remaining 100%, all time left
+    twap = TWAPPolicy(ActionSpec.continuous((), 0.0, 1.0), horizon=8).act(fresh_order)
+    assert twap.tolist() == [0.125] * 3
 
 
 def test_sma_crossover_goes_long_in_uptrend_and_flat_in_downtrend() -> None:

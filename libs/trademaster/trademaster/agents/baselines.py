@@ -99,30 +99,49 @@ class EqualWeightPolicy(Policy):
 
 
 class TWAPPolicy(Policy):
-    """Execution baseline: trade the same slice, 1/``horizon`` of the order, at every step.
+    """Execution baseline for ``OrderExecutionEnv``: execute ``1/horizon`` of the order per step.
 
-    For continuous specs the action is the fraction of the total order executed this step; for
-    discrete specs ``slice_action`` is the index that means "execute one slice".
+    The env's action is a fraction of the *remaining* quantity (continuous in [0, 1], or bin ``i``
+    = ``i / (n - 1)``) and its observation ends with ``[remaining / Q, 1 - elapsed / horizon]``,
+    so a constant action is not TWAP. Continuous: ``(1 / horizon) / (remaining / Q)``, which
+    sends exactly ``Q / horizon`` like the env's own TWAP benchmark (shortfall reward 0).
+    Discrete: the bin that leaves the remaining quantity closest to the TWAP schedule
+    ``Q * (1 - (elapsed + 1) / horizon)`` (reward ~0, up to the bin rounding).
     """
 
-    def __init__(self, action_spec: ActionSpec, *, horizon: int, slice_action: int = 1) -> None:
+    def __init__(self, action_spec: ActionSpec, *, horizon: int) -> None:
         super().__init__()
         if horizon < 1:
             raise ValueError(f"horizon must be >= 1, was {horizon}")
+        if action_spec.kind == "continuous" and action_spec.shape != ():
+            raise ValueError(f"TWAP needs a scalar continuous action, was {action_spec.shape}")
         self.spec = action_spec
         self.horizon = horizon
-        self.slice_action = slice_action
 
     @torch.no_grad()
     def act(
         self, obs: Tensor, *, deterministic: bool = True, action_mask: Tensor | None = None
     ) -> Tensor:
-        n = obs.shape[0]
-        if self.spec.kind == "discrete":
-            return torch.full((n,), self.slice_action, dtype=torch.int64, device=obs.device)
-        low, high = self.spec.low or 0.0, self.spec.high if self.spec.high is not None else 1.0
-        value = min(max(1.0 / self.horizon, low), high)
-        return torch.full((n, *self.spec.shape), value, device=obs.device)
+        if obs.dim() != 2 or obs.shape[1] < 2:
+            raise ValueError(
+                f"obs must be [N, D >= 2] ending with remaining and time-left fractions, "
+                f"was shape {tuple(obs.shape)}"
+            )
+        remaining = obs[:, -2].to(torch.float64).clamp(0.0, 1.0)
+        if self.spec.kind == "continuous":
+            fraction = (1.0 / self.horizon) / remaining.clamp_min(1e-12)
+            low = 0.0 if self.spec.low is None else self.spec.low
+            high = 1.0 if self.spec.high is None else self.spec.high
+            return fraction.clamp(low, high).to(torch.float32)
+        assert self.spec.n is not None
+        time_left = obs[:, -1].to(torch.float64)
+        target_after = (time_left - 1.0 / self.horizon).clamp_min(0.0)
+        bins = torch.linspace(0.0, 1.0, self.spec.n, dtype=torch.float64, device=obs.device)
+        after = remaining.unsqueeze(1) * (1.0 - bins.unsqueeze(0))
+        distance = (after - target_after.unsqueeze(1)).abs()
+        if action_mask is not None:
+            distance = distance.masked_fill(~action_mask, math.inf)
+        return distance.argmin(dim=-1)
 
 
 def sma_crossover_signal(prices: Tensor, *, fast: int, slow: int) -> Tensor:
