@@ -107,7 +107,7 @@ class BarContext:
         """Cash + Σ position × close[t] (``market.accounting.mark_to_market``)."""
         cash = torch.tensor([self.cash], dtype=torch.float64)
         pos = torch.tensor([self.positions], dtype=torch.float64)
-        close = torch.from_numpy(self.data.close[self.t]).unsqueeze(0)
+        close = torch.tensor(self.data.close[self.t], dtype=torch.float64).unsqueeze(0)
         return float(mark_to_market(cash, pos, close)[0])
 
     # --- ordering ------------------------------------------------------------------------
@@ -137,7 +137,7 @@ class BarContext:
         cap = self.config.max_position_weight
         if cap is not None:
             w = w.clamp(-cap, cap)
-        close = torch.from_numpy(self.data.close[self.t]).unsqueeze(0)
+        close = torch.tensor(self.data.close[self.t], dtype=torch.float64).unsqueeze(0)
         value = torch.tensor([self.equity], dtype=torch.float64)
         units = target_weights_to_positions(value, w, close)
         units = constrain_target_positions(

@@ -33,9 +33,14 @@ from trademaster.market.costs import (
     square_root_impact,
     volume_share_impact,
 )
-from trademaster.market.fills import FillTiming, fill_prices
+from trademaster.market.fills import FillTiming
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def _tensor(values: np.ndarray) -> Tensor:
+    """Zero-copy float tensor view of ``values`` (copied only when numpy marks it read-only)."""
+    return torch.from_numpy(values if values.flags.writeable else values.copy())
 
 
 class LookAheadWarning(UserWarning):
@@ -56,15 +61,17 @@ def fill_timing(config: BacktestConfig) -> FillTiming:
 
 
 def bar_fill_prices(data: MarketData, timing: FillTiming) -> np.ndarray:
-    """Reference price of a fill that happens ON bar t, ``[T, A]`` (row 0 is unused for
-    next-bar timings since nothing fills before the first decision)."""
-    offset = timing.bar_offset
-    decisions = torch.arange(data.num_bars - offset)
-    open_t = None if data.open is None else torch.from_numpy(data.open)
-    prices = fill_prices(timing, decisions, open_t, torch.from_numpy(data.close)).numpy()
-    if offset == 0:
-        return np.ascontiguousarray(prices)
-    return np.ascontiguousarray(np.vstack([prices[:1], prices]))
+    """Reference price of a fill that happens ON bar t, ``[T, A]``: the open for
+    ``next_open``, else the close (``market.fills.fill_prices`` shifted to the fill bar).
+
+    Raises:
+        ValueError: ``next_open`` without open prices.
+    """
+    if timing is FillTiming.NEXT_OPEN:
+        if data.open is None:
+            raise ValueError("fill_timing 'next_open' needs open prices, the data has none")
+        return data.open
+    return data.close
 
 
 class FillCosts(NamedTuple):
@@ -143,7 +150,7 @@ class ExecutionModel:
         kind = self.slippage.kind
         if kind == "volume_share":
             assert self.volume is not None
-            volume = torch.from_numpy(np.ascontiguousarray(self.volume[bars, assets]))
+            volume = _tensor(np.ascontiguousarray(self.volume[bars, assets]))
             impact = volume_share_impact(
                 traded,
                 volume.to(traded.dtype),
@@ -153,8 +160,8 @@ class ExecutionModel:
             price = apply_impact(price, traded, impact)
         elif kind == "sqrt_impact":
             assert self.adv is not None and self.sigma is not None
-            adv = torch.from_numpy(np.ascontiguousarray(self.adv[bars, assets]))
-            sigma = torch.from_numpy(np.ascontiguousarray(self.sigma[bars, assets]))
+            adv = _tensor(np.ascontiguousarray(self.adv[bars, assets]))
+            sigma = _tensor(np.ascontiguousarray(self.sigma[bars, assets]))
             adv = torch.where(adv > 0, adv, torch.full_like(adv, float("inf")))
             impact = square_root_impact(traded, adv, sigma, k=self.slippage.price_impact)
             price = apply_impact(price, traded, impact)
@@ -201,21 +208,25 @@ def account(
     initial_cash: float,
 ) -> Ledger:
     """Book every bar's trades at once: cash_t = initial − Σ_{s<=t} (q·exec + fee), value =
-    cash + Σ position × close (``market.accounting.mark_to_market``)."""
-    traded_t = torch.from_numpy(traded)
-    ref = torch.from_numpy(fill_price)
-    costs = model.costs(ref, traded_t, slice(None), slice(None))
-    flow = -(traded_t * costs.price) - costs.fee
-    flow_bar = flow.sum(1) if flow.shape[1] > 1 else flow[:, 0]
-    cash = initial_cash + torch.cumsum(flow_bar, 0)
-    equity = mark_to_market(cash, torch.from_numpy(positions), torch.from_numpy(close))
+    cash + Σ position × close (``market.accounting.mark_to_market``).
+
+    Only bars that trade are costed (most bars of a signal strategy do not)."""
     bars, assets = np.nonzero(traded)
+    qty = traded[bars, assets]
+    costs = model.costs(_tensor(fill_price[bars, assets]), _tensor(qty), bars, assets)
+    flow = (-(_tensor(qty) * costs.price) - costs.fee).numpy()
+    flow_bar = np.bincount(bars, weights=flow, minlength=len(traded))
+    cash = initial_cash + np.cumsum(flow_bar)
+    if positions.shape[1] == 1:  # one asset: 1-D arrays skip the asset-axis reduction
+        equity = mark_to_market(_tensor(cash), _tensor(positions[:, 0]), _tensor(close[:, 0]))
+    else:
+        equity = mark_to_market(_tensor(cash), _tensor(positions), _tensor(close))
     fills = Fills(
         bar=bars,
         asset=assets,
-        quantity=traded[bars, assets],
-        price=costs.price.numpy()[bars, assets],
-        fee=costs.fee.numpy()[bars, assets],
-        slippage=costs.slippage.numpy()[bars, assets],
+        quantity=qty,
+        price=costs.price.numpy(),
+        fee=costs.fee.numpy(),
+        slippage=costs.slippage.numpy(),
     )
-    return Ledger(cash.numpy(), positions, equity.numpy(), fills)
+    return Ledger(cash, positions, equity.numpy(), fills)

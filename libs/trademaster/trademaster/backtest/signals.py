@@ -29,6 +29,8 @@ def rolling_mean(values: np.ndarray, window: int) -> np.ndarray:
         raise ValueError(f"window must be >= 1, was {window}")
     csum = np.cumsum(values, axis=0)
     out = np.full(values.shape, np.nan)
+    if len(values) < window:
+        return out
     out[window - 1] = csum[window - 1]
     out[window:] = csum[window:] - csum[:-window]
     out[window - 1 :] /= window
@@ -47,7 +49,7 @@ def sma_crossover_targets(
     slow_ma = rolling_mean(close, slow)
     low = -size if allow_short else 0.0
     out = np.where(fast_ma > slow_ma, size, low)
-    out[: slow - 1] = 0.0
+    out[: min(slow - 1, len(out))] = 0.0
     return out
 
 
