@@ -28,6 +28,8 @@ from tm_gateway.error_handlers import (
 )
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
+from tm_gateway.routes_events import events_router
+from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.spa import SpaStaticFiles
 
 _LOGGER = logging.getLogger(__name__)
@@ -146,7 +148,9 @@ def create_app(
     app = FastAPI(
         title="TradeMaster Platform API",
         version="1.0.0",
-        description="Strategies, datasets and identity. Every error has the `ErrorBody` shape.",
+        description="Strategies, datasets, training jobs, identity and the event stream (WebSocket "
+        "`/api/v1/events`, protocol under `GET /api/v1/events`). Every error has the "
+        "`ErrorBody` shape.",
         responses=_ERROR_RESPONSES,
     )
     app.add_middleware(RequestIdMiddleware)
@@ -437,6 +441,8 @@ def create_app(
             bucket_rows=reply.bucket_rows,
         )
 
+    api.include_router(jobs_router(backends, caller))
+    api.include_router(events_router(backends, caller))
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])

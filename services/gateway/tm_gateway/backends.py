@@ -33,6 +33,10 @@ class Backends:
         }
         self.strategy = strategy_pb2_grpc.StrategyServiceStub(self._channels["strategy"])
 
+    def channel(self, name: str) -> grpc.aio.Channel | None:
+        """The channel to backend ``name``, or None when it is not configured."""
+        return self._channels.get(name)
+
     async def call(self, method: Callable[..., Awaitable[R]], request: Any, token: str) -> R:
         """Invoke ``method`` (a stub attribute) with ``authorization: Bearer <token>``."""
         try:

@@ -87,6 +87,8 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
             bool(after),
         )
         try:
+            # Tells the client it is joined: nothing published from now on will be missed.
+            yield notifier_pb2.SubscribeResponse(event=heartbeat(self._heartbeat_s))
             if after:
                 for topic in topics:
                     async for envelope in self._backlog(topic, start[topic], joined[topic]):

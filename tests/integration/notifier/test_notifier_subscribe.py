@@ -35,11 +35,17 @@ async def _take(call: grpc.aio.UnaryStreamCall, n: int) -> list[notifier_pb2.Eve
     return events
 
 
+async def _joined(call: grpc.aio.UnaryStreamCall) -> None:
+    """Wait for the heartbeat a subscription starts with (sent once the notifier joined it)."""
+    reply = await asyncio.wait_for(call.read(), TIMEOUT_S)
+    assert reply is not grpc.aio.EOF and reply.event.type == "heartbeat"
+
+
 async def test_live_events_arrive_typed_and_in_order(notifier: Notifier) -> None:
     topic = _topic()
     alice = token("alice")
     call = notifier.subscribe(alice, [topic])
-    await asyncio.sleep(0.2)
+    await _joined(call)
 
     ids = [
         await notifier.bus.publish(topic, "alice", "training_progress", _progress(i))
@@ -58,7 +64,7 @@ async def test_resume_with_last_event_id_has_no_gap_and_no_duplicate(notifier: N
     topic = _topic()
     alice = token("alice")
     first = notifier.subscribe(alice, [topic])
-    await asyncio.sleep(0.2)
+    await _joined(first)
     ids = [
         await notifier.bus.publish(topic, "alice", "training_progress", _progress(i))
         for i in range(10)
@@ -93,7 +99,8 @@ async def test_user_gets_nothing_of_another_users_topic(notifier: Notifier) -> N
     topic = _topic()
     bob_call = notifier.subscribe(token("bob"), [topic])
     admin_call = notifier.subscribe(token("root", "admin"), [topic])
-    await asyncio.sleep(0.2)
+    await _joined(bob_call)
+    await _joined(admin_call)
 
     alice_ids = [
         await notifier.bus.publish(topic, "alice", "training_progress", _progress(i))
@@ -132,7 +139,8 @@ async def test_slow_subscriber_is_dropped_and_does_not_block_a_fast_one(
     alice = token("alice")
     slow = notifier.subscribe(alice, [topic])
     fast = notifier.subscribe(alice, [topic])
-    await asyncio.sleep(0.2)
+    await _joined(slow)
+    await _joined(fast)
     # Big payloads fill the slow client's HTTP/2 window, then the notifier's queue.
     metrics = {f"metric/{i}": float(i) for i in range(100)}
     total = 2_000
@@ -162,19 +170,23 @@ async def test_idle_stream_gets_heartbeats(notifier_factory: NotifierFactory) ->
     notifier = await notifier_factory(heartbeat_s=0.3)
     call = notifier.subscribe(token("alice"), [_topic()])
 
+    await _joined(call)
+    began = asyncio.get_running_loop().time()
     replies = [await asyncio.wait_for(call.read(), 3.0) for _ in range(2)]
+    elapsed = asyncio.get_running_loop().time() - began
     call.cancel()
 
     for reply in replies:
         assert reply.event.type == "heartbeat"
         assert reply.event.event_id == ""
         assert reply.event.heartbeat.interval_seconds == 1
+    assert 0.4 < elapsed < 2.0
 
 
 async def test_publish_is_for_services_and_reaches_subscribers(notifier: Notifier) -> None:
     topic = _topic()
     call = notifier.subscribe(token("alice"), [topic])
-    await asyncio.sleep(0.2)
+    await _joined(call)
     event = notifier_pb2.Event(topic=topic, owner_id="alice")
     event.job_state_changed.job_id = "j1"
     event.job_state_changed.new_state = "RUNNING"

@@ -1,0 +1,335 @@
+"""HTTP routes for training jobs and the training cluster; each mirrors one TrainerService RPC."""
+
+import logging
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal, Protocol
+
+import grpc
+from fastapi import APIRouter, Depends, Query, status
+from google.protobuf import json_format, struct_pb2
+from pydantic import BaseModel, ConfigDict, Field
+from trademaster.api.common.v1 import common_pb2
+from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+
+from tm_gateway.backends import Backends
+from tm_gateway.http_errors import ApiError
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class CallerLike(Protocol):
+    """What the routes need of the app's authenticated caller: the token to forward."""
+
+    @property
+    def token(self) -> str: ...
+
+
+JobStateName = Literal[
+    "QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED"
+]
+_STATE_PREFIX = "TRAINING_JOB_STATE_"
+TAG = "training jobs"
+
+
+class ResourcesBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    num_cpus: int = Field(default=0, ge=0, le=1024, description="CPUs; 0 = service default.")
+    num_gpus: int = Field(default=0, ge=0, le=64, description="GPUs; 0 = CPU only.")
+    gpu_required: bool = Field(
+        default=False, description="Wait for a GPU instead of falling back to CPU."
+    )
+
+
+class TrainingJobCreate(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    strategy_id: str = Field(min_length=1, max_length=200)
+    strategy_version: int = Field(default=0, ge=0, description="0 = the latest version.")
+    overrides: dict[str, Any] = Field(
+        default_factory=dict,
+        description='Merged over the strategy config, e.g. {"agent": {"lr": 0.001}}.',
+    )
+    resources: ResourcesBody | None = Field(default=None, description="Unset = service default.")
+    seed: int = Field(default=0, ge=0, description="0 lets the server choose and record one.")
+    total_steps: int = Field(default=0, ge=0, description="0 = the value in the config.")
+    request_id: str = Field(
+        default="", max_length=128, description="Idempotency key: a retry returns the first job."
+    )
+
+
+class ProgressOut(BaseModel):
+    step: int
+    total_steps: int
+    fraction: float = Field(description="step / total_steps in [0, 1].")
+    episodic_return: float
+    sps: float = Field(description="Environment steps per second, recent window.")
+
+
+class RunRecordOut(BaseModel):
+    seed: int
+    config_hash: str
+    dataset_hash: str
+    library_versions: dict[str, str]
+    git_revision: str
+
+
+class TrainingJobOut(BaseModel):
+    id: str
+    owner_id: str
+    strategy_id: str
+    strategy_version: int
+    state: JobStateName
+    failure_reason: str
+    progress: ProgressOut
+    overrides: dict[str, Any]
+    requested_resources: ResourcesBody | None
+    assigned_resources: ResourcesBody | None = Field(description="Null while queued.")
+    device: str = Field(description='"cpu" or "cuda"; empty while queued.')
+    final_metrics: dict[str, float]
+    run_record: RunRecordOut | None
+    checkpoint_uri: str
+    model_uri: str
+    created_at: datetime | None
+    started_at: datetime | None
+    ended_at: datetime | None
+    updated_at: datetime | None
+    events_topic: str = Field(
+        description="Topic to subscribe to on WS /api/v1/events for live progress."
+    )
+
+
+class TrainingJobList(BaseModel):
+    jobs: list[TrainingJobOut]
+    next_page_token: str = Field(description="Pass as page_token for the next page; empty at end.")
+
+
+class MetricPointOut(BaseModel):
+    name: str = Field(examples=["charts/episodic_return"])
+    step: int
+    value: float
+    time: datetime | None
+
+
+class MetricList(BaseModel):
+    metrics: list[MetricPointOut] = Field(description="Ordered by step, then name.")
+    next_page_token: str
+
+
+class ClusterOut(BaseModel):
+    cpus_total: float
+    cpus_available: float
+    gpus_total: float
+    gpus_available: float
+    queued_jobs: int
+    running_jobs: int
+    cluster_reachable: bool
+
+
+def job_topic(job_id: str) -> str:
+    """Event topic of a training job (the trainer publishes its events there)."""
+    return f"training_job/{job_id}"
+
+
+def _time(message: Any, field: str) -> datetime | None:
+    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
+
+
+def _resources(message: Any, field: str) -> ResourcesBody | None:
+    if not message.HasField(field):
+        return None
+    r = getattr(message, field)
+    return ResourcesBody(num_cpus=r.num_cpus, num_gpus=r.num_gpus, gpu_required=r.gpu_required)
+
+
+def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
+    p = job.progress
+    rr = job.run_record
+    return TrainingJobOut(
+        id=job.job_id,
+        owner_id=job.owner_id,
+        strategy_id=job.strategy_id,
+        strategy_version=job.strategy_version,
+        state=trainer_pb2.TrainingJobState.Name(job.state).removeprefix(_STATE_PREFIX),  # type: ignore[arg-type]
+        failure_reason=job.failure_reason,
+        progress=ProgressOut(
+            step=p.step,
+            total_steps=p.total_steps,
+            fraction=p.fraction,
+            episodic_return=p.episodic_return,
+            sps=p.sps,
+        ),
+        overrides=json_format.MessageToDict(job.overrides),
+        requested_resources=_resources(job, "requested_resources"),
+        assigned_resources=_resources(job, "assigned_resources"),
+        device=job.device,
+        final_metrics=dict(job.final_metrics),
+        run_record=(
+            RunRecordOut(
+                seed=rr.seed,
+                config_hash=rr.config_hash,
+                dataset_hash=rr.dataset_hash,
+                library_versions=dict(rr.library_versions),
+                git_revision=rr.git_revision,
+            )
+            if job.HasField("run_record")
+            else None
+        ),
+        checkpoint_uri=job.checkpoint_uri,
+        model_uri=job.model_uri,
+        created_at=_time(job, "create_time"),
+        started_at=_time(job, "start_time"),
+        ended_at=_time(job, "end_time"),
+        updated_at=_time(job, "update_time"),
+        events_topic=job_topic(job.job_id),
+    )
+
+
+def jobs_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+    """Routes under ``/training-jobs`` and ``/cluster``; ``caller`` is the app's auth dependency."""
+    router = APIRouter(tags=[TAG])
+    CallerDep = Annotated[CallerLike, Depends(caller)]
+
+    def trainer() -> trainer_pb2_grpc.TrainerServiceStub:
+        channel = backends.channel("trainer")
+        if channel is None:
+            raise ApiError(
+                grpc.StatusCode.UNAVAILABLE,
+                "the trainer service is not configured (set TM_GATEWAY_TRAINER_ADDR)",
+                reason="BACKEND_NOT_CONFIGURED",
+            )
+        return trainer_pb2_grpc.TrainerServiceStub(channel)
+
+    @router.post(
+        "/training-jobs", response_model=TrainingJobOut, status_code=status.HTTP_201_CREATED
+    )
+    async def create_training_job(body: TrainingJobCreate, who: CallerDep) -> TrainingJobOut:
+        """Queue a training job for a strategy version; returns at once (usually QUEUED).
+        Follow it on WS `/api/v1/events` with the job's `events_topic`."""
+        overrides = struct_pb2.Struct()
+        overrides.update(body.overrides)
+        request = trainer_pb2.CreateTrainingJobRequest(
+            strategy_id=body.strategy_id,
+            strategy_version=body.strategy_version,
+            overrides=overrides,
+            seed=body.seed,
+            total_steps=body.total_steps,
+            request_id=body.request_id,
+        )
+        if body.resources is not None:
+            request.resources.CopyFrom(common_pb2.Resources(**body.resources.model_dump()))
+        stub = trainer()
+        reply = await backends.call(stub.CreateTrainingJob, request, who.token)
+        return job_out(reply.job)
+
+    @router.get("/training-jobs", response_model=TrainingJobList)
+    async def list_training_jobs(
+        who: CallerDep,
+        page_size: Annotated[int, Query(ge=0, le=500)] = 0,
+        page_token: str = "",
+        state: Annotated[list[JobStateName] | None, Query()] = None,
+        strategy_id: str = "",
+        owner_id: str = "",
+    ) -> TrainingJobList:
+        """Training jobs visible to the caller, newest first; `state` may repeat."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.ListTrainingJobs,
+            trainer_pb2.ListTrainingJobsRequest(
+                page_size=page_size,
+                page_token=page_token,
+                states=[trainer_pb2.TrainingJobState.Value(_STATE_PREFIX + s) for s in state or []],
+                strategy_id=strategy_id,
+                owner_id=owner_id,
+            ),
+            who.token,
+        )
+        return TrainingJobList(
+            jobs=[job_out(j) for j in reply.jobs], next_page_token=reply.next_page_token
+        )
+
+    @router.get("/training-jobs/{job_id}", response_model=TrainingJobOut)
+    async def get_training_job(job_id: str, who: CallerDep) -> TrainingJobOut:
+        """One training job."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.GetTrainingJob, trainer_pb2.GetTrainingJobRequest(job_id=job_id), who.token
+        )
+        return job_out(reply.job)
+
+    @router.post("/training-jobs/{job_id}:pause", response_model=TrainingJobOut)
+    async def pause_training_job(job_id: str, who: CallerDep) -> TrainingJobOut:
+        """Checkpoint a queued or running job and release its resources."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.PauseTrainingJob, trainer_pb2.PauseTrainingJobRequest(job_id=job_id), who.token
+        )
+        return job_out(reply.job)
+
+    @router.post("/training-jobs/{job_id}:resume", response_model=TrainingJobOut)
+    async def resume_training_job(job_id: str, who: CallerDep) -> TrainingJobOut:
+        """Requeue a paused job to continue from its last checkpoint."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.ResumeTrainingJob, trainer_pb2.ResumeTrainingJobRequest(job_id=job_id), who.token
+        )
+        return job_out(reply.job)
+
+    @router.post("/training-jobs/{job_id}:cancel", response_model=TrainingJobOut)
+    async def cancel_training_job(job_id: str, who: CallerDep) -> TrainingJobOut:
+        """Cancel a job; cancelling a finished or cancelled job is not an error."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.CancelTrainingJob, trainer_pb2.CancelTrainingJobRequest(job_id=job_id), who.token
+        )
+        return job_out(reply.job)
+
+    @router.get("/training-jobs/{job_id}/metrics", response_model=MetricList)
+    async def list_job_metrics(
+        job_id: str,
+        who: CallerDep,
+        name: Annotated[list[str] | None, Query(description="Metric names; may repeat.")] = None,
+        start_step: Annotated[int, Query(ge=0)] = 0,
+        page_size: Annotated[int, Query(ge=0, le=10_000)] = 0,
+        page_token: str = "",
+    ) -> MetricList:
+        """Recorded metric points of a job in step order."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.ListJobMetrics,
+            trainer_pb2.ListJobMetricsRequest(
+                job_id=job_id,
+                names=name or [],
+                start_step=start_step,
+                page_size=page_size,
+                page_token=page_token,
+            ),
+            who.token,
+        )
+        return MetricList(
+            metrics=[
+                MetricPointOut(name=m.name, step=m.step, value=m.value, time=_time(m, "time"))
+                for m in reply.metrics
+            ],
+            next_page_token=reply.next_page_token,
+        )
+
+    @router.get("/cluster", response_model=ClusterOut)
+    async def cluster_status(who: CallerDep) -> ClusterOut:
+        """Capacity and load of the training cluster."""
+        stub = trainer()
+        reply = await backends.call(
+            stub.GetClusterStatus, trainer_pb2.GetClusterStatusRequest(), who.token
+        )
+        return ClusterOut(
+            cpus_total=reply.cpus_total,
+            cpus_available=reply.cpus_available,
+            gpus_total=reply.gpus_total,
+            gpus_available=reply.gpus_available,
+            queued_jobs=reply.queued_jobs,
+            running_jobs=reply.running_jobs,
+            cluster_reachable=reply.cluster_reachable,
+        )
+
+    return router
