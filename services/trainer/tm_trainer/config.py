@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic_settings import SettingsConfigDict
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 from trademaster.service.settings import ServiceSettings
 
 
@@ -10,3 +15,52 @@ class TrainerSettings(ServiceSettings):
     """Settings of the trainer service (``TM_TRAINER_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="TM_TRAINER_", extra="ignore", frozen=True)
+
+    strategy_addr: str
+    """host:port of the strategy service (strategies and the dataset catalog)."""
+    ray_dashboard_url: str | None = None
+    """Ray job-submission endpoint, e.g. ``http://127.0.0.1:8265``."""
+    ray_address: str | None = None
+    """Ray GCS address; used to discover the dashboard URL when that is not set."""
+    artifact_dir: Path = Path("./var/artifacts/trainer")
+    """Artifact store root: ``<artifact_dir>/<job_id>/`` holds specs, checkpoints and the model."""
+    data_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    """Roots that the strategy service's relative dataset paths resolve against
+    (``os.pathsep``-separated); empty means the strategy service's own env settings."""
+    max_active_jobs_per_user: int = Field(3, ge=1)
+    """QUEUED + RUNNING + PAUSED + CANCELLING jobs one user may have."""
+    cpus_per_job: float = Field(1.0, gt=0)
+    """CPUs a job asks Ray for when the request does not say."""
+    scheduler_interval_s: float = Field(0.5, gt=0)
+    """How often the scheduler looks for queued jobs and checks running ones with Ray."""
+    event_block_ms: int = Field(200, ge=1)
+    """How long one read of the job event streams waits for new events."""
+    cancel_grace_s: float = Field(10.0, ge=0)
+    """How long a cancelled job may take to stop before the trainer asks Ray again."""
+    job_python: str = "python"
+    """Interpreter of the Ray job entrypoint on the cluster nodes."""
+    event_stream_prefix: str = "tm:events:"
+    """Redis stream prefix of the platform event bus."""
+
+    @field_validator("data_dirs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+        return value
+
+    @model_validator(mode="after")
+    def _ray_reachable(self) -> TrainerSettings:
+        if not self.ray_dashboard_url and not self.ray_address:
+            raise ValueError("one of ray_dashboard_url or ray_address must be set")
+        return self
+
+    def dataset_roots(self) -> list[Path]:
+        """Where dataset paths resolve: ``data_dirs``, else the strategy service's dirs from the
+        same environment (the local stack gives every service the same env)."""
+        if self.data_dirs:
+            return list(self.data_dirs)
+        roots = [Path(os.environ.get("TM_STRATEGY_DATA_DIR", "./var/datasets"))]
+        extra = os.environ.get("TM_STRATEGY_EXTRA_DATA_DIRS", "")
+        roots.extend(Path(part) for part in extra.split(os.pathsep) if part.strip())
+        return roots

@@ -1,16 +1,24 @@
-"""Start-up wiring of the trainer service: database pool, migrations, servicer."""
+"""Start-up wiring of the trainer service: database, Redis, Ray, strategy client, supervisor."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from pathlib import Path
 
+from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
+from tm_trainer.config import TrainerSettings
+from tm_trainer.ray_cluster import RayCluster, dashboard_url_from_gcs
 from tm_trainer.servicer import TrainerServicer
+from tm_trainer.store import JobStore
+from tm_trainer.supervisor import JobSupervisor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -20,16 +28,41 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FULL_SERVICE_NAME = trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"].full_name
 
 
-async def build(settings: ServiceSettings) -> ServiceParts:
-    """Open the pool, apply this service's migrations, and return its servicer."""
+async def build(base: ServiceSettings) -> ServiceParts:
+    """Open pool and clients, apply migrations, reconcile with Ray and start the supervisor."""
+    assert isinstance(base, TrainerSettings)
+    settings = base
     pool = await create_pool(settings.database_url, schema=SCHEMA)
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
     _LOGGER.info("trainer.migrations applied=%s", applied)
-    servicer = TrainerServicer()
+    redis = await redis_client(settings.redis_url)
+    bus = EventBus(settings.redis_url, stream_prefix=settings.event_stream_prefix, client=redis)
+    dashboard_url = settings.ray_dashboard_url
+    if not dashboard_url:
+        assert settings.ray_address is not None
+        dashboard_url = await asyncio.to_thread(dashboard_url_from_gcs, settings.ray_address)
+    _LOGGER.info("trainer.ray dashboard=%s", dashboard_url)
+    cluster = RayCluster(dashboard_url)
+    store = JobStore(pool)
+    supervisor = JobSupervisor(settings, store, cluster, bus, redis)
+    await supervisor.start()
+    channel = insecure_channel(settings.strategy_addr)
+    servicer = TrainerServicer(
+        settings,
+        store,
+        strategy_pb2_grpc.StrategyServiceStub(channel),
+        cluster,
+        redis,
+        supervisor,
+    )
+
+    async def close_channel() -> None:
+        await channel.close()
+
     return ServiceParts(
         register=lambda server: trainer_pb2_grpc.add_TrainerServiceServicer_to_server(
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[pool.close],
+        on_shutdown=[supervisor.stop, close_channel, bus.close, pool.close],
     )

@@ -1,0 +1,436 @@
+"""PostgreSQL storage of training jobs and their metric history (schema ``trainer``).
+
+State changes are guarded updates (``WHERE state = ANY(allowed)``), so the servicer, the
+scheduler and the event recorder can race without breaking the state machine: whoever loses
+simply gets ``None`` back.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import logging
+import uuid
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import psycopg
+import psycopg_pool
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+
+_LOGGER = logging.getLogger(__name__)
+
+QUEUED = "QUEUED"
+RUNNING = "RUNNING"
+PAUSED = "PAUSED"
+SUCCEEDED = "SUCCEEDED"
+FAILED = "FAILED"
+CANCELLING = "CANCELLING"
+CANCELLED = "CANCELLED"
+ACTIVE_STATES: tuple[str, ...] = (QUEUED, RUNNING, PAUSED, CANCELLING)
+"""States that count against the per-user limit (a paused job still holds a checkpoint slot)."""
+ON_CLUSTER_STATES: tuple[str, ...] = (RUNNING, CANCELLING)
+FINAL_STATES: tuple[str, ...] = (SUCCEEDED, FAILED, CANCELLED)
+
+
+class PageTokenError(ValueError):
+    """A page token this store did not issue."""
+
+
+class TooManyActiveJobs(Exception):
+    """The owner already has ``limit`` active jobs."""
+
+    def __init__(self, owner: str, active: int, limit: int) -> None:
+        super().__init__(f"user {owner!r} has {active} active training jobs, limit is {limit}")
+        self.active = active
+        self.limit = limit
+
+
+@dataclass(frozen=True)
+class NewJob:
+    owner: str
+    strategy_id: uuid.UUID
+    strategy_version: int
+    config: dict[str, Any]
+    overrides: dict[str, Any]
+    seed: int
+    total_steps: int
+    dataset_path: str
+    dataset_hash: str
+    requested_resources: dict[str, Any]
+    request_id: str | None
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    id: uuid.UUID
+    owner: str
+    strategy_id: uuid.UUID
+    strategy_version: int
+    state: str
+    config: dict[str, Any]
+    overrides: dict[str, Any]
+    seed: int
+    total_steps: int
+    dataset_path: str
+    dataset_hash: str
+    requested_resources: dict[str, Any]
+    assigned_resources: dict[str, Any] | None
+    device: str
+    failure_reason: str
+    progress_step: int
+    episodic_return: float
+    sps: float
+    final_metrics: dict[str, float]
+    run_record: dict[str, Any] | None
+    checkpoint_uri: str
+    model_uri: str
+    attempt: int
+    ray_submission_id: str
+    event_cursor: str
+    created_at: datetime
+    updated_at: datetime
+    queued_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+    request_id: str | None = None
+
+
+@dataclass(frozen=True)
+class MetricRow:
+    step: int
+    name: str
+    value: float
+    recorded_at: datetime
+
+
+@dataclass
+class EventEffects:
+    """What one stream event changes; applied with the cursor in one transaction."""
+
+    metrics: dict[str, float] = field(default_factory=dict)
+    metrics_step: int = 0
+    progress_step: int | None = None
+    episodic_return: float | None = None
+    sps: float | None = None
+    checkpoint_uri: str | None = None
+    transition: tuple[Sequence[str], str] | None = None
+    """(allowed current states, new state)."""
+    fields: dict[str, Any] = field(default_factory=dict)
+    """Columns set together with the transition (only when it happens)."""
+
+
+_JSON_COLUMNS = frozenset(
+    {
+        "config",
+        "overrides",
+        "requested_resources",
+        "assigned_resources",
+        "final_metrics",
+        "run_record",
+    }
+)
+
+
+def _adapt(column: str, value: Any) -> Any:
+    return Jsonb(value) if column in _JSON_COLUMNS and value is not None else value
+
+
+def _record(row: Mapping[str, Any]) -> JobRecord:
+    names = JobRecord.__dataclass_fields__
+    return JobRecord(**{k: v for k, v in row.items() if k in names})
+
+
+def _encode(parts: Iterable[str]) -> str:
+    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
+
+
+def _decode(token: str, arity: int) -> list[str]:
+    try:
+        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise PageTokenError(f"page_token {token!r} was not issued by this server") from None
+    parts = text.split("|", arity - 1)
+    if len(parts) != arity:
+        raise PageTokenError(f"page_token {token!r} was not issued by this server")
+    return parts
+
+
+def stream_id_key(stream_id: str) -> tuple[int, int]:
+    """Order of Redis stream ids: ``"1700-3"`` → ``(1700, 3)``."""
+    millis, _, seq = stream_id.partition("-")
+    return int(millis), int(seq or 0)
+
+
+class JobStore:
+    """Jobs, metrics and event cursors of the trainer service."""
+
+    def __init__(self, pool: psycopg_pool.AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def create(self, new: NewJob, *, max_active: int) -> tuple[JobRecord, bool]:
+        """Insert a QUEUED job; returns (job, created). A repeated ``request_id`` of the same
+        owner returns the first job. Raises TooManyActiveJobs over ``max_active``."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('tm-trainer-owner:' || %s))", (new.owner,)
+            )
+            if new.request_id:
+                cur = await conn.cursor(row_factory=dict_row).execute(
+                    "SELECT * FROM training_jobs WHERE owner = %s AND request_id = %s",
+                    (new.owner, new.request_id),
+                )
+                existing = await cur.fetchone()
+                if existing is not None:
+                    return _record(existing), False
+            cur = await conn.cursor(row_factory=dict_row).execute(
+                "SELECT count(*) AS n FROM training_jobs WHERE owner = %s AND state = ANY(%s)",
+                (new.owner, list(ACTIVE_STATES)),
+            )
+            row = await cur.fetchone()
+            active = int(row["n"]) if row else 0
+            if active >= max_active:
+                raise TooManyActiveJobs(new.owner, active, max_active)
+            cur = await conn.cursor(row_factory=dict_row).execute(
+                """
+                INSERT INTO training_jobs (
+                    id, owner, strategy_id, strategy_version, state, config, overrides, seed,
+                    total_steps, dataset_path, dataset_hash, requested_resources, request_id)
+                VALUES (%s, %s, %s, %s, 'QUEUED', %s, %s, %s, %s, %s, %s, %s, %s)
+                RETURNING *
+                """,
+                (
+                    uuid.uuid4(),
+                    new.owner,
+                    new.strategy_id,
+                    new.strategy_version,
+                    Jsonb(new.config),
+                    Jsonb(new.overrides),
+                    new.seed,
+                    new.total_steps,
+                    new.dataset_path,
+                    new.dataset_hash,
+                    Jsonb(new.requested_resources),
+                    new.request_id or None,
+                ),
+            )
+            created = await cur.fetchone()
+            assert created is not None
+            return _record(created), True
+
+    async def get(self, job_id: uuid.UUID, owner: str | None = None) -> JobRecord | None:
+        """The job, or None when absent or (with ``owner``) someone else's."""
+        async with self._pool.connection() as conn:
+            if owner is None:
+                cur = await conn.cursor(row_factory=dict_row).execute(
+                    "SELECT * FROM training_jobs WHERE id = %s", (job_id,)
+                )
+            else:
+                cur = await conn.cursor(row_factory=dict_row).execute(
+                    "SELECT * FROM training_jobs WHERE id = %s AND owner = %s", (job_id, owner)
+                )
+            row = await cur.fetchone()
+        return None if row is None else _record(row)
+
+    async def list(
+        self,
+        owner: str | None,
+        page_size: int,
+        page_token: str = "",
+        states: Sequence[str] = (),
+        strategy_id: uuid.UUID | None = None,
+    ) -> tuple[list[JobRecord], str]:
+        """Jobs newest first; ``owner`` None means every owner."""
+        clauses, params = ["TRUE"], []  # type: ignore[var-annotated]
+        if owner is not None:
+            clauses.append("owner = %s")
+            params.append(owner)
+        if states:
+            clauses.append("state = ANY(%s)")
+            params.append(list(states))
+        if strategy_id is not None:
+            clauses.append("strategy_id = %s")
+            params.append(strategy_id)
+        if page_token:
+            created, job_id = _decode(page_token, 2)
+            try:
+                params.extend([datetime.fromisoformat(created), uuid.UUID(job_id)])
+            except ValueError:
+                raise PageTokenError(
+                    f"page_token {page_token!r} was not issued by this server"
+                ) from None
+            clauses.append("(created_at, id) < (%s, %s)")
+        params.append(page_size + 1)
+        query = (
+            f"SELECT * FROM training_jobs WHERE {' AND '.join(clauses)} "
+            "ORDER BY created_at DESC, id DESC LIMIT %s"
+        )
+        async with self._pool.connection() as conn:
+            cur = await conn.cursor(row_factory=dict_row).execute(query.encode(), params)
+            rows = [_record(r) for r in await cur.fetchall()]
+        if len(rows) <= page_size:
+            return rows, ""
+        rows = rows[:page_size]
+        last = rows[-1]
+        return rows, _encode([last.created_at.isoformat(), str(last.id)])
+
+    async def transition(
+        self, job_id: uuid.UUID, allowed: Sequence[str], new_state: str, **fields: Any
+    ) -> JobRecord | None:
+        """Move the job to ``new_state`` (and set ``fields``) if it is in one of ``allowed``."""
+        async with self._pool.connection() as conn, conn.transaction():
+            return await self._transition(conn, job_id, allowed, new_state, fields)
+
+    async def _transition(
+        self,
+        conn: psycopg.AsyncConnection,
+        job_id: uuid.UUID,
+        allowed: Sequence[str],
+        new_state: str,
+        fields: Mapping[str, Any],
+    ) -> JobRecord | None:
+        sets = ["state = %s", "updated_at = now()"]
+        params: list[Any] = [new_state]
+        for column, value in fields.items():
+            if column not in JobRecord.__dataclass_fields__:
+                raise ValueError(f"unknown training_jobs column {column!r}")
+            sets.append(f"{column} = %s")
+            params.append(_adapt(column, value))
+        if new_state in FINAL_STATES:
+            sets.append("ended_at = coalesce(ended_at, now())")
+        if new_state == QUEUED:
+            sets.append("queued_at = now()")
+        params.extend([job_id, list(allowed)])
+        cur = await conn.cursor(row_factory=dict_row).execute(
+            f"UPDATE training_jobs SET {', '.join(sets)} "  # noqa: S608 - columns checked above
+            "WHERE id = %s AND state = ANY(%s) RETURNING *",
+            params,
+        )
+        row = await cur.fetchone()
+        return None if row is None else _record(row)
+
+    async def next_queued(self) -> JobRecord | None:
+        """The job waiting longest (FIFO)."""
+        async with self._pool.connection() as conn:
+            cur = await conn.cursor(row_factory=dict_row).execute(
+                "SELECT * FROM training_jobs WHERE state = 'QUEUED' ORDER BY queued_at, id LIMIT 1"
+            )
+            row = await cur.fetchone()
+        return None if row is None else _record(row)
+
+    async def in_states(self, states: Sequence[str]) -> list[JobRecord]:
+        async with self._pool.connection() as conn:
+            cur = await conn.cursor(row_factory=dict_row).execute(
+                "SELECT * FROM training_jobs WHERE state = ANY(%s) ORDER BY queued_at, id",
+                (list(states),),
+            )
+            return [_record(r) for r in await cur.fetchall()]
+
+    async def count_by_state(self) -> dict[str, int]:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute("SELECT state, count(*) FROM training_jobs GROUP BY state")
+            return {str(state): int(n) for state, n in await cur.fetchall()}
+
+    async def apply_event(self, job_id: uuid.UUID, stream_id: str, effects: EventEffects) -> bool:
+        """Apply one event's effects and advance the job's cursor to ``stream_id`` atomically.
+
+        Returns False (and changes nothing) when the cursor is already at or past the event,
+        so a replayed event is never recorded twice.
+        """
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = await conn.execute(
+                "SELECT event_cursor FROM training_jobs WHERE id = %s FOR UPDATE", (job_id,)
+            )
+            row = await cur.fetchone()
+            if row is None or stream_id_key(stream_id) <= stream_id_key(str(row[0])):
+                return False
+            if effects.metrics:
+                async with conn.cursor() as metric_cursor:
+                    await metric_cursor.executemany(
+                        "INSERT INTO job_metrics (job_id, step, name, value) "
+                        "VALUES (%s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                        [
+                            (job_id, effects.metrics_step, name, value)
+                            for name, value in effects.metrics.items()
+                        ],
+                    )
+            sets, params = ["event_cursor = %s", "updated_at = now()"], [stream_id]  # type: ignore[list-item]
+            if effects.progress_step is not None:
+                sets.append("progress_step = greatest(progress_step, %s)")
+                params.append(effects.progress_step)
+            if effects.episodic_return is not None:
+                sets.append("episodic_return = %s")
+                params.append(effects.episodic_return)
+            if effects.sps is not None:
+                sets.append("sps = %s")
+                params.append(effects.sps)
+            if effects.checkpoint_uri is not None:
+                sets.append("checkpoint_uri = %s")
+                params.append(effects.checkpoint_uri)
+            params.append(job_id)
+            await conn.execute(
+                f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
+                params,
+            )
+            if effects.transition is not None:
+                allowed, new_state = effects.transition
+                await self._transition(conn, job_id, allowed, new_state, effects.fields)
+        return True
+
+    async def list_metrics(
+        self,
+        job_id: uuid.UUID,
+        names: Sequence[str],
+        start_step: int,
+        page_size: int,
+        page_token: str = "",
+    ) -> tuple[list[MetricRow], str]:
+        """Metric points by (step, name)."""
+        clauses, params = ["job_id = %s", "step >= %s"], [job_id, start_step]  # type: ignore[list-item]
+        if names:
+            clauses.append("name = ANY(%s)")
+            params.append(list(names))
+        if page_token:
+            step, name = _decode(page_token, 2)
+            if not step.lstrip("-").isdigit():
+                raise PageTokenError(f"page_token {page_token!r} was not issued by this server")
+            clauses.append("(step, name) > (%s, %s)")
+            params.extend([int(step), name])
+        params.append(page_size + 1)
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                f"SELECT step, name, value, recorded_at FROM job_metrics "  # noqa: S608
+                f"WHERE {' AND '.join(clauses)} ORDER BY step, name LIMIT %s",
+                params,
+            )
+            rows = [MetricRow(int(s), str(n), float(v), t) for s, n, v, t in await cur.fetchall()]
+        if len(rows) <= page_size:
+            return rows, ""
+        rows = rows[:page_size]
+        return rows, _encode([str(rows[-1].step), rows[-1].name])
+
+    async def count_metrics(self, job_id: uuid.UUID) -> int:
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT count(*) FROM job_metrics WHERE job_id = %s", (job_id,)
+            )
+            row = await cur.fetchone()
+        return int(row[0]) if row else 0
+
+    async def set_fields(self, job_id: uuid.UUID, **fields: Any) -> None:
+        """Set columns without a state change (e.g. the resolved run record)."""
+        sets, params = ["updated_at = now()"], []
+        for column, value in fields.items():
+            if column not in JobRecord.__dataclass_fields__:
+                raise ValueError(f"unknown training_jobs column {column!r}")
+            sets.append(f"{column} = %s")
+            params.append(_adapt(column, value))
+        params.append(job_id)
+        async with self._pool.connection() as conn:
+            await conn.execute(
+                f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
+                params,
+            )
