@@ -19,12 +19,12 @@ const NAV = [
 ];
 
 function Shell() {
-  const { user, logout } = useSession();
+  const { user, expired, logout } = useSession();
   const [opened, { toggle, close }] = useDisclosure();
   const location = useLocation();
   if (!user) {
     const next = encodeURIComponent(location.pathname + location.search);
-    return <Navigate to={`/login?next=${next}`} replace />;
+    return <Navigate to={`/login?${expired ? "expired=1&" : ""}next=${next}`} replace />;
   }
   const active = (to: string) =>
     to === "/" ? location.pathname === "/" : location.pathname.startsWith(to);

@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useState } from "react";
 import type { ReactNode } from "react";
-import { useLocation, useNavigate } from "react-router";
+import { useNavigate } from "react-router";
 import {
   api,
   clearSession,
@@ -13,6 +13,8 @@ import type { User } from "./api";
 
 interface Session {
   user: User | null;
+  /** True after the gateway refused the stored token (expired, revoked or invalid). */
+  expired: boolean;
   login: (username: string, password: string) => Promise<void>;
   logout: () => void;
 }
@@ -22,8 +24,8 @@ const SessionContext = createContext<Session | null>(null);
 /** The signed-in user; the JWT lives in sessionStorage so it ends with the tab. */
 export function SessionProvider({ children }: { children: ReactNode }) {
   const [user, setUser] = useState<User | null>(() => (storedToken() ? storedUser() : null));
+  const [expired, setExpired] = useState(false);
   const navigate = useNavigate();
-  const location = useLocation();
 
   const logout = useCallback(() => {
     clearSession();
@@ -31,22 +33,26 @@ export function SessionProvider({ children }: { children: ReactNode }) {
     navigate("/login", { replace: true });
   }, [navigate]);
 
+  // The shell redirects to the login page once the user is gone.
   useEffect(() => {
     setUnauthorizedHandler(() => {
       clearSession();
+      setExpired(true);
       setUser(null);
-      const next = location.pathname + location.search;
-      navigate(`/login?expired=1&next=${encodeURIComponent(next)}`, { replace: true });
     });
-  }, [navigate, location]);
+  }, []);
 
   const login = useCallback(async (username: string, password: string) => {
     const result = await api.login(username, password);
     storeSession(result);
+    setExpired(false);
     setUser(result.user);
   }, []);
 
-  const value = useMemo(() => ({ user, login, logout }), [user, login, logout]);
+  const value = useMemo(
+    () => ({ user, expired, login, logout }),
+    [user, expired, login, logout],
+  );
   return <SessionContext.Provider value={value}>{children}</SessionContext.Provider>;
 }
 

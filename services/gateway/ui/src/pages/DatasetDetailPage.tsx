@@ -47,7 +47,12 @@ function PriceChart({ dataset }: { dataset: Dataset }) {
       tic
         ? api.ohlcv(
             dataset.id,
-            { tic, start: range.start, end: range.end, max_points: MAX_POINTS },
+            {
+              tic,
+              start: range.start ? `${range.start}T00:00:00Z` : undefined,
+              end: range.end ? `${range.end}T23:59:59Z` : undefined,
+              max_points: MAX_POINTS,
+            },
             signal,
           )
         : Promise.resolve(null),
