@@ -78,7 +78,7 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
         raise ValueError("no signal falls inside the backtest's date range")
     frame = pd.DataFrame(weights).ffill()
     first = frame.notna().any(axis=1).to_numpy().argmax()
-    filled = frame.fillna(0.0).to_numpy()
+    filled = frame.fillna(0.0).to_numpy(copy=True)
     filled[:first] = np.nan
     return WeightPlan(filled, False)
 
