@@ -29,7 +29,6 @@ from trademaster.service.errors import (
     Unavailable,
 )
 from trademaster.training.jobrunner_events import control_key
-from trademaster.training.ray_job import SUPPORTED_TASKS
 
 from tm_trainer.config import TrainerSettings
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
@@ -293,12 +292,6 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             for v in validate_strategy_config(task, strategy.agent, config)
         ]
         _raise_if(config_violations, "overrides")
-        if task not in SUPPORTED_TASKS:
-            raise FailedPrecondition(
-                f"training supports tasks {list(SUPPORTED_TASKS)}, strategy "
-                f"{strategy_id} is for {task!r}",
-                reason="TASK_NOT_TRAINABLE",
-            )
         dataset_path, dataset_hash = await self._dataset(context, config, strategy)
         if res.gpu_required:
             await self._require_gpu()

@@ -31,8 +31,6 @@ REDIS_URL_ENV = "TM_JOB_REDIS_URL"
 MODEL_FILE = "model.pt"
 RUN_RECORD_FILE = "run_record.json"
 FINAL_EVAL_SEED = 12_345
-SUPPORTED_TASKS: tuple[str, ...] = ("algorithmic_trading",)
-"""Tasks the runner can build end to end (data → env → algorithm); others are refused early."""
 
 
 class JobSpec(BaseModel):
@@ -60,42 +58,37 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
     (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
     import torch
 
-    from trademaster.agents.registry import get_algorithm
-    from trademaster.training.pipeline import RunConfig, agent_config, load_dataset, make_env
     from trademaster.config.strategy import parse_strategy_config
-    from trademaster.training.config import TrainingConfig
-    from trademaster.training.run_record import create_run_record
-    from trademaster.training.trainer import Trainer, evaluate_policy
-
-    task = str(spec.config.get("task", ""))
-    if task not in SUPPORTED_TASKS:
-        raise ValueError(f"task must be one of {list(SUPPORTED_TASKS)}, was {task!r}")
-    strategy = parse_strategy_config(task, str(spec.config.get("agent", "")), spec.config)
-    training = TrainingConfig(
-        **{
-            **strategy.training.model_dump(mode="json"),
-            "total_steps": spec.total_steps,
-            "seed": spec.seed,
-        }
+    from trademaster.training.pipeline import (
+        RunConfig,
+        evaluate_run_policy,
+        load_run_dataset,
+        make_algorithm,
+        make_env,
+        training_config,
     )
-    run_config = RunConfig(
-        task=task,
-        agent_name=strategy.agent,
+    from trademaster.training.run_record import create_run_record
+    from trademaster.training.trainer import Trainer
+
+    strategy = parse_strategy_config(
+        str(spec.config.get("task", "")), str(spec.config.get("agent", "")), spec.config
+    )
+    run_config = RunConfig.from_strategy(
+        strategy,
         data=spec.dataset_path,
         train_fraction=spec.train_fraction,
         valid_fraction=spec.valid_fraction,
-        agent=strategy.agent_params.model_dump(mode="json"),
-        env=strategy.env.model_dump(mode="json"),
-        training=training.model_dump(mode="json"),
     )
-    dataset = load_dataset(
-        spec.dataset_path, train_fraction=spec.train_fraction, valid_fraction=spec.valid_fraction
+    run_config = run_config.model_copy(
+        update={
+            "training": {**run_config.training, "total_steps": spec.total_steps, "seed": spec.seed}
+        }
     )
+    training = training_config(run_config)
+    dataset = load_run_dataset(run_config)
     env = make_env(run_config, dataset, "train", evaluation=False, seed=spec.seed)
     eval_env = make_env(run_config, dataset, "valid", evaluation=True, seed=spec.seed)
-    algorithm = get_algorithm(strategy.agent)(
-        env, agent_config(run_config), seed=spec.seed, device=torch.device(spec.device)
-    )
+    algorithm = make_algorithm(run_config, env, seed=spec.seed, device=spec.device)
     record = create_run_record(
         seed=spec.seed,
         config=run_config.model_dump(mode="json"),
@@ -136,10 +129,10 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         model_path,
     )
     final_env = make_env(run_config, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
-    outcome = evaluate_policy(
+    outcome = evaluate_run_policy(
+        run_config,
         algorithm.policy,  # type: ignore[arg-type]
         final_env,
-        episodes=1,
         seed=FINAL_EVAL_SEED,
     )
     final = finite_metrics(outcome.metrics)
