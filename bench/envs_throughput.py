@@ -1,21 +1,30 @@
 """Env throughput: batched AlgorithmicTradingEnv steps/s and the single-env gym adapter.
 
-Prints one JSON line per measurement plus a summary line. Bounded by ``--seconds`` per case.
-Usage: python bench/envs_throughput.py [--device cpu|cuda] [--num-envs 4096] [--seconds 3]
+Each case runs ``--repeats`` timed windows of ``--seconds`` per torch thread count; one JSON line
+per case and thread count gives the median (``value``) and best window, the settings and the load
+average (the machine is shared). The torch-backend and tensor-gym cases are the in-run baselines
+for the numpy backend and the scalar gym path. A summary line closes the output.
+Usage: python bench/envs_throughput.py [--device cpu|cuda] [--num-envs 4096] [--seconds 1]
+       [--repeats 3] [--threads 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
+import statistics
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
 from trademaster.envs.algorithmic import AlgorithmicTradingEnv
 from trademaster.envs.gym_adapter import GymEnv
 from trademaster.market.costs import CostModel
+
+WINDOW, FEATURES, STEPS, EPISODE = 10, 5, 2000, 200
 
 
 def _series(steps: int) -> dict[str, np.ndarray]:
@@ -24,100 +33,138 @@ def _series(steps: int) -> dict[str, np.ndarray]:
     return {
         "close": close,
         "open_": close * (1.0 + rng.normal(0.0, 0.002, steps)),
-        "features": rng.normal(size=(steps, 5)).astype(np.float32),
+        "features": rng.normal(size=(steps, FEATURES)).astype(np.float32),
     }
 
 
-def _env(num_envs: int, device: str, money: torch.dtype) -> AlgorithmicTradingEnv:
-    data = _series(2000)
+def _env(
+    num_envs: int, device: str, money: torch.dtype, backend: str = "auto"
+) -> AlgorithmicTradingEnv:
+    data = _series(STEPS)
     return AlgorithmicTradingEnv(
         data["close"],
         data["features"],
         open_=data["open_"],
         num_envs=num_envs,
-        window=10,
-        episode_length=200,
+        window=WINDOW,
+        episode_length=EPISODE,
         cost_model=CostModel(fee_rate=0.001),
         money_dtype=money,
         device=device,
+        array_backend=backend,  # type: ignore[arg-type]
     )
 
 
 def _machine(device: str) -> str:
     name = torch.cuda.get_device_name() if device == "cuda" else platform.processor() or "cpu"
-    return f"{platform.node()}:{device}:{name}:threads={torch.get_num_threads()}"
+    return f"{platform.node()}:{device}:{name}:cores={os.cpu_count()}"
 
 
-def bench_vector(num_envs: int, device: str, money: torch.dtype, seconds: float) -> dict:
-    env = _env(num_envs, device, money)
+def _windows(run: Callable[[], int], seconds: float, repeats: int) -> list[float]:
+    """Items/s of ``repeats`` windows of about ``seconds``; ``run`` does a batch, returns items."""
+    rates = []
+    for _ in range(repeats):
+        items, start = 0, time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            items += run()
+        rates.append(items / (time.perf_counter() - start))
+    return rates
+
+
+def vector_runner(num_envs: int, device: str, money: torch.dtype, backend: str) -> Callable:
+    env = _env(num_envs, device, money, backend)
     env.reset(seed=0)
     actions = torch.randint(0, 3, (64, num_envs), device=device)
-    with torch.inference_mode():
-        for i in range(50):
-            env.step(actions[i % 64])
-        steps, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
+
+    def run() -> int:
+        with torch.inference_mode():
             for i in range(64):
                 env.step(actions[i])
-            steps += 64
         if device == "cuda":
             torch.cuda.synchronize()
-        elapsed = time.perf_counter() - start
-    return {
-        "bench": f"envs_algorithmic_vec_{str(money).removeprefix('torch.')}",
-        "value": steps * num_envs / elapsed,
-        "unit": "env_steps/s",
-        "n": steps * num_envs,
-        "machine": _machine(device),
-        "num_envs": num_envs,
-    }
+        return 64 * num_envs
+
+    return run
 
 
-def bench_gym(seconds: float) -> dict:
-    env = GymEnv(_env(1, "cpu", torch.float64))
+def gym_runner(backend: str) -> Callable:
+    env = GymEnv(_env(1, "cpu", torch.float64, backend))
     env.reset(seed=0)
-    rng = np.random.default_rng(0)
-    actions = rng.integers(0, 3, 1024).tolist()
-    steps, start = 0, time.perf_counter()
-    while time.perf_counter() - start < seconds:
+    actions = np.random.default_rng(0).integers(0, 3, 1024).tolist()
+
+    def run() -> int:
         for a in actions:
             _, _, terminated, truncated, _ = env.step(a)
             if terminated or truncated:
                 env.reset()
-        steps += len(actions)
-    elapsed = time.perf_counter() - start
-    return {
-        "bench": "envs_algorithmic_gym_single",
-        "value": steps / elapsed,
-        "unit": "env_steps/s",
-        "n": steps,
-        "machine": _machine("cpu"),
-        "num_envs": 1,
-    }
+        return len(actions)
+
+    return run
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--num-envs", type=int, default=4096)
-    parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--seconds", type=float, default=1.0)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--threads", default="1,2", help="comma-separated torch thread counts")
     args = parser.parse_args()
-    torch.set_num_threads(args.threads)
-    results = [
-        bench_vector(args.num_envs, args.device, torch.float32, args.seconds),
-        bench_vector(args.num_envs, args.device, torch.float64, args.seconds),
-        bench_gym(args.seconds),
-    ]
-    for row in results:
-        print(json.dumps(row))
+    fast_backend = "numpy" if args.device == "cpu" else "torch"
+    cases = {
+        "envs_algorithmic_vec_float32": lambda: vector_runner(
+            args.num_envs, args.device, torch.float32, fast_backend
+        ),
+        "envs_algorithmic_vec_float64": lambda: vector_runner(
+            args.num_envs, args.device, torch.float64, fast_backend
+        ),
+        "envs_algorithmic_vec_float64_torch_backend": lambda: vector_runner(
+            args.num_envs, args.device, torch.float64, "torch"
+        ),
+        "envs_algorithmic_gym_single": lambda: gym_runner("numpy"),
+        "envs_algorithmic_gym_single_tensor_path": lambda: gym_runner("torch"),
+    }
+    best: dict[str, float] = {}
+    for threads in (int(x) for x in args.threads.split(",")):
+        torch.set_num_threads(threads)
+        for name, make in cases.items():
+            run = make()
+            _windows(run, min(0.2, args.seconds), 1)
+            rates = _windows(run, args.seconds, args.repeats)
+            single = "gym" in name
+            row = {
+                "bench": name,
+                "value": statistics.median(rates),
+                "best": max(rates),
+                "unit": "env_steps/s",
+                "n": args.repeats,
+                "machine": _machine(args.device),
+                "num_envs": 1 if single else args.num_envs,
+                "window": WINDOW,
+                "features": FEATURES,
+                "dtype": "float64" if single or "float64" in name else "float32",
+                "threads": threads,
+                "loadavg_1m": round(os.getloadavg()[0], 2),
+            }
+            print(json.dumps(row), flush=True)
+            best[name] = max(best.get(name, 0.0), max(rates))
     print(
         json.dumps(
             {
                 "summary": "envs_throughput",
-                "vec_float32_Msteps_s": round(results[0]["value"] / 1e6, 2),
-                "vec_float64_Msteps_s": round(results[1]["value"] / 1e6, 2),
-                "gym_single_steps_s": round(results[2]["value"]),
+                "best_vec_float32_Msteps_s": round(best["envs_algorithmic_vec_float32"] / 1e6, 2),
+                "best_vec_float64_Msteps_s": round(best["envs_algorithmic_vec_float64"] / 1e6, 2),
+                "vec_float64_speedup_vs_torch_backend": round(
+                    best["envs_algorithmic_vec_float64"]
+                    / best["envs_algorithmic_vec_float64_torch_backend"],
+                    2,
+                ),
+                "best_gym_single_steps_s": round(best["envs_algorithmic_gym_single"]),
+                "gym_speedup_vs_tensor_path": round(
+                    best["envs_algorithmic_gym_single"]
+                    / best["envs_algorithmic_gym_single_tensor_path"],
+                    1,
+                ),
                 "goal_vec_Msteps_s": 20,
                 "goal_gym_steps_s": 500_000,
             }

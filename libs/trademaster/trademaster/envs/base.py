@@ -9,8 +9,9 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import Any, Literal, NamedTuple
+from typing import Any, Literal, NamedTuple, Protocol
 
+import numpy as np
 import torch
 from torch import Tensor
 
@@ -66,6 +67,28 @@ class StepResult(NamedTuple):
     info: dict[str, Tensor]
 
 
+class ScalarEnv(Protocol):
+    """One sub-env stepped on Python scalars: the gym adapter's fast path for ``num_envs == 1``.
+
+    It must produce the same trajectories as its VecEnv for the same seed and actions. Its state
+    lives in the scalar env while it runs: :meth:`push` copies it into the VecEnv (state_dict,
+    properties), :meth:`pull` copies the VecEnv's state back in (after load_state_dict).
+    """
+
+    def reset(self, seed: int | None) -> np.ndarray:
+        """Reset like ``VecEnv.reset``; returns the first observation."""
+
+    def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, float]:
+        """``(obs, reward, terminated, truncated, portfolio_value)``; ``obs`` is the final
+        observation when the episode ended (the scalar env has already auto-reset)."""
+
+    def push(self) -> None:
+        """Write the scalar state into the VecEnv."""
+
+    def pull(self) -> None:
+        """Read the scalar state from the VecEnv."""
+
+
 class VecEnv(ABC):
     """Batched environment: ``num_envs`` independent sub-envs stepped together."""
 
@@ -92,6 +115,10 @@ class VecEnv(ABC):
 
     def action_mask(self) -> Tensor | None:
         """Valid actions [N, n] bool, or None when every action is always valid."""
+        return None
+
+    def scalar_env(self) -> ScalarEnv | None:
+        """A scalar fast path over this one-env VecEnv, or None where there is none."""
         return None
 
 
