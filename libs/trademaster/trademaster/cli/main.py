@@ -17,6 +17,7 @@ from rich.table import Table
 
 from trademaster.agents.baselines import BuyAndHoldPolicy, FlatPolicy
 from trademaster.agents.config import AGENT_CONFIGS
+from trademaster.cli.jobs import jobs, login
 from trademaster.cli.pipeline import (
     SPLIT_NAMES,
     SUPPORTED_TASKS,
@@ -283,6 +284,10 @@ def evaluate(run_dir: Path, data: str | None, split: str) -> None:
     for key in keys:
         table.add_row(key.removeprefix("eval/"), *(_format(results[n][key]) for n in results))
     Console().print(table)
+
+
+cli.add_command(jobs)
+cli.add_command(login)
 
 
 def main() -> None:
