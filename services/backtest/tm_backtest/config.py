@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
-from pydantic_settings import SettingsConfigDict
+import os
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import NoDecode, SettingsConfigDict
 from trademaster.service.settings import ServiceSettings
 
 
@@ -10,3 +15,19 @@ class BacktestSettings(ServiceSettings):
     """Settings of the backtest service (``TM_BACKTEST_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="TM_BACKTEST_", extra="ignore", frozen=True)
+
+    data_dirs: Annotated[list[Path], NoDecode] = Field(
+        default_factory=lambda: [Path("./var/datasets")]
+    )
+    """Dataset catalog roots, ``os.pathsep``-separated (same ids as the strategy service)."""
+    artifact_dir: Path = Path("./var/artifacts")
+    """Where reports are written (``<artifact_dir>/backtests/<id>/``) and run dirs are read."""
+    workers: int = Field(default=2, ge=1, le=64)
+    """Worker processes running backtests."""
+
+    @field_validator("data_dirs", mode="before")
+    @classmethod
+    def _split_paths(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+        return value

@@ -1,16 +1,22 @@
-"""Start-up wiring of the backtest service: database pool, migrations, servicer."""
+"""Start-up wiring of the backtest service: pool, migrations, catalog, worker pool, servicer."""
 
 from __future__ import annotations
 
 import logging
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from trademaster.data.catalog import Catalog
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
+from tm_backtest.config import BacktestSettings
 from tm_backtest.servicer import BacktestServicer
+from tm_backtest.store import BacktestStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -20,16 +26,38 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FULL_SERVICE_NAME = backtest_pb2.DESCRIPTOR.services_by_name["BacktestService"].full_name
 
 
-async def build(settings: ServiceSettings) -> ServiceParts:
-    """Open the pool, apply this service's migrations, and return its servicer."""
+async def build(base: ServiceSettings) -> ServiceParts:
+    """Open the pool, apply migrations, start the worker processes, return the servicer."""
+    settings = base if isinstance(base, BacktestSettings) else BacktestSettings(**base.model_dump())
     pool = await create_pool(settings.database_url, schema=SCHEMA)
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
     _LOGGER.info("backtest.migrations applied=%s", applied)
-    servicer = BacktestServicer()
+    settings.artifact_dir.mkdir(parents=True, exist_ok=True)
+    executor = ProcessPoolExecutor(
+        max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn")
+    )
+    bus = EventBus(settings.redis_url)
+    client = await redis_client(settings.redis_url)
+    servicer = BacktestServicer(
+        BacktestStore(pool),
+        Catalog(settings.data_dirs),
+        executor,
+        bus,
+        artifact_dir=settings.artifact_dir,
+        redis_url=settings.redis_url,
+        redis_client=client,
+    )
+
+    async def stop_workers() -> None:
+        await servicer.close()
+        executor.shutdown(wait=False, cancel_futures=True)
+        await bus.close()
+        await client.aclose()
+
     return ServiceParts(
         register=lambda server: backtest_pb2_grpc.add_BacktestServiceServicer_to_server(
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[pool.close],
+        on_shutdown=[stop_workers, pool.close],
     )

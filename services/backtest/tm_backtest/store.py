@@ -1,0 +1,242 @@
+"""PostgreSQL persistence for backtests (schema ``backtest``), owner-scoped."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import logging
+import math
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
+from psycopg_pool import AsyncConnectionPool
+
+_LOGGER = logging.getLogger(__name__)
+
+_COLUMNS = (
+    "id, owner, state, config, failure_reason, progress, summary_metrics, training_job_id, "
+    "created_at, updated_at, started_at, ended_at"
+)
+FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+
+
+class PageTokenError(ValueError):
+    """The page token was not produced by this store."""
+
+
+@dataclass(frozen=True)
+class BacktestRecord:
+    id: uuid.UUID
+    owner: str
+    state: str
+    config: dict[str, Any]
+    failure_reason: str
+    progress: float
+    summary_metrics: dict[str, float]
+    training_job_id: str
+    created_at: datetime
+    updated_at: datetime
+    started_at: datetime | None
+    ended_at: datetime | None
+
+
+def clean_json(value: Any) -> Any:
+    """JSON for jsonb: non-finite floats become None (PostgreSQL rejects NaN/Infinity)."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {k: clean_json(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [clean_json(v) for v in value]
+    return value
+
+
+def encode_token(*parts: Any) -> str:
+    return base64.urlsafe_b64encode(json.dumps([str(p) for p in parts]).encode()).decode()
+
+
+def decode_token(token: str, arity: int) -> list[str]:
+    try:
+        parts = json.loads(base64.urlsafe_b64decode(token.encode()))
+    except (binascii.Error, ValueError) as exc:
+        raise PageTokenError(f"page token {token!r} was not returned by this service") from exc
+    if not isinstance(parts, list) or len(parts) != arity:
+        raise PageTokenError(f"page token {token!r} was not returned by this service")
+    return [str(p) for p in parts]
+
+
+class BacktestStore:
+    """Reads and writes ``backtest.*``; ``owner=None`` means any owner (admins)."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+
+    async def create(
+        self, owner: str, config: dict[str, Any], request_id: str, training_job_id: str
+    ) -> tuple[BacktestRecord, bool]:
+        """Insert a QUEUED backtest; returns (record, created) — a repeated request id of the
+        same owner returns the first backtest with created=False."""
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            if request_id:
+                await cur.execute(
+                    f"SELECT {_COLUMNS} FROM backtest.backtests WHERE owner=%s AND request_id=%s",
+                    (owner, request_id),
+                )
+                row = await cur.fetchone()
+                if row is not None:
+                    return BacktestRecord(**row), False
+            await cur.execute(
+                f"INSERT INTO backtest.backtests (id, owner, config, request_id, training_job_id) "
+                f"VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",
+                (uuid.uuid4(), owner, Jsonb(config), request_id or None, training_job_id),
+            )
+            row = await cur.fetchone()
+        assert row is not None
+        return BacktestRecord(**row), True
+
+    async def get(self, backtest_id: uuid.UUID, owner: str | None) -> BacktestRecord | None:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM backtest.backtests "
+                f"WHERE id=%s AND (%s::text IS NULL OR owner=%s)",
+                (backtest_id, owner, owner),
+            )
+            row = await cur.fetchone()
+        return None if row is None else BacktestRecord(**row)
+
+    async def list(
+        self,
+        owner: str | None,
+        page_size: int,
+        page_token: str,
+        states: list[str],
+        training_job_id: str,
+    ) -> tuple[list[BacktestRecord], str]:
+        where, params = ["(%s::text IS NULL OR owner=%s)"], [owner, owner]
+        if states:
+            where.append("state = ANY(%s)")
+            params.append(states)
+        if training_job_id:
+            where.append("training_job_id = %s")
+            params.append(training_job_id)
+        if page_token:
+            created, ident = decode_token(page_token, 2)
+            where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
+            params += [created, ident]
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM backtest.backtests WHERE {' AND '.join(where)} "
+                f"ORDER BY created_at DESC, id DESC LIMIT %s",
+                [*params, page_size + 1],
+            )
+            rows = await cur.fetchall()
+        records = [BacktestRecord(**r) for r in rows[:page_size]]
+        more = len(rows) > page_size
+        token = encode_token(records[-1].created_at.isoformat(), records[-1].id) if more else ""
+        return records, token
+
+    async def set_state(
+        self,
+        backtest_id: uuid.UUID,
+        state: str,
+        *,
+        only_from: tuple[str, ...] = (),
+        failure_reason: str = "",
+        progress: float | None = None,
+    ) -> BacktestRecord | None:
+        """Move to ``state`` (if currently in ``only_from`` when given); None if not moved."""
+        sets = ["state=%s", "updated_at=now()", "failure_reason=%s"]
+        params: list[Any] = [state, failure_reason]
+        if progress is not None:
+            sets.append("progress=%s")
+            params.append(progress)
+        if state == "RUNNING":
+            sets.append("started_at=now()")
+        if state in FINAL_STATES:
+            sets.append("ended_at=now()")
+        cond = "id=%s"
+        params.append(backtest_id)
+        if only_from:
+            cond += " AND state = ANY(%s)"
+            params.append(list(only_from))
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"UPDATE backtest.backtests SET {', '.join(sets)} "
+                f"WHERE {cond} RETURNING {_COLUMNS}",
+                params,
+            )
+            row = await cur.fetchone()
+        return None if row is None else BacktestRecord(**row)
+
+    async def save_result(self, backtest_id: uuid.UUID, result: dict[str, Any]) -> None:
+        """Store the result and mark SUCCEEDED (unless a cancel got there first)."""
+        summary_keys = ("total_return", "annualized_return", "sharpe_ratio", "max_drawdown")
+        summary = {k: result["metrics"][k] for k in summary_keys if k in result["metrics"]}
+        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
+            await cur.execute(
+                "INSERT INTO backtest.results (backtest_id, metrics, equity, regimes, artifacts) "
+                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (backtest_id) DO NOTHING",
+                (
+                    backtest_id,
+                    Jsonb(clean_json(result["metrics"])),
+                    Jsonb(clean_json(result["equity"])),
+                    Jsonb(clean_json(result["regimes"])),
+                    Jsonb(result["artifacts"]),
+                ),
+            )
+            await cur.executemany(
+                "INSERT INTO backtest.trades (backtest_id, seq, time, asset, side, effect, "
+                "quantity, price, fee, slippage, realized_pnl) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                [
+                    (
+                        backtest_id,
+                        i,
+                        t["time"],
+                        t["asset"],
+                        t["side"],
+                        t["effect"],
+                        t["quantity"],
+                        t["price"],
+                        t["fee"],
+                        t["slippage"],
+                        t["realized_pnl"],
+                    )
+                    for i, t in enumerate(result["trades"])
+                ],
+            )
+            await cur.execute(
+                "UPDATE backtest.backtests SET state='SUCCEEDED', progress=1, summary_metrics=%s, "
+                "updated_at=now(), ended_at=now() WHERE id=%s AND state IN ('QUEUED','RUNNING')",
+                (Jsonb(clean_json(summary)), backtest_id),
+            )
+
+    async def result(self, backtest_id: uuid.UUID) -> dict[str, Any] | None:
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                "SELECT metrics, equity, regimes, artifacts FROM backtest.results "
+                "WHERE backtest_id=%s",
+                (backtest_id,),
+            )
+            return await cur.fetchone()
+
+    async def trades(
+        self, backtest_id: uuid.UUID, after_seq: int, limit: int
+    ) -> tuple[list[dict[str, Any]], int | None]:
+        """Trades with seq > after_seq (at most ``limit``) and the last seq if more remain."""
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                "SELECT seq, time, asset, side, effect, quantity, price, fee, slippage, "
+                "realized_pnl FROM backtest.trades WHERE backtest_id=%s AND seq > %s "
+                "ORDER BY seq LIMIT %s",
+                (backtest_id, after_seq, limit + 1),
+            )
+            rows = await cur.fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return rows, (rows[-1]["seq"] if more else None)

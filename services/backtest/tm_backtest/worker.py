@@ -1,0 +1,170 @@
+"""Runs one backtest in a worker process: load data, build decisions, run, write report.
+
+Progress goes to the event bus (topic ``backtest/<id>``) from the worker; cancellation is a
+Redis flag the progress callback polls. The return value is plain JSON-able data that the
+service persists (the service is the only writer of its tables).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import redis
+from pydantic import BaseModel, ConfigDict, Field
+from trademaster.backtest.config import BacktestConfig
+from trademaster.backtest.data import MarketData
+from trademaster.backtest.event import BacktestCancelled, run_target_weights
+from trademaster.backtest.report import write_report
+from trademaster.backtest.sources import (
+    SignalPoint,
+    baseline_plan,
+    run_dir_plan,
+    signal_plan,
+)
+from trademaster.data.catalog import load_dataset
+from trademaster.service.events import EventBus
+
+_LOGGER = logging.getLogger(__name__)
+
+CANCEL_KEY = "tm:backtest:cancel:{}"
+MAX_EQUITY_POINTS = 2_000
+
+
+class JobSpec(BaseModel):
+    """Everything a worker needs; built and validated by the servicer."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    backtest_id: str
+    owner_id: str
+    dataset_path: str
+    dataset_kind: str
+    start: str | None = None
+    end: str | None = None
+    source: str = Field(description="baseline | signal_series | checkpoint")
+    baseline: str = ""
+    signals: list[tuple[str, str, float]] = Field(default_factory=list)
+    checkpoint_dir: str = ""
+    benchmark: str = "buy_and_hold"
+    config: BacktestConfig
+    artifact_dir: str
+    redis_url: str
+
+
+def topic(backtest_id: str) -> str:
+    return f"backtest/{backtest_id}"
+
+
+def _publish(spec: JobSpec, type_: str, payload: dict[str, Any]) -> None:
+    async def send() -> None:
+        bus = EventBus(spec.redis_url)
+        try:
+            await bus.publish(topic(spec.backtest_id), spec.owner_id, type_, payload)
+        finally:
+            await bus.close()
+
+    try:
+        asyncio.run(send())
+    except (OSError, redis.RedisError) as error:
+        _LOGGER.warning("backtest.publish_failed id=%s error=%s", spec.backtest_id, error)
+
+
+def _finite(value: float) -> float | None:
+    return value if math.isfinite(value) else None
+
+
+def run_job(spec: JobSpec) -> dict[str, Any]:
+    """Run the backtest; returns metrics, equity points, trades, regimes and artifacts.
+
+    Raises:
+        BacktestCancelled: the cancel flag was set.
+    """
+    client = redis.Redis.from_url(spec.redis_url)
+    key = CANCEL_KEY.format(spec.backtest_id)
+    _publish(spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": 0.0})
+    frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
+    data = MarketData.from_frame(frame)
+    if spec.source == "baseline":
+        plan = baseline_plan(spec.baseline, data)
+    elif spec.source == "signal_series":
+        plan = signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
+    else:
+        plan = run_dir_plan(spec.checkpoint_dir, data, frame)
+    last = [0.0]
+
+    def progress(done: int, total: int) -> bool:
+        fraction = done / total
+        if fraction - last[0] >= 0.1 or done == total:
+            last[0] = fraction
+            _publish(
+                spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": fraction}
+            )
+        return not client.exists(key)
+
+    try:
+        result = run_target_weights(
+            data,
+            plan.weights,
+            spec.config,
+            rebalance_every_bar=plan.rebalance_every_bar,
+            benchmark=spec.benchmark or "buy_and_hold",
+            progress=progress,
+        )
+    finally:
+        client.close()
+    out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
+    files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
+    frame_eq = result.equity_frame()
+    step = max(1, math.ceil(len(frame_eq) / MAX_EQUITY_POINTS))
+    picks = sorted(set(range(0, len(frame_eq), step)) | {len(frame_eq) - 1})
+    equity = [
+        {
+            "time": str(frame_eq["time"].iloc[i]),
+            "equity": float(frame_eq["equity"].iloc[i]),
+            "benchmark_equity": _finite(float(frame_eq["benchmark_equity"].iloc[i])),
+            "drawdown": float(frame_eq["drawdown"].iloc[i]),
+        }
+        for i in picks
+    ]
+    trades = [
+        {
+            "time": str(row.time),
+            "asset": row.asset,
+            "side": row.side,
+            "effect": row.effect,
+            "quantity": float(row.quantity),
+            "price": float(row.price),
+            "fee": float(row.fee),
+            "slippage": float(row.slippage),
+            "realized_pnl": None if np.isnan(row.realized_pnl) else float(row.realized_pnl),
+        }
+        for row in result.trades.itertuples(index=False)
+    ]
+    media = {"report.html": "text/html", "summary.png": "image/png"}
+    artifacts = [
+        {
+            "name": name,
+            "uri": path.resolve().as_uri(),
+            "media_type": media[name],
+            "size_bytes": path.stat().st_size,
+        }
+        for name, path in files.items()
+    ]
+    regimes = [{"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes]
+    _publish(spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": 1.0})
+    return {
+        "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
+        "equity": equity,
+        "trades": trades,
+        "regimes": regimes,
+        "artifacts": artifacts,
+        "warnings": result.warnings,
+    }
+
+
+__all__ = ["CANCEL_KEY", "BacktestCancelled", "JobSpec", "run_job", "topic"]
