@@ -91,8 +91,8 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
             yield notifier_pb2.SubscribeResponse(event=heartbeat(self._heartbeat_s))
             if after:
                 for topic in topics:
-                    async for envelope in self._backlog(topic, start[topic], joined[topic]):
-                        event = self._visible(principal, envelope)
+                    async for stored in self._backlog(topic, start[topic], joined[topic]):
+                        event = self._visible(principal, stored)
                         if event is not None:
                             yield notifier_pb2.SubscribeResponse(event=event)
             while True:

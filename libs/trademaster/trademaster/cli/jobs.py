@@ -69,8 +69,8 @@ class Gateway:
         if reply.is_success:
             return reply.json()
         try:
-            error = reply.json()["error"]
-            message = f"{error['message']} ({error['reason']}, HTTP {reply.status_code})"
+            body = reply.json()["error"]
+            message = f"{body['message']} ({body['reason']}, HTTP {reply.status_code})"
         except (ValueError, KeyError, TypeError):
             message = f"HTTP {reply.status_code}: {reply.text[:200]}"
         raise click.ClickException(message)
