@@ -16,7 +16,7 @@ import torch
 from trademaster.agents.config import DQNConfig, PPOConfig
 from trademaster.agents.dqn import DQN
 from trademaster.agents.ppo import PPO
-from trademaster.cli.pipeline import RunConfig, load_dataset, make_env
+from trademaster.training.pipeline import RunConfig, load_dataset, make_env
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -17,7 +17,7 @@ from trademaster.agents.config import DQNConfig, PPOConfig  # noqa: E402
 from trademaster.agents.dqn import DQN, linear_epsilon  # noqa: E402
 from trademaster.agents.ppo import PPO  # noqa: E402
 from trademaster.agents.registry import get_algorithm  # noqa: E402
-from trademaster.cli.pipeline import RunConfig, load_dataset, make_env  # noqa: E402
+from trademaster.training.pipeline import RunConfig, load_dataset, make_env  # noqa: E402
 from trademaster.training.trainer import evaluate_policy  # noqa: E402
 
 pytestmark = pytest.mark.unit

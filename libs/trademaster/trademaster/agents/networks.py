@@ -103,6 +103,7 @@ class ActorCritic(Policy):
             high = float(action_spec.high if action_spec.high is not None else 1.0)
             self.register_buffer("_low", torch.tensor(low), persistent=False)
             self.register_buffer("_high", torch.tensor(high), persistent=False)
+            self.bounded = math.isfinite(low) and math.isfinite(high)
         # Small last actor layer: near-uniform initial policy (CleanRL/SB3 practice).
         last = self.actor[-1]
         assert isinstance(last, nn.Linear)
@@ -116,7 +117,9 @@ class ActorCritic(Policy):
         """Map sampled raw actions to env actions."""
         if self.discrete:
             return raw
-        if self.squashed:
+        if not self.bounded:  # e.g. portfolio logits on (-inf, inf): squashing would give NaN
+            scaled = raw
+        elif self.squashed:
             scaled = self._low + (torch.tanh(raw) + 1.0) * 0.5 * (self._high - self._low)
         else:
             scaled = torch.clamp(raw, self._low, self._high)

@@ -1,4 +1,4 @@
-"""The run report image: eval equity vs buy-and-hold, and the training return curve."""
+"""The run report image: eval equity vs a baseline policy, and the training return curve."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ def write_report(
     *,
     equity: Sequence[float],
     benchmark: Sequence[float],
+    benchmark_label: str = "buy & hold",
     history: Sequence[dict[str, Any]],
     title: str,
 ) -> Path:
@@ -27,7 +28,7 @@ def write_report(
     path = Path(path)
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(9, 7))
     top.plot(list(equity), label="agent")
-    top.plot(list(benchmark), label="buy & hold", linestyle="--")
+    top.plot(list(benchmark), label=benchmark_label, linestyle="--")
     top.set_title(f"{title}: evaluation equity")
     top.set_xlabel("step")
     top.set_ylabel("portfolio value")
