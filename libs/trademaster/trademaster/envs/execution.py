@@ -23,13 +23,24 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv, generator_for
+from trademaster.envs.base import ActionSpec, StepResult, VecEnv
+from trademaster.envs.episodes import EpisodeClock, load_env_tensors
 from trademaster.envs.lob import book_feature_windows, book_tensors
 from trademaster.market.accounting import settle_fill
 from trademaster.market.costs import CostModel, trading_fee
 from trademaster.market.fills import walk_book
 
 _LOGGER = logging.getLogger(__name__)
+
+_STATE_KEYS = (
+    "t",
+    "elapsed",
+    "remaining",
+    "twap_remaining",
+    "cash",
+    "arrival_mid",
+    "episode_return",
+)
 
 
 class OrderExecutionEnv(VecEnv):
@@ -66,8 +77,8 @@ class OrderExecutionEnv(VecEnv):
         self.cost_model = cost_model or CostModel()
         self._book = book_tensors(book, self.device)
         steps = len(self._book)
-        self._num_starts = steps - self.window - self.horizon + 1
-        if self._num_starts < 1:
+        num_starts = steps - self.window - self.horizon + 1
+        if num_starts < 1:
             raise ValueError(
                 f"book needs >= window + horizon = {self.window + self.horizon} snapshots, "
                 f"had {steps}"
@@ -85,7 +96,13 @@ class OrderExecutionEnv(VecEnv):
             if num_bins is None
             else ActionSpec.discrete(num_bins)
         )
-        self._gen = generator_for(self.device, seed)
+        self._clock = EpisodeClock(
+            self.num_envs,
+            first_start=self.window - 1,
+            num_starts=num_starts,
+            device=self.device,
+            seed=seed,
+        )
         n, f64 = self.num_envs, torch.float64
         self._t = torch.zeros(n, dtype=torch.long, device=self.device)
         self._elapsed = torch.zeros(n, dtype=torch.long, device=self.device)
@@ -97,10 +114,7 @@ class OrderExecutionEnv(VecEnv):
         self._reset_envs(torch.ones(n, dtype=torch.bool, device=self.device))
 
     def _reset_envs(self, mask: Tensor) -> None:
-        offsets = torch.randint(
-            0, self._num_starts, (self.num_envs,), generator=self._gen, device=self.device
-        )
-        self._t = torch.where(mask, offsets + self.window - 1, self._t)
+        self._t = torch.where(mask, self._clock.draw_starts(), self._t)
         self._elapsed = torch.where(mask, 0, self._elapsed)
         self._remaining = torch.where(mask, self.total_quantity, self._remaining)
         self._twap_remaining = torch.where(mask, self.total_quantity, self._twap_remaining)
@@ -119,8 +133,7 @@ class OrderExecutionEnv(VecEnv):
         return torch.cat([self._windows[self._t], extra], dim=1)
 
     def reset(self, *, seed: int | None = None) -> Tensor:
-        if seed is not None:
-            self._gen.manual_seed(seed)
+        self._clock.reseed(seed)
         self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
         return self._observe()
 
@@ -183,35 +196,12 @@ class OrderExecutionEnv(VecEnv):
         return StepResult(obs, reward, terminated, truncated, info)
 
     def state_dict(self) -> dict[str, Any]:
-        keys = (
-            "t",
-            "elapsed",
-            "remaining",
-            "twap_remaining",
-            "cash",
-            "arrival_mid",
-            "episode_return",
-        )
-        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in keys}
-        state["generator"] = self._gen.get_state()
+        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
+        state.update(self._clock.state_dict())
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for key in (
-            "t",
-            "elapsed",
-            "remaining",
-            "twap_remaining",
-            "cash",
-            "arrival_mid",
-            "episode_return",
-        ):
-            current = getattr(self, f"_{key}")
-            value = torch.as_tensor(state[key]).to(device=self.device, dtype=current.dtype).clone()
-            if value.shape != current.shape:
-                raise ValueError(
-                    f"state[{key!r}] must have shape {tuple(current.shape)}, "
-                    f"had {tuple(value.shape)}"
-                )
+        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
+        for key, value in load_env_tensors(state, current).items():
             setattr(self, f"_{key}", value)
-        self._gen.set_state(state["generator"])
+        self._clock.load_state_dict(state)

@@ -21,7 +21,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv, generator_for
+from trademaster.envs.base import ActionSpec, StepResult, VecEnv
+from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
 from trademaster.envs.lob import book_feature_windows, book_tensors
 from trademaster.market.accounting import mark_to_market, rebalance_to_target_positions
 from trademaster.market.costs import CostModel
@@ -72,12 +73,7 @@ class HighFrequencyTradingEnv(VecEnv):
         max_length = steps - self.window
         if max_length < 1:
             raise ValueError(f"book needs > window={self.window} snapshots, had {steps}")
-        self.episode_length = max_length if episode_length is None else int(episode_length)
-        if not 1 <= self.episode_length <= max_length:
-            raise ValueError(
-                f"episode_length must be in [1, {max_length}] for this book, was {episode_length}"
-            )
-        self._num_starts = max_length - self.episode_length + 1
+        self.episode_length = resolve_episode_length(episode_length, max_length, source="book")
         self._windows = book_feature_windows(self._book, self.window)
         self._mid = self._book.mid
         self._spread_ok = (
@@ -92,7 +88,13 @@ class HighFrequencyTradingEnv(VecEnv):
         self._action_ids = torch.arange(n_actions, device=self.device)
         self.observation_shape = (self._windows.shape[1] + 1,)
         self.action_spec = ActionSpec.discrete(n_actions)
-        self._gen = generator_for(self.device, seed)
+        self._clock = EpisodeClock(
+            self.num_envs,
+            first_start=self.window - 1,
+            num_starts=max_length - self.episode_length + 1,
+            device=self.device,
+            seed=seed,
+        )
         n, f64 = self.num_envs, torch.float64
         self._t = torch.zeros(n, dtype=torch.long, device=self.device)
         self._elapsed = torch.zeros(n, dtype=torch.long, device=self.device)
@@ -106,10 +108,7 @@ class HighFrequencyTradingEnv(VecEnv):
         self._reset_envs(torch.ones(n, dtype=torch.bool, device=self.device))
 
     def _reset_envs(self, mask: Tensor) -> None:
-        offsets = torch.randint(
-            0, self._num_starts, (self.num_envs,), generator=self._gen, device=self.device
-        )
-        self._t = torch.where(mask, offsets + self.window - 1, self._t)
+        self._t = torch.where(mask, self._clock.draw_starts(), self._t)
         self._elapsed = torch.where(mask, 0, self._elapsed)
         self._position_idx = torch.where(mask, self.max_position, self._position_idx)
         self._cash = torch.where(mask, self.initial_cash, self._cash)
@@ -126,8 +125,7 @@ class HighFrequencyTradingEnv(VecEnv):
         return torch.cat([self._windows[self._t], lots], dim=1)
 
     def reset(self, *, seed: int | None = None) -> Tensor:
-        if seed is not None:
-            self._gen.manual_seed(seed)
+        self._clock.reseed(seed)
         self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
         return self._observe()
 
@@ -168,20 +166,14 @@ class HighFrequencyTradingEnv(VecEnv):
 
     def state_dict(self) -> dict[str, Any]:
         state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
-        state["generator"] = self._gen.get_state()
+        state.update(self._clock.state_dict())
         return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for key in _STATE_KEYS:
-            current = getattr(self, f"_{key}")
-            value = torch.as_tensor(state[key]).to(device=self.device, dtype=current.dtype).clone()
-            if value.shape != current.shape:
-                raise ValueError(
-                    f"state[{key!r}] must have shape {tuple(current.shape)}, "
-                    f"had {tuple(value.shape)}"
-                )
+        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
+        for key, value in load_env_tensors(state, current).items():
             setattr(self, f"_{key}", value)
-        self._gen.set_state(state["generator"])
+        self._clock.load_state_dict(state)
 
     @property
     def portfolio_value(self) -> Tensor:

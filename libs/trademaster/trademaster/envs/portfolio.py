@@ -24,7 +24,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv, generator_for
+from trademaster.envs.base import ActionSpec, StepResult, VecEnv
+from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
 from trademaster.envs.series import as_tensor, feature_windows, positive_prices
 from trademaster.market.accounting import (
     mark_to_market,
@@ -38,6 +39,7 @@ from trademaster.market.fills import FillTiming
 _LOGGER = logging.getLogger(__name__)
 
 SIMPLEX_TOLERANCE = 1e-4
+_STATE_KEYS = ("t", "elapsed", "cash", "positions", "value", "episode_return")
 
 
 class PortfolioManagementEnv(VecEnv):
@@ -102,14 +104,8 @@ class PortfolioManagementEnv(VecEnv):
         max_length = steps - self.window
         if max_length < 1:
             raise ValueError(f"series needs > window={self.window} bars, had {steps}")
-        self.episode_length = max_length if episode_length is None else int(episode_length)
-        if not 1 <= self.episode_length <= max_length:
-            raise ValueError(
-                f"episode_length must be in [1, {max_length}] for this series, was {episode_length}"
-            )
+        self.episode_length = resolve_episode_length(episode_length, max_length, source="series")
         self.num_assets = assets
-        self._first_start = self.window - 1
-        self._num_starts = max_length - self.episode_length + 1
         self._close = close_t.to(money_dtype)
         self._fill = fill.to(money_dtype)
         # [T, window, A, F] windows; regrouped per asset when not flattened.
@@ -126,7 +122,13 @@ class PortfolioManagementEnv(VecEnv):
         if not action_is_logits:
             self.action_spec = ActionSpec.continuous((assets + 1,), low=0.0, high=1.0)
 
-        self._gen = generator_for(self.device, seed)
+        self._clock = EpisodeClock(
+            self.num_envs,
+            first_start=self.window - 1,
+            num_starts=max_length - self.episode_length + 1,
+            device=self.device,
+            seed=seed,
+        )
         n = self.num_envs
         self._t = torch.zeros(n, dtype=torch.long, device=self.device)
         self._elapsed = torch.zeros(n, dtype=torch.long, device=self.device)
@@ -137,10 +139,7 @@ class PortfolioManagementEnv(VecEnv):
         self._reset_envs(torch.ones(n, dtype=torch.bool, device=self.device))
 
     def _reset_envs(self, mask: Tensor) -> None:
-        offsets = torch.randint(
-            0, self._num_starts, (self.num_envs,), generator=self._gen, device=self.device
-        )
-        self._t = torch.where(mask, offsets + self._first_start, self._t)
+        self._t = torch.where(mask, self._clock.draw_starts(), self._t)
         self._elapsed = torch.where(mask, 0, self._elapsed)
         self._cash = torch.where(mask, self.initial_cash, self._cash)
         self._positions = torch.where(mask.unsqueeze(1), 0.0, self._positions)
@@ -160,8 +159,7 @@ class PortfolioManagementEnv(VecEnv):
         return torch.cat([windows, weights[:, 1:].unsqueeze(2)], dim=2)
 
     def reset(self, *, seed: int | None = None) -> Tensor:
-        if seed is not None:
-            self._gen.manual_seed(seed)
+        self._clock.reseed(seed)
         self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
         return self._observe()
 
@@ -210,38 +208,15 @@ class PortfolioManagementEnv(VecEnv):
         return StepResult(obs, reward, terminated, truncated, info)
 
     def state_dict(self) -> dict[str, Any]:
-        return {
-            "t": self._t.clone(),
-            "elapsed": self._elapsed.clone(),
-            "cash": self._cash.clone(),
-            "positions": self._positions.clone(),
-            "value": self._value.clone(),
-            "episode_return": self._episode_return.clone(),
-            "generator": self._gen.get_state(),
-        }
+        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
+        state.update(self._clock.state_dict())
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        n, a = self.num_envs, self.num_assets
-        specs = {
-            "t": ((n,), torch.long),
-            "elapsed": ((n,), torch.long),
-            "cash": ((n,), self.money_dtype),
-            "positions": ((n, a), self.money_dtype),
-            "value": ((n,), self.money_dtype),
-            "episode_return": ((n,), torch.float32),
-        }
-        loaded = {}
-        for key, (shape, dtype) in specs.items():
-            value = torch.as_tensor(state[key]).to(device=self.device, dtype=dtype).clone()
-            if value.shape != shape:
-                raise ValueError(
-                    f"state[{key!r}] must have shape {shape}, had {tuple(value.shape)}"
-                )
-            loaded[key] = value
-        self._t, self._elapsed = loaded["t"], loaded["elapsed"]
-        self._cash, self._positions = loaded["cash"], loaded["positions"]
-        self._value, self._episode_return = loaded["value"], loaded["episode_return"]
-        self._gen.set_state(state["generator"])
+        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
+        for key, value in load_env_tensors(state, current).items():
+            setattr(self, f"_{key}", value)
+        self._clock.load_state_dict(state)
 
     @property
     def portfolio_value(self) -> Tensor:
