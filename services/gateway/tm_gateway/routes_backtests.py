@@ -1,7 +1,5 @@
 """HTTP routes for backtests; each mirrors one BacktestService RPC, plus the report download."""
 
-from __future__ import annotations
-
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
