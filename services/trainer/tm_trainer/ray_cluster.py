@@ -75,10 +75,12 @@ class RayCluster:
         except (urllib.error.URLError, OSError, ValueError) as error:
             raise ClusterUnavailable(f"Ray dashboard at {url} did not answer: {error}") from error
         nodes = body.get("data", {}).get("result", {}).get("result", [])
+        alive = [node for node in nodes if node.get("state") == "ALIVE"]
+        if not alive:
+            # A head that just started answers before its node table is filled.
+            raise ClusterUnavailable(f"Ray dashboard at {url} reports no alive nodes yet")
         cpus = gpus = 0.0
-        for node in nodes:
-            if node.get("state") != "ALIVE":
-                continue
+        for node in alive:
             total = node.get("resources_total", {})
             cpus += float(total.get("CPU", 0.0))
             gpus += float(total.get("GPU", 0.0))

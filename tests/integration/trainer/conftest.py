@@ -152,6 +152,19 @@ class TrainerHarness:
                 raise AssertionError(f"job {job_id} did not get there in {timeout_s}s: {job}")
             await asyncio.sleep(0.2)
 
+    async def wait_cluster_ready(self, timeout_s: float = 60.0) -> None:
+        """A fresh Ray head fills its node table a few seconds after it answers."""
+        deadline = time.monotonic() + timeout_s
+        while True:
+            status = await self.trainer.GetClusterStatus(
+                trainer_pb2.GetClusterStatusRequest(), metadata=self.auth("probe"), timeout=10
+            )
+            if status.cluster_reachable:
+                return
+            if time.monotonic() > deadline:
+                raise AssertionError(f"Ray cluster not reachable within {timeout_s}s")
+            await asyncio.sleep(0.5)
+
     async def metrics(self, owner: str, job_id: str) -> list[tuple[int, str, float]]:
         points, token_ = [], ""
         while True:
@@ -227,6 +240,7 @@ async def _harness(
         dataset_id=await _synthetic_dataset(strategies),
         channels=[trainer_channel, strategy_channel],
     )
+    await harness.wait_cluster_ready()
     yield harness
     for channel in harness.channels:
         await channel.close()
