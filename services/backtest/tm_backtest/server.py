@@ -47,6 +47,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
         redis_url=settings.redis_url,
         redis_client=client,
     )
+    requeued = await servicer.resume_unfinished()
+    _LOGGER.info("backtest.resumed requeued=%d", requeued)
 
     async def stop_workers() -> None:
         await servicer.close()

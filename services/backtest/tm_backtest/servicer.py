@@ -261,28 +261,75 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                 "spec.benchmark",
                 f"must be 'buy_and_hold' or one of {list(info.tics)}, was {benchmark!r}",
             )
-        stored = {"spec": json_format.MessageToDict(spec), "config": config.model_dump(mode="json")}
+        job_fields = {
+            "dataset_path": info.path,
+            "dataset_kind": info.kind or "ohlcv",
+            "start": start,
+            "end": end,
+            "benchmark": benchmark,
+            "config": config.model_dump(mode="json"),
+            **source,
+        }
+        stored = {
+            "spec": json_format.MessageToDict(spec),
+            "config": config.model_dump(mode="json"),
+            "job": job_fields,
+        }
         record, created = await self._store.create(
             principal.subject, stored, request.request_id, spec.training_job_id
         )
         if created:
-            job = JobSpec(
-                backtest_id=str(record.id),
-                owner_id=record.owner,
-                dataset_path=info.path,
-                dataset_kind=info.kind or "ohlcv",
-                start=start,
-                end=end,
-                benchmark=benchmark,
-                config=config,
-                artifact_dir=str(self._artifact_dir),
-                redis_url=self._redis_url,
-                **source,
-            )
-            task = asyncio.create_task(self._run(record.id, job))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            _LOGGER.info("backtest.created backtest.id=%s owner=%s", record.id, record.owner)
+            self._schedule(record)
         return pb.CreateBacktestResponse(backtest=backtest_message(record))
+
+    def _job(self, record: BacktestRecord) -> JobSpec:
+        return JobSpec(
+            backtest_id=str(record.id),
+            owner_id=record.owner,
+            artifact_dir=str(self._artifact_dir),
+            redis_url=self._redis_url,
+            **record.config["job"],
+        )
+
+    def _schedule(self, record: BacktestRecord) -> None:
+        task = asyncio.create_task(self._run(record.id, self._job(record)))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def resume_unfinished(self) -> int:
+        """Re-queue what a previous process left QUEUED/RUNNING; finish what was CANCELLING.
+
+        Returns how many backtests were queued again.
+        """
+        queued = 0
+        for record in await self._store.unfinished():
+            if record.state == "CANCELLING":
+                await self._state_event(
+                    await self._store.set_state(record.id, "CANCELLED", only_from=("CANCELLING",))
+                )
+                continue
+            if "job" not in record.config:
+                await self._state_event(
+                    await self._store.set_state(
+                        record.id,
+                        "FAILED",
+                        only_from=("QUEUED", "RUNNING"),
+                        failure_reason="created by an older service version; submit it again",
+                    )
+                )
+                continue
+            if record.state == "RUNNING":
+                record = (
+                    await self._store.set_state(
+                        record.id, "QUEUED", only_from=("RUNNING",), progress=0.0
+                    )
+                    or record
+                )
+            _LOGGER.info("backtest.requeued backtest.id=%s", record.id)
+            self._schedule(record)
+            queued += 1
+        return queued
 
     async def _state_event(self, record: BacktestRecord | None) -> None:
         if record is None:
@@ -298,36 +345,57 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
             },
         )
 
+    async def _follow_worker(self, backtest_id: uuid.UUID, cursor: dict[str, str]) -> None:
+        """Mark RUNNING when the worker's first event arrives; persist its progress."""
+        name = topic(str(backtest_id))
+        started = False
+        while True:
+            for event in await self._bus.read([name], after=cursor, block_ms=1_000):
+                cursor[name] = event.event_id.rpartition("@")[2]
+                if event.type != "BacktestProgress":
+                    continue
+                if not started:
+                    started = True
+                    moved = await self._store.set_state(
+                        backtest_id, "RUNNING", only_from=("QUEUED",)
+                    )
+                    await self._state_event(moved)
+                await self._store.set_progress(backtest_id, float(event.payload["progress"]))
+
     async def _run(self, backtest_id: uuid.UUID, job: JobSpec) -> None:
         loop = asyncio.get_running_loop()
-        record = await self._store.set_state(backtest_id, "RUNNING", only_from=("QUEUED",))
-        if record is None:
-            return
-        await self._state_event(record)
+        name = topic(str(backtest_id))
+        follower = asyncio.create_task(
+            self._follow_worker(backtest_id, await self._bus.cursors([name], "$"))
+        )
         try:
             result = await loop.run_in_executor(self._executor, run_job, job)
         except BacktestCancelled:
-            await self._state_event(await self._store.set_state(backtest_id, "CANCELLED"))
+            await self._finish(backtest_id, "CANCELLED")
             return
         except Exception as error:  # the worker's failure is the backtest's, not the service's
             _LOGGER.warning("backtest.failed backtest.id=%s error=%s", backtest_id, error)
-            reason = f"{type(error).__name__}: {error}"[:500]
-            state = (
-                "CANCELLED"
-                if await self._redis.exists(CANCEL_KEY.format(backtest_id))
-                else "FAILED"
-            )
-            await self._state_event(
-                await self._store.set_state(
-                    backtest_id, state, failure_reason=reason if state == "FAILED" else ""
-                )
-            )
+            if await self._redis.exists(CANCEL_KEY.format(backtest_id)):
+                await self._finish(backtest_id, "CANCELLED")
+            else:
+                await self._finish(backtest_id, "FAILED", f"{type(error).__name__}: {error}"[:500])
             return
+        finally:
+            follower.cancel()
         await self._store.save_result(backtest_id, result)
         final = await self._store.get(backtest_id, None)
         if final is not None and final.state == "CANCELLING":
             final = await self._store.set_state(backtest_id, "CANCELLED")
         await self._state_event(final)
+
+    async def _finish(self, backtest_id: uuid.UUID, state: str, failure_reason: str = "") -> None:
+        moved = await self._store.set_state(
+            backtest_id,
+            state,
+            only_from=("QUEUED", "RUNNING", "CANCELLING"),
+            failure_reason=failure_reason,
+        )
+        await self._state_event(moved)
 
     async def _owned(self, backtest_id: str) -> BacktestRecord:
         principal = require_roles(*READER_ROLES)
@@ -377,13 +445,11 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     ) -> pb.CancelBacktestResponse:
         record = await self._owned(request.backtest_id)
         require_roles(*WRITER_ROLES)
-        if record.state == "QUEUED":
+        if record.state in ("QUEUED", "RUNNING"):
+            await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
             moved = await self._store.set_state(record.id, "CANCELLED", only_from=("QUEUED",))
-            await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
-            await self._state_event(moved)
-        elif record.state == "RUNNING":
-            await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
-            moved = await self._store.set_state(record.id, "CANCELLING", only_from=("RUNNING",))
+            if moved is None:
+                moved = await self._store.set_state(record.id, "CANCELLING", only_from=("RUNNING",))
             await self._state_event(moved)
         current = await self._store.get(record.id, None)
         assert current is not None

@@ -173,6 +173,25 @@ class BacktestStore:
             row = await cur.fetchone()
         return None if row is None else BacktestRecord(**row)
 
+    async def set_progress(self, backtest_id: uuid.UUID, progress: float) -> None:
+        """Raise the stored progress of a running backtest (never lowers it)."""
+        async with self._pool.connection() as conn, conn.cursor() as cur:
+            await cur.execute(
+                "UPDATE backtest.backtests SET progress=GREATEST(progress, %s), updated_at=now() "
+                "WHERE id=%s AND state IN ('RUNNING', 'CANCELLING')",
+                (min(max(progress, 0.0), 1.0), backtest_id),
+            )
+
+    async def unfinished(self) -> list[BacktestRecord]:
+        """Every backtest (any owner) in QUEUED, RUNNING or CANCELLING, oldest first."""
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+            await cur.execute(
+                f"SELECT {_COLUMNS} FROM backtest.backtests "
+                f"WHERE state IN ('QUEUED', 'RUNNING', 'CANCELLING') ORDER BY created_at, id"
+            )
+            rows = await cur.fetchall()
+        return [BacktestRecord(**r) for r in rows]
+
     async def save_result(self, backtest_id: uuid.UUID, result: dict[str, Any]) -> None:
         """Store the result and mark SUCCEEDED (unless a cancel got there first)."""
         summary_keys = ("total_return", "annualized_return", "sharpe_ratio", "max_drawdown")
@@ -212,7 +231,8 @@ class BacktestStore:
             )
             await cur.execute(
                 "UPDATE backtest.backtests SET state='SUCCEEDED', progress=1, summary_metrics=%s, "
-                "updated_at=now(), ended_at=now() WHERE id=%s AND state IN ('QUEUED','RUNNING')",
+                "started_at=COALESCE(started_at, now()), updated_at=now(), ended_at=now() "
+                "WHERE id=%s AND state IN ('QUEUED','RUNNING')",
                 (Jsonb(clean_json(summary)), backtest_id),
             )
 

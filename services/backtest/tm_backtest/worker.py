@@ -86,6 +86,9 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     """
     client = redis.Redis.from_url(spec.redis_url)
     key = CANCEL_KEY.format(spec.backtest_id)
+    if client.exists(key):
+        client.close()
+        raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
     _publish(spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": 0.0})
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)

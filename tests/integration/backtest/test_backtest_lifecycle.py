@@ -1,0 +1,188 @@
+"""BacktestService end to end in-process: create → worker → SUCCEEDED → result, events, cancel."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from urllib.parse import unquote, urlparse
+
+import numpy as np
+import pytest
+from trademaster.api.backtest.v1 import backtest_pb2 as pb
+from trademaster.backtest.data import MarketData
+from trademaster.data.catalog import load_dataset
+from trademaster.metrics.report import compute_metrics
+
+from .conftest import LARGE, SMALL, Harness, auth, user
+
+pytestmark = pytest.mark.integration
+
+
+async def _result(
+    harness: Harness, owner: str, backtest_id: str, **fields: object
+) -> pb.GetBacktestResultResponse:
+    return await harness.stub.GetBacktestResult(
+        pb.GetBacktestResultRequest(backtest_id=backtest_id, **fields),  # type: ignore[arg-type]
+        metadata=auth(owner),
+        timeout=30,
+    )
+
+
+async def test_create_returns_queued_and_a_worker_runs_it_to_succeeded(harness: Harness) -> None:
+    owner = user()
+
+    created = await harness.create(owner, harness.spec(baseline="equal_weight", fee_rate="0.001"))
+    done = await harness.wait_for(owner, created.backtest_id)
+
+    assert created.state == pb.BACKTEST_STATE_QUEUED
+    assert created.progress == 0.0
+    assert done.state == pb.BACKTEST_STATE_SUCCEEDED, done.failure_reason
+    assert done.progress == 1.0
+    assert done.start_time.seconds > 0 and done.end_time.seconds >= done.start_time.seconds
+    assert set(done.summary_metrics) >= {"total_return", "sharpe_ratio", "max_drawdown"}
+
+
+async def test_result_metrics_equal_compute_metrics_of_the_equity_curve(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec(baseline="equal_weight", fee_rate="0.001"))
+    await harness.wait_for(owner, created.backtest_id)
+
+    result = await _result(harness, owner, created.backtest_id, max_equity_points=0)
+
+    equity = np.array([float(p.equity) for p in result.equity_curve])
+    bench = np.array([float(p.benchmark_equity) for p in result.equity_curve])
+    info_path = Path(harness.settings.data_dirs[0]) / SMALL
+    market = MarketData.from_frame(load_dataset(info_path, "ohlcv"))
+    assert len(equity) == market.num_bars == 300
+    expected = compute_metrics(equity, periods_per_year=market.periods_per_year(), benchmark=bench)
+    for key in ("total_return", "annualized_return", "sharpe_ratio", "max_drawdown", "volatility"):
+        if key in expected:
+            assert result.metrics[key] == pytest.approx(expected[key], rel=1e-9, abs=1e-12), key
+    assert result.metrics["total_fees"] > 0
+    assert result.equity_curve[0].equity == repr(1_000_000.0)
+
+
+async def test_result_downsamples_equity_and_pages_trades(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec(baseline="equal_weight"))
+    await harness.wait_for(owner, created.backtest_id)
+
+    small = await _result(harness, owner, created.backtest_id, max_equity_points=50)
+    full = await _result(harness, owner, created.backtest_id, max_equity_points=0)
+    pages, token, seen = 0, "", []
+    while True:
+        page = await _result(
+            harness, owner, created.backtest_id, trades_page_size=97, trades_page_token=token
+        )
+        assert len(page.trades) <= 97
+        seen += [(t.time.ToSeconds(), t.asset, t.quantity) for t in page.trades]
+        pages += 1
+        token = page.next_trades_page_token
+        if not token:
+            break
+    everything = await _result(harness, owner, created.backtest_id, trades_page_size=5_000)
+
+    assert len(small.equity_curve) == 50
+    assert small.equity_curve[0] == full.equity_curve[0]
+    assert small.equity_curve[-1] == full.equity_curve[-1]
+    assert pages > 2
+    assert seen == [(t.time.ToSeconds(), t.asset, t.quantity) for t in everything.trades]
+    assert len(seen) == int(full.metrics["num_fills"]) or len(seen) > 0
+
+
+async def test_result_lists_report_artifacts_that_exist(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec())
+    await harness.wait_for(owner, created.backtest_id)
+
+    result = await _result(harness, owner, created.backtest_id)
+
+    names = {a.name: a for a in result.artifacts}
+    assert set(names) == {"report.html", "summary.png"}
+    for artifact in result.artifacts:
+        path = Path(unquote(urlparse(artifact.uri).path))
+        assert path.is_file(), artifact.uri
+        assert path.stat().st_size == artifact.size_bytes > 0
+        assert path.is_relative_to(harness.settings.artifact_dir.resolve())
+    assert names["report.html"].media_type == "text/html"
+
+
+async def test_result_before_success_is_failed_precondition(harness: Harness) -> None:
+    import grpc
+
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+
+    with pytest.raises(grpc.aio.AioRpcError) as caught:
+        await _result(harness, owner, created.backtest_id)
+
+    assert caught.value.code() == grpc.StatusCode.FAILED_PRECONDITION
+    await harness.stub.CancelBacktest(
+        pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
+    )
+    await harness.wait_for(owner, created.backtest_id)
+
+
+async def test_progress_events_and_stored_progress_while_running(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+    topic = f"backtest/{created.backtest_id}"
+    seen: list[pb.Backtest] = []
+
+    done = await harness.wait_for(owner, created.backtest_id, seen=seen, timeout_s=120)
+    events = await harness.bus.read([topic], after=None, count=1_000)
+
+    assert done.state == pb.BACKTEST_STATE_SUCCEEDED, done.failure_reason
+    progress = [e.payload["progress"] for e in events if e.type == "BacktestProgress"]
+    assert progress[0] == 0.0 and progress[-1] == 1.0
+    assert len(progress) >= 5
+    assert progress == sorted(progress)
+    assert all(e.owner_id == owner for e in events)
+    states = [e.payload["state"] for e in events if e.type == "BacktestStateChanged"]
+    assert states == ["RUNNING", "SUCCEEDED"]
+    running = [b for b in seen if b.state == pb.BACKTEST_STATE_RUNNING]
+    assert any(0.0 < b.progress < 1.0 for b in running), [(b.state, b.progress) for b in seen]
+    assert [b.progress for b in seen] == sorted(b.progress for b in seen)
+
+
+async def test_cancel_running_is_idempotent_and_ends_cancelled(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+    await harness.wait_for(
+        owner, created.backtest_id, lambda b: b.state == pb.BACKTEST_STATE_RUNNING
+    )
+
+    first = await harness.stub.CancelBacktest(
+        pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
+    )
+    done = await harness.wait_for(owner, created.backtest_id)
+    again = await harness.stub.CancelBacktest(
+        pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
+    )
+
+    assert first.backtest.state in (pb.BACKTEST_STATE_CANCELLING, pb.BACKTEST_STATE_CANCELLED)
+    assert done.state == pb.BACKTEST_STATE_CANCELLED
+    assert again.backtest.state == pb.BACKTEST_STATE_CANCELLED
+    assert done.end_time.seconds > 0
+
+
+async def test_cancel_succeeded_backtest_keeps_it_succeeded(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec())
+    await harness.wait_for(owner, created.backtest_id)
+
+    reply = await harness.stub.CancelBacktest(
+        pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
+    )
+
+    assert reply.backtest.state == pb.BACKTEST_STATE_SUCCEEDED
+
+
+async def test_same_request_id_returns_the_first_backtest(harness: Harness) -> None:
+    owner = user()
+
+    first = await harness.create(owner, harness.spec(), request_id="r-1")
+    again = await harness.create(owner, harness.spec(baseline="cash"), request_id="r-1")
+
+    assert again.backtest_id == first.backtest_id
+    assert again.spec.baseline == "buy_and_hold"
+    await harness.wait_for(owner, first.backtest_id)
