@@ -54,9 +54,18 @@ def _algo(data, **kwargs) -> AlgorithmicTradingEnv:
     return AlgorithmicTradingEnv(data["close"], data["features"], open_=data["open_"], **kwargs)
 
 
-@pytest.mark.parametrize("money", [torch.float64, torch.float32])
-@pytest.mark.parametrize("reward", ["log_return", "simple_return"])
-def test_numpy_backend_matches_torch_backend(money: torch.dtype, reward: str) -> None:
+@pytest.mark.parametrize(
+    ("money", "reward", "staggered"),
+    [
+        (torch.float64, "log_return", True),
+        (torch.float64, "simple_return", False),
+        (torch.float32, "log_return", False),
+        (torch.float32, "simple_return", True),
+    ],
+)
+def test_numpy_backend_matches_torch_backend(
+    money: torch.dtype, reward: str, staggered: bool
+) -> None:
     data = random_walk(80)
     kwargs = {
         "num_envs": 6,
@@ -69,6 +78,11 @@ def test_numpy_backend_matches_torch_backend(money: torch.dtype, reward: str) ->
     envs = [_algo(data, array_backend=b, **kwargs) for b in ("numpy", "torch")]
     first = [e.reset(seed=4) for e in envs]
     assert torch.equal(first[0], first[1])
+    if staggered:  # episodes at different ages end on different steps
+        state = envs[0].state_dict()
+        state["elapsed"] = torch.arange(6)
+        for env in envs:
+            env.load_state_dict(state)
     gen = torch.Generator().manual_seed(2)
     for _ in range(40):
         actions = torch.randint(0, 4, (6,), generator=gen)

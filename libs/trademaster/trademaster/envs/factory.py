@@ -64,7 +64,12 @@ def build_env(
     dev = resolve_device(device if device is not None else config.device)
     cost = CostModel(config.fee_rate, config.fixed_fee, config.slippage_bps)
     money = torch.float64 if config.money_dtype == "float64" else torch.float32
-    common = {"num_envs": config.num_envs, "window": config.window, "device": dev, "seed": seed}
+    common: dict[str, Any] = {
+        "num_envs": config.num_envs,
+        "window": config.window,
+        "device": dev,
+        "seed": seed,
+    }
     if isinstance(config, AlgorithmicTradingEnvConfig):
         arrays = _arrays(data)
         close, open_, feats = arrays["close"], arrays.get("open_"), arrays["features"]

@@ -78,8 +78,8 @@ class GymEnv(gym.Env):
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
         scalar = self._scalar_env()
         if scalar is not None:
-            obs, reward, terminated, truncated, value = scalar.step(action)
-            return obs, reward, terminated, truncated, {"portfolio_value": value}
+            row, reward, terminated, truncated, value = scalar.step(action)
+            return row, reward, terminated, truncated, {"portfolio_value": value}
         if self._discrete:
             batch = torch.tensor([int(action)], dtype=torch.long)
         else:
