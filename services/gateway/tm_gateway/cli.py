@@ -82,6 +82,7 @@ async def _run(args: argparse.Namespace, settings: IdentitySettings) -> None:
             record = await identity.revoke_service_token(args.token_id)
             print(f"revoked token id={record.id} name={record.name}")
     finally:
+        await identity.close()
         await pool.close()
 
 

@@ -17,7 +17,8 @@ class IdentitySettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TM_GATEWAY_", extra="ignore", frozen=True)
 
     redis_url: str = ""
-    """Not used yet (event streaming to browsers comes later)."""
+    """Where revoked service-token ids are published so every gRPC server refuses them; empty
+    means revocation is enforced by the gateway's own HTTP API only (a warning is logged)."""
     token_ttl_s: float = Field(default=3600.0, gt=0)
     """Lifetime of the access tokens issued by login."""
 

@@ -18,6 +18,7 @@ from trademaster.service.errors import (
     ResourceExhausted,
     Unauthenticated,
 )
+from trademaster.service.revocation import RevokedTokens
 
 from tm_gateway.identity_store import IdentityStore, ServiceTokenRecord, UsernameTaken, UserRecord
 from tm_gateway.login_throttle import LoginThrottle
@@ -92,8 +93,10 @@ class IdentityService:
         jwt_issuer: str,
         token_ttl_s: float = 3600.0,
         throttle: LoginThrottle | None = None,
+        revocations: RevokedTokens | None = None,
     ) -> None:
         self._store = store
+        self._revocations = revocations
         self._secret = jwt_secret
         self._issuer = jwt_issuer
         self._ttl_s = token_ttl_s
@@ -218,7 +221,14 @@ class IdentityService:
         record = await self._store.revoke_service_token(_parse_id(token_id, "token_id"))
         if record is None:
             raise NotFound(f"service token {token_id} not found", reason="TOKEN_NOT_FOUND")
+        if self._revocations is not None:
+            await self._revocations.revoke(record.jti, record.expires_at)
         return record
+
+    async def close(self) -> None:
+        """Release the revocation-list client (the pool belongs to the caller)."""
+        if self._revocations is not None:
+            await self._revocations.close()
 
     async def is_token_revoked(self, jti: str) -> bool:
         return await self._store.is_jti_revoked(jti)

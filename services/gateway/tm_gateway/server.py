@@ -12,6 +12,7 @@ import uvicorn
 from psycopg_pool import AsyncConnectionPool
 from trademaster.api.identity.v1 import identity_pb2_grpc
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.revocation import RevokedTokens
 from trademaster.service.server import ServiceParts, write_port_file
 from trademaster.service.settings import ServiceSettings
 
@@ -43,11 +44,14 @@ async def open_identity(settings: IdentitySettings) -> tuple[AsyncConnectionPool
     pool = await create_pool(settings.database_url, schema=SCHEMA)
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
     _LOGGER.info("gateway.migrations applied=%s", applied)
+    if not settings.redis_url:
+        _LOGGER.warning("gateway.revocation_local_only reason=no TM_GATEWAY_REDIS_URL")
     identity = IdentityService(
         IdentityStore(pool),
         jwt_secret=settings.jwt_secret.get_secret_value(),
         jwt_issuer=settings.jwt_issuer,
         token_ttl_s=settings.token_ttl_s,
+        revocations=RevokedTokens.from_url(settings.redis_url) if settings.redis_url else None,
     )
     return pool, identity
 
@@ -113,5 +117,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
         ),
         full_service_names=[FULL_SERVICE_NAME],
         public_methods=PUBLIC_METHODS,
-        on_shutdown=[stop_http, backends.close, pool.close],
+        on_shutdown=[stop_http, backends.close, identity.close, pool.close],
     )

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+
 import grpc
 import pytest
 from fastapi.testclient import TestClient
@@ -90,12 +93,17 @@ def test_internal_error_without_details_hides_the_server_message() -> None:
 
 
 @pytest.fixture
-def client() -> TestClient:
-    # Channels connect lazily, so no backend is contacted by these routes.
+def client() -> Iterator[TestClient]:
+    # Channels connect lazily, so no backend is contacted by these routes. grpc.aio channels
+    # bind to the current event loop; earlier async tests may have closed the default one.
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
     backends = Backends({"strategy": "127.0.0.1:1"}, timeout_s=0.5)
     identity = IdentityService(None, jwt_secret=SECRET, jwt_issuer=ISSUER)  # type: ignore[arg-type]
     app = create_app(identity, backends, jwt_secret=SECRET, jwt_issuer=ISSUER)
-    return TestClient(app)
+    yield TestClient(app)
+    asyncio.set_event_loop(None)
+    loop.close()
 
 
 def _assert_shape(body: dict, status: int, code: str, reason: str) -> None:

@@ -126,7 +126,7 @@ class EchoServer:
 def make_settings() -> ServiceSettings:
     return ServiceSettings(
         database_url="postgresql://unused",
-        redis_url="redis://unused",
+        redis_url="",  # no Redis in unit tests: revocation checks are off (see integration)
         jwt_secret=SECRET,
     )
 

@@ -21,11 +21,14 @@ def test_issued_token_verifies_to_same_principal() -> None:
 
     principal = auth.verify_token("unit-test-secret-0123456789abcdefghij", token, "trademaster")
 
-    assert principal == auth.Principal(
-        "svc-backtest", frozenset({auth.Role.RESEARCHER, auth.Role.VIEWER}), "service"
-    )
     claims = jwt.decode(
         token, "unit-test-secret-0123456789abcdefghij", algorithms=["HS256"], issuer="trademaster"
+    )
+    assert principal == auth.Principal(
+        "svc-backtest",
+        frozenset({auth.Role.RESEARCHER, auth.Role.VIEWER}),
+        "service",
+        token_id=claims["jti"],
     )
     assert set(claims) == {"sub", "roles", "kind", "iat", "exp", "iss", "jti"}
     assert claims["exp"] == int(expires.timestamp())

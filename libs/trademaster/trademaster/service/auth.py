@@ -21,8 +21,14 @@ import jwt
 from grpc_health.v1 import health
 from grpc_reflection.v1alpha import reflection
 
-from trademaster.service.errors import PermissionDenied, Unauthenticated, abort_with_error
+from trademaster.service.errors import (
+    PermissionDenied,
+    Unauthenticated,
+    Unavailable,
+    abort_with_error,
+)
 from trademaster.service.handler_wrapping import wrap_handler
+from trademaster.service.revocation import RevocationUnavailable, RevokedTokens
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,6 +58,8 @@ class Principal:
     subject: str
     roles: frozenset[Role]
     kind: PrincipalKind
+    token_id: str | None = None
+    """The token's ``jti`` claim; what revocation is keyed on."""
 
     def has_any(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -115,7 +123,13 @@ def verify_token(secret: str, token: str, issuer: str) -> Principal:
         roles = frozenset(Role(role) for role in raw_roles)
     except ValueError as error:
         raise Unauthenticated(f"invalid token role: {error}", reason="TOKEN_INVALID") from error
-    return Principal(subject=str(claims["sub"]), roles=roles, kind=kind)
+    jti = claims.get("jti")
+    return Principal(
+        subject=str(claims["sub"]),
+        roles=roles,
+        kind=kind,
+        token_id=str(jti) if jti is not None else None,
+    )
 
 
 def current_principal() -> Principal:
@@ -162,15 +176,22 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
     """Verifies ``authorization: Bearer <jwt>`` and exposes the caller via ``current_principal``.
 
     ``public_methods`` holds full method names (``/pkg.Service/Method``) callable without a token;
-    health and reflection are always public.
+    health and reflection are always public. With ``revocations``, revoked tokens are refused
+    (see ``trademaster.service.revocation`` for the fail-closed/open rule).
     """
 
     def __init__(
-        self, secret: str, issuer: str, public_methods: frozenset[str] = frozenset()
+        self,
+        secret: str,
+        issuer: str,
+        public_methods: frozenset[str] = frozenset(),
+        *,
+        revocations: RevokedTokens | None = None,
     ) -> None:
         self._secret = secret
         self._issuer = issuer
         self._public = public_methods
+        self._revocations = revocations
 
     async def intercept_service(
         self,
@@ -192,7 +213,8 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                         "missing authorization metadata 'Bearer <token>'", reason="TOKEN_MISSING"
                     )
                 principal = verify_token(self._secret, token, self._issuer)
-            except Unauthenticated as error:
+                await self._check_not_revoked(principal)
+            except (Unauthenticated, Unavailable) as error:
                 _LOGGER.info("auth.rejected method=%s reason=%s", method, error.reason)
                 await abort_with_error(context, error)
             reset = _principal.set(principal)
@@ -202,3 +224,18 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                 _principal.reset(reset)
 
         return wrap_handler(handler, around)
+
+    async def _check_not_revoked(self, principal: Principal) -> None:
+        if self._revocations is None or principal.token_id is None:
+            return
+        try:
+            revoked = await self._revocations.is_revoked(principal.token_id)
+        except RevocationUnavailable as error:
+            if principal.kind == "service":
+                raise Unavailable(str(error), reason="REVOCATION_LIST_UNAVAILABLE") from error
+            _LOGGER.warning(
+                "auth.revocation_unchecked subject=%s error=%s", principal.subject, error
+            )
+            return
+        if revoked:
+            raise Unauthenticated("token revoked", reason="TOKEN_REVOKED")

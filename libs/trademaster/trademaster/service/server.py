@@ -23,12 +23,16 @@ from trademaster.service.auth import AuthInterceptor
 from trademaster.service.errors import ErrorInterceptor
 from trademaster.service.logs import RequestContextInterceptor, configure_logging
 from trademaster.service.metrics import MetricsInterceptor, start_metrics_server
+from trademaster.service.revocation import RevokedTokens
 from trademaster.service.settings import ServiceSettings
 from trademaster.service.tracing import TracingInterceptor, configure_tracing
 
 _LOGGER = logging.getLogger(__name__)
 
 _HEALTH: weakref.WeakKeyDictionary[grpc.aio.Server, health.aio.HealthServicer] = (
+    weakref.WeakKeyDictionary()
+)
+_REVOCATIONS: weakref.WeakKeyDictionary[grpc.aio.Server, RevokedTokens] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -59,8 +63,10 @@ async def create_server(
 
     Interceptors, outermost first: request context, tracing, metrics, auth, errors. Health
     reports SERVING for ``""`` and every name in ``full_service_names``. Stop it with
-    ``stop_server`` so health flips to NOT_SERVING before draining.
+    ``stop_server`` so health flips to NOT_SERVING before draining. With a ``redis_url`` the
+    server refuses revoked tokens (``trademaster.service.revocation``).
     """
+    revocations = RevokedTokens.from_url(settings.redis_url) if settings.redis_url else None
     server = grpc.aio.server(
         # Without this a second server silently shares the port with the first.
         options=[("grpc.so_reuseport", 0)],
@@ -69,7 +75,10 @@ async def create_server(
             TracingInterceptor(),
             MetricsInterceptor(service_name),
             AuthInterceptor(
-                settings.jwt_secret.get_secret_value(), settings.jwt_issuer, public_methods
+                settings.jwt_secret.get_secret_value(),
+                settings.jwt_issuer,
+                public_methods,
+                revocations=revocations,
             ),
             ErrorInterceptor(),
         ],
@@ -91,6 +100,8 @@ async def create_server(
     for name in ("", *full_service_names):
         await health_servicer.set(name, health_pb2.HealthCheckResponse.SERVING)
     _HEALTH[server] = health_servicer
+    if revocations is not None:
+        _REVOCATIONS[server] = revocations
     return server, port
 
 
@@ -100,6 +111,9 @@ async def stop_server(server: grpc.aio.Server, grace_s: float) -> None:
     if health_servicer is not None:
         await health_servicer.enter_graceful_shutdown()
     await server.stop(grace_s)
+    revocations = _REVOCATIONS.pop(server, None)
+    if revocations is not None:
+        await revocations.close()
 
 
 def write_port_file(path: Path, port: int) -> None:
