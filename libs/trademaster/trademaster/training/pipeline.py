@@ -385,11 +385,12 @@ def training_config(run: RunConfig) -> TrainingConfig:
 
 def strategy_config(run: RunConfig) -> StrategyConfig:
     """The run as a typed strategy config (raises ``ConfigError`` listing every bad field)."""
+    check_task(run.task)
     return parse_strategy_config(
         run.task,
         run.agent_name,
         {
-            "env": env_config(run).model_dump(mode="json"),
+            "env": {**TASK_ENV_DEFAULTS[run.task], **run.env},
             "agent_params": run.agent,
             "training": run.training,
         },
