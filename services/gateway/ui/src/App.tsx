@@ -11,10 +11,16 @@ const DatasetsPage = lazy(() => import("./pages/DatasetsPage"));
 const DatasetDetailPage = lazy(() => import("./pages/DatasetDetailPage"));
 const StrategiesPage = lazy(() => import("./pages/StrategiesPage"));
 const StrategyEditPage = lazy(() => import("./pages/StrategyEditPage"));
+const JobsPage = lazy(() => import("./pages/JobsPage"));
+const JobDetailPage = lazy(() => import("./pages/JobDetailPage"));
+const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
+const BacktestDetailPage = lazy(() => import("./pages/BacktestDetailPage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
   { to: "/strategies", label: "Strategies" },
+  { to: "/jobs", label: "Training jobs" },
+  { to: "/backtests", label: "Backtests" },
   { to: "/datasets", label: "Datasets" },
 ];
 
@@ -83,6 +89,10 @@ export function App() {
           <Route path="strategies/:id" element={<StrategyEditPage />} />
           <Route path="datasets" element={<DatasetsPage />} />
           <Route path="datasets/:id" element={<DatasetDetailPage />} />
+          <Route path="jobs" element={<JobsPage />} />
+          <Route path="jobs/:id" element={<JobDetailPage />} />
+          <Route path="backtests" element={<BacktestsPage />} />
+          <Route path="backtests/:id" element={<BacktestDetailPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -154,6 +154,169 @@ export interface Ready {
   checks: Record<string, string>;
 }
 
+export type JobState =
+  | "QUEUED"
+  | "RUNNING"
+  | "PAUSED"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELLING"
+  | "CANCELLED";
+
+export interface Resources {
+  num_cpus: number;
+  num_gpus: number;
+  gpu_required: boolean;
+}
+
+export interface JobProgress {
+  step: number;
+  total_steps: number;
+  fraction: number;
+  episodic_return: number;
+  sps: number;
+}
+
+export interface TrainingJob {
+  id: string;
+  owner_id: string;
+  strategy_id: string;
+  strategy_version: number;
+  state: JobState;
+  failure_reason: string;
+  progress: JobProgress;
+  overrides: Config;
+  requested_resources: Resources | null;
+  assigned_resources: Resources | null;
+  device: string;
+  final_metrics: Record<string, number>;
+  run_record: {
+    seed: number;
+    config_hash: string;
+    dataset_hash: string;
+    library_versions: Record<string, string>;
+    git_revision: string;
+  } | null;
+  checkpoint_uri: string;
+  model_uri: string;
+  created_at: string | null;
+  started_at: string | null;
+  ended_at: string | null;
+  updated_at: string | null;
+  events_topic: string;
+}
+
+export interface TrainingJobInput {
+  strategy_id: string;
+  total_steps: number;
+  seed: number;
+  resources: Resources | null;
+  request_id: string;
+}
+
+export interface TrainingJobList {
+  jobs: TrainingJob[];
+  next_page_token: string;
+}
+
+export interface MetricPoint {
+  name: string;
+  step: number;
+  value: number;
+  time: string | null;
+}
+
+export interface MetricList {
+  metrics: MetricPoint[];
+  next_page_token: string;
+}
+
+export interface Cluster {
+  cpus_total: number;
+  cpus_available: number;
+  gpus_total: number;
+  gpus_available: number;
+  queued_jobs: number;
+  running_jobs: number;
+  cluster_reachable: boolean;
+}
+
+export type BacktestState =
+  | "QUEUED"
+  | "RUNNING"
+  | "SUCCEEDED"
+  | "FAILED"
+  | "CANCELLING"
+  | "CANCELLED";
+
+export type Baseline = "buy_and_hold" | "equal_weight" | "cash";
+
+export interface BacktestInput {
+  dataset_id: string;
+  baseline?: Baseline;
+  training_job_id?: string;
+  start?: string;
+  end?: string;
+  initial_cash: number;
+  fee_rate: number;
+  fixed_fee: number;
+  request_id: string;
+}
+
+export interface Backtest {
+  id: string;
+  owner_id: string;
+  state: BacktestState;
+  failure_reason: string;
+  progress: number;
+  summary_metrics: Record<string, number>;
+  spec: Record<string, unknown>;
+  events_topic: string;
+  create_time: string | null;
+  end_time: string | null;
+}
+
+export interface BacktestList {
+  backtests: Backtest[];
+  next_page_token: string;
+}
+
+export interface EquityPoint {
+  time: string;
+  equity: number;
+  benchmark_equity: number | null;
+  drawdown: number;
+}
+
+export interface Trade {
+  time: string;
+  asset: string;
+  side: "buy" | "sell";
+  effect: "entry" | "exit";
+  quantity: number;
+  price: number;
+  fee: number;
+  slippage: number;
+  realized_pnl: number | null;
+}
+
+export interface Artifact {
+  name: string;
+  media_type: string;
+  size_bytes: number;
+  download_path: string;
+}
+
+export interface BacktestResult {
+  id: string;
+  metrics: Record<string, number>;
+  equity_curve: EquityPoint[];
+  trades: Trade[];
+  next_trades_page_token: string;
+  regimes: { regime: string; bars: number; metrics: Record<string, number> }[];
+  artifacts: Artifact[];
+}
+
 /** An error answered by the gateway, in its one error-body shape. */
 export class ApiError extends Error {
   readonly status: number;
@@ -208,6 +371,11 @@ export function setUnauthorizedHandler(handler: () => void): void {
   onUnauthorized = handler;
 }
 
+/** The event stream refused the token (close code 4401): same handling as an HTTP 401. */
+export function reportUnauthorized(): void {
+  onUnauthorized();
+}
+
 async function errorFrom(response: Response): Promise<ApiError> {
   try {
     const body = await response.json();
@@ -259,10 +427,11 @@ export async function request<T>(
   return (await response.json()) as T;
 }
 
-function query(params: Record<string, string | number | undefined>): string {
+function query(params: Record<string, string | number | string[] | undefined>): string {
   const q = new URLSearchParams();
   for (const [key, value] of Object.entries(params)) {
-    if (value !== undefined && value !== "") q.set(key, String(value));
+    if (Array.isArray(value)) for (const v of value) q.append(key, v);
+    else if (value !== undefined && value !== "") q.set(key, String(value));
   }
   const text = q.toString();
   return text ? `?${text}` : "";
@@ -321,4 +490,71 @@ export const api = {
     signal?: AbortSignal,
   ) =>
     request<Ohlcv>("GET", `/api/v1/datasets/${enc(id)}/ohlcv${query(params)}`, undefined, signal),
+  createJob: (input: TrainingJobInput) =>
+    request<TrainingJob>("POST", "/api/v1/training-jobs", input),
+  listJobs: (
+    params: { page_size?: number; page_token?: string; state?: JobState[]; strategy_id?: string },
+    signal?: AbortSignal,
+  ) => request<TrainingJobList>("GET", `/api/v1/training-jobs${query(params)}`, undefined, signal),
+  getJob: (id: string, signal?: AbortSignal) =>
+    request<TrainingJob>("GET", `/api/v1/training-jobs/${enc(id)}`, undefined, signal),
+  controlJob: (id: string, action: "pause" | "resume" | "cancel") =>
+    request<TrainingJob>("POST", `/api/v1/training-jobs/${enc(id)}:${action}`),
+  jobMetrics: (
+    id: string,
+    params: { start_step?: number; page_size?: number; page_token?: string },
+    signal?: AbortSignal,
+  ) =>
+    request<MetricList>(
+      "GET",
+      `/api/v1/training-jobs/${enc(id)}/metrics${query(params)}`,
+      undefined,
+      signal,
+    ),
+  cluster: (signal?: AbortSignal) => request<Cluster>("GET", "/api/v1/cluster", undefined, signal),
+  createBacktest: (input: BacktestInput) =>
+    request<Backtest>("POST", "/api/v1/backtests", input),
+  listBacktests: (params: { page_size?: number; page_token?: string }, signal?: AbortSignal) =>
+    request<BacktestList>("GET", `/api/v1/backtests${query(params)}`, undefined, signal),
+  getBacktest: (id: string, signal?: AbortSignal) =>
+    request<Backtest>("GET", `/api/v1/backtests/${enc(id)}`, undefined, signal),
+  cancelBacktest: (id: string) =>
+    request<Backtest>("POST", `/api/v1/backtests/${enc(id)}:cancel`),
+  backtestResult: (
+    id: string,
+    params: { trades_page_size: number; trades_page_token?: string; max_equity_points?: number },
+    signal?: AbortSignal,
+  ) =>
+    request<BacktestResult>(
+      "GET",
+      `/api/v1/backtests/${enc(id)}/result${query(params)}`,
+      undefined,
+      signal,
+    ),
 };
+
+/** A file behind the bearer token (links cannot carry the header), saved through a blob URL. */
+export async function downloadWithToken(path: string, filename: string): Promise<void> {
+  const headers: Record<string, string> = {};
+  const token = storedToken();
+  if (token) headers.Authorization = `Bearer ${token}`;
+  let response: Response;
+  try {
+    response = await fetch(path, { headers });
+  } catch (error) {
+    throw new ApiError(0, `gateway unreachable: ${String(error)}`);
+  }
+  if (!response.ok) {
+    const error = await errorFrom(response);
+    if (response.status === 401 && token) onUnauthorized();
+    throw error;
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = document.createElement("a");
+  link.href = url;
+  link.download = filename;
+  document.body.appendChild(link);
+  link.click();
+  link.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}

@@ -1,9 +1,26 @@
-import { Anchor, Badge, Card, Grid, Group, Stack, Table, Text, Title } from "@mantine/core";
+import {
+  Anchor,
+  Badge,
+  Card,
+  Grid,
+  Group,
+  Progress,
+  SimpleGrid,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from "@mantine/core";
+import { useEffect } from "react";
 import { Link } from "react-router";
 import { ApiError, api } from "../api";
 import type { Ready } from "../api";
+import { backtestSource } from "../components/BacktestsTable";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
-import { formatDateTime, taskLabel } from "../format";
+import { useStrategyNames } from "../components/JobsTable";
+import { StateBadge } from "../components/StateBadge";
+import { formatCount, formatDateTime, formatNumber, taskLabel } from "../format";
+import { isFinal } from "../jobs";
 import { useApi } from "../useApi";
 
 /** Backend health from /readyz; a 503 still carries the per-backend checks. */
@@ -138,6 +155,152 @@ function DatasetsCard() {
   );
 }
 
+const REFRESH_MS = 5000;
+
+/** Reloads every REFRESH_MS while `active` (something is still queued or running). */
+function useRefreshWhile(active: boolean, reload: () => void): void {
+  useEffect(() => {
+    if (!active) return undefined;
+    const timer = setInterval(reload, REFRESH_MS);
+    return () => clearInterval(timer);
+  }, [active, reload]);
+}
+
+function JobsCard() {
+  const list = useApi((signal) => api.listJobs({ page_size: 6 }, signal), []);
+  const names = useStrategyNames();
+  const jobs = list.data?.jobs ?? [];
+  useRefreshWhile(
+    jobs.some((j) => !isFinal(j.state)),
+    list.reload,
+  );
+  return (
+    <Card withBorder data-testid="jobs-card">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Training jobs</Text>
+        <Anchor component={Link} to="/jobs" size="sm">
+          All jobs
+        </Anchor>
+      </Group>
+      {list.loading && !list.data && <Loading label="Loading jobs…" />}
+      {list.error && <ErrorAlert error={list.error} />}
+      {list.data && jobs.length === 0 && <Empty>No training jobs yet.</Empty>}
+      {jobs.length > 0 && (
+        <Stack gap="xs">
+          {jobs.map((j) => (
+            <div key={j.id}>
+              <Group justify="space-between" wrap="nowrap">
+                <Anchor component={Link} to={`/jobs/${j.id}`} size="sm" truncate>
+                  {names.get(j.strategy_id) ?? j.strategy_id.slice(0, 8)} · {j.id.slice(0, 8)}
+                </Anchor>
+                <StateBadge state={j.state} />
+              </Group>
+              {!isFinal(j.state) && (
+                <Group gap="xs" wrap="nowrap">
+                  <Progress value={j.progress.fraction * 100} size="sm" style={{ flex: 1 }} />
+                  <Text size="xs" c="dimmed">
+                    {formatCount(j.progress.step)} / {formatCount(j.progress.total_steps)}
+                  </Text>
+                </Group>
+              )}
+            </div>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function BacktestsCard() {
+  const list = useApi((signal) => api.listBacktests({ page_size: 6 }, signal), []);
+  const rows = list.data?.backtests ?? [];
+  useRefreshWhile(
+    rows.some((b) => !isFinal(b.state)),
+    list.reload,
+  );
+  return (
+    <Card withBorder data-testid="backtests-card">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Recent backtests</Text>
+        <Anchor component={Link} to="/backtests" size="sm">
+          New backtest
+        </Anchor>
+      </Group>
+      {list.loading && !list.data && <Loading label="Loading backtests…" />}
+      {list.error && <ErrorAlert error={list.error} />}
+      {list.data && rows.length === 0 && <Empty>No backtests yet.</Empty>}
+      {rows.length > 0 && (
+        <Stack gap={6}>
+          {rows.map((b) => (
+            <Group key={b.id} justify="space-between" wrap="nowrap">
+              <Anchor component={Link} to={`/backtests/${b.id}`} size="sm" truncate>
+                {backtestSource(b)} · {String(b.spec.datasetId ?? "")}
+              </Anchor>
+              <Group gap="xs" wrap="nowrap">
+                {b.summary_metrics.total_return !== undefined && (
+                  <Text size="xs" c="dimmed">
+                    {formatNumber(b.summary_metrics.total_return * 100, 3)}%
+                  </Text>
+                )}
+                <StateBadge state={b.state} />
+              </Group>
+            </Group>
+          ))}
+        </Stack>
+      )}
+    </Card>
+  );
+}
+
+function Stat({ label, value, testId }: { label: string; value: string; testId: string }) {
+  return (
+    <div>
+      <Text size="xs" c="dimmed">
+        {label}
+      </Text>
+      <Text size="lg" fw={700} data-testid={testId}>
+        {value}
+      </Text>
+    </div>
+  );
+}
+
+function ClusterCard() {
+  const cluster = useApi((signal) => api.cluster(signal), []);
+  const c = cluster.data;
+  useRefreshWhile(true, cluster.reload);
+  return (
+    <Card withBorder data-testid="cluster-card">
+      <Group justify="space-between" mb="xs">
+        <Text fw={600}>Training cluster</Text>
+        {c && (
+          <Badge color={c.cluster_reachable ? "green" : "red"}>
+            {c.cluster_reachable ? "reachable" : "unreachable"}
+          </Badge>
+        )}
+      </Group>
+      {cluster.loading && !c && <Loading label="Asking the trainer…" />}
+      {cluster.error && <ErrorAlert error={cluster.error} />}
+      {c && (
+        <SimpleGrid cols={2} spacing="xs">
+          <Stat
+            label="CPUs available"
+            value={`${formatNumber(c.cpus_available)} / ${formatNumber(c.cpus_total)}`}
+            testId="cluster-cpus"
+          />
+          <Stat
+            label="GPUs available"
+            value={`${formatNumber(c.gpus_available)} / ${formatNumber(c.gpus_total)}`}
+            testId="cluster-gpus"
+          />
+          <Stat label="Queued jobs" value={String(c.queued_jobs)} testId="cluster-queued" />
+          <Stat label="Running jobs" value={String(c.running_jobs)} testId="cluster-running" />
+        </SimpleGrid>
+      )}
+    </Card>
+  );
+}
+
 export default function DashboardPage() {
   return (
     <Stack data-testid="dashboard">
@@ -151,6 +314,15 @@ export default function DashboardPage() {
         </Grid.Col>
         <Grid.Col span={{ base: 12, sm: 6, md: 3 }}>
           <StatusCard />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 5 }}>
+          <JobsCard />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 4 }}>
+          <BacktestsCard />
+        </Grid.Col>
+        <Grid.Col span={{ base: 12, md: 3 }}>
+          <ClusterCard />
         </Grid.Col>
       </Grid>
     </Stack>

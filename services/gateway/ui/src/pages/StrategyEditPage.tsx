@@ -4,6 +4,7 @@ import {
   Button,
   Card,
   Group,
+  Modal,
   Select,
   SimpleGrid,
   Stack,
@@ -19,7 +20,8 @@ import { ApiError, TASKS, api } from "../api";
 import type { Config, FieldViolation, Strategy, TaskName } from "../api";
 import { ConfigForm, setPath } from "../components/ConfigForm";
 import { ErrorAlert, Loading } from "../components/Feedback";
-import { taskLabel } from "../format";
+import { TrainJobForm } from "../components/TrainJobForm";
+import { newRequestId, taskLabel } from "../format";
 import { useApi } from "../useApi";
 
 /** Server field paths (`config.env.window`, `name`) → form keys (`env.window`, `name`). */
@@ -34,10 +36,6 @@ function errorsByField(violations: FieldViolation[]): Record<string, string> {
 }
 
 const TOP_FIELDS = ["name", "description", "task", "agent", "dataset_id"];
-
-function newRequestId(): string {
-  return crypto.randomUUID?.() ?? `${Date.now()}-${Math.random().toString(16).slice(2)}`;
-}
 
 function StrategyForm({ existing }: { existing: Strategy | null }) {
   const navigate = useNavigate();
@@ -252,6 +250,7 @@ function StrategyForm({ existing }: { existing: Strategy | null }) {
 
 export default function StrategyEditPage() {
   const { id } = useParams();
+  const [training, setTraining] = useState(false);
   const strategy = useApi(
     (signal) => (id ? api.getStrategy(id, signal) : Promise.resolve(null)),
     [id],
@@ -261,7 +260,30 @@ export default function StrategyEditPage() {
       <Anchor component={Link} to="/strategies" size="sm">
         ← Strategies
       </Anchor>
-      <Title order={2}>{id ? (strategy.data?.name ?? "Strategy") : "New strategy"}</Title>
+      <Group justify="space-between">
+        <Title order={2}>{id ? (strategy.data?.name ?? "Strategy") : "New strategy"}</Title>
+        {strategy.data && (
+          <Group gap="xs">
+            <Button
+              variant="default"
+              component={Link}
+              to={`/jobs?strategy_id=${encodeURIComponent(strategy.data.id)}`}
+            >
+              Jobs
+            </Button>
+            <Button onClick={() => setTraining(true)}>Train</Button>
+          </Group>
+        )}
+      </Group>
+      {strategy.data && (
+        <Modal
+          opened={training}
+          onClose={() => setTraining(false)}
+          title={`Train ${strategy.data.name}`}
+        >
+          <TrainJobForm strategy={strategy.data} />
+        </Modal>
+      )}
       {id && strategy.data && (
         <Text size="sm" c="dimmed">
           {taskLabel(strategy.data.task)} · {strategy.data.agent} · version{" "}

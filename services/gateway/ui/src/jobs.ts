@@ -1,0 +1,48 @@
+// Rules of training jobs the UI needs: what a state allows, and merging metric points.
+import type { JobState, MetricPoint } from "./api";
+
+export type JobAction = "pause" | "resume" | "cancel";
+
+const ACTIONS: Record<JobState, JobAction[]> = {
+  QUEUED: ["pause", "cancel"],
+  RUNNING: ["pause", "cancel"],
+  PAUSED: ["resume", "cancel"],
+  SUCCEEDED: [],
+  FAILED: [],
+  CANCELLING: [],
+  CANCELLED: [],
+};
+
+/** The controls the trainer accepts in `state` (mirrors its Pause/Resume/Cancel rules). */
+export function allowedActions(state: JobState): JobAction[] {
+  return ACTIONS[state] ?? [];
+}
+
+export function isFinal(state: string): boolean {
+  return state === "SUCCEEDED" || state === "FAILED" || state === "CANCELLED";
+}
+
+export const RETURN_METRIC = "charts/episodic_return";
+
+/** Loss curves worth charting (`losses/td_loss`, `losses/policy_loss`, ...). */
+export function isLossMetric(name: string): boolean {
+  return name.startsWith("losses/") && name.endsWith("loss");
+}
+
+/** Metric name -> step -> value; the same step from history and the live stream is kept once. */
+export type MetricHistory = Map<string, Map<number, number>>;
+
+export function mergePoints(history: MetricHistory, points: MetricPoint[]): MetricHistory {
+  const next: MetricHistory = new Map(history);
+  const copied = new Set<string>();
+  for (const p of points) {
+    let steps = next.get(p.name);
+    if (!steps || !copied.has(p.name)) {
+      steps = new Map(steps ?? []);
+      next.set(p.name, steps);
+      copied.add(p.name);
+    }
+    steps.set(p.step, p.value);
+  }
+  return next;
+}
