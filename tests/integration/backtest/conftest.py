@@ -77,10 +77,12 @@ class Harness:
     def stub(self) -> backtest_pb2_grpc.BacktestServiceStub:
         return self.services[0].stub
 
-    async def start(self) -> Service:
-        parts = await build(self.settings)
+    async def start(self, **overrides: Any) -> Service:
+        """Another service on the same database and dirs (``overrides`` change its settings)."""
+        settings = self.settings.model_copy(update=overrides)
+        parts = await build(settings)
         server, port = await create_server(
-            self.settings,
+            settings,
             service_name="backtest",
             register=parts.register,
             full_service_names=parts.full_service_names,
