@@ -165,6 +165,9 @@ def main(argv: list[str] | None = None) -> int:
     with JobChannel(
         redis_url, spec.job_id, spec.owner_id, stream_prefix=spec.stream_prefix
     ) as channel:
+        if spec.resume_from is None:
+            # Tell watchers the run is alive before the slow part (torch import, data, model).
+            channel.progress(0, spec.total_steps, {})
         try:
             status = run(spec, channel)
         except Exception as error:
