@@ -110,6 +110,12 @@ def service_env(
     if ray_address is not None:
         env[f"{prefix}RAY_ADDRESS"] = ray_address
     env.update(extra or {})
+    if name == "backtest" and "TM_BACKTEST_DATA_DIRS" not in env:
+        # Backtests replay the datasets the strategy service lists, under the same ids.
+        roots = [env.get("TM_STRATEGY_DATA_DIR", ""), env.get("TM_STRATEGY_EXTRA_DATA_DIRS", "")]
+        joined = os.pathsep.join(root for root in roots if root)
+        if joined:
+            env["TM_BACKTEST_DATA_DIRS"] = joined
     return env
 
 
