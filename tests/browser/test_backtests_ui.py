@@ -54,7 +54,7 @@ def test_baseline_backtest_shows_equity_chart_trades_and_report(
     rows = page.get_by_test_id("trade-row")
     expect(rows.first).to_be_visible()
     assert rows.count() == 20
-    first_page = rows.first.inner_text()
+    first_page = rows.first.text_content()
     screenshot(page, "backtest_report")
 
     page.get_by_role("button", name="Next").click()
