@@ -1,11 +1,12 @@
 """Env throughput: batched AlgorithmicTradingEnv steps/s and the single-env gym adapter.
 
-Each case runs ``--repeats`` timed windows of ``--seconds`` per torch thread count; one JSON line
-per case and thread count gives the median (``value``) and best window, the settings and the load
-average (the machine is shared). The torch-backend and tensor-gym cases are the in-run baselines
-for the numpy backend and the scalar gym path. A summary line closes the output.
-Usage: python bench/envs_throughput.py [--device cpu|cuda] [--num-envs 4096] [--seconds 1]
-       [--repeats 3] [--threads 1,2]
+The machine is shared, so cases are interleaved: each round gives every case one window of
+``--seconds``; after ``--repeats`` rounds one JSON line per case and torch thread count gives the
+median (``value``) and best window, the settings and the load average. The torch-backend and
+tensor-gym cases are the in-run baselines for the numpy backend and the scalar gym path; the
+summary line gives the goals and the ratios against them.
+Usage: python bench/envs_throughput.py [--device cpu|cuda] [--num-envs 4096] [--seconds 0.25]
+       [--repeats 12] [--threads 1,2]
 """
 
 from __future__ import annotations
@@ -60,15 +61,12 @@ def _machine(device: str) -> str:
     return f"{platform.node()}:{device}:{name}:cores={os.cpu_count()}"
 
 
-def _windows(run: Callable[[], int], seconds: float, repeats: int) -> list[float]:
-    """Items/s of ``repeats`` windows of about ``seconds``; ``run`` does a batch, returns items."""
-    rates = []
-    for _ in range(repeats):
-        items, start = 0, time.perf_counter()
-        while time.perf_counter() - start < seconds:
-            items += run()
-        rates.append(items / (time.perf_counter() - start))
-    return rates
+def _window(run: Callable[[], int], seconds: float) -> float:
+    """Items/s over about ``seconds``; ``run`` does one batch and returns its item count."""
+    items, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        items += run()
+    return items / (time.perf_counter() - start)
 
 
 def vector_runner(num_envs: int, device: str, money: torch.dtype, backend: str) -> Callable:
@@ -106,8 +104,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
     parser.add_argument("--num-envs", type=int, default=4096)
-    parser.add_argument("--seconds", type=float, default=1.0)
-    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--seconds", type=float, default=0.25)
+    parser.add_argument("--repeats", type=int, default=12)
     parser.add_argument("--threads", default="1,2", help="comma-separated torch thread counts")
     args = parser.parse_args()
     fast_backend = "numpy" if args.device == "cpu" else "torch"
@@ -127,15 +125,19 @@ def main() -> None:
     best: dict[str, float] = {}
     for threads in (int(x) for x in args.threads.split(",")):
         torch.set_num_threads(threads)
-        for name, make in cases.items():
-            run = make()
-            _windows(run, min(0.2, args.seconds), 1)
-            rates = _windows(run, args.seconds, args.repeats)
+        runners = {name: make() for name, make in cases.items()}
+        for run in runners.values():
+            _window(run, 0.1)
+        rates: dict[str, list[float]] = {name: [] for name in runners}
+        for _ in range(args.repeats):
+            for name, run in runners.items():
+                rates[name].append(_window(run, args.seconds))
+        for name, values in rates.items():
             single = "gym" in name
             row = {
                 "bench": name,
-                "value": statistics.median(rates),
-                "best": max(rates),
+                "value": statistics.median(values),
+                "best": max(values),
                 "unit": "env_steps/s",
                 "n": args.repeats,
                 "machine": _machine(args.device),
@@ -147,7 +149,7 @@ def main() -> None:
                 "loadavg_1m": round(os.getloadavg()[0], 2),
             }
             print(json.dumps(row), flush=True)
-            best[name] = max(best.get(name, 0.0), max(rates))
+            best[name] = max(best.get(name, 0.0), max(values))
     print(
         json.dumps(
             {

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import torch
 from series_fixtures import random_walk
-from trademaster.envs.algorithmic import AlgorithmicTradingEnv
+from trademaster.envs.algorithmic import AlgorithmicTradingEnv, _round_float32
 from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
 from trademaster.envs.gym_adapter import GymEnv
 from trademaster.market.accounting import mark_to_market, rebalance_to_target_positions
@@ -160,3 +160,10 @@ def test_episode_helpers_validate_lengths_and_shapes() -> None:
     assert torch.equal(clock.draw_starts(), starts)
     with pytest.raises(ValueError, match=r"state\['t'\] must have shape \(5,\), had \(4,\)"):
         load_env_tensors({"t": torch.zeros(4)}, {"t": torch.zeros(5, dtype=torch.long)})
+
+
+def test_scalar_reward_rounding_matches_a_float32_cast() -> None:
+    values = [0.1, -1.0 / 3.0, 1e-45, 3.5e38, float("inf"), -0.0]
+    expected = torch.tensor(values, dtype=torch.float64).to(torch.float32).tolist()
+    assert [_round_float32(v) for v in values] == expected
+    assert _round_float32(1e39) == float("inf")

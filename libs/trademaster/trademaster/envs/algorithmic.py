@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import math
+import struct
 from collections.abc import Sequence
 from typing import Any, Literal
 
@@ -41,7 +42,15 @@ _LOGGER = logging.getLogger(__name__)
 ArrayBackend = Literal["auto", "torch", "numpy"]
 _STATE_KEYS = ("t", "elapsed", "level_idx", "cash", "positions", "value", "episode_return")
 _MIN_RATIO = 1e-300
-_FLOAT32 = np.float32
+_FLOAT32 = struct.Struct("f")
+
+
+def _round_float32(x: float) -> float:
+    """``x`` rounded to float32 as the batched env stores rewards (struct is ~3x numpy here)."""
+    try:
+        return _FLOAT32.unpack(_FLOAT32.pack(x))[0]
+    except OverflowError:  # beyond float32's range: numpy rounds to ±inf like a tensor cast
+        return float(np.float32(x))
 
 
 class AlgorithmicTradingEnv(VecEnv):
@@ -385,9 +394,9 @@ class _ScalarAlgorithmicEnv:
         ratio = value / self.value
         # Rounded through float32 exactly like the batched env's float32 rewards.
         if self._log_reward:
-            reward = float(_FLOAT32(math.log(max(ratio, _MIN_RATIO))))
+            reward = _round_float32(math.log(max(ratio, _MIN_RATIO)))
         else:
-            reward = float(_FLOAT32(ratio - 1.0))
+            reward = _round_float32(ratio - 1.0)
         self._rewards.append(reward)
         self.t = t = t + 1
         self.level = a

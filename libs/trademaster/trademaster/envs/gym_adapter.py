@@ -76,8 +76,11 @@ class GymEnv(gym.Env):
         return {} if mask is None else {"action_mask": mask[0].cpu().numpy()}
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, dict[str, Any]]:
-        scalar = self._scalar_env()
+        scalar = self._scalar
         if scalar is not None:
+            if self._scalar_stale:
+                scalar.pull()
+                self._scalar_stale = False
             row, reward, terminated, truncated, value = scalar.step(action)
             return row, reward, terminated, truncated, {"portfolio_value": value}
         if self._discrete:
