@@ -34,7 +34,7 @@ class ClusterResources:
 def dashboard_url_from_gcs(gcs_address: str, timeout_s: float = 10.0) -> str:
     """Ask the GCS at ``gcs_address`` where the dashboard (job server) listens."""
     from ray._private import ray_constants
-    from ray._raylet import GcsClient
+    from ray._raylet import GcsClient  # type: ignore[attr-defined]
 
     client = GcsClient(address=gcs_address)
     raw = client.internal_kv_get(

@@ -112,7 +112,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         owner_id=job.owner,
         strategy_id=str(job.strategy_id),
         strategy_version=job.strategy_version,
-        state=state_enum(job.state),
+        state=state_enum(job.state),  # type: ignore[arg-type]
         failure_reason=job.failure_reason,
         progress=trainer_pb2.TrainingJobProgress(
             step=job.progress_step,
@@ -433,7 +433,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             parse_uuid(request.strategy_id, "strategy_id") if request.strategy_id else None
         )
         try:
-            jobs, token = await self._store.list(
+            jobs, token = await self._store.list_jobs(
                 owner,
                 page_size,
                 request.page_token,

@@ -235,7 +235,7 @@ class JobStore:
             row = await cur.fetchone()
         return None if row is None else _record(row)
 
-    async def list(
+    async def list_jobs(
         self,
         owner: str | None,
         page_size: int,
@@ -244,7 +244,8 @@ class JobStore:
         strategy_id: uuid.UUID | None = None,
     ) -> tuple[list[JobRecord], str]:
         """Jobs newest first; ``owner`` None means every owner."""
-        clauses, params = ["TRUE"], []  # type: ignore[var-annotated]
+        clauses: list[str] = ["TRUE"]
+        params: list[Any] = []
         if owner is not None:
             clauses.append("owner = %s")
             params.append(owner)
@@ -357,7 +358,8 @@ class JobStore:
                             for name, value in effects.metrics.items()
                         ],
                     )
-            sets, params = ["event_cursor = %s", "updated_at = now()"], [stream_id]  # type: ignore[list-item]
+            sets = ["event_cursor = %s", "updated_at = now()"]
+            params: list[Any] = [stream_id]
             if effects.progress_step is not None:
                 sets.append("progress_step = greatest(progress_step, %s)")
                 params.append(effects.progress_step)
@@ -389,7 +391,8 @@ class JobStore:
         page_token: str = "",
     ) -> tuple[list[MetricRow], str]:
         """Metric points by (step, name)."""
-        clauses, params = ["job_id = %s", "step >= %s"], [job_id, start_step]  # type: ignore[list-item]
+        clauses = ["job_id = %s", "step >= %s"]
+        params: list[Any] = [job_id, start_step]
         if names:
             clauses.append("name = ANY(%s)")
             params.append(list(names))
@@ -422,7 +425,8 @@ class JobStore:
 
     async def set_fields(self, job_id: uuid.UUID, **fields: Any) -> None:
         """Set columns without a state change (e.g. the resolved run record)."""
-        sets, params = ["updated_at = now()"], []
+        sets = ["updated_at = now()"]
+        params: list[Any] = []
         for column, value in fields.items():
             if column not in JobRecord.__dataclass_fields__:
                 raise ValueError(f"unknown training_jobs column {column!r}")

@@ -17,7 +17,7 @@ import uuid
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
@@ -346,7 +346,7 @@ class JobSupervisor:
         attempt = job.attempt + 1
         submission_id = f"tm-train-{job.id}-{attempt}"
         run_dir = self.artifact_dir / str(job.id)
-        device = "cuda" if gpus > 0 else "cpu"
+        device: Literal["cpu", "cuda"] = "cuda" if gpus > 0 else "cpu"
         spec = JobSpec(
             job_id=str(job.id),
             owner_id=job.owner,
@@ -359,6 +359,8 @@ class JobSupervisor:
             device=device,
             resume_from=str(uri_to_path(job.checkpoint_uri)) if job.checkpoint_uri else None,
             stream_prefix=self.settings.event_stream_prefix,
+            train_fraction=0.7,
+            valid_fraction=0.15,
         )
         spec_path = run_dir / f"spec-{attempt}.json"
         await asyncio.to_thread(_write_text, spec_path, spec.model_dump_json(indent=2))
