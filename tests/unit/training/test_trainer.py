@@ -174,3 +174,13 @@ def test_resume_rejects_checkpoint_of_other_algorithm(tmp_path: Path) -> None:
     other = Trainer(make_algorithm("ppo"), TrainingConfig(total_steps=64))
     with pytest.raises(ValueError, match="expected 'ppo'"):
         other.resume(tmp_path / "checkpoints")
+
+
+def test_performance_metrics_skip_non_positive_equity() -> None:
+    from trademaster.training.trainer import _performance_metrics
+
+    positive = _performance_metrics([100.0, 110.0, 99.0], periods_per_year=252.0)
+    signed_cash = _performance_metrics([0.0, -5.0, 3.0], periods_per_year=252.0)
+
+    assert positive["eval/total_return"] == pytest.approx(-0.01)
+    assert signed_cash == {}

@@ -112,7 +112,9 @@ def evaluate_policy(
 
 
 def _performance_metrics(equity: list[float], periods_per_year: float) -> dict[str, float]:
-    if len(equity) < 2:
+    """Portfolio metrics of the first episode; none when the env's value is not a positive
+    equity (e.g. order execution tracks signed cash), where returns are undefined."""
+    if len(equity) < 2 or min(equity) <= 0.0:
         return {}
     raw = compute_metrics(np.asarray(equity, dtype=np.float64), periods_per_year=periods_per_year)
     return {f"eval/{k}": float(v) for k, v in raw.items()}
