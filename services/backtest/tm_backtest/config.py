@@ -24,6 +24,8 @@ class BacktestSettings(ServiceSettings):
     """Where reports are written (``<artifact_dir>/backtests/<id>/``) and run dirs are read."""
     workers: int = Field(default=2, ge=1, le=64)
     """Worker processes running backtests."""
+    trainer_addr: str | None = None
+    """TrainerService ``host:port``; without it ``training_job_id`` sources are refused."""
 
     @field_validator("data_dirs", mode="before")
     @classmethod

@@ -8,7 +8,9 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from trademaster.api.trainer.v1 import trainer_pb2_grpc
 from trademaster.data.catalog import Catalog
+from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
@@ -38,6 +40,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     bus = EventBus(settings.redis_url)
     client = await redis_client(settings.redis_url)
+    trainer_channel = (
+        None if settings.trainer_addr is None else insecure_channel(settings.trainer_addr)
+    )
     servicer = BacktestServicer(
         BacktestStore(pool),
         Catalog(settings.data_dirs),
@@ -46,6 +51,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
         artifact_dir=settings.artifact_dir,
         redis_url=settings.redis_url,
         redis_client=client,
+        trainer=None
+        if trainer_channel is None
+        else trainer_pb2_grpc.TrainerServiceStub(trainer_channel),
     )
     requeued = await servicer.resume_unfinished()
     _LOGGER.info("backtest.resumed requeued=%d", requeued)
@@ -55,6 +63,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
         executor.shutdown(wait=False, cancel_futures=True)
         await bus.close()
         await client.aclose()
+        if trainer_channel is not None:
+            await trainer_channel.close()
 
     return ServiceParts(
         register=lambda server: backtest_pb2_grpc.add_BacktestServiceServicer_to_server(

@@ -10,6 +10,7 @@ from concurrent.futures import Executor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 import grpc
 from google.protobuf import json_format, timestamp_pb2
@@ -17,6 +18,7 @@ from pydantic import ValidationError
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.api.common.v1 import common_pb2
+from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.event import BacktestCancelled
 from trademaster.backtest.sources import BASELINES
@@ -41,6 +43,7 @@ READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_TRADES_PAGE = 200
+TRAINER_TIMEOUT_S = 10.0
 FILL_TIMINGS = {
     pb.FILL_TIMING_UNSPECIFIED: "next_open",
     pb.FILL_TIMING_NEXT_OPEN: "next_open",
@@ -114,6 +117,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         artifact_dir: Path,
         redis_url: str,
         redis_client: Any,
+        trainer: trainer_pb2_grpc.TrainerServiceStub | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
@@ -122,6 +126,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         self._artifact_dir = artifact_dir.resolve()
         self._redis_url = redis_url
         self._redis = redis_client
+        self._trainer = trainer
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- validation --------------------------------------------------------------------
@@ -211,7 +216,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                 reason="INVALID_BACKTEST_SPEC",
             ) from None
 
-    def _source(self, spec: pb.BacktestSpec) -> dict[str, Any]:
+    async def _source(
+        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext
+    ) -> dict[str, Any]:
         which = spec.WhichOneof("source")
         if which == "baseline":
             if spec.baseline not in BASELINES:
@@ -239,11 +246,56 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                 )
             return {"source": "checkpoint", "checkpoint_dir": str(path)}
         if which == "training_job_id":
-            raise FailedPrecondition(
-                "training_job_id sources need the trainer's artifact lookup; pass checkpoint_uri",
-                reason="TRAINING_JOB_SOURCE_UNSUPPORTED",
-            )
+            return {
+                "source": "checkpoint",
+                "checkpoint_dir": await self._training_run_dir(spec, context),
+            }
         raise _bad("spec.source", "must set one of baseline, signal_series, checkpoint_uri")
+
+    async def _training_run_dir(
+        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext
+    ) -> str:
+        """The run dir of a succeeded training job, asked of the trainer AS THE CALLER."""
+        if self._trainer is None:
+            raise FailedPrecondition(
+                "training_job_id sources need the trainer (set TM_BACKTEST_TRAINER_ADDR); "
+                "pass checkpoint_uri instead",
+                reason="TRAINER_NOT_CONFIGURED",
+            )
+        metadata = [
+            (key, value)
+            for key, value in (context.invocation_metadata() or ())
+            if key == "authorization"
+        ]
+        try:
+            reply = await self._trainer.GetTrainingJob(
+                trainer_pb2.GetTrainingJobRequest(job_id=spec.training_job_id),
+                metadata=metadata,
+                timeout=TRAINER_TIMEOUT_S,
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+                raise _bad(
+                    "spec.training_job_id",
+                    f"names no training job of yours, was {spec.training_job_id!r}",
+                    "UNKNOWN_TRAINING_JOB",
+                ) from None
+            raise
+        job = reply.job
+        if job.state != trainer_pb2.TRAINING_JOB_STATE_SUCCEEDED or not job.model_uri:
+            raise FailedPrecondition(
+                f"training job {spec.training_job_id} is "
+                f"{trainer_pb2.TrainingJobState.Name(job.state)}, backtests need SUCCEEDED",
+                reason="TRAINING_JOB_NOT_SUCCEEDED",
+            )
+        model = Path(unquote(urlparse(job.model_uri).path))
+        if urlparse(job.model_uri).scheme != "file" or not model.is_file():
+            raise FailedPrecondition(
+                f"model {job.model_uri} of training job {spec.training_job_id} is not readable "
+                "from the backtest service",
+                reason="MODEL_UNREACHABLE",
+            )
+        return str(model.parent)
 
     # --- RPCs ----------------------------------------------------------------------------
     async def CreateBacktest(
@@ -251,7 +303,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     ) -> pb.CreateBacktestResponse:
         principal = require_roles(*WRITER_ROLES)
         spec = request.spec
-        source = self._source(spec)
+        source = await self._source(spec, context)
         info = await self._dataset(spec.dataset_id)
         start, end = self._dates(spec, info)
         config = self._config(spec)

@@ -83,43 +83,119 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
     return WeightPlan(filled, False)
 
 
+CONFIG_FILES = ("config.json", "run_record.json")
+"""Run config: ``trademaster train`` writes config.json, a trainer job run_record.json."""
+MODEL_FILES = ("final_model.pt", "model.pt")
+"""Final policy: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
+REPLAY_TASKS = ("algorithmic_trading", "portfolio_management")
+
+
+def _first_file(run_dir: Path, names: Sequence[str]) -> Path | None:
+    return next((run_dir / n for n in names if (run_dir / n).is_file()), None)
+
+
+def load_run_config(run_dir: str | Path) -> Any:
+    """The ``RunConfig`` of a finished run dir (CLI or trainer job), without its training part.
+
+    Raises:
+        FileNotFoundError: no config or no final model in ``run_dir``.
+    """
+    from trademaster.training.pipeline import RunConfig
+
+    run_dir = Path(run_dir)
+    config_file, model_file = _first_file(run_dir, CONFIG_FILES), _first_file(run_dir, MODEL_FILES)
+    if config_file is None or model_file is None:
+        raise FileNotFoundError(
+            f"{run_dir} is not a finished run (needs one of {list(CONFIG_FILES)} and one of "
+            f"{list(MODEL_FILES)})"
+        )
+    stored = json.loads(config_file.read_text())
+    if config_file.name == "run_record.json":
+        stored = stored["config"]
+    stored.pop("training", None)
+    return RunConfig(**stored)
+
+
 def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> WeightPlan:
-    """Replay a ``trademaster train`` run's final policy over ``frame`` (the backtest period,
-    long OHLCV) through its evaluation env; the chosen level is the target weight.
+    """Replay a finished run's final policy over ``frame`` (the backtest period, long OHLCV).
+
+    Features are computed causally as in training and standardized with the scaler fitted on
+    the run's own training dates, so the policy sees inputs on the scale it learned. Algorithmic
+    trading: the chosen position level is the target weight of the run's tic (others hold 0).
+    Portfolio management: the policy's asset weights (cash is the remainder).
 
     Raises:
         FileNotFoundError: not a finished run directory.
+        ValueError: a task without bar replay, or assets the policy needs are missing.
     """
     import torch
 
-    from trademaster.cli.pipeline import RunConfig, env_config, make_algorithm
     from trademaster.data.features import zfeatures
     from trademaster.data.panel import Panel
     from trademaster.envs.factory import build_env
+    from trademaster.training.pipeline import (
+        PANEL_FIELDS,
+        env_config,
+        load_run_dataset,
+        make_algorithm,
+    )
 
     run_dir = Path(run_dir)
-    config_file, model_file = run_dir / "config.json", run_dir / "final_model.pt"
-    if not config_file.is_file() or not model_file.is_file():
-        raise FileNotFoundError(
-            f"{run_dir} is not a finished run (needs config.json, final_model.pt)"
+    run = load_run_config(run_dir)
+    if run.task not in REPLAY_TASKS:
+        raise ValueError(
+            f"run task must be one of {list(REPLAY_TASKS)} to backtest, was {run.task!r}"
         )
-    stored = json.loads(config_file.read_text())
-    stored.pop("training", None)
-    run = RunConfig(**stored)
-    single = frame[frame["tic"] == data.tics[0]].reset_index(drop=True)
-    feats = pd.concat([single[["date", "tic", "open", "close"]], zfeatures(single)], axis=1)
-    panel = Panel.from_long(feats.bfill(), [c for c in feats.columns if c not in ("date", "tic")])
+    trained = load_run_dataset(run)
+    assert trained.split is not None and trained.scaler is not None
+    tics = sorted(trained.split.train["tic"].unique())
+    if run.task == "algorithmic_trading":
+        tics = [run.tic] if run.tic in data.tics else [data.tics[0]]
+    missing = [t for t in tics if t not in data.tics]
+    if missing:
+        raise ValueError(f"the policy trades {tics}; the backtest data lacks {missing}")
+    base = frame[frame["tic"].isin(tics)].sort_values(["date", "tic"]).reset_index(drop=True)
+    columns = ["date", "tic", "open", "high", "low", "close"]
+    columns += ["adjcp"] if "adjcp" in base.columns else []
+    base = base[columns]
+    feats = pd.concat([base[["date", "tic", "open", "close"]], zfeatures(base)], axis=1).dropna()
+    scaled = trained.scaler.transform(feats.reset_index(drop=True))
+    if run.task == "algorithmic_trading":
+        scaled = scaled.assign(tic=str(sorted(trained.split.train["tic"].unique())[0]))
+        model_tics: list[str] | None = None
+    else:
+        model_tics = tics
+    panel = Panel.from_long(scaled, list(PANEL_FIELDS), ffill=True, tics=model_tics)
     cfg = env_config(run, num_envs=1, episode_length=None)
     env = build_env(cfg, panel, seed=0)
     algorithm = make_algorithm(run, env, seed=0)
+    model_file = _first_file(run_dir, MODEL_FILES)
+    assert model_file is not None
     saved = torch.load(model_file, map_location="cpu", weights_only=True)
     algorithm.policy.load_state_dict(saved["policy_state"])
-    levels = np.asarray(cfg.position_levels, dtype=np.float64) * cfg.position_size
+    columns_at = [data.tics.index(t) for t in tics]
+    bars = np.searchsorted(data.dates, np.asarray(panel.dates, dtype="datetime64[ns]"))
     weights = np.full((data.num_bars, data.num_assets), np.nan)
     obs = env.reset(seed=0)
     with torch.no_grad():
-        for t in range(cfg.window - 1, data.num_bars - 1):
+        for t in range(cfg.window - 1, len(panel.dates) - 1):
             action = algorithm.policy.act(obs, deterministic=True, action_mask=env.action_mask())
-            weights[t, 0] = levels[int(action.reshape(-1)[0])]
+            row = np.zeros(data.num_assets)
+            if run.task == "algorithmic_trading":
+                levels = np.asarray(cfg.position_levels, dtype=np.float64) * cfg.position_size
+                row[columns_at[0]] = levels[int(action.reshape(-1)[0])]
+            else:
+                row[columns_at] = _portfolio_weights(env, action)
+            weights[bars[t]] = row
             obs = env.step(action).obs
-    return WeightPlan(weights, False)
+    _LOGGER.info("backtest.run_dir_replayed run_dir=%s task=%s tics=%s", run_dir, run.task, tics)
+    return WeightPlan(weights, run.task == "portfolio_management")
+
+
+def _portfolio_weights(env: Any, action: Any) -> np.ndarray:
+    """Asset weights (cash column dropped) the portfolio env derives from ``action``."""
+    import torch
+
+    raw = action.reshape(1, -1).double()
+    simplex = torch.softmax(raw, dim=1) if env.action_is_logits else raw / raw.sum(1, keepdim=True)
+    return simplex[0, 1:].cpu().numpy()
