@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv
+from trademaster.envs.base import ActionSpec, ScalarEnv, StepResult, VecEnv
 from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
 from trademaster.envs.series import as_tensor, feature_windows, positive_prices
 from trademaster.market.costs import CostModel
@@ -306,7 +306,7 @@ class AlgorithmicTradingEnv(VecEnv):
             setattr(self, f"_{key}", self._array(value))
         self._clock.load_state_dict(state)
 
-    def scalar_env(self) -> _ScalarAlgorithmicEnv | None:
+    def scalar_env(self) -> ScalarEnv | None:
         """A Python-scalar view for ``num_envs == 1``, float64 money, numpy backend; else None."""
         if self.num_envs != 1 or not self._numpy or self.money_dtype != torch.float64:
             return None
