@@ -1,4 +1,13 @@
-import { Alert, Button, Checkbox, Group, NumberInput, SegmentedControl, Stack, Text } from "@mantine/core";
+import {
+  Alert,
+  Button,
+  Checkbox,
+  Group,
+  NumberInput,
+  SegmentedControl,
+  Stack,
+  Text,
+} from "@mantine/core";
 import { useState } from "react";
 import type { FormEvent } from "react";
 import { useNavigate } from "react-router";
@@ -51,6 +60,9 @@ export function TrainJobForm({ strategy }: { strategy: Strategy }) {
   return (
     <form onSubmit={submit} noValidate data-testid="train-form">
       <Stack>
+        <Text size="sm" c="dimmed">
+          Trains version {strategy.version}, the latest saved; save edits first.
+        </Text>
         <NumberInput
           label="Total steps"
           description="Environment steps to train for"
