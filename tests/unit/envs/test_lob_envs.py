@@ -42,6 +42,26 @@ def test_twap_policy_earns_zero_shortfall_reward() -> None:
     assert total == pytest.approx(0.0, abs=1e-6)
 
 
+def test_dumping_the_order_early_is_still_compared_with_the_whole_twap_schedule() -> None:
+    horizon = 5
+    dump = OrderExecutionEnv(synthetic_book(), total_quantity=2.0, horizon=horizon, num_bins=None)
+    twap = OrderExecutionEnv(synthetic_book(), total_quantity=2.0, horizon=horizon, num_bins=None)
+    dump.reset(seed=2)
+    twap.reset(seed=2)
+    arrival_mid = dump._arrival_mid.clone()  # the episode's; reset draws a new one at the end
+    dump_results = [dump.step(torch.tensor([1.0])) for _ in range(horizon)]
+    twap_cash = []
+    for k in range(horizon):
+        twap_cash.append(twap.step(torch.tensor([1.0 / (horizon - k)])).info["portfolio_value"])
+
+    assert not any(bool(r.terminated.any()) for r in dump_results)
+    assert [bool(r.truncated.item()) for r in dump_results] == [False] * (horizon - 1) + [True]
+    episode_return = dump_results[-1].info["episode_return"].item()
+    expected = (dump_results[0].info["portfolio_value"] - twap_cash[-1]) / (2.0 * arrival_mid)
+    assert episode_return == pytest.approx(expected.item(), abs=1e-6)
+    assert episode_return < 0.5
+
+
 def test_execution_state_dict_round_trip() -> None:
     env = OrderExecutionEnv(synthetic_book(), horizon=6, num_envs=2, window=3)
     env.reset(seed=3)

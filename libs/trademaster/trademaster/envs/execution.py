@@ -11,8 +11,10 @@ step against the same snapshots (its forced last step likewise). With proceeds P
 fees for a sell and −(notional + fees) for a buy, reward_k = (P_agent,k − P_twap,k) / (Q ×
 mid_s), i.e. the episode return is the cash advantage over TWAP in units of the arrival value.
 Each order is evaluated against the unperturbed snapshot (no cross-impact between the agent
-and the benchmark). Episodes end after H steps (``truncated``) or when nothing remains
-(``terminated``).
+and the benchmark). Every episode runs the full H steps (``truncated`` at the horizon, never
+``terminated``): an agent that finishes early keeps being compared with TWAP's remaining
+schedule, otherwise dumping the whole order at once would skip TWAP's later fills and look like
+a gain.
 """
 
 from __future__ import annotations
@@ -179,7 +181,7 @@ class OrderExecutionEnv(VecEnv):
         self._twap_remaining = (self._twap_remaining - twap_qty).clamp_min(0.0)
         self._t, self._elapsed = t_fill, self._elapsed + 1
         self._episode_return = self._episode_return + reward
-        terminated = (self._remaining <= 0) & ~last
+        terminated = torch.zeros_like(last)
         truncated = last
         obs = self._observe()
         info = {
