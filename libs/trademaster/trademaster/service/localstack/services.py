@@ -34,6 +34,9 @@ DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
 }
 """Which services a service calls; it starts only after those are SERVING."""
 
+DATASET_READERS: tuple[str, ...] = ("backtest", "trainer")
+"""Services that open the strategy service's datasets and get its roots as `TM_<NAME>_DATA_DIRS`."""
+
 
 def missing_entry_points(services: Sequence[str]) -> list[str]:
     """Services among `services` whose package has no `__main__` module yet."""
@@ -110,13 +113,21 @@ def service_env(
     if ray_address is not None:
         env[f"{prefix}RAY_ADDRESS"] = ray_address
     env.update(extra or {})
-    if name == "backtest" and "TM_BACKTEST_DATA_DIRS" not in env:
-        # Backtests replay the datasets the strategy service lists, under the same ids.
-        roots = [env.get("TM_STRATEGY_DATA_DIR", ""), env.get("TM_STRATEGY_EXTRA_DATA_DIRS", "")]
-        joined = os.pathsep.join(root for root in roots if root)
-        if joined:
-            env["TM_BACKTEST_DATA_DIRS"] = joined
+    roots = strategy_dataset_roots(env)
+    if name in DATASET_READERS and roots and f"{prefix}DATA_DIRS" not in env:
+        # Trainer and backtest read the datasets the strategy service lists, under the same ids.
+        env[f"{prefix}DATA_DIRS"] = roots
     return env
+
+
+def strategy_dataset_roots(env: Mapping[str, str]) -> str:
+    """The strategy service's dataset roots in ``env``, ``os.pathsep``-joined, main dir first
+    (empty when ``TM_STRATEGY_DATA_DIR`` is not set; `Stack` always sets it)."""
+    main = env.get("TM_STRATEGY_DATA_DIR", "")
+    if not main:
+        return ""
+    extra = [part for part in env.get("TM_STRATEGY_EXTRA_DATA_DIRS", "").split(os.pathsep) if part]
+    return os.pathsep.join([main, *extra])
 
 
 def grpc_serving(target: str, timeout_s: float = 1.0) -> bool:

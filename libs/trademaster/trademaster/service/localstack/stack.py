@@ -157,6 +157,7 @@ class Stack:
             extra["TM_GATEWAY_HTTP_PORT"] = str(self._gateway_port())
             extra["TM_GATEWAY_ADMIN_USERNAME"] = self.config.admin_username
             extra["TM_GATEWAY_ADMIN_PASSWORD"] = self.admin_password
+        extra.setdefault("TM_STRATEGY_DATA_DIR", str(self.work_dir / "datasets"))
         artifacts = self.work_dir / "artifacts"
         extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
         metrics = ports.metrics.get(name)
