@@ -1,6 +1,9 @@
 """Fan-out of Redis streams to subscribers: one reader per followed topic, one bounded queue per
 subscriber, so a slow subscriber is dropped instead of slowing the others or growing memory.
 
+Each event is converted to its ``SubscribeResponse`` once per topic reader, not once per
+subscriber: with many subscribers on one topic the conversion was most of the fan-out cost.
+
 A subscriber joins before it reads its backlog: ``join`` returns, per topic, the id of the last
 event the topic's reader handed out. The subscriber reads the backlog up to that id itself and
 the reader delivers everything after it, so resuming has no gap and no duplicate.
@@ -13,10 +16,14 @@ import contextlib
 import logging
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
+from trademaster.api.notifier.v1 import notifier_pb2
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id
+
+from tm_notifier.envelopes import EnvelopeError, to_event
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -31,6 +38,25 @@ def stream_id_key(stream_id: str) -> tuple[int, int]:
     return int(millis), int(seq or 0)
 
 
+@dataclass(frozen=True, slots=True)
+class Delivery:
+    """A live event and its wire form, shared read-only by every subscriber of the topic."""
+
+    envelope: EventEnvelope
+    response: notifier_pb2.SubscribeResponse | None
+    """None when the envelope does not match the Event contract (logged once, never sent)."""
+
+
+def delivery(envelope: EventEnvelope) -> Delivery:
+    """Convert ``envelope`` once for all subscribers."""
+    try:
+        response = notifier_pb2.SubscribeResponse(event=to_event(envelope))
+    except EnvelopeError as error:
+        _LOGGER.warning("feed.bad_envelope event.id=%s error=%s", envelope.event_id, error)
+        response = None
+    return Delivery(envelope, response)
+
+
 class Subscription:
     """One subscriber's bounded queue; marked ``dropped`` when it overflows."""
 
@@ -38,10 +64,10 @@ class Subscription:
         self.topics = tuple(topics)
         self.queue_size = queue_size
         self.dropped = False
-        self._queue: asyncio.Queue[EventEnvelope] = asyncio.Queue(maxsize=queue_size)
+        self._queue: asyncio.Queue[Delivery] = asyncio.Queue(maxsize=queue_size)
         self._wakeup = asyncio.Event()
 
-    def offer(self, event: EventEnvelope) -> bool:
+    def offer(self, event: Delivery) -> bool:
         """Queue ``event``; False (and dropped) when the queue is full."""
         if self.dropped:
             return False
@@ -54,7 +80,7 @@ class Subscription:
         self._wakeup.set()
         return True
 
-    async def next(self, timeout_s: float) -> EventEnvelope | None:
+    async def next(self, timeout_s: float) -> Delivery | None:
         """The next queued event, or None after ``timeout_s`` without one (or once dropped)."""
         if self._queue.empty() and not self.dropped:
             self._wakeup.clear()
@@ -100,9 +126,10 @@ class TopicFeed:
                 _LOGGER.warning("feed.read_failed topic=%s error=%r", self.topic, error)
                 await asyncio.sleep(_RETRY_DELAY_S)
                 continue
-            for event in events:
+            for envelope in events:
                 # No await between advancing the cursor and offering: joins see a consistent cut.
-                self.cursor = split_event_id(event.event_id)[1]
+                self.cursor = split_event_id(envelope.event_id)[1]
+                event = delivery(envelope)
                 for subscriber in list(self.subscribers):
                     if not subscriber.offer(event):
                         self.subscribers.discard(subscriber)

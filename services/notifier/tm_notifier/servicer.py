@@ -96,21 +96,20 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
                         if event is not None:
                             yield notifier_pb2.SubscribeResponse(event=event)
             while True:
-                envelope = await subscription.next(self._heartbeat_s)
+                live = await subscription.next(self._heartbeat_s)
                 if subscription.dropped:
                     raise ResourceExhausted(
                         f"subscriber fell behind by more than {subscription.queue_size} events; "
                         "subscribe again with after_event_id set to the last event received",
                         reason="SUBSCRIBER_TOO_SLOW",
                     )
-                if envelope is None:
+                if live is None:
                     yield notifier_pb2.SubscribeResponse(event=heartbeat(self._heartbeat_s))
                     continue
-                if after and _seen(envelope, start):
+                if after and _seen(live.envelope, start):
                     continue
-                event = self._visible(principal, envelope)
-                if event is not None:
-                    yield notifier_pb2.SubscribeResponse(event=event)
+                if live.response is not None and may_see(principal, live.envelope.owner_id):
+                    yield live.response
         finally:
             await self._fanout.leave(subscription)
             _LOGGER.info("subscribe.end principal=%s", principal.subject)
