@@ -15,6 +15,7 @@ from urllib.parse import unquote, urlparse
 import grpc
 from google.protobuf import json_format, timestamp_pb2
 from pydantic import ValidationError
+from redis.exceptions import RedisError
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.api.common.v1 import common_pb2
@@ -402,7 +403,16 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         name = topic(str(backtest_id))
         started = False
         while True:
-            for event in await self._bus.read([name], after=cursor, block_ms=1_000):
+            try:
+                events = await self._bus.read([name], after=cursor, block_ms=1_000)
+            except (RedisError, OSError) as error:
+                # Progress is best effort; the result is stored when the worker returns.
+                _LOGGER.warning(
+                    "backtest.follow_failed backtest.id=%s error=%s", backtest_id, error
+                )
+                await asyncio.sleep(1.0)
+                continue
+            for event in events:
                 cursor[name] = event.event_id.rpartition("@")[2]
                 if event.type != "BacktestProgress":
                     continue
