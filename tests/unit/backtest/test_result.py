@@ -118,6 +118,18 @@ def test_equal_weight_portfolio_stays_within_leverage(data: MarketData) -> None:
     assert gross[1:].max() < 1.05 and gross[5] > 0.9
 
 
+def test_fully_invested_single_asset_rebalance_makes_no_dust_trades() -> None:
+    one = MarketData.from_frame(gbm(200, 1, seed=5))
+    weights = np.ones((one.num_bars, 1))
+
+    result = run_target_weights(
+        one, weights, BacktestConfig(fee_rate=0.001), rebalance_every_bar=True
+    )
+
+    quantities = np.abs(result.ledger.fills.quantity)
+    assert quantities.min() > 1e-6, f"dust fills: {np.sort(quantities)[:5]}"
+
+
 def test_order_level_strategy_reads_cash_after_costs(data: MarketData) -> None:
     seen: list[float] = []
 

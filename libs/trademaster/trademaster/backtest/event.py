@@ -37,6 +37,9 @@ from trademaster.market.accounting import (
 
 _LOGGER = logging.getLogger(__name__)
 
+_DUST_FRACTION = 1e-9
+"""Orders below this fraction of equity in notional are float residue, not trades."""
+
 ProgressCallback = Callable[[int, int], bool]
 """``(bars_done, total) -> keep_going``; returning False cancels the run."""
 
@@ -148,8 +151,11 @@ class BarContext:
             max_leverage=self.config.max_leverage,
         )
         units = self._limit(units)[0].tolist()
+        dust = _DUST_FRACTION * max(abs(self.equity), 1.0)
         for a in range(self.num_assets):
-            self._pending[a] = units[a] - self.positions[a]
+            delta = units[a] - self.positions[a]
+            # Re-sizing to an unchanged weight leaves float residue (1e-12 units): not a trade.
+            self._pending[a] = 0.0 if abs(delta) * float(close[0, a]) < dust else delta
         self._has_pending = True
 
     def _limit(self, units: torch.Tensor) -> torch.Tensor:
