@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import builtins
 import json
 import logging
 import math
@@ -114,9 +115,9 @@ class BacktestStore:
         owner: str | None,
         page_size: int,
         page_token: str,
-        states: list[str],
+        states: builtins.list[str],
         training_job_id: str,
-    ) -> tuple[list[BacktestRecord], str]:
+    ) -> tuple[builtins.list[BacktestRecord], str]:
         where, params = ["(%s::text IS NULL OR owner=%s)"], [owner, owner]
         if states:
             where.append("state = ANY(%s)")
@@ -151,7 +152,7 @@ class BacktestStore:
     ) -> BacktestRecord | None:
         """Move to ``state`` (if currently in ``only_from`` when given); None if not moved."""
         sets = ["state=%s", "updated_at=now()", "failure_reason=%s"]
-        params: list[Any] = [state, failure_reason]
+        params: builtins.list[Any] = [state, failure_reason]
         if progress is not None:
             sets.append("progress=%s")
             params.append(progress)
@@ -182,7 +183,7 @@ class BacktestStore:
                 (min(max(progress, 0.0), 1.0), backtest_id),
             )
 
-    async def unfinished(self) -> list[BacktestRecord]:
+    async def unfinished(self) -> builtins.list[BacktestRecord]:
         """Every backtest (any owner) in QUEUED, RUNNING or CANCELLING, oldest first."""
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
@@ -247,7 +248,7 @@ class BacktestStore:
 
     async def trades(
         self, backtest_id: uuid.UUID, after_seq: int, limit: int
-    ) -> tuple[list[dict[str, Any]], int | None]:
+    ) -> tuple[builtins.list[dict[str, Any]], int | None]:
         """Trades with seq > after_seq (at most ``limit``) and the last seq if more remain."""
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
