@@ -29,13 +29,14 @@ from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotF
 from trademaster.service.events import EventBus
 
 from tm_backtest.store import (
+    FINAL_STATES,
     BacktestRecord,
     BacktestStore,
     PageTokenError,
     decode_token,
     encode_token,
 )
-from tm_backtest.worker import CANCEL_KEY, JobSpec, run_job, topic
+from tm_backtest.worker import CANCEL_KEY, PROGRESS_EVENT, JobSpec, run_job, topic
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -387,16 +388,30 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def _state_event(self, record: BacktestRecord | None) -> None:
         if record is None:
             return
+        name = topic(str(record.id))
         await self._bus.publish(
-            topic(str(record.id)),
+            name,
             record.owner,
-            "BacktestStateChanged",
+            "job_state_changed",
             {
-                "backtest_id": str(record.id),
-                "state": record.state,
-                "failure_reason": record.failure_reason,
+                "job_id": str(record.id),
+                "job_kind": "backtest",
+                "new_state": record.state,
+                "reason": record.failure_reason,
             },
         )
+        if record.state in FINAL_STATES:
+            await self._bus.publish(
+                name,
+                record.owner,
+                "backtest_finished",
+                {
+                    "backtest_id": str(record.id),
+                    "state": record.state,
+                    "metrics": record.summary_metrics,
+                    "failure_reason": record.failure_reason,
+                },
+            )
 
     async def _follow_worker(self, backtest_id: uuid.UUID, cursor: dict[str, str]) -> None:
         """Mark RUNNING when the worker's first event arrives; persist its progress."""
@@ -414,7 +429,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                 continue
             for event in events:
                 cursor[name] = event.event_id.rpartition("@")[2]
-                if event.type != "BacktestProgress":
+                if event.type != PROGRESS_EVENT:
                     continue
                 if not started:
                     started = True
@@ -422,7 +437,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                         backtest_id, "RUNNING", only_from=("QUEUED",)
                     )
                     await self._state_event(moved)
-                await self._store.set_progress(backtest_id, float(event.payload["progress"]))
+                await self._store.set_progress(backtest_id, float(event.payload["fraction"]))
 
     async def _run(self, backtest_id: uuid.UUID, job: JobSpec) -> None:
         loop = asyncio.get_running_loop()

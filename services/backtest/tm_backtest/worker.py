@@ -31,6 +31,9 @@ from trademaster.service.events import EventBus
 
 _LOGGER = logging.getLogger(__name__)
 
+PROGRESS_EVENT = "backtest_progress"
+"""Event type = the notifier.v1 ``Event.payload`` field; payload is a ``BacktestProgress``."""
+
 CANCEL_KEY = "tm:backtest:cancel:{}"
 MAX_EQUITY_POINTS = 2_000
 
@@ -89,7 +92,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     if client.exists(key):
         client.close()
         raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
-    _publish(spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": 0.0})
+    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 0.0})
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)
     if spec.source == "baseline":
@@ -104,9 +107,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         fraction = done / total
         if fraction - last[0] >= 0.1 or done == total:
             last[0] = fraction
-            _publish(
-                spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": fraction}
-            )
+            _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": fraction})
         return not client.exists(key)
 
     try:
@@ -159,7 +160,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         for name, path in files.items()
     ]
     regimes = [{"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes]
-    _publish(spec, "BacktestProgress", {"backtest_id": spec.backtest_id, "progress": 1.0})
+    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 1.0})
     return {
         "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
         "equity": equity,

@@ -132,13 +132,18 @@ async def test_progress_events_and_stored_progress_while_running(harness: Harnes
     events = await harness.bus.read([topic], after=None, count=1_000)
 
     assert done.state == pb.BACKTEST_STATE_SUCCEEDED, done.failure_reason
-    progress = [e.payload["progress"] for e in events if e.type == "BacktestProgress"]
+    progress = [e.payload["fraction"] for e in events if e.type == "backtest_progress"]
     assert progress[0] == 0.0 and progress[-1] == 1.0
     assert len(progress) >= 5
     assert progress == sorted(progress)
     assert all(e.owner_id == owner for e in events)
-    states = [e.payload["state"] for e in events if e.type == "BacktestStateChanged"]
+    states = [e.payload["new_state"] for e in events if e.type == "job_state_changed"]
     assert states == ["RUNNING", "SUCCEEDED"]
+    finished = [e.payload for e in events if e.type == "backtest_finished"]
+    assert [f["state"] for f in finished] == ["SUCCEEDED"]
+    assert finished[0]["metrics"]["total_return"] == pytest.approx(
+        done.summary_metrics["total_return"]
+    )
     running = [b for b in seen if b.state == pb.BACKTEST_STATE_RUNNING]
     assert any(0.0 < b.progress < 1.0 for b in running), [(b.state, b.progress) for b in seen]
     assert [b.progress for b in seen] == sorted(b.progress for b in seen)
