@@ -29,10 +29,11 @@ from trademaster.service.localstack.processes import resolve_port
 pytestmark = pytest.mark.unit
 
 
-def test_all_services_start_in_three_waves_with_gateway_last() -> None:
+def test_all_services_start_in_waves_with_gateway_last() -> None:
     waves = startup_waves(SERVICE_NAMES)
 
-    assert waves == [["strategy", "notifier"], ["backtest", "risk", "trainer"], ["gateway"]]
+    # backtest replays trained jobs, so it needs the trainer's address.
+    assert waves == [["strategy", "notifier"], ["risk", "trainer"], ["backtest"], ["gateway"]]
 
 
 def test_subset_ignores_dependencies_that_are_not_started() -> None:

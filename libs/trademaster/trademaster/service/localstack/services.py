@@ -27,7 +27,7 @@ GRPC_SERVICES: tuple[str, ...] = ("strategy", "notifier", "backtest", "risk", "t
 DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
     "strategy": (),
     "notifier": (),
-    "backtest": ("strategy", "notifier"),
+    "backtest": ("strategy", "notifier", "trainer"),
     "risk": ("notifier",),
     "trainer": ("strategy", "notifier"),
     "gateway": GRPC_SERVICES,
