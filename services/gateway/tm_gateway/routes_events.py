@@ -6,6 +6,7 @@ import contextlib
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from typing import Any
 
 import grpc
@@ -13,6 +14,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect, status
 from fastapi.security import HTTPAuthorizationCredentials
 from google.protobuf import json_format
 from trademaster.api.notifier.v1 import notifier_pb2, notifier_pb2_grpc
+from trademaster.service.auth import Principal
 from trademaster.service.errors import DomainError, error_details
 
 from tm_gateway.backends import Backends
@@ -26,6 +28,7 @@ STREAM_DEADLINE_S = 24 * 3600.0
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_TRY_AGAIN = 1013
 CLOSE_INTERNAL = 1011
+HEARTBEAT = "heartbeat"
 TAG = "events"
 
 PROTOCOL = """WebSocket protocol of `/api/v1/events` (this GET without an upgrade answers 426).
@@ -85,61 +88,213 @@ def _error_message(code: grpc.StatusCode, message: str, reason: str = "") -> str
     )
 
 
+SESSION_QUEUE_SIZE = 1_000
+"""Messages one WebSocket may have waiting; a client that falls further behind is closed (1013)."""
+
+
+@dataclass(frozen=True, slots=True)
+class _Close:
+    """Outbox instruction: close the WebSocket after what was queued before."""
+
+    code: int
+    reason: str
+
+
+FeedKey = tuple[str, frozenset[str], str, str, tuple[str, ...]]
+
+
+def feed_key(principal: Principal, topics: list[str]) -> FeedKey:
+    """What a shared notifier stream is keyed on: callers with equal keys see the same events.
+
+    Service tokens also key on their id, so revoking one never leaves it a stream shared with
+    another token of the same service.
+    """
+    token_id = (principal.token_id or "") if principal.kind == "service" else ""
+    roles = frozenset(str(role) for role in principal.roles)
+    return (principal.subject, roles, principal.kind, token_id, tuple(topics))
+
+
 class _Session:
-    """One WebSocket: at most one notifier stream at a time, sends serialized by a lock."""
+    """One WebSocket: at most one feed at a time; every message goes out through one bounded
+    outbox in order, so a slow client never holds up the feed it shares with others."""
 
     def __init__(self, websocket: WebSocket, stub: notifier_pb2_grpc.NotifierServiceStub) -> None:
         self.websocket = websocket
         self.stub = stub
         self.token = ""
-        self._send_lock = asyncio.Lock()
-        self._pump: asyncio.Task[None] | None = None
+        self.principal: Principal | None = None
+        self.feed: _Feed | None = None
+        self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue(maxsize=SESSION_QUEUE_SIZE)
+        self._writer = asyncio.create_task(self._write())
+        self._closing = False
+
+    def deliver(self, text: str) -> None:
+        """Queue ``text``; a full outbox leaves the feed and closes with ``SUBSCRIBER_TOO_SLOW``."""
+        if self._closing:
+            return
+        try:
+            self._outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            _LOGGER.warning("events.session_too_slow queue_size=%d", SESSION_QUEUE_SIZE)
+            self.leave_feed()
+            while not self._outbox.empty():
+                self._outbox.get_nowait()
+            message = (
+                f"subscriber fell behind by more than {SESSION_QUEUE_SIZE} events; "
+                "subscribe again with last_event_id set to the last event received"
+            )
+            self.close_after(
+                _error_message(grpc.StatusCode.RESOURCE_EXHAUSTED, message, "SUBSCRIBER_TOO_SLOW"),
+                CLOSE_TRY_AGAIN,
+                "SUBSCRIBER_TOO_SLOW",
+            )
 
     async def send(self, text: str) -> None:
-        async with self._send_lock:
-            await self.websocket.send_text(text)
+        self.deliver(text)
 
-    async def subscribe(self, topics: list[str], last_event_id: str) -> None:
-        await self.unsubscribe()
-        self._pump = asyncio.create_task(self._relay(topics, last_event_id))
+    def close_after(self, text: str, code: int, reason: str) -> None:
+        """Send ``text`` after what is queued, then close with ``code``."""
+        if self._closing:
+            return
+        self._closing = True
+        self._outbox.put_nowait(text)
+        self._outbox.put_nowait(_Close(code, reason[:120]))
 
-    async def unsubscribe(self) -> None:
-        if self._pump is not None:
-            self._pump.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._pump
-            self._pump = None
+    async def _write(self) -> None:
+        try:
+            while True:
+                item = await self._outbox.get()
+                if isinstance(item, _Close):
+                    await self.websocket.close(code=item.code, reason=item.reason)
+                    return
+                await self.websocket.send_text(item)
+        except (WebSocketDisconnect, RuntimeError) as error:
+            # The socket closed under us; the receive loop ends the session.
+            _LOGGER.info("events.send_failed error=%r", error)
 
-    async def _relay(self, topics: list[str], last_event_id: str) -> None:
-        call = self.stub.Subscribe(
-            notifier_pb2.SubscribeRequest(topics=topics, after_event_id=last_event_id),
-            metadata=(("authorization", f"Bearer {self.token}"),),
+    def leave_feed(self) -> None:
+        if self.feed is not None:
+            self.feed.remove(self)
+            self.feed = None
+
+    async def close(self) -> None:
+        self.leave_feed()
+        self._writer.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await self._writer
+
+
+class _Feed:
+    """One notifier Subscribe stream; each event is rendered to JSON once and queued to every
+    session that joined. Fresh subscriptions share a feed per caller identity and topic set;
+    a resume (``last_event_id``) gets a feed of its own, since its backlog is its own."""
+
+    def __init__(
+        self, hub: "_FeedHub", key: FeedKey | None, topics: list[str], last_event_id: str
+    ) -> None:
+        self.key = key
+        self.sessions: set[_Session] = set()
+        self._hub = hub
+        self._topics = topics
+        self._last_event_id = last_event_id
+        self._heartbeat: notifier_pb2.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self, stub: notifier_pb2_grpc.NotifierServiceStub, token: str) -> None:
+        self._task = asyncio.create_task(self._run(stub, token))
+
+    def add(self, session: _Session) -> None:
+        self.sessions.add(session)
+        session.feed = self
+        if self._heartbeat is not None:
+            # Already joined at the notifier: the newcomer misses nothing from now on.
+            self._heartbeat.time.GetCurrentTime()
+            session.deliver(_event_text(self._heartbeat))
+
+    def remove(self, session: _Session) -> None:
+        self.sessions.discard(session)
+        if not self.sessions:
+            self._hub.forget(self)
+            if self._task is not None:
+                self._task.cancel()
+                self._task = None
+
+    async def _run(self, stub: notifier_pb2_grpc.NotifierServiceStub, token: str) -> None:
+        call = stub.Subscribe(
+            notifier_pb2.SubscribeRequest(topics=self._topics, after_event_id=self._last_event_id),
+            metadata=(("authorization", f"Bearer {token}"),),
             timeout=STREAM_DEADLINE_S,
         )
         try:
             async for reply in call:
-                await self.send(json.dumps(event_json(reply.event), separators=(",", ":")))
+                if reply.event.type == HEARTBEAT and self._heartbeat is None:
+                    self._heartbeat = notifier_pb2.Event()
+                    self._heartbeat.CopyFrom(reply.event)
+                text = _event_text(reply.event)
+                for session in list(self.sessions):
+                    session.deliver(text)
         except grpc.aio.AioRpcError as error:
-            await self._stream_failed(error)
-        except (WebSocketDisconnect, RuntimeError) as error:
-            # The socket closed under us; the receive loop ends the session.
-            _LOGGER.info("events.send_failed error=%r", error)
+            self._failed(error)
         finally:
             call.cancel()
+            self._hub.forget(self)
 
-    async def _stream_failed(self, error: grpc.aio.AioRpcError) -> None:
+    def _failed(self, error: grpc.aio.AioRpcError) -> None:
         details = error_details(error)
         _LOGGER.info("events.stream_failed code=%s reason=%s", details.code.name, details.reason)
-        await self.send(_error_message(details.code, details.message, details.reason))
-        if details.code in (grpc.StatusCode.INVALID_ARGUMENT, grpc.StatusCode.PERMISSION_DENIED):
+        self._hub.forget(self)
+        text = _error_message(details.code, details.message, details.reason)
+        sessions, self.sessions = list(self.sessions), set()
+        for session in sessions:
+            session.feed = None
+            if details.code in (
+                grpc.StatusCode.INVALID_ARGUMENT,
+                grpc.StatusCode.PERMISSION_DENIED,
+            ):
+                session.deliver(text)
+                continue
+            if details.code == grpc.StatusCode.UNAUTHENTICATED:
+                close_code = CLOSE_UNAUTHENTICATED
+            elif details.code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
+                close_code = CLOSE_TRY_AGAIN
+            else:
+                close_code = CLOSE_INTERNAL
+            session.close_after(text, close_code, details.reason)
+
+
+class _FeedHub:
+    """The shared feeds of one gateway process, by `feed_key`."""
+
+    def __init__(self) -> None:
+        self._feeds: dict[FeedKey, _Feed] = {}
+
+    def subscribe(self, session: _Session, topics: list[str], last_event_id: str) -> None:
+        """Move ``session`` onto the feed for ``topics`` (its own one when resuming)."""
+        session.leave_feed()
+        if session.principal is None:
+            raise RuntimeError("subscribe before authentication")
+        key = None if last_event_id else feed_key(session.principal, topics)
+        feed = self._feeds.get(key) if key is not None else None
+        if feed is not None:
+            feed.add(session)
             return
-        if details.code == grpc.StatusCode.UNAUTHENTICATED:
-            close_code = CLOSE_UNAUTHENTICATED
-        elif details.code in (grpc.StatusCode.RESOURCE_EXHAUSTED, grpc.StatusCode.UNAVAILABLE):
-            close_code = CLOSE_TRY_AGAIN
-        else:
-            close_code = CLOSE_INTERNAL
-        await self.websocket.close(code=close_code, reason=details.reason[:120])
+        feed = _Feed(self, key, topics, last_event_id)
+        if key is not None:
+            self._feeds[key] = feed
+        feed.add(session)
+        feed.start(session.stub, session.token)
+
+    def forget(self, feed: _Feed) -> None:
+        if feed.key is not None and self._feeds.get(feed.key) is feed:
+            del self._feeds[feed.key]
+
+    @property
+    def shared_feeds(self) -> int:
+        return len(self._feeds)
+
+
+def _event_text(event: notifier_pb2.Event) -> str:
+    return json.dumps(event_json(event), separators=(",", ":"))
 
 
 def _subscribe_args(message: dict[str, Any]) -> tuple[list[str], str]:
@@ -155,6 +310,7 @@ def _subscribe_args(message: dict[str, Any]) -> tuple[list[str], str]:
 def events_router(backends: Backends, caller: Callable[..., Awaitable[Any]]) -> APIRouter:
     """WS ``/events`` and its HTTP documentation route; ``caller`` is the app's auth dependency."""
     router = APIRouter(tags=[TAG])
+    hub = _FeedHub()
 
     @router.get(
         "/events",
@@ -195,16 +351,16 @@ def events_router(backends: Backends, caller: Callable[..., Awaitable[Any]]) -> 
             if not await _authenticate(session, caller, access_token):
                 return
             if first is not None and first.get("type") != "auth":
-                await _handle(session, first)
+                await _handle(hub, session, first)
             while True:
                 message = await _receive(websocket, None)
                 if message is not None:
-                    await _handle(session, message)
+                    await _handle(hub, session, message)
         except (WebSocketDisconnect, RuntimeError) as error:
             # RuntimeError: receiving after the relay closed the socket.
             _LOGGER.debug("events.closed error=%r", error)
         finally:
-            await session.unsubscribe()
+            await session.close()
 
     return router
 
@@ -241,7 +397,7 @@ async def _authenticate(
                 '{"type": "auth", "access_token": "<JWT>"} first',
                 reason="TOKEN_MISSING",
             )
-        await caller(HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
+        who = await caller(HTTPAuthorizationCredentials(scheme="Bearer", credentials=token))
     except ApiError as error:
         await _reject(session.websocket, error.code, error.message, error.reason)
         return False
@@ -249,6 +405,7 @@ async def _authenticate(
         await _reject(session.websocket, error.code, error.message, error.reason)
         return False
     session.token = token
+    session.principal = who.principal
     return True
 
 
@@ -257,7 +414,7 @@ async def _reject(websocket: WebSocket, code: grpc.StatusCode, message: str, rea
     await websocket.close(code=CLOSE_UNAUTHENTICATED, reason=reason[:120])
 
 
-async def _handle(session: _Session, message: dict[str, Any]) -> None:
+async def _handle(hub: _FeedHub, session: _Session, message: dict[str, Any]) -> None:
     kind = message.get("type")
     if kind == "subscribe":
         try:
@@ -267,9 +424,9 @@ async def _handle(session: _Session, message: dict[str, Any]) -> None:
                 _error_message(grpc.StatusCode.INVALID_ARGUMENT, str(error), "INVALID_MESSAGE")
             )
             return
-        await session.subscribe(topics, last)
+        hub.subscribe(session, topics, last)
     elif kind == "unsubscribe":
-        await session.unsubscribe()
+        session.leave_feed()
     elif kind == "ping":
         await session.send(json.dumps({"type": "pong"}))
     elif kind != "auth":
