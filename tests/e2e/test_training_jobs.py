@@ -289,7 +289,8 @@ async def test_paused_job_makes_no_progress_and_resumes_to_the_uninterrupted_res
                 m["type"] == "job_state_changed" and m["payload"]["new_state"] == "PAUSED"
             ),
         )
-        paused = _get(http, alice, job["id"])
+        # The event comes from the job; the trainer persists it a moment later.
+        paused = _wait(http, alice, job["id"], lambda j: j["state"] == "PAUSED", 30.0)
         quiet = await _drain(ws, 2.0)
         still = _get(http, alice, job["id"])
         resumed_reply = http.post(f"/api/v1/training-jobs/{job['id']}:resume", headers=auth)
@@ -438,3 +439,26 @@ def test_cli_start_watch_follows_the_job_to_success(
     assert newest["state"] == "SUCCEEDED"
     assert newest["progress"]["step"] == 1_000
     assert newest["final_metrics"]
+
+
+async def test_many_subscribers_of_one_job_each_get_every_event_once(
+    stack: Stack, http: httpx.Client, alice: dict[str, str], strategy: dict[str, Any]
+) -> None:
+    job = _start(http, alice, strategy_id=strategy["id"], seed=SEED, total_steps=1_000)
+    topic = job["events_topic"]
+    sockets = [await connect(_ws_url(stack, alice)) for _ in range(20)]
+    try:
+        # Fresh subscribers share one notifier stream; a resuming one gets its own.
+        for ws in sockets[:-1]:
+            await _subscribe(ws, topic, "")
+        await _subscribe(sockets[-1], topic, _from_start(topic))
+        streams = await asyncio.gather(*(_events(ws, until=_finished) for ws in sockets))
+    finally:
+        await asyncio.gather(*(ws.close() for ws in sockets))
+
+    full = [m["event_id"] for m in streams[-1]]
+    assert len(set(full)) == len(full)
+    for stream in streams[:-1]:
+        ids = [m["event_id"] for m in stream]
+        assert ids == full[len(full) - len(ids) :]
+    assert streams[0][-1]["payload"]["state"] == "SUCCEEDED"
