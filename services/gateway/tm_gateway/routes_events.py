@@ -137,8 +137,6 @@ class _Session:
         except asyncio.QueueFull:
             _LOGGER.warning("events.session_too_slow queue_size=%d", SESSION_QUEUE_SIZE)
             self.leave_feed()
-            while not self._outbox.empty():
-                self._outbox.get_nowait()
             message = (
                 f"subscriber fell behind by more than {SESSION_QUEUE_SIZE} events; "
                 "subscribe again with last_event_id set to the last event received"
@@ -157,6 +155,11 @@ class _Session:
         if self._closing:
             return
         self._closing = True
+        if self._outbox.qsize() > SESSION_QUEUE_SIZE - 2:
+            # Drop every unsent message, never just some: the client resumes after the last one
+            # it received, so a hole in the middle would be lost.
+            while not self._outbox.empty():
+                self._outbox.get_nowait()
         self._outbox.put_nowait(text)
         self._outbox.put_nowait(_Close(code, reason[:120]))
 
@@ -287,10 +290,6 @@ class _FeedHub:
     def forget(self, feed: _Feed) -> None:
         if feed.key is not None and self._feeds.get(feed.key) is feed:
             del self._feeds[feed.key]
-
-    @property
-    def shared_feeds(self) -> int:
-        return len(self._feeds)
 
 
 def _event_text(event: notifier_pb2.Event) -> str:
