@@ -235,7 +235,8 @@ async def test_job_streams_progress_and_reconnect_resumes_without_gap_or_duplica
     async with connect(_ws_url(stack, alice)) as ws:
         await _subscribe(ws, topic, _from_start(topic))
         everything = await _events(ws, until=_finished)
-    job = _get(http, alice, baseline["id"])
+    # The stream may run ahead of what the trainer has persisted.
+    job = _wait(http, alice, baseline["id"], lambda j: j["state"] in FINAL, 30.0)
     history = _metrics(http, alice, baseline["id"])
 
     assert baseline["state"] == "QUEUED"
@@ -295,7 +296,7 @@ async def test_paused_job_makes_no_progress_and_resumes_to_the_uninterrupted_res
         still = _get(http, alice, job["id"])
         resumed_reply = http.post(f"/api/v1/training-jobs/{job['id']}:resume", headers=auth)
         rest = await _events(ws, until=_finished)
-    done = _get(http, alice, job["id"])
+    done = _wait(http, alice, job["id"], lambda j: j["state"] in FINAL, 30.0)
     reference = _wait(http, alice, baseline["id"], lambda j: j["state"] in FINAL, JOB_TIMEOUT_S)
 
     assert running and paused_reply.status_code == 200, paused_reply.text
@@ -432,10 +433,11 @@ def test_cli_start_watch_follows_the_job_to_success(
         jobs, ["start", strategy["id"], "--steps", "1000", "--seed", "5", "--watch", *args]
     )
     listed = CliRunner().invoke(jobs, ["list", "--json", *args])
+    # Watch returns once the stored job is final too, so the next command sees it.
+    newest = json.loads(listed.output)["jobs"][0]
 
     assert result.exit_code == 0, result.output
     assert "job SUCCEEDED" in result.output
-    newest = json.loads(listed.output)["jobs"][0]
     assert newest["state"] == "SUCCEEDED"
     assert newest["progress"]["step"] == 1_000
     assert newest["final_metrics"]
