@@ -78,6 +78,10 @@ class ActorCritic(Policy):
     env gets ``to_env(raw)``.
     """
 
+    # Action bounds, registered as non-persistent buffers (continuous specs only).
+    _low: Tensor
+    _high: Tensor
+
     def __init__(
         self,
         obs_dim: int,
