@@ -150,10 +150,10 @@ class BarContext:
             allow_short=self.config.allow_short,
             max_leverage=self.config.max_leverage,
         )
-        units = self._limit(units)[0].tolist()
+        target: list[float] = self._limit(units)[0].tolist()
         dust = _DUST_FRACTION * max(abs(self.equity), 1.0)
         for a in range(self.num_assets):
-            delta = units[a] - self.positions[a]
+            delta = target[a] - self.positions[a]
             # Re-sizing to an unchanged weight leaves float residue (1e-12 units): not a trade.
             self._pending[a] = 0.0 if abs(delta) * float(close[0, a]) < dust else delta
         self._has_pending = True

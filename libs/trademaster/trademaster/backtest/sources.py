@@ -83,8 +83,8 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
     return WeightPlan(filled, False)
 
 
-CONFIG_FILES = ("config.json", "run_record.json")
-"""Run config: ``trademaster train`` writes config.json, a trainer job run_record.json."""
+CONFIG_FILES = ("config.json",)
+"""Run config (a ``RunConfig`` dump): ``trademaster train`` and trainer jobs both write it."""
 MODEL_FILES = ("final_model.pt", "model.pt")
 """Final policy: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
 REPLAY_TASKS = ("algorithmic_trading", "portfolio_management")
@@ -110,8 +110,6 @@ def load_run_config(run_dir: str | Path) -> Any:
             f"{list(MODEL_FILES)})"
         )
     stored = json.loads(config_file.read_text())
-    if config_file.name == "run_record.json":
-        stored = stored["config"]
     stored.pop("training", None)
     return RunConfig(**stored)
 
@@ -132,6 +130,7 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
 
     from trademaster.data.features import zfeatures
     from trademaster.data.panel import Panel
+    from trademaster.envs.config import AlgorithmicTradingEnvConfig
     from trademaster.envs.factory import build_env
     from trademaster.training.pipeline import (
         PANEL_FIELDS,
@@ -181,7 +180,7 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
         for t in range(cfg.window - 1, len(panel.dates) - 1):
             action = algorithm.policy.act(obs, deterministic=True, action_mask=env.action_mask())
             row = np.zeros(data.num_assets)
-            if run.task == "algorithmic_trading":
+            if isinstance(cfg, AlgorithmicTradingEnvConfig):
                 levels = np.asarray(cfg.position_levels, dtype=np.float64) * cfg.position_size
                 row[columns_at[0]] = levels[int(action.reshape(-1)[0])]
             else:
