@@ -30,6 +30,7 @@ _LOGGER = logging.getLogger(__name__)
 REDIS_URL_ENV = "TM_JOB_REDIS_URL"
 MODEL_FILE = "model.pt"
 RUN_RECORD_FILE = "run_record.json"
+RUN_CONFIG_FILE = "config.json"
 FINAL_EVAL_SEED = 12_345
 
 
@@ -118,6 +119,10 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         return "CANCELLED"
     run_dir = Path(spec.run_dir)
     (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
+    # The same run config ``trademaster train`` writes, so backtests replay either kind of run.
+    (run_dir / RUN_CONFIG_FILE).write_text(
+        json.dumps(run_config.model_dump(mode="json"), indent=2, sort_keys=True)
+    )
     model_path = run_dir / MODEL_FILE
     torch.save(
         {
