@@ -226,3 +226,56 @@ def test_unknown_dataset_is_400_with_the_standard_body(
 
     error = _assert_error(reply, 400, "UNKNOWN_DATASET")
     assert "spec.dataset_id" in [v["field"] for v in error["field_violations"]]
+
+
+def test_backtest_of_a_job_trained_by_the_trainer(
+    http: httpx.Client, alice: dict[str, str], bob: dict[str, str], shared_data_dir: Any
+) -> None:
+    if not (shared_data_dir / "algorithmic_trading" / "BTC" / "test.csv").is_file():
+        pytest.skip(f"algorithmic_trading/BTC is not in {shared_data_dir}")
+    strategy = http.post(
+        "/api/v1/strategies",
+        headers=alice,
+        json={
+            "name": f"bt-trained-{uuid.uuid4().hex[:6]}",
+            "task": "algorithmic_trading",
+            "agent": "dqn",
+            "dataset_id": "algorithmic_trading.btc.train.csv",
+            "config": {
+                "env": {"num_envs": 4, "episode_length": 64},
+                "agent_params": {"learning_starts": 100, "hidden_sizes": [16, 16]},
+                "training": {"total_steps": 800, "log_every_steps": 200},
+            },
+        },
+    )
+    assert strategy.status_code == 201, strategy.text
+    job = http.post(
+        "/api/v1/training-jobs",
+        headers=alice,
+        json={"strategy_id": strategy.json()["id"], "seed": 3},
+    )
+    assert job.status_code == 201, job.text
+    job_id = job.json()["id"]
+    deadline = time.monotonic() + 240
+    while (state := http.get(f"/api/v1/training-jobs/{job_id}", headers=alice).json())[
+        "state"
+    ] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.5)
+    assert state["state"] == "SUCCEEDED", state
+
+    request = {
+        "training_job_id": job_id,
+        "dataset_id": "algorithmic_trading.btc.test.csv",
+        "fee_rate": 0.001,
+    }
+    foreign = http.post("/api/v1/backtests", headers=bob, json=request)
+    created = http.post("/api/v1/backtests", headers=alice, json=request)
+
+    assert foreign.status_code in (400, 404), foreign.text
+    assert created.status_code == 201, created.text
+    done = _wait(http, alice, created.json()["id"])
+    assert done["state"] == "SUCCEEDED", done["failure_reason"]
+    result = http.get(f"/api/v1/backtests/{done['id']}/result", headers=alice).json()
+    assert len(result["equity_curve"]) == 425  # every bar of BTC test.csv
+    assert {"total_return", "sharpe_ratio", "max_drawdown"} <= set(result["metrics"])
