@@ -118,7 +118,8 @@ class BacktestStore:
         states: builtins.list[str],
         training_job_id: str,
     ) -> tuple[builtins.list[BacktestRecord], str]:
-        where, params = ["(%s::text IS NULL OR owner=%s)"], [owner, owner]
+        where = ["(%s::text IS NULL OR owner=%s)"]
+        params: builtins.list[object] = [owner, owner]
         if states:
             where.append("state = ANY(%s)")
             params.append(states)
