@@ -75,7 +75,7 @@ def _dict(struct: struct_pb2.Struct) -> dict[str, Any]:
     return json_format.MessageToDict(struct)
 
 
-def _task_enum(task: str) -> int:
+def _task_enum(task: str) -> strategy_pb2.Task:
     return strategy_pb2.Task.Value(f"TASK_{task.upper()}")
 
 

@@ -20,7 +20,7 @@ FULL_SERVICE_NAME = identity_pb2.DESCRIPTOR.services_by_name["IdentityService"].
 PUBLIC_METHODS = frozenset({f"/{FULL_SERVICE_NAME}/Login"})
 
 
-def role_to_proto(role: str) -> int:
+def role_to_proto(role: str) -> identity_pb2.Role:
     return identity_pb2.Role.Value(f"ROLE_{role.upper()}")
 
 

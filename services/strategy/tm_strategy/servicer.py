@@ -81,7 +81,7 @@ def task_name(task: int) -> str:
     return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()
 
 
-def task_enum(name: str) -> int:
+def task_enum(name: str) -> strategy_pb2.Task:
     return strategy_pb2.Task.Value(f"TASK_{name.upper()}")
 
 
@@ -388,7 +388,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.ListAgentsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListAgentsResponse:
         self._require(READER_ROLES)
-        tasks_by_agent: dict[str, list[int]] = {}
+        tasks_by_agent: dict[str, list[strategy_pb2.Task]] = {}
         for name, agents in SUPPORTED_AGENTS_BY_TASK.items():
             for agent in agents:
                 tasks_by_agent.setdefault(agent, []).append(task_enum(name))
