@@ -14,7 +14,8 @@ Usage: ./tm <command> [args]
                 Prints the admin login; Ctrl-C stops everything.
   test [ARGS]   Run the tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
-  lint          ruff check and ruff format --check on the whole repository.
+  lint          ruff check and ruff format --check on the whole repository, then mypy on
+                libs/trademaster and services/*/tm_* (generated api/ code excluded).
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -54,6 +55,7 @@ case "$cmd" in
     bootstrap
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
+    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
     ;;
   help|-h|--help)
     usage
