@@ -27,6 +27,7 @@ from trademaster.backtest.sources import (
     signal_plan,
 )
 from trademaster.data.catalog import load_dataset
+from trademaster.metrics.returns import infer_market
 from trademaster.service.events import EventBus
 
 _LOGGER = logging.getLogger(__name__)
@@ -95,6 +96,8 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 0.0})
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)
+    # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
+    config = spec.config.model_copy(update={"market": infer_market(data.dates)})
     if spec.source == "baseline":
         plan = baseline_plan(spec.baseline, data)
     elif spec.source == "signal_series":
@@ -114,7 +117,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         result = run_target_weights(
             data,
             plan.weights,
-            spec.config,
+            config,
             rebalance_every_bar=plan.rebalance_every_bar,
             benchmark=spec.benchmark or "buy_and_hold",
             progress=progress,

@@ -11,6 +11,7 @@ from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.backtest.data import MarketData
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.report import compute_metrics
+from trademaster.metrics.returns import infer_market
 
 from .conftest import LARGE, SMALL, Harness, auth, user
 
@@ -53,7 +54,8 @@ async def test_result_metrics_equal_compute_metrics_of_the_equity_curve(harness:
     info_path = Path(harness.settings.data_dirs[0]) / SMALL
     market = MarketData.from_frame(load_dataset(info_path, "ohlcv"))
     assert len(equity) == market.num_bars == 300
-    expected = compute_metrics(equity, periods_per_year=market.periods_per_year(), benchmark=bench)
+    ppy = market.periods_per_year(infer_market(market.dates))  # synthetic daily bars incl. weekends
+    expected = compute_metrics(equity, periods_per_year=ppy, benchmark=bench)
     for key in ("total_return", "annualized_return", "sharpe_ratio", "max_drawdown", "volatility"):
         if key in expected:
             assert result.metrics[key] == pytest.approx(expected[key], rel=1e-9, abs=1e-12), key

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from trademaster.metrics import METRIC_KEYS, compute_metrics, periods_per_year
+from trademaster.metrics import METRIC_KEYS, compute_metrics, infer_market, periods_per_year
 from trademaster.metrics.drawdown import (
     calmar_ratio,
     drawdown_series,
@@ -214,3 +214,12 @@ def test_annualized_return_has_the_sign_of_total_return(eq: list[float], ppy: fl
     with np.errstate(over="ignore"):
         ann = annualized_return(eq, ppy)
     assert np.sign(ann) == np.sign(total) or total == 0.0 or abs(total) < 1e-12
+
+
+def test_infer_market_from_weekend_bars() -> None:
+    every_day = pd.date_range("2021-01-01", periods=60, freq="D")
+    business_days = pd.bdate_range("2021-01-01", periods=60)
+
+    assert infer_market(every_day) == "crypto"  # 2 of 7 bars fall on weekends
+    assert infer_market(business_days) == "equity"
+    assert infer_market([]) == "equity"

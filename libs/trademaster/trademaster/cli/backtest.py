@@ -18,6 +18,7 @@ from trademaster.backtest.report import write_report
 from trademaster.backtest.signals import sma_crossover_targets
 from trademaster.backtest.sources import BASELINES, baseline_plan, run_dir_plan
 from trademaster.data.loaders import DatasetError, load_ohlcv
+from trademaster.metrics.returns import infer_market
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -54,6 +55,14 @@ TABLE_KEYS = (
 )
 @click.option("--benchmark", default="buy_and_hold", show_default=True)
 @click.option(
+    "--market",
+    "market_name",
+    default="auto",
+    show_default=True,
+    type=click.Choice(["auto", "equity", "crypto", "fx"]),
+    help="Calendar for annualizing metrics; auto: crypto when bars fall on weekends.",
+)
+@click.option(
     "--out", type=click.Path(file_okay=False, path_type=Path), help="Write report.html/summary.png."
 )
 def backtest(
@@ -68,6 +77,7 @@ def backtest(
     slippage_bps: float,
     fill: str,
     benchmark: str,
+    market_name: str,
     out: Path | None,
 ) -> None:
     """Backtest a baseline, an SMA crossover or a trained run on an OHLCV file."""
@@ -82,7 +92,11 @@ def backtest(
         SlippageConfig(kind="fixed_bps", bps=slippage_bps) if slippage_bps else SlippageConfig()
     )
     config = BacktestConfig(
-        initial_cash=cash, fee_rate=fee_rate, slippage=slippage, fill_timing=fill
+        initial_cash=cash,
+        fee_rate=fee_rate,
+        slippage=slippage,
+        fill_timing=fill,
+        market=infer_market(market.dates) if market_name == "auto" else market_name,
     )
     rebalance = False
     if baseline is not None:

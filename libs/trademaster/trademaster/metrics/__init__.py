@@ -4,6 +4,6 @@
 """
 
 from trademaster.metrics.report import METRIC_KEYS, compute_metrics
-from trademaster.metrics.returns import periods_per_year
+from trademaster.metrics.returns import infer_market, periods_per_year
 
-__all__ = ["METRIC_KEYS", "compute_metrics", "periods_per_year"]
+__all__ = ["METRIC_KEYS", "compute_metrics", "infer_market", "periods_per_year"]

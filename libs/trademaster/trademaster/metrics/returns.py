@@ -8,6 +8,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -62,6 +64,24 @@ def annualized_return(equity: ArrayLike, periods_per_year: float) -> float:
 def _check_periods(periods_per_year: float) -> None:
     if not periods_per_year > 0:
         raise ValueError(f"periods_per_year must be > 0, was {periods_per_year}")
+
+
+WEEKEND_SHARE_FOR_CRYPTO = 0.05
+"""A series with more than this share of bars on Saturdays/Sundays trades every day."""
+
+
+def infer_market(dates: Sequence[Any] | np.ndarray | pd.DatetimeIndex) -> str:
+    """``"crypto"`` when the calendar trades at weekends (> 5% of bars), else ``"equity"``.
+
+    Why: annualization needs the calendar (365 vs 252 days) and a user's CSV rarely says which
+    market it is; weekend bars are the observable difference. FX cannot be told from equities
+    this way, and both annualize on 252 days.
+    """
+    index = pd.DatetimeIndex(pd.to_datetime(np.asarray(dates)))
+    if len(index) == 0:
+        return "equity"
+    weekend = float(np.mean(index.dayofweek >= 5))
+    return "crypto" if weekend > WEEKEND_SHARE_FOR_CRYPTO else "equity"
 
 
 def periods_per_year(freq: str | pd.Timedelta, market: str = "equity") -> float:
