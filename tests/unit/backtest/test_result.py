@@ -126,8 +126,8 @@ def test_fully_invested_single_asset_rebalance_makes_no_dust_trades() -> None:
         one, weights, BacktestConfig(fee_rate=0.001), rebalance_every_bar=True
     )
 
-    quantities = np.abs(result.ledger.fills.quantity)
-    assert quantities.min() > 1e-6, f"dust fills: {np.sort(quantities)[:5]}"
+    notional = np.abs(result.ledger.fills.quantity * result.ledger.fills.price)
+    assert notional.min() >= 1e-6 * 1_000_000, f"dust fills: {np.sort(notional)[:5]}"
 
 
 def test_order_level_strategy_reads_cash_after_costs(data: MarketData) -> None:

@@ -37,8 +37,9 @@ from trademaster.market.accounting import (
 
 _LOGGER = logging.getLogger(__name__)
 
-_DUST_FRACTION = 1e-9
-"""Orders below this fraction of equity in notional are float residue, not trades."""
+_DUST_FRACTION = 1e-6
+"""Re-sizing orders below this fraction of equity in notional ($1 on $1M) are skipped: float
+residue and fee-sized drift, not decisions; each would still pay any fixed fee."""
 
 ProgressCallback = Callable[[int, int], bool]
 """``(bars_done, total) -> keep_going``; returning False cancels the run."""
@@ -154,7 +155,7 @@ class BarContext:
         dust = _DUST_FRACTION * max(abs(self.equity), 1.0)
         for a in range(self.num_assets):
             delta = target[a] - self.positions[a]
-            # Re-sizing to an unchanged weight leaves float residue (1e-12 units): not a trade.
+            # Re-sizing to an unchanged weight leaves residue (1e-12 units, fee drift).
             self._pending[a] = 0.0 if abs(delta) * float(close[0, a]) < dust else delta
         self._has_pending = True
 
