@@ -19,13 +19,12 @@ from trademaster.config.strategy import (
     parse_strategy_config,
     validate_strategy_config,
 )
-from trademaster.service.auth import Principal, Role, current_principal
+from trademaster.service.auth import Principal, Role, check_roles, current_principal
 from trademaster.service.errors import (
     Aborted,
     AlreadyExists,
     InvalidArgument,
     NotFound,
-    PermissionDenied,
 )
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
@@ -219,15 +218,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self._principal = principal
 
     def _require(self, roles: tuple[Role, ...]) -> Principal:
-        principal = self._principal()
-        if not principal.has_any(*roles):
-            wanted = ", ".join(role.value for role in roles)
-            raise PermissionDenied(
-                f"requires one of roles [{wanted}], caller has "
-                f"[{', '.join(sorted(role.value for role in principal.roles))}]",
-                reason="MISSING_ROLE",
-            )
-        return principal
+        return check_roles(self._principal(), *roles)
 
     async def CreateStrategy(
         self, request: strategy_pb2.CreateStrategyRequest, context: grpc.aio.ServicerContext

@@ -19,7 +19,7 @@ from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.strategy import validate_strategy_config
-from trademaster.service.auth import Principal, Role, current_principal
+from trademaster.service.auth import Principal, Role, check_roles, current_principal
 from trademaster.service.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -231,15 +231,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self._principal = principal
 
     def _require(self, roles: tuple[Role, ...]) -> Principal:
-        principal = self._principal()
-        if not principal.has_any(*roles):
-            wanted = ", ".join(role.value for role in roles)
-            raise PermissionDenied(
-                f"requires one of roles [{wanted}], caller has "
-                f"[{', '.join(sorted(role.value for role in principal.roles))}]",
-                reason="MISSING_ROLE",
-            )
-        return principal
+        return check_roles(self._principal(), *roles)
 
     async def _job(self, job_id: str, principal: Principal) -> JobRecord:
         parsed = parse_uuid(job_id, "job_id")

@@ -1,7 +1,7 @@
 """JWT identity for every service: tokens, the principal of the current RPC, role checks.
 
 The gateway issues short-lived HS256 tokens; every server verifies them with ``AuthInterceptor``
-and servicers ask ``current_principal()`` / ``require_roles()``.
+and servicers ask ``current_principal()`` / ``require_roles()`` (or ``check_roles()``).
 """
 
 from __future__ import annotations
@@ -142,7 +142,14 @@ def current_principal() -> Principal:
 
 def require_roles(*roles: Role) -> Principal:
     """Return the caller if it has any of ``roles``; raise ``PermissionDenied`` otherwise."""
-    principal = current_principal()
+    return check_roles(current_principal(), *roles)
+
+
+def check_roles(principal: Principal, *roles: Role) -> Principal:
+    """Return ``principal`` if it has any of ``roles``; raise ``PermissionDenied`` otherwise.
+
+    For servicers that take the principal from an injected provider rather than the context.
+    """
     if not principal.has_any(*roles):
         wanted = ", ".join(sorted(role.value for role in roles))
         raise PermissionDenied(
