@@ -27,6 +27,7 @@ from trademaster.data.catalog import Catalog, DatasetInfo
 from trademaster.service.auth import Principal, Role, current_principal, require_roles
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
+from trademaster.service.ids import parse_uuid
 
 from tm_backtest.store import (
     FINAL_STATES,
@@ -476,13 +477,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
 
     async def _owned(self, backtest_id: str) -> BacktestRecord:
         principal = require_roles(*READER_ROLES)
-        try:
-            ident = uuid.UUID(backtest_id)
-        except ValueError:
-            raise _bad(
-                "backtest_id", f"must be a UUID, was {backtest_id!r}", "INVALID_ID"
-            ) from None
-        record = await self._store.get(ident, _scope(principal))
+        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), _scope(principal))
         if record is None:
             raise NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
         return record

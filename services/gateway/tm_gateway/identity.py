@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -18,6 +17,7 @@ from trademaster.service.errors import (
     ResourceExhausted,
     Unauthenticated,
 )
+from trademaster.service.ids import parse_uuid
 from trademaster.service.revocation import RevokedTokens
 
 from tm_gateway.identity_store import IdentityStore, ServiceTokenRecord, UsernameTaken, UserRecord
@@ -158,7 +158,7 @@ class IdentityService:
             raise AlreadyExists(str(exc), reason="USERNAME_TAKEN") from exc
 
     async def get_user(self, user_id: str) -> UserRecord:
-        user = await self._store.user_by_id(_parse_id(user_id, "user_id"))
+        user = await self._store.user_by_id(parse_uuid(user_id, "user_id"))
         if user is None:
             raise NotFound(f"user {user_id} not found", reason="USER_NOT_FOUND")
         return user
@@ -172,7 +172,7 @@ class IdentityService:
 
     async def update_user_roles(self, user_id: str, roles: Iterable[str]) -> UserRecord:
         role_values = [r.value for r in parse_roles(roles)]
-        user = await self._store.set_roles(_parse_id(user_id, "user_id"), role_values)
+        user = await self._store.set_roles(parse_uuid(user_id, "user_id"), role_values)
         if user is None:
             raise NotFound(f"user {user_id} not found", reason="USER_NOT_FOUND")
         return user
@@ -218,7 +218,7 @@ class IdentityService:
         return tokens, next_token(offset, limit, len(tokens))
 
     async def revoke_service_token(self, token_id: str) -> ServiceTokenRecord:
-        record = await self._store.revoke_service_token(_parse_id(token_id, "token_id"))
+        record = await self._store.revoke_service_token(parse_uuid(token_id, "token_id"))
         if record is None:
             raise NotFound(f"service token {token_id} not found", reason="TOKEN_NOT_FOUND")
         if self._revocations is not None:
@@ -244,14 +244,3 @@ class IdentityService:
             return False
         _LOGGER.info("identity.admin_bootstrapped user.username=%s", username)
         return True
-
-
-def _parse_id(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(
-            f"{field} must be a UUID, was {value!r}",
-            [(field, f"must be a UUID, was {value!r}")],
-            reason="INVALID_ID",
-        ) from None

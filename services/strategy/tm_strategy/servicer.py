@@ -26,6 +26,7 @@ from trademaster.service.errors import (
     InvalidArgument,
     NotFound,
 )
+from trademaster.service.ids import parse_uuid
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.datasets import DatasetCatalog
@@ -111,17 +112,6 @@ def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
         create_time=_timestamp(record.created_at),
         update_time=_timestamp(record.updated_at),
     )
-
-
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(
-            f"{field} must be a UUID, was {value!r}",
-            [(field, f"must be a UUID, was {value!r}")],
-            reason="INVALID_ID",
-        ) from None
 
 
 def parse_etag(etag: str) -> int | None:

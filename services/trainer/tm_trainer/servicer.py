@@ -28,6 +28,7 @@ from trademaster.service.errors import (
     ResourceExhausted,
     Unavailable,
 )
+from trademaster.service.ids import parse_uuid
 from trademaster.training.jobrunner_events import control_key
 
 from tm_trainer.config import TrainerSettings
@@ -162,17 +163,6 @@ def _json_numbers(value: Any) -> Any:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     return value
-
-
-def parse_uuid(value: str, field: str) -> uuid.UUID:
-    try:
-        return uuid.UUID(value)
-    except ValueError:
-        raise InvalidArgument(
-            f"{field} must be a UUID, was {value!r}",
-            [(field, f"must be a UUID, was {value!r}")],
-            reason="INVALID_ID",
-        ) from None
 
 
 def _page_size(value: int, default: int, maximum: int) -> int:
