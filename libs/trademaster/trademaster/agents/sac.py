@@ -6,8 +6,8 @@ policy emits a logit per [cash, assets] and the env (``action_is_logits=True``) 
 softmax, so the agent needs no simplex-specific code. Truncated episodes bootstrap from
 ``info["final_observation"]``; only ``terminated`` cuts the TD target.
 
-Also holds the pieces TD3 shares: :class:`TransitionBuffer`, :func:`build_mlp`,
-:class:`QNetwork`, :func:`polyak_update`.
+Also holds the pieces TD3 shares: :class:`TwinCriticAlgorithm`, :class:`TransitionBuffer`,
+:func:`build_mlp`, :class:`QNetwork`, :func:`polyak_update`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import copy
 import logging
 import math
 import time
+from abc import abstractmethod
 from typing import TYPE_CHECKING, Any, ClassVar, NamedTuple
 
 import torch
@@ -23,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats, Policy
-from trademaster.agents.config import SACConfig
+from trademaster.agents.config import SACConfig, TD3Config
 
 if TYPE_CHECKING:
     from trademaster.envs.base import ActionSpec, VecEnv
@@ -225,53 +226,42 @@ def init_models_seeded(seed: int, build: Any) -> Any:
         return build()
 
 
-class SAC(Algorithm):
-    """Off-policy SAC: one vector step then ``gradient_steps`` updates, repeated per iteration."""
+class TwinCriticAlgorithm(Algorithm):
+    """What SAC and TD3 share: uniform warm-up, the replay loop, twin-critic regression and the
+    checkpoint layout. Subclasses build their models, then call ``_init_training``."""
 
-    name: ClassVar[str] = "sac"
+    env: VecEnv
+    config: SACConfig | TD3Config
+    device: torch.device
+    action_shape: tuple[int, ...]
+    low: float
+    high: float
+    actor: nn.Module
+    qf1: QNetwork
+    qf2: QNetwork
+    _MODELS: ClassVar[tuple[str, ...]]
+    """Attribute names of the networks saved in checkpoints (weights are cloned)."""
+    _OPTIMIZERS: ClassVar[tuple[str, ...]] = ("q_optimizer", "actor_optimizer")
 
-    def __init__(self, env: VecEnv, config: SACConfig, *, seed: int, device: torch.device) -> None:
-        self.env = env
-        self.config = config
-        self.device = torch.device(device)
-        shape, self.low, self.high = continuous_box(env.action_spec, "SAC", config.logit_limit)
-        self.action_shape = shape
-        obs_dim = math.prod(env.observation_shape)
-        act_dim = math.prod(shape)
-        hidden = config.hidden_sizes
-
-        def build() -> tuple[nn.Module, ...]:
-            actor = SquashedGaussianActor(obs_dim, shape, hidden, self.low, self.high)
-            qf1 = QNetwork(obs_dim, act_dim, hidden)
-            qf2 = QNetwork(obs_dim, act_dim, hidden)
-            return actor, qf1, qf2
-
-        actor, qf1, qf2 = init_models_seeded(seed, build)
-        self.actor: SquashedGaussianActor = actor.to(self.device)
-        self.policy = self.actor
-        self.qf1 = qf1.to(self.device)
-        self.qf2 = qf2.to(self.device)
-        self.qf1_target = copy.deepcopy(self.qf1)
-        self.qf2_target = copy.deepcopy(self.qf2)
+    def _init_training(self, seed: int) -> None:
+        """Optimizers, RNG, replay buffer, counters and the first observation."""
         self.q_optimizer = torch.optim.Adam(
-            list(self.qf1.parameters()) + list(self.qf2.parameters()), lr=config.q_lr
+            list(self.qf1.parameters()) + list(self.qf2.parameters()), lr=self.config.q_lr
         )
-        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=config.policy_lr)
-        self.target_entropy = -config.target_entropy_scale * float(act_dim)
-        self.log_alpha = torch.tensor(
-            math.log(max(config.alpha, 1e-8)), device=self.device, requires_grad=True
-        )
-        self.alpha_optimizer = torch.optim.Adam([self.log_alpha], lr=config.q_lr)
-        self.alpha = config.alpha
+        self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=self.config.policy_lr)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
         self.buffer = TransitionBuffer(
-            config.buffer_size, env.observation_shape, shape, device=self.device, seed=seed + 1
+            self.config.buffer_size,
+            self.env.observation_shape,
+            self.action_shape,
+            device=self.device,
+            seed=seed + 1,
         )
         self.episodes = EpisodeStats()
         self.global_step = 0
         self.update_count = 0
-        self.obs = env.reset(seed=seed).to(self.device)
+        self.obs = self.env.reset(seed=seed).to(self.device)
 
     def _explore(self) -> Tensor:
         if self.global_step < self.config.learning_starts:
@@ -282,8 +272,18 @@ class SAC(Algorithm):
             )
             return self.low + (self.high - self.low) * u
         with torch.no_grad():
-            action, _, _ = self.actor.sample(self.obs, self.generator)
-        return action
+            return self._policy_explore()
+
+    @abstractmethod
+    def _policy_explore(self) -> Tensor:
+        """Exploratory actions for ``self.obs`` once learning has started (no grad)."""
+
+    @abstractmethod
+    def _update(self) -> dict[str, float]:
+        """One gradient step; returns its namespaced losses."""
+
+    def _add_iteration_metrics(self, metrics: dict[str, float]) -> None:
+        """Hook for per-iteration metrics beyond the averaged update losses."""
 
     def train_iteration(self) -> dict[str, float]:
         start = time.perf_counter()
@@ -310,12 +310,107 @@ class SAC(Algorithm):
                         sums[key] = sums.get(key, 0.0) + value
                         counts[key] = counts.get(key, 0) + 1
         metrics = {key: value / counts[key] for key, value in sums.items()}
-        metrics["losses/alpha"] = self.alpha
+        self._add_iteration_metrics(metrics)
         elapsed = time.perf_counter() - start
         steps = self.config.steps_per_iteration * self.env.num_envs
         metrics["charts/SPS"] = steps / elapsed if elapsed > 0 else 0.0
         self.episodes.drain(metrics)
         return metrics
+
+    def _critic_step(self, batch: Batch, target_q: Tensor) -> dict[str, float]:
+        """Regress both critics on ``target_q`` with one optimizer step; returns their losses."""
+        qf1_values = self.qf1(batch.obs, batch.actions)
+        qf2_values = self.qf2(batch.obs, batch.actions)
+        qf1_loss = F.mse_loss(qf1_values, target_q)
+        qf2_loss = F.mse_loss(qf2_values, target_q)
+        self.q_optimizer.zero_grad()
+        (qf1_loss + qf2_loss).backward()
+        self.q_optimizer.step()
+        return {
+            "losses/qf1_loss": qf1_loss.item(),
+            "losses/qf2_loss": qf2_loss.item(),
+            "losses/qf1_values": qf1_values.mean().item(),
+            "losses/qf2_values": qf2_values.mean().item(),
+        }
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {
+            key: _clone_state(getattr(self, key).state_dict()) for key in self._MODELS
+        }
+        for key in self._OPTIMIZERS:
+            state[key] = copy.deepcopy(getattr(self, key).state_dict())
+        state.update(
+            {
+                "generator": self.generator.get_state(),
+                "buffer": self.buffer.state_dict(),
+                "episodes": self.episodes.state_dict(),
+                "global_step": self.global_step,
+                "update_count": self.update_count,
+                "obs": self.obs.clone(),
+                "env": self.env.state_dict(),
+            }
+        )
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        for key in self._MODELS:
+            getattr(self, key).load_state_dict(state[key])
+        for key in self._OPTIMIZERS:
+            getattr(self, key).load_state_dict(copy.deepcopy(state[key]))
+        self.generator.set_state(state["generator"])
+        self.buffer.load_state_dict(state["buffer"])
+        self.episodes.load_state_dict(state["episodes"])
+        self.global_step = int(state["global_step"])
+        self.update_count = int(state["update_count"])
+        self.obs = state["obs"].to(self.device).clone()
+        self.env.load_state_dict(state["env"])
+
+
+class SAC(TwinCriticAlgorithm):
+    """Off-policy SAC: one vector step then ``gradient_steps`` updates, repeated per iteration."""
+
+    name: ClassVar[str] = "sac"
+    config: SACConfig
+    _MODELS = ("actor", "qf1", "qf2", "qf1_target", "qf2_target")
+    _OPTIMIZERS = ("q_optimizer", "actor_optimizer", "alpha_optimizer")
+
+    def __init__(self, env: VecEnv, config: SACConfig, *, seed: int, device: torch.device) -> None:
+        self.env = env
+        self.config = config
+        self.device = torch.device(device)
+        shape, self.low, self.high = continuous_box(env.action_spec, "SAC", config.logit_limit)
+        self.action_shape = shape
+        obs_dim = math.prod(env.observation_shape)
+        act_dim = math.prod(shape)
+        hidden = config.hidden_sizes
+
+        def build() -> tuple[nn.Module, ...]:
+            actor = SquashedGaussianActor(obs_dim, shape, hidden, self.low, self.high)
+            qf1 = QNetwork(obs_dim, act_dim, hidden)
+            qf2 = QNetwork(obs_dim, act_dim, hidden)
+            return actor, qf1, qf2
+
+        actor, qf1, qf2 = init_models_seeded(seed, build)
+        self.actor: SquashedGaussianActor = actor.to(self.device)
+        self.policy = self.actor
+        self.qf1 = qf1.to(self.device)
+        self.qf2 = qf2.to(self.device)
+        self.qf1_target = copy.deepcopy(self.qf1)
+        self.qf2_target = copy.deepcopy(self.qf2)
+        self.target_entropy = -config.target_entropy_scale * float(act_dim)
+        self.log_alpha = torch.tensor(
+            math.log(max(config.alpha, 1e-8)), device=self.device, requires_grad=True
+        )
+        self.alpha_optimizer = torch.optim.Adam([self.log_alpha], lr=config.q_lr)
+        self.alpha = config.alpha
+        self._init_training(seed)
+
+    def _policy_explore(self) -> Tensor:
+        action, _, _ = self.actor.sample(self.obs, self.generator)
+        return action
+
+    def _add_iteration_metrics(self, metrics: dict[str, float]) -> None:
+        metrics["losses/alpha"] = self.alpha
 
     def _update(self) -> dict[str, float]:
         cfg = self.config
@@ -328,19 +423,7 @@ class SAC(Algorithm):
             )
             soft_next_q = min_next_q - self.alpha * next_log_prob
             target_q = batch.rewards + (1.0 - batch.terminated) * cfg.gamma * soft_next_q
-        qf1_values = self.qf1(batch.obs, batch.actions)
-        qf2_values = self.qf2(batch.obs, batch.actions)
-        qf1_loss = F.mse_loss(qf1_values, target_q)
-        qf2_loss = F.mse_loss(qf2_values, target_q)
-        self.q_optimizer.zero_grad()
-        (qf1_loss + qf2_loss).backward()
-        self.q_optimizer.step()
-        out = {
-            "losses/qf1_loss": qf1_loss.item(),
-            "losses/qf2_loss": qf2_loss.item(),
-            "losses/qf1_values": qf1_values.mean().item(),
-            "losses/qf2_values": qf2_values.mean().item(),
-        }
+        out = self._critic_step(batch, target_q)
         if self.update_count % cfg.policy_frequency == 0:
             # Compensate for the delay with as many actor steps as critic steps were taken.
             for _ in range(cfg.policy_frequency):
@@ -369,41 +452,16 @@ class SAC(Algorithm):
         return out
 
     def state_dict(self) -> dict[str, Any]:
-        return {
-            "actor": _clone_state(self.actor.state_dict()),
-            "qf1": _clone_state(self.qf1.state_dict()),
-            "qf2": _clone_state(self.qf2.state_dict()),
-            "qf1_target": _clone_state(self.qf1_target.state_dict()),
-            "qf2_target": _clone_state(self.qf2_target.state_dict()),
-            "q_optimizer": copy.deepcopy(self.q_optimizer.state_dict()),
-            "actor_optimizer": copy.deepcopy(self.actor_optimizer.state_dict()),
-            "alpha_optimizer": copy.deepcopy(self.alpha_optimizer.state_dict()),
-            "log_alpha": self.log_alpha.detach().clone(),
-            "alpha": self.alpha,
-            "generator": self.generator.get_state(),
-            "buffer": self.buffer.state_dict(),
-            "episodes": self.episodes.state_dict(),
-            "global_step": self.global_step,
-            "update_count": self.update_count,
-            "obs": self.obs.clone(),
-            "env": self.env.state_dict(),
-        }
+        state = super().state_dict()
+        state["log_alpha"] = self.log_alpha.detach().clone()
+        state["alpha"] = self.alpha
+        return state
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
-        for key in ("actor", "qf1", "qf2", "qf1_target", "qf2_target"):
-            getattr(self, key).load_state_dict(state[key])
-        for key in ("q_optimizer", "actor_optimizer", "alpha_optimizer"):
-            getattr(self, key).load_state_dict(copy.deepcopy(state[key]))
+        super().load_state_dict(state)
         with torch.no_grad():
             self.log_alpha.copy_(state["log_alpha"])
         self.alpha = float(state["alpha"])
-        self.generator.set_state(state["generator"])
-        self.buffer.load_state_dict(state["buffer"])
-        self.episodes.load_state_dict(state["episodes"])
-        self.global_step = int(state["global_step"])
-        self.update_count = int(state["update_count"])
-        self.obs = state["obs"].to(self.device).clone()
-        self.env.load_state_dict(state["env"])
 
 
 def _expand(mask: Tensor, like: Tensor) -> Tensor:
