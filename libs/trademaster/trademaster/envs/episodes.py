@@ -1,15 +1,17 @@
-"""Episode bookkeeping shared by every env: length checks, random starts, shape-checked resume."""
+"""Episode bookkeeping shared by every env: length checks, random starts, shape-checked resume,
+and :class:`EpisodicEnv` for the tensor envs' reset, step end and checkpoints."""
 
 from __future__ import annotations
 
 import logging
+from abc import abstractmethod
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, ClassVar
 
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import generator_for
+from trademaster.envs.base import StepResult, VecEnv, generator_for
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,3 +80,58 @@ def load_env_tensors(state: Mapping[str, Any], current: Mapping[str, Tensor]) ->
             )
         loaded[key] = value
     return loaded
+
+
+class EpisodicEnv(VecEnv):
+    """A VecEnv whose per-sub-env state is the ``_<key>`` tensors named in ``_STATE_KEYS``, with
+    episode starts from ``_clock``: reset, the end of a step and checkpoints in one place."""
+
+    _STATE_KEYS: ClassVar[tuple[str, ...]]
+    """Names (without the leading underscore) of the per-sub-env tensors a checkpoint holds;
+    they include ``elapsed`` and ``episode_return``."""
+    num_envs: int
+    device: torch.device
+    _clock: EpisodeClock
+    _elapsed: Tensor
+    _episode_return: Tensor
+
+    @abstractmethod
+    def _reset_envs(self, mask: Tensor) -> None:
+        """Start a new episode in the sub-envs where ``mask`` [N] is True."""
+
+    @abstractmethod
+    def _observe(self) -> Tensor:
+        """Observations of the current state, [N, *observation_shape]."""
+
+    def reset(self, *, seed: int | None = None) -> Tensor:
+        self._clock.reseed(seed)
+        self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
+        return self._observe()
+
+    def _finish_step(
+        self, reward: Tensor, terminated: Tensor, truncated: Tensor, info: dict[str, Tensor]
+    ) -> StepResult:
+        """Observe, add the episode entries to ``info`` and restart the finished sub-envs, whose
+        returned observation is then the new episode's first (the last is in
+        ``info["final_observation"]``)."""
+        obs = self._observe()
+        info["final_observation"] = obs
+        info["episode_return"] = self._episode_return
+        info["episode_length"] = self._elapsed
+        done = terminated | truncated
+        if bool(done.any()):
+            self._reset_envs(done)
+            mask = done.view(-1, *([1] * (obs.dim() - 1)))
+            obs = torch.where(mask, self._observe(), obs)
+        return StepResult(obs, reward, terminated, truncated, info)
+
+    def state_dict(self) -> dict[str, Any]:
+        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in self._STATE_KEYS}
+        state.update(self._clock.state_dict())
+        return state
+
+    def load_state_dict(self, state: dict[str, Any]) -> None:
+        current = {k: getattr(self, f"_{k}") for k in self._STATE_KEYS}
+        for key, value in load_env_tensors(state, current).items():
+            setattr(self, f"_{key}", value)
+        self._clock.load_state_dict(state)

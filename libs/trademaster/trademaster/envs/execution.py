@@ -25,8 +25,8 @@ from typing import Any, Literal
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv
-from trademaster.envs.episodes import EpisodeClock, load_env_tensors
+from trademaster.envs.base import ActionSpec, StepResult
+from trademaster.envs.episodes import EpisodeClock, EpisodicEnv
 from trademaster.envs.lob import book_feature_windows, book_tensors
 from trademaster.market.accounting import settle_fill
 from trademaster.market.costs import CostModel, trading_fee
@@ -34,19 +34,19 @@ from trademaster.market.fills import walk_book
 
 _LOGGER = logging.getLogger(__name__)
 
-_STATE_KEYS = (
-    "t",
-    "elapsed",
-    "remaining",
-    "twap_remaining",
-    "cash",
-    "arrival_mid",
-    "episode_return",
-)
 
-
-class OrderExecutionEnv(VecEnv):
+class OrderExecutionEnv(EpisodicEnv):
     """Batched execution env over one order book; see the module docstring."""
+
+    _STATE_KEYS = (
+        "t",
+        "elapsed",
+        "remaining",
+        "twap_remaining",
+        "cash",
+        "arrival_mid",
+        "episode_return",
+    )
 
     def __init__(
         self,
@@ -134,11 +134,6 @@ class OrderExecutionEnv(VecEnv):
         ).to(torch.float32)
         return torch.cat([self._windows[self._t], extra], dim=1)
 
-    def reset(self, *, seed: int | None = None) -> Tensor:
-        self._clock.reseed(seed)
-        self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
-        return self._observe()
-
     def _fraction(self, actions: Tensor) -> Tensor:
         actions = actions.to(self.device).reshape(self.num_envs)
         if self.num_bins is None:
@@ -183,27 +178,8 @@ class OrderExecutionEnv(VecEnv):
         self._episode_return = self._episode_return + reward
         terminated = torch.zeros_like(last)
         truncated = last
-        obs = self._observe()
         info = {
             "portfolio_value": cash,
             "executed_quantity": self.total_quantity - self._remaining,
-            "final_observation": obs,
-            "episode_return": self._episode_return,
-            "episode_length": self._elapsed,
         }
-        done = terminated | truncated
-        if bool(done.any()):
-            self._reset_envs(done)
-            obs = torch.where(done.unsqueeze(1), self._observe(), obs)
-        return StepResult(obs, reward, terminated, truncated, info)
-
-    def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
-        state.update(self._clock.state_dict())
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
-        for key, value in load_env_tensors(state, current).items():
-            setattr(self, f"_{key}", value)
-        self._clock.load_state_dict(state)
+        return self._finish_step(reward, terminated, truncated, info)

@@ -21,19 +21,19 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv
-from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
+from trademaster.envs.base import ActionSpec, StepResult
+from trademaster.envs.episodes import EpisodeClock, EpisodicEnv, resolve_episode_length
 from trademaster.envs.lob import book_feature_windows, book_tensors
 from trademaster.market.accounting import mark_to_market, rebalance_to_target_positions
 from trademaster.market.costs import CostModel
 
 _LOGGER = logging.getLogger(__name__)
 
-_STATE_KEYS = ("t", "elapsed", "position_idx", "cash", "positions", "value", "episode_return")
 
-
-class HighFrequencyTradingEnv(VecEnv):
+class HighFrequencyTradingEnv(EpisodicEnv):
     """Batched masked target-position env over one order book; see the module docstring."""
+
+    _STATE_KEYS = ("t", "elapsed", "position_idx", "cash", "positions", "value", "episode_return")
 
     def __init__(
         self,
@@ -124,11 +124,6 @@ class HighFrequencyTradingEnv(VecEnv):
         lots = (self._position_idx - self.max_position).to(torch.float32).unsqueeze(1)
         return torch.cat([self._windows[self._t], lots], dim=1)
 
-    def reset(self, *, seed: int | None = None) -> Tensor:
-        self._clock.reseed(seed)
-        self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
-        return self._observe()
-
     def step(self, actions: Tensor) -> StepResult:
         idx = actions.to(device=self.device, dtype=torch.long).reshape(self.num_envs)
         idx = idx.clamp(0, self.action_spec.n - 1)  # type: ignore[operator]
@@ -150,30 +145,9 @@ class HighFrequencyTradingEnv(VecEnv):
         self._episode_return = self._episode_return + reward
         terminated = value <= 0
         truncated = (self._elapsed >= self.episode_length) & ~terminated
-        obs = self._observe()
-        info = {
-            "portfolio_value": value,
-            "final_observation": obs,
-            "episode_return": self._episode_return,
-            "episode_length": self._elapsed,
-        }
-        done = terminated | truncated
-        if bool(done.any()):
-            self._reset_envs(done)
-            obs = torch.where(done.unsqueeze(1), self._observe(), obs)
-        info["action_mask"] = self.action_mask()
-        return StepResult(obs, reward, terminated, truncated, info)
-
-    def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
-        state.update(self._clock.state_dict())
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
-        for key, value in load_env_tensors(state, current).items():
-            setattr(self, f"_{key}", value)
-        self._clock.load_state_dict(state)
+        result = self._finish_step(reward, terminated, truncated, {"portfolio_value": value})
+        result.info["action_mask"] = self.action_mask()
+        return result
 
     @property
     def portfolio_value(self) -> Tensor:

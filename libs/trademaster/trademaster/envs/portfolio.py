@@ -24,8 +24,8 @@ from typing import Any
 import torch
 from torch import Tensor
 
-from trademaster.envs.base import ActionSpec, StepResult, VecEnv
-from trademaster.envs.episodes import EpisodeClock, load_env_tensors, resolve_episode_length
+from trademaster.envs.base import ActionSpec, StepResult
+from trademaster.envs.episodes import EpisodeClock, EpisodicEnv, resolve_episode_length
 from trademaster.envs.series import as_tensor, feature_windows, positive_prices
 from trademaster.market.accounting import (
     mark_to_market,
@@ -39,11 +39,12 @@ from trademaster.market.fills import FillTiming
 _LOGGER = logging.getLogger(__name__)
 
 SIMPLEX_TOLERANCE = 1e-4
-_STATE_KEYS = ("t", "elapsed", "cash", "positions", "value", "episode_return")
 
 
-class PortfolioManagementEnv(VecEnv):
+class PortfolioManagementEnv(EpisodicEnv):
     """Batched multi-asset env; see the module docstring for timing and shapes."""
+
+    _STATE_KEYS = ("t", "elapsed", "cash", "positions", "value", "episode_return")
 
     def __init__(
         self,
@@ -158,11 +159,6 @@ class PortfolioManagementEnv(VecEnv):
             return torch.cat([windows, weights], dim=1)
         return torch.cat([windows, weights[:, 1:].unsqueeze(2)], dim=2)
 
-    def reset(self, *, seed: int | None = None) -> Tensor:
-        self._clock.reseed(seed)
-        self._reset_envs(torch.ones(self.num_envs, dtype=torch.bool, device=self.device))
-        return self._observe()
-
     def _to_weights(self, actions: Tensor) -> Tensor:
         actions = actions.to(device=self.device, dtype=self.money_dtype)
         expected = (self.num_envs, self.num_assets + 1)
@@ -193,30 +189,7 @@ class PortfolioManagementEnv(VecEnv):
         self._episode_return = self._episode_return + reward
         terminated = value <= 0
         truncated = (self._elapsed >= self.episode_length) & ~terminated
-        obs = self._observe()
-        info = {
-            "portfolio_value": value,
-            "final_observation": obs,
-            "episode_return": self._episode_return,
-            "episode_length": self._elapsed,
-        }
-        done = terminated | truncated
-        if bool(done.any()):
-            self._reset_envs(done)
-            mask = done.view(-1, *([1] * (obs.dim() - 1)))
-            obs = torch.where(mask, self._observe(), obs)
-        return StepResult(obs, reward, terminated, truncated, info)
-
-    def state_dict(self) -> dict[str, Any]:
-        state: dict[str, Any] = {k: getattr(self, f"_{k}").clone() for k in _STATE_KEYS}
-        state.update(self._clock.state_dict())
-        return state
-
-    def load_state_dict(self, state: dict[str, Any]) -> None:
-        current = {k: getattr(self, f"_{k}") for k in _STATE_KEYS}
-        for key, value in load_env_tensors(state, current).items():
-            setattr(self, f"_{key}", value)
-        self._clock.load_state_dict(state)
+        return self._finish_step(reward, terminated, truncated, {"portfolio_value": value})
 
     @property
     def portfolio_value(self) -> Tensor:
