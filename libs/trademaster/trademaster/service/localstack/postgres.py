@@ -17,6 +17,7 @@ from trademaster.service.localstack.processes import (
     LOOPBACK,
     ManagedProcess,
     StartupError,
+    SupervisedServer,
     resolve_port,
     run_checked,
 )
@@ -59,7 +60,7 @@ def _check_traversable(path: Path) -> None:
             )
 
 
-class PostgresServer:
+class PostgresServer(SupervisedServer):
     """A PostgreSQL cluster in `data_dir` (created on first start) serving on loopback."""
 
     def __init__(
@@ -78,7 +79,6 @@ class PostgresServer:
         self.database = database
         self.log_path = log_path or self.data_dir.parent / "postgres.log"
         self.startup_timeout_s = startup_timeout_s
-        self._process: ManagedProcess | None = None
 
     @property
     def dsn(self) -> str:
@@ -86,14 +86,6 @@ class PostgresServer:
 
     def dsn_for(self, database: str) -> str:
         return f"postgresql://{_SERVER_USER}@{LOOPBACK}:{self.port}/{database}"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.running
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
 
     def start(self) -> PostgresServer:
         self._init_cluster()
@@ -119,19 +111,13 @@ class PostgresServer:
                 "full_page_writes=off",
             ]
         # SIGINT is PostgreSQL's "fast shutdown": roll back sessions, checkpoint, exit.
-        self._process = ManagedProcess(
+        process = ManagedProcess(
             "postgres", args, log_path=self.log_path, stop_signal=signal.SIGINT
         )
-        self._process.spawn()
-        self._process.wait_until(self._accepts_connections, self.startup_timeout_s, "accepting")
+        self._launch(process, self._accepts_connections, self.startup_timeout_s, "accepting")
         self.create_database(self.database)
         _LOGGER.info("postgres ready (port=%d, data_dir=%s)", self.port, self.data_dir)
         return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
 
     def create_database(self, name: str) -> str:
         """Create database `name` unless it exists; return its DSN."""
@@ -142,12 +128,6 @@ class PostgresServer:
             if exists is None:
                 conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         return self.dsn_for(name)
-
-    def __enter__(self) -> PostgresServer:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _init_cluster(self) -> None:
         if (self.data_dir / "PG_VERSION").exists():

@@ -13,9 +13,10 @@ import signal
 import socket
 import subprocess
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import IO
+from typing import IO, Self
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -168,6 +169,44 @@ class ManagedProcess:
             "stopped %s (process.pid=%d, status=%s)", self.name, popen.pid, popen.returncode
         )
         return popen.returncode
+
+
+class SupervisedServer(ABC):
+    """An embedded server run as one :class:`ManagedProcess`: launch-and-wait, stop, status and
+    context-manager use are the same for every such server."""
+
+    _process: ManagedProcess | None = None
+
+    @abstractmethod
+    def start(self) -> Self:
+        """Start the server and return once it is ready."""
+
+    @property
+    def running(self) -> bool:
+        return self._process is not None and self._process.running
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def _launch(
+        self, process: ManagedProcess, ready: Callable[[], bool], timeout_s: float, what: str
+    ) -> None:
+        """Spawn `process` as this server's and wait until `ready` (see `wait_until`)."""
+        self._process = process
+        process.spawn()
+        process.wait_until(ready, timeout_s, what)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.stop()
+            self._process = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
 
 
 def _kill_group(pgid: int) -> None:

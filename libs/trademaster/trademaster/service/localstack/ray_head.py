@@ -11,6 +11,7 @@ from trademaster.service.localstack.processes import (
     LOOPBACK,
     ManagedProcess,
     StartupError,
+    SupervisedServer,
     free_port,
     resolve_port,
 )
@@ -21,7 +22,7 @@ _LOGGER = logging.getLogger(__name__)
 _MAX_TEMP_DIR_CHARS = 60
 
 
-class RayHead:
+class RayHead(SupervisedServer):
     """`ray start --head --block` in its own process group; stopped by signalling that group."""
 
     def __init__(
@@ -53,7 +54,6 @@ class RayHead:
         self.object_store_mb = object_store_mb
         self.log_path = log_path or self.temp_dir.parent / f"{self.temp_dir.name}.log"
         self.startup_timeout_s = startup_timeout_s
-        self._process: ManagedProcess | None = None
 
     @property
     def address(self) -> str:
@@ -64,14 +64,6 @@ class RayHead:
     def dashboard_url(self) -> str:
         """Dashboard and job-submission endpoint for `JobSubmissionClient`."""
         return f"http://{LOOPBACK}:{self.dashboard_port}"
-
-    @property
-    def running(self) -> bool:
-        return self._process is not None and self._process.running
-
-    @property
-    def pid(self) -> int | None:
-        return self._process.pid if self._process else None
 
     def start(self) -> RayHead:
         bin_dir = Path(sys.executable).parent
@@ -104,7 +96,7 @@ class RayHead:
             f"--ray-client-server-port={free_port()}",
             f"--dashboard-agent-listen-port={free_port()}",
         ]
-        self._process = ManagedProcess(
+        process = ManagedProcess(
             "ray-head",
             args,
             log_path=self.log_path,
@@ -113,23 +105,11 @@ class RayHead:
             # Raylet and the agents linger on SIGTERM; Ray holds nothing we must flush.
             stop_timeout_s=5.0,
         )
-        self._process.spawn()
-        self._process.wait_until(
-            self._job_server_answers, self.startup_timeout_s, "answering job submission"
+        self._launch(
+            process, self._job_server_answers, self.startup_timeout_s, "answering job submission"
         )
         _LOGGER.info("ray head ready (address=%s, dashboard=%s)", self.address, self.dashboard_url)
         return self
-
-    def stop(self) -> None:
-        if self._process is not None:
-            self._process.stop()
-            self._process = None
-
-    def __enter__(self) -> RayHead:
-        return self.start()
-
-    def __exit__(self, *exc_info: object) -> None:
-        self.stop()
 
     def _job_server_answers(self) -> bool:
         from ray.job_submission import JobSubmissionClient
