@@ -11,6 +11,7 @@ from typing import Any
 
 import grpc
 
+from trademaster.service.handler_wrapping import CallDetailsClientInterceptor
 from trademaster.service.tracing import TracingClientInterceptor
 
 _LOGGER = logging.getLogger(__name__)
@@ -34,12 +35,7 @@ def _with_defaults(
     )
 
 
-class DefaultsClientInterceptor(
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
+class DefaultsClientInterceptor(CallDetailsClientInterceptor):
     """Adds ``authorization: Bearer <token>`` (if the provider has one) and a default deadline."""
 
     def __init__(self, token_provider: TokenProvider | None, default_timeout_s: float) -> None:
@@ -48,18 +44,6 @@ class DefaultsClientInterceptor(
 
     def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         return _with_defaults(details, self._token_provider, self._timeout_s)
-
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request)
-
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request)
-
-    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request_iterator)
-
-    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request_iterator)
 
 
 class RetryUnavailableInterceptor(grpc.aio.UnaryUnaryClientInterceptor):

@@ -1,12 +1,14 @@
 """Wrap any grpc.aio method handler (unary or streaming) with an async context manager.
 
 Every server interceptor of the kit needs the same thing: run code around the servicer call,
-inside the RPC's own task, for all four handler kinds. This module does it once.
+inside the RPC's own task, for all four handler kinds. This module does it once, and likewise
+:class:`CallDetailsClientInterceptor` for client interceptors that only rewrite call details.
 """
 
 from __future__ import annotations
 
 import inspect
+from abc import abstractmethod
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager
 from typing import Any
@@ -68,3 +70,28 @@ def _streaming(behavior: Any, around: Around, *, pass_request: bool) -> Any:
                 await result
 
     return streaming
+
+
+class CallDetailsClientInterceptor(
+    grpc.aio.UnaryUnaryClientInterceptor,
+    grpc.aio.UnaryStreamClientInterceptor,
+    grpc.aio.StreamUnaryClientInterceptor,
+    grpc.aio.StreamStreamClientInterceptor,
+):
+    """A client interceptor for all four call kinds that passes calls on with new details."""
+
+    @abstractmethod
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+        """The details to call with instead of ``details``."""
+
+    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request)
+
+    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request)
+
+    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request_iterator)
+
+    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
+        return await continuation(self._details(client_call_details), request_iterator)

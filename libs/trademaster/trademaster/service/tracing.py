@@ -15,7 +15,7 @@ from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
 
-from trademaster.service.handler_wrapping import wrap_handler
+from trademaster.service.handler_wrapping import CallDetailsClientInterceptor, wrap_handler
 from trademaster.service.logs import rpc_code
 
 _LOGGER = logging.getLogger(__name__)
@@ -105,11 +105,10 @@ def inject_trace_context(metadata: list[tuple[str, str | bytes]]) -> None:
     metadata.extend(carrier.items())
 
 
-class _ClientTracing:
-    """Shared logic of the client interceptors: copy call details with trace headers added."""
+class TracingClientInterceptor(CallDetailsClientInterceptor):
+    """Injects W3C trace context into every outgoing call's metadata."""
 
-    @staticmethod
-    def _details(details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
+    def _details(self, details: grpc.aio.ClientCallDetails) -> grpc.aio.ClientCallDetails:
         metadata: list[tuple[str, str | bytes]] = list(details.metadata or ())
         inject_trace_context(metadata)
         return grpc.aio.ClientCallDetails(
@@ -119,25 +118,3 @@ class _ClientTracing:
             details.credentials,
             details.wait_for_ready,
         )
-
-
-class TracingClientInterceptor(
-    _ClientTracing,
-    grpc.aio.UnaryUnaryClientInterceptor,
-    grpc.aio.UnaryStreamClientInterceptor,
-    grpc.aio.StreamUnaryClientInterceptor,
-    grpc.aio.StreamStreamClientInterceptor,
-):
-    """Injects W3C trace context into every outgoing call's metadata."""
-
-    async def intercept_unary_unary(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request)
-
-    async def intercept_unary_stream(self, continuation, client_call_details, request):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request)
-
-    async def intercept_stream_unary(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request_iterator)
-
-    async def intercept_stream_stream(self, continuation, client_call_details, request_iterator):  # type: ignore[no-untyped-def]
-        return await continuation(self._details(client_call_details), request_iterator)
