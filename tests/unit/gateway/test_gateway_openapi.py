@@ -27,5 +27,5 @@ def test_openapi_builds_with_every_router_mounted() -> None:
 
     schema = app.openapi()
 
-    assert EXPECTED_PATHS <= set(schema["paths"])
+    assert set(schema["paths"]) >= EXPECTED_PATHS
     assert "bearer" in str(schema["components"]["securitySchemes"]).lower()
