@@ -30,6 +30,15 @@ _LOGGER = logging.getLogger(__name__)
 StackFactory = Callable[..., Stack]
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Run browser tests last (stable order otherwise).
+
+    Playwright's sync API keeps an asyncio loop running in the main thread for as long as its
+    session fixture lives; pytest-asyncio cannot start its own loop after that.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("browser") is not None)
+
+
 @pytest.fixture(scope="session")
 def tm_session_dir() -> Iterator[Path]:
     """A short per-session dir under /tmp that user `postgres` can traverse (unlike tmp_path)."""

@@ -13,8 +13,8 @@ from ui_session import UiStack, UiUser, screenshot, sign_in
 
 pytestmark = pytest.mark.browser
 
-DATASET_SEARCH = "gbm_daily"
-DATASET_ID = "synthetic.gbm_daily.csv"
+DATASET_SEARCH = "gbm_daily_5"
+DATASET_ID = "synthetic.gbm_daily_5_assets.csv"
 
 
 def choose(page: Any, label: str, option: str, search: str | None = None) -> None:

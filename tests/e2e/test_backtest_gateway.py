@@ -228,15 +228,34 @@ def test_unknown_dataset_is_400_with_the_standard_body(
     assert "spec.dataset_id" in [v["field"] for v in error["field_violations"]]
 
 
+def _train(http: httpx.Client, who: dict[str, str], strategy: dict[str, Any]) -> str:
+    """Create ``strategy``, train it on the stack's Ray head, return the SUCCEEDED job's id."""
+    created = http.post("/api/v1/strategies", headers=who, json=strategy)
+    assert created.status_code == 201, created.text
+    job = http.post(
+        "/api/v1/training-jobs", headers=who, json={"strategy_id": created.json()["id"], "seed": 3}
+    )
+    assert job.status_code == 201, job.text
+    job_id = str(job.json()["id"])
+    deadline = time.monotonic() + 240
+    while (state := http.get(f"/api/v1/training-jobs/{job_id}", headers=who).json())[
+        "state"
+    ] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
+        assert time.monotonic() < deadline, state
+        time.sleep(0.5)
+    assert state["state"] == "SUCCEEDED", state
+    return job_id
+
+
 def test_backtest_of_a_job_trained_by_the_trainer(
     http: httpx.Client, alice: dict[str, str], bob: dict[str, str], shared_data_dir: Any
 ) -> None:
     if not (shared_data_dir / "algorithmic_trading" / "BTC" / "test.csv").is_file():
         pytest.skip(f"algorithmic_trading/BTC is not in {shared_data_dir}")
-    strategy = http.post(
-        "/api/v1/strategies",
-        headers=alice,
-        json={
+    job_id = _train(
+        http,
+        alice,
+        {
             "name": f"bt-trained-{uuid.uuid4().hex[:6]}",
             "task": "algorithmic_trading",
             "agent": "dqn",
@@ -248,21 +267,6 @@ def test_backtest_of_a_job_trained_by_the_trainer(
             },
         },
     )
-    assert strategy.status_code == 201, strategy.text
-    job = http.post(
-        "/api/v1/training-jobs",
-        headers=alice,
-        json={"strategy_id": strategy.json()["id"], "seed": 3},
-    )
-    assert job.status_code == 201, job.text
-    job_id = job.json()["id"]
-    deadline = time.monotonic() + 240
-    while (state := http.get(f"/api/v1/training-jobs/{job_id}", headers=alice).json())[
-        "state"
-    ] not in ("SUCCEEDED", "FAILED", "CANCELLED"):
-        assert time.monotonic() < deadline, state
-        time.sleep(0.5)
-    assert state["state"] == "SUCCEEDED", state
 
     request = {
         "training_job_id": job_id,
@@ -279,3 +283,38 @@ def test_backtest_of_a_job_trained_by_the_trainer(
     result = http.get(f"/api/v1/backtests/{done['id']}/result", headers=alice).json()
     assert len(result["equity_curve"]) == 425  # every bar of BTC test.csv
     assert {"total_return", "sharpe_ratio", "max_drawdown"} <= set(result["metrics"])
+
+
+def test_portfolio_policy_trained_on_dj30_2020_backtests_on_2021(
+    http: httpx.Client, alice: dict[str, str], dj30: str
+) -> None:
+    job_id = _train(
+        http,
+        alice,
+        {
+            "name": f"dj30-ppo-{uuid.uuid4().hex[:6]}",
+            "task": "portfolio_management",
+            "agent": "ppo",
+            "dataset_id": "portfolio_management.dj30.valid.csv",
+            "config": {
+                "env": {"num_envs": 2, "episode_length": 32},
+                "agent_params": {"num_steps": 32, "hidden_sizes": [32, 32]},
+                "training": {"total_steps": 512, "log_every_steps": 128},
+            },
+        },
+    )
+
+    created = http.post(
+        "/api/v1/backtests",
+        headers=alice,
+        json={"training_job_id": job_id, "dataset_id": dj30, "fee_rate": 0.001},
+    )
+
+    assert created.status_code == 201, created.text
+    done = _wait(http, alice, created.json()["id"])
+    assert done["state"] == "SUCCEEDED", done["failure_reason"]
+    result = http.get(
+        f"/api/v1/backtests/{done['id']}/result", headers=alice, params={"trades_page_size": 50}
+    ).json()
+    assert len(result["equity_curve"]) == 252  # DJ30 trading days of 2021
+    assert {t["asset"] for t in result["trades"]} - {"CASH"}, "the policy traded DJ30 stocks"

@@ -34,6 +34,8 @@ import {
 import type { JobAction, MetricHistory } from "../jobs";
 
 const METRICS_PAGE = 5000;
+const STATE_SYNC_TRIES = 20;
+const STATE_SYNC_DELAY_MS = 250;
 
 function Fact({ label, value }: { label: string; value: string }) {
   return (
@@ -117,6 +119,29 @@ export default function JobDetailPage() {
     }
   }, [id]);
 
+  // A state event comes straight from the job and the trainer records it a moment later, so
+  // a reload right after the event can still read the old state: poll until the record agrees
+  // (or give up after STATE_SYNC_TRIES) and never let a stale read undo the event's state.
+  const reloadJobUntil = useCallback(
+    async (state: TrainingJob["state"]) => {
+      for (let attempt = 0; attempt < STATE_SYNC_TRIES; attempt += 1) {
+        try {
+          const fetched = await api.getJob(id);
+          if (fetched.state === state || attempt === STATE_SYNC_TRIES - 1) {
+            setJob(fetched.state === state ? fetched : { ...fetched, state });
+            setError(null);
+            return;
+          }
+        } catch (e) {
+          setError(e instanceof Error ? e : new Error(String(e)));
+          return;
+        }
+        await new Promise((resolve) => setTimeout(resolve, STATE_SYNC_DELAY_MS));
+      }
+    },
+    [id],
+  );
+
   const reloadHistory = useCallback(async () => {
     try {
       const points = await loadMetrics(id, lastStep(historyRef.current));
@@ -170,14 +195,16 @@ export default function JobDetailPage() {
         if (state) {
           setJob((j) => (j ? { ...j, state: state as TrainingJob["state"] } : j));
           setPauseRequested(false);
+          void reloadJobUntil(state as TrainingJob["state"]);
+        } else {
+          void reloadJob();
         }
-        void reloadJob();
       } else if (event.type === "checkpoint_saved") {
         const uri = String(p.checkpoint_uri ?? "");
         setJob((j) => (j && uri ? { ...j, checkpoint_uri: uri } : j));
       }
     },
-    [reloadJob],
+    [reloadJob, reloadJobUntil],
   );
 
   // After every (re)subscription: catch up on what happened while not subscribed.
