@@ -12,7 +12,8 @@ Usage: ./tm <command> [args]
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
                 Prints the admin login; Ctrl-C stops everything.
-  test [ARGS]   Run the tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
+  test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
+                tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
   lint          ruff check and ruff format --check on the whole repository, then mypy on
                 libs/trademaster and services/*/tm_* (generated api/ code excluded).
@@ -48,6 +49,7 @@ case "$cmd" in
     ;;
   test)
     bootstrap
+    build_ui
     if [ $# -eq 0 ]; then set -- tests; fi
     exec .venv/bin/python -m pytest -p no:cacheprovider "$@"
     ;;

@@ -61,13 +61,14 @@ def _gateway_grpc_address(stack: Stack) -> str:
 
 @pytest.fixture(scope="session")
 def ui_stack(built_ui: Path, request: pytest.FixtureRequest) -> UiStack:
-    """The session `stack`; a strategy+gateway stack instead when `stack` was started before
-    the UI was built (the gateway mounts the UI only if it exists at start)."""
+    """The session `stack`; a second full stack instead when `stack` was started before the UI
+    was built (the gateway mounts the UI only if it exists at start). `./tm test` builds the UI
+    first, so this fallback is for runs that skip it."""
     stack: Stack = request.getfixturevalue("stack")
     assert stack.gateway_url is not None
     if not _serves_ui(stack.gateway_url):
-        _LOGGER.info("session stack started before the UI build; starting a small one")
-        stack = request.getfixturevalue("stack_factory")(services=("strategy", "gateway"))
+        _LOGGER.info("session stack started before the UI build; starting another")
+        stack = request.getfixturevalue("stack_factory")()
         assert stack.gateway_url is not None and _serves_ui(stack.gateway_url)
     return UiStack(
         url=stack.gateway_url,
