@@ -28,7 +28,8 @@ from .conftest import JWT_SECRET, State, TrainerHarness
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-TOTAL_STEPS = 2_400
+TOTAL_STEPS = 12_000
+"""Long enough that both jobs are still running when the trainer is killed (~1k steps/s)."""
 LOG_EVERY = 200
 
 
@@ -99,8 +100,16 @@ async def test_killed_trainer_finishes_running_and_vanished_jobs_after_restart(
     lost = await client.create("dave", seed=4, total_steps=TOTAL_STEPS, overrides=overrides)
     for job in (kept, lost):
         await client.wait_for(
-            "dave", job.job_id, lambda j: j.state == State.RUNNING and bool(j.checkpoint_uri)
+            "dave",
+            job.job_id,
+            lambda j: (
+                (j.state == State.RUNNING and bool(j.checkpoint_uri))
+                or j.state in (State.SUCCEEDED, State.FAILED)
+            ),
         )
+    for job in (kept, lost):
+        now = await client.get("dave", job.job_id)
+        assert now.state == State.RUNNING, f"job ended before the kill, make it longer: {now}"
 
     os.kill(first.pid or 0, signal.SIGKILL)
     await asyncio.to_thread(first.stop)
