@@ -12,12 +12,13 @@ import jwt
 from fastapi import APIRouter, Depends, FastAPI, Query, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import struct_pb2
 from google.protobuf.field_mask_pb2 import FieldMask
 from psycopg import Error as PsycopgError
 from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.service.auth import Principal, verify_token
 from trademaster.service.errors import DomainError
+from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
@@ -71,10 +72,6 @@ def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
     return out
 
 
-def _dict(struct: struct_pb2.Struct) -> dict[str, Any]:
-    return json_format.MessageToDict(struct)
-
-
 def _task_enum(task: str) -> strategy_pb2.Task:
     return strategy_pb2.Task.Value(f"TASK_{task.upper()}")
 
@@ -96,7 +93,7 @@ def strategy_out(s: strategy_pb2.Strategy) -> m.StrategyOut:
         task=_task_name(s.task),  # type: ignore[arg-type]
         agent=s.agent,
         dataset_id=s.dataset_id,
-        config=_dict(s.config),
+        config=struct_to_dict(s.config),
         version=s.version,
         etag=s.etag,
         created_at=_time(s, "create_time"),  # type: ignore[arg-type]
@@ -274,7 +271,7 @@ def create_app(
                 m.FieldViolationOut(field=v.field, description=v.description)
                 for v in reply.violations
             ],
-            normalized_config=_dict(reply.normalized_config) if reply.valid else None,
+            normalized_config=struct_to_dict(reply.normalized_config) if reply.valid else None,
         )
 
     @api.get("/strategies/{strategy_id}", response_model=m.StrategyOut, tags=["strategies"])
@@ -353,7 +350,7 @@ def create_app(
         return m.ConfigSchemaResponse(
             json_schema=json.loads(reply.json_schema),
             schema_version=reply.schema_version,
-            default_config=_dict(reply.default_config),
+            default_config=struct_to_dict(reply.default_config),
         )
 
     @api.get("/agents", response_model=m.AgentList, tags=["strategies"])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import grpc
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.config.strategy import (
     SUPPORTED_AGENTS_BY_TASK,
@@ -27,6 +27,7 @@ from trademaster.service.errors import (
     NotFound,
 )
 from trademaster.service.ids import parse_uuid
+from trademaster.service.structs import struct_to_dict
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.datasets import DatasetCatalog
@@ -215,7 +216,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     ) -> strategy_pb2.CreateStrategyResponse:
         principal = self._require(WRITER_ROLES)
         s = request.strategy
-        config = json_format.MessageToDict(s.config)
+        config = struct_to_dict(s.config)
         violations = _text_violations(s.name, s.description)
         config_violations, normalized = check_config(s.task, s.agent, config)
         violations += config_violations + await self._dataset_violations(s.dataset_id)
@@ -299,7 +300,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
             "task": s.task,
             "agent": s.agent,
             "dataset_id": s.dataset_id,
-            "config": json_format.MessageToDict(s.config),
+            "config": struct_to_dict(s.config),
         }
         merged = {
             "name": current.name,
@@ -350,7 +351,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.ValidateConfigRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ValidateConfigResponse:
         self._require(READER_ROLES)
-        config = json_format.MessageToDict(request.config)
+        config = struct_to_dict(request.config)
         violations, normalized = check_config(request.task, request.agent, config)
         if request.dataset_id:
             violations += await self._dataset_violations(request.dataset_id)

@@ -14,7 +14,7 @@ from typing import Any
 
 import grpc
 import redis.asyncio as aioredis
-from google.protobuf import json_format, struct_pb2, timestamp_pb2
+from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
@@ -29,6 +29,7 @@ from trademaster.service.errors import (
     Unavailable,
 )
 from trademaster.service.ids import parse_uuid
+from trademaster.service.structs import struct_to_dict
 from trademaster.training.jobrunner_events import control_key
 
 from tm_trainer.config import TrainerSettings
@@ -154,17 +155,6 @@ def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any
     return merged
 
 
-def _json_numbers(value: Any) -> Any:
-    """Struct numbers arrive as floats; integral ones become ints so int fields validate."""
-    if isinstance(value, dict):
-        return {k: _json_numbers(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_json_numbers(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def _page_size(value: int, default: int, maximum: int) -> int:
     if value < 0:
         raise InvalidArgument(
@@ -256,9 +246,9 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         _raise_if(violations, "request")
 
         strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
-        overrides = _json_numbers(json_format.MessageToDict(request.overrides))
+        overrides = struct_to_dict(request.overrides)
         task = strategy_pb2.Task.Name(strategy.task).removeprefix("TASK_").lower()
-        config = deep_merge(_json_numbers(json_format.MessageToDict(strategy.config)), overrides)
+        config = deep_merge(struct_to_dict(strategy.config), overrides)
         training = config.setdefault("training", {})
         if not isinstance(training, dict):
             raise InvalidArgument(
