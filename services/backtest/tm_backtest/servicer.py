@@ -28,14 +28,12 @@ from trademaster.service.auth import Principal, Role, current_principal, require
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
 from trademaster.service.ids import parse_uuid
+from trademaster.service.paging import decode_page_token, encode_page_token
 
 from tm_backtest.store import (
     FINAL_STATES,
     BacktestRecord,
     BacktestStore,
-    PageTokenError,
-    decode_token,
-    encode_token,
 )
 from tm_backtest.worker import CANCEL_KEY, PROGRESS_EVENT, JobSpec, run_job, topic
 
@@ -502,12 +500,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                 return pb.ListBacktestsResponse()
             owner = request.owner_id
         states = [pb.BacktestState.Name(s).removeprefix("BACKTEST_STATE_") for s in request.states]
-        try:
-            records, token = await self._store.list(
-                owner, size, request.page_token, states, request.training_job_id
-            )
-        except PageTokenError as error:
-            raise _bad("page_token", str(error)) from None
+        records, token = await self._store.list(
+            owner, size, request.page_token, states, request.training_job_id
+        )
         return pb.ListBacktestsResponse(
             backtests=[backtest_message(r) for r in records], next_page_token=token
         )
@@ -548,16 +543,13 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
             equity = [equity[i] for i in idx]
         after = -1
         if request.trades_page_token:
-            try:
-                after = int(decode_token(request.trades_page_token, 1)[0])
-            except (PageTokenError, ValueError):
-                raise _bad("trades_page_token", "was not returned by this service") from None
+            (after,) = decode_page_token(request.trades_page_token, int, field="trades_page_token")
         size = min(request.trades_page_size or DEFAULT_TRADES_PAGE, 5_000)
         trades, last = await self._store.trades(record.id, after, size)
         out = pb.GetBacktestResultResponse(
             backtest_id=str(record.id),
             metrics={k: v for k, v in stored["metrics"].items() if v is not None},
-            next_trades_page_token="" if last is None else encode_token(last),
+            next_trades_page_token="" if last is None else encode_page_token(last),
         )
         for point in equity:
             stamp = timestamp_pb2.Timestamp()

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 import builtins
-import json
 import logging
 import math
 import uuid
@@ -16,6 +13,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -24,10 +22,6 @@ _COLUMNS = (
     "created_at, updated_at, started_at, ended_at"
 )
 FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
-
-
-class PageTokenError(ValueError):
-    """The page token was not produced by this store."""
 
 
 @dataclass(frozen=True)
@@ -55,20 +49,6 @@ def clean_json(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [clean_json(v) for v in value]
     return value
-
-
-def encode_token(*parts: Any) -> str:
-    return base64.urlsafe_b64encode(json.dumps([str(p) for p in parts]).encode()).decode()
-
-
-def decode_token(token: str, arity: int) -> list[str]:
-    try:
-        parts = json.loads(base64.urlsafe_b64decode(token.encode()))
-    except (binascii.Error, ValueError) as exc:
-        raise PageTokenError(f"page token {token!r} was not returned by this service") from exc
-    if not isinstance(parts, list) or len(parts) != arity:
-        raise PageTokenError(f"page token {token!r} was not returned by this service")
-    return [str(p) for p in parts]
 
 
 class BacktestStore:
@@ -127,8 +107,8 @@ class BacktestStore:
             where.append("training_job_id = %s")
             params.append(training_job_id)
         if page_token:
-            created, ident = decode_token(page_token, 2)
-            where.append("(created_at, id) < (%s::timestamptz, %s::uuid)")
+            created, ident = decode_page_token(page_token, datetime.fromisoformat, uuid.UUID)
+            where.append("(created_at, id) < (%s, %s)")
             params += [created, ident]
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
@@ -139,7 +119,9 @@ class BacktestStore:
             rows = await cur.fetchall()
         records = [BacktestRecord(**r) for r in rows[:page_size]]
         more = len(rows) > page_size
-        token = encode_token(records[-1].created_at.isoformat(), records[-1].id) if more else ""
+        token = (
+            encode_page_token(records[-1].created_at.isoformat(), records[-1].id) if more else ""
+        )
         return records, token
 
     async def set_state(

@@ -35,7 +35,6 @@ from tm_strategy.store import (
     UPDATABLE_FIELDS,
     NameTaken,
     NewStrategy,
-    PageTokenError,
     StrategyRecord,
     VersionConflict,
 )
@@ -263,12 +262,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
             # Other users' strategies are invisible, not forbidden: an empty page leaks nothing.
             return strategy_pb2.ListStrategiesResponse()
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
-        try:
-            records, next_token = await self._store.list(owner, page_size, request.page_token, task)
-        except PageTokenError as exc:
-            raise InvalidArgument(
-                str(exc), [("page_token", str(exc))], reason="INVALID_PAGE_TOKEN"
-            ) from exc
+        records, next_token = await self._store.list(owner, page_size, request.page_token, task)
         return strategy_pb2.ListStrategiesResponse(
             strategies=[strategy_message(r) for r in records], next_page_token=next_token
         )

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
 import logging
 import uuid
 from dataclasses import dataclass
@@ -15,6 +12,7 @@ from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -22,10 +20,6 @@ _COLUMNS = (
     "id, owner, name, description, task, agent, dataset_id, config, version, created_at, updated_at"
 )
 UPDATABLE_FIELDS = frozenset({"name", "description", "task", "agent", "dataset_id", "config"})
-
-
-class PageTokenError(ValueError):
-    """The page token was not produced by this store."""
 
 
 class NameTaken(Exception):
@@ -76,22 +70,6 @@ class NewStrategy:
     dataset_id: str
     config: dict[str, Any]
     request_id: str = ""
-
-
-def encode_page_token(created_at: datetime, strategy_id: uuid.UUID) -> str:
-    """Opaque keyset cursor: the (created_at, id) of the last row of the page."""
-    raw = json.dumps({"t": created_at.isoformat(), "i": str(strategy_id)}).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_page_token(token: str) -> tuple[datetime, uuid.UUID]:
-    """Inverse of :func:`encode_page_token`; raises PageTokenError for anything else."""
-    try:
-        raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-        data = json.loads(raw)
-        return datetime.fromisoformat(data["t"]), uuid.UUID(data["i"])
-    except (binascii.Error, ValueError, KeyError, TypeError) as exc:
-        raise PageTokenError(f"page_token {token!r} is not a token returned by List") from exc
 
 
 def _record(row: dict[str, Any]) -> StrategyRecord:
@@ -215,7 +193,7 @@ class StrategyStore:
             where += " AND task = %s"
             params.append(task)
         if page_token:
-            after_time, after_id = decode_page_token(page_token)
+            after_time, after_id = decode_page_token(page_token, datetime.fromisoformat, uuid.UUID)
             where += " AND (created_at, id) < (%s, %s)"
             params += [after_time, after_id]
         params.append(page_size + 1)
@@ -228,7 +206,9 @@ class StrategyStore:
             rows = await cur.fetchall()
         records = [_record(r) for r in rows[:page_size]]
         more = len(rows) > page_size
-        next_token = encode_page_token(records[-1].created_at, records[-1].id) if more else ""
+        next_token = (
+            encode_page_token(records[-1].created_at.isoformat(), records[-1].id) if more else ""
+        )
         return records, next_token
 
     async def update(

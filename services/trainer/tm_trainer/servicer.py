@@ -44,7 +44,6 @@ from tm_trainer.store import (
     JobStore,
     MetricRow,
     NewJob,
-    PageTokenError,
     TooManyActiveJobs,
 )
 from tm_trainer.supervisor import JobEvents, JobSupervisor
@@ -404,18 +403,13 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         strategy_id = (
             parse_uuid(request.strategy_id, "strategy_id") if request.strategy_id else None
         )
-        try:
-            jobs, token = await self._store.list_jobs(
-                owner,
-                page_size,
-                request.page_token,
-                [state_name(s) for s in request.states],
-                strategy_id,
-            )
-        except PageTokenError as error:
-            raise InvalidArgument(
-                str(error), [("page_token", str(error))], reason="INVALID_PAGE_TOKEN"
-            ) from error
+        jobs, token = await self._store.list_jobs(
+            owner,
+            page_size,
+            request.page_token,
+            [state_name(s) for s in request.states],
+            strategy_id,
+        )
         return trainer_pb2.ListTrainingJobsResponse(
             jobs=[job_message(j) for j in jobs], next_page_token=token
         )
@@ -426,14 +420,9 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         principal = self._require(READER_ROLES)
         job = await self._job(request.job_id, principal)
         page_size = _page_size(request.page_size, DEFAULT_METRICS_PAGE_SIZE, MAX_METRICS_PAGE_SIZE)
-        try:
-            rows, token = await self._store.list_metrics(
-                job.id, list(request.names), request.start_step, page_size, request.page_token
-            )
-        except PageTokenError as error:
-            raise InvalidArgument(
-                str(error), [("page_token", str(error))], reason="INVALID_PAGE_TOKEN"
-            ) from error
+        rows, token = await self._store.list_metrics(
+            job.id, list(request.names), request.start_step, page_size, request.page_token
+        )
         return trainer_pb2.ListJobMetricsResponse(
             metrics=[metric_message(r) for r in rows], next_page_token=token
         )

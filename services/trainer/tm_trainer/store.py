@@ -7,11 +7,9 @@ simply gets ``None`` back.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import logging
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -20,6 +18,7 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -34,10 +33,6 @@ ACTIVE_STATES: tuple[str, ...] = (QUEUED, RUNNING, PAUSED, CANCELLING)
 """States that count against the per-user limit (a paused job still holds a checkpoint slot)."""
 ON_CLUSTER_STATES: tuple[str, ...] = (RUNNING, CANCELLING)
 FINAL_STATES: tuple[str, ...] = (SUCCEEDED, FAILED, CANCELLED)
-
-
-class PageTokenError(ValueError):
-    """A page token this store did not issue."""
 
 
 class TooManyActiveJobs(Exception):
@@ -144,21 +139,6 @@ def _record(row: Mapping[str, Any]) -> JobRecord:
     return JobRecord(**{k: v for k, v in row.items() if k in names})
 
 
-def _encode(parts: Iterable[str]) -> str:
-    return base64.urlsafe_b64encode("|".join(parts).encode()).decode().rstrip("=")
-
-
-def _decode(token: str, arity: int) -> list[str]:
-    try:
-        text = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        raise PageTokenError(f"page_token {token!r} was not issued by this server") from None
-    parts = text.split("|", arity - 1)
-    if len(parts) != arity:
-        raise PageTokenError(f"page_token {token!r} was not issued by this server")
-    return parts
-
-
 def stream_id_key(stream_id: str) -> tuple[int, int]:
     """Order of Redis stream ids: ``"1700-3"`` → ``(1700, 3)``."""
     millis, _, seq = stream_id.partition("-")
@@ -256,13 +236,7 @@ class JobStore:
             clauses.append("strategy_id = %s")
             params.append(strategy_id)
         if page_token:
-            created, job_id = _decode(page_token, 2)
-            try:
-                params.extend([datetime.fromisoformat(created), uuid.UUID(job_id)])
-            except ValueError:
-                raise PageTokenError(
-                    f"page_token {page_token!r} was not issued by this server"
-                ) from None
+            params.extend(decode_page_token(page_token, datetime.fromisoformat, uuid.UUID))
             clauses.append("(created_at, id) < (%s, %s)")
         params.append(page_size + 1)
         query = (
@@ -276,7 +250,7 @@ class JobStore:
             return rows, ""
         rows = rows[:page_size]
         last = rows[-1]
-        return rows, _encode([last.created_at.isoformat(), str(last.id)])
+        return rows, encode_page_token(last.created_at.isoformat(), last.id)
 
     async def transition(
         self, job_id: uuid.UUID, allowed: Sequence[str], new_state: str, **fields: Any
@@ -397,11 +371,8 @@ class JobStore:
             clauses.append("name = ANY(%s)")
             params.append(list(names))
         if page_token:
-            step, name = _decode(page_token, 2)
-            if not step.lstrip("-").isdigit():
-                raise PageTokenError(f"page_token {page_token!r} was not issued by this server")
             clauses.append("(step, name) > (%s, %s)")
-            params.extend([int(step), name])
+            params.extend(decode_page_token(page_token, int, str))
         params.append(page_size + 1)
         async with self._pool.connection() as conn:
             cur = await conn.execute(
@@ -413,7 +384,7 @@ class JobStore:
         if len(rows) <= page_size:
             return rows, ""
         rows = rows[:page_size]
-        return rows, _encode([str(rows[-1].step), rows[-1].name])
+        return rows, encode_page_token(rows[-1].step, rows[-1].name)
 
     async def count_metrics(self, job_id: uuid.UUID) -> int:
         async with self._pool.connection() as conn:

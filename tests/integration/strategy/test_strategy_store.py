@@ -10,11 +10,11 @@ from tm_strategy.server import MIGRATIONS_DIR, SCHEMA
 from tm_strategy.store import (
     NameTaken,
     NewStrategy,
-    PageTokenError,
     StrategyStore,
     VersionConflict,
 )
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.paging import PageTokenError
 
 pytestmark = pytest.mark.integration
 
