@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, field_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
-from trademaster.service.settings import ServiceSettings
+from pydantic import Field
+from pydantic_settings import SettingsConfigDict
+from trademaster.service.settings import PathList, ServiceSettings
 
 
 class BacktestSettings(ServiceSettings):
@@ -16,9 +14,7 @@ class BacktestSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="TM_BACKTEST_", extra="ignore", frozen=True)
 
-    data_dirs: Annotated[list[Path], NoDecode] = Field(
-        default_factory=lambda: [Path("./var/datasets")]
-    )
+    data_dirs: PathList = Field(default_factory=lambda: [Path("./var/datasets")])
     """Dataset catalog roots, ``os.pathsep``-separated (same ids as the strategy service)."""
     artifact_dir: Path = Path("./var/artifacts")
     """Where reports are written (``<artifact_dir>/backtests/<id>/``) and run dirs are read."""
@@ -26,10 +22,3 @@ class BacktestSettings(ServiceSettings):
     """Worker processes running backtests."""
     trainer_addr: str | None = None
     """TrainerService ``host:port``; without it ``training_job_id`` sources are refused."""
-
-    @field_validator("data_dirs", mode="before")
-    @classmethod
-    def _split_paths(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [Path(part) for part in value.split(os.pathsep) if part.strip()]
-        return value

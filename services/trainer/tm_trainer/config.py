@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated
 
-from pydantic import Field, field_validator, model_validator
-from pydantic_settings import NoDecode, SettingsConfigDict
-from trademaster.service.settings import ServiceSettings
+from pydantic import Field, model_validator
+from pydantic_settings import SettingsConfigDict
+from trademaster.service.settings import PathList, ServiceSettings
 
 
 class TrainerSettings(ServiceSettings):
@@ -24,7 +23,7 @@ class TrainerSettings(ServiceSettings):
     """Ray GCS address; used to discover the dashboard URL when that is not set."""
     artifact_dir: Path = Path("./var/artifacts/trainer")
     """Artifact store root: ``<artifact_dir>/<job_id>/`` holds specs, checkpoints and the model."""
-    data_dirs: Annotated[list[Path], NoDecode] = Field(default_factory=list)
+    data_dirs: PathList = Field(default_factory=list)
     """Roots that the strategy service's relative dataset paths resolve against
     (``os.pathsep``-separated); empty means the strategy service's own env settings."""
     max_active_jobs_per_user: int = Field(3, ge=1)
@@ -41,13 +40,6 @@ class TrainerSettings(ServiceSettings):
     """Interpreter of the Ray job entrypoint on the cluster nodes."""
     event_stream_prefix: str = "tm:events:"
     """Redis stream prefix of the platform event bus."""
-
-    @field_validator("data_dirs", mode="before")
-    @classmethod
-    def _split_paths(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [Path(part) for part in value.split(os.pathsep) if part.strip()]
-        return value
 
     @model_validator(mode="after")
     def _ray_reachable(self) -> TrainerSettings:

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import os
+
 import pytest
 from pydantic_settings import SettingsConfigDict
 from trademaster.service.settings import ServiceSettings, load_settings
@@ -57,3 +59,18 @@ def test_settings_load_from_prefixed_env(monkeypatch: pytest.MonkeyPatch) -> Non
     assert str(settings.port_file) == "/tmp/strategy.port"
     assert settings.otel_exporter == "none"
     assert "x" * 16 not in repr(settings)
+
+
+def test_path_list_splits_env_value_on_pathsep(monkeypatch: pytest.MonkeyPatch) -> None:
+    from pathlib import Path
+
+    from tm_strategy.config import StrategySettings
+
+    monkeypatch.setenv("TM_STRATEGY_DATABASE_URL", "postgresql://x")
+    monkeypatch.setenv("TM_STRATEGY_REDIS_URL", "redis://x")
+    monkeypatch.setenv("TM_STRATEGY_JWT_SECRET", "s" * 32)
+    monkeypatch.setenv("TM_STRATEGY_EXTRA_DATA_DIRS", f"/a{os.pathsep}{os.pathsep}/b")
+
+    settings = StrategySettings()  # type: ignore[call-arg]
+
+    assert settings.extra_data_dirs == [Path("/a"), Path("/b")]

@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, TypeVar
 
-from pydantic import Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+
+def split_paths(value: object) -> object:
+    """``a:b`` (``os.pathsep``) from an env var → ``[Path("a"), Path("b")]``; lists pass through."""
+    if isinstance(value, str):
+        return [Path(part) for part in value.split(os.pathsep) if part.strip()]
+    return value
+
+
+PathList = Annotated[list[Path], NoDecode, BeforeValidator(split_paths)]
+"""A list of folders set in one env var, ``os.pathsep``-separated (like ``PATH``)."""
 
 
 class ServiceSettings(BaseSettings):
