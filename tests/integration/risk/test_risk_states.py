@@ -7,6 +7,7 @@ import time
 
 import grpc
 import pytest
+from tm_notifier.envelopes import to_event
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.service.events import EventBus
 
@@ -169,8 +170,14 @@ async def test_daily_loss_breach_halts_and_emits_event(harness: Harness) -> None
             await asyncio.sleep(0.05)
         assert state.state.updated_by == "breaker:daily_loss"
         assert "exceeds the limit 500.00" in state.state.reason
-        events = await bus.read([f"risk_account/{account}"], None, count=1000)
-        changed = [e for e in events if e.type == "trading_state_changed"]
+        deadline = time.monotonic() + 30
+        while True:  # published in the background after the state change
+            events = await bus.read([f"risk_account/{account}"], None, count=1000)
+            changed = [e for e in events if e.type == "trading_state_changed"]
+            if changed:
+                break
+            assert time.monotonic() < deadline
+            await asyncio.sleep(0.05)
         assert changed and changed[-1].payload["new_state"] == "HALTED"
         assert changed[-1].owner_id == owner
     finally:
@@ -235,11 +242,28 @@ async def test_kill_switch_halts_cancels_flattens_and_reports(harness: Harness) 
         while await harness.position(owner, account) != 0:
             assert time.monotonic() < deadline
             await asyncio.sleep(0.05)
-        events = await bus.read([f"risk_account/{account}"], None, count=10_000)
-        types = [e.type for e in events]
+        deadline = time.monotonic() + 30
+        while True:  # events are published in the background, after the reply
+            events = await bus.read([f"risk_account/{account}"], None, count=10_000)
+            types = [e.type for e in events]
+            if "kill_switch_completed" in types and "position_changed" in types[-3:]:
+                break
+            assert time.monotonic() < deadline, types
+            await asyncio.sleep(0.05)
         assert "kill_switch_engaged" in types and "kill_switch_completed" in types
         done = [e for e in events if e.type == "kill_switch_completed"][-1]
         assert done.payload["cancels_acknowledged"] == 20
+        typed = [to_event(e) for e in events]  # every payload parses as its notifier message
+        assert {e.type for e in typed} >= {
+            "order_decided",
+            "order_updated",
+            "fill_received",
+            "position_changed",
+            "trading_state_changed",
+        }
+        assert all(e.owner_id == owner for e in typed)
+        completed = [e for e in typed if e.type == "kill_switch_completed"]
+        assert completed[-1].kill_switch_completed.working_orders == 20
     finally:
         await bus.close()
     assert (await harness.verify()).valid
