@@ -1,4 +1,5 @@
-"""HTTP bodies of the risk routes (pydantic, the OpenAPI source) and their proto conversions.
+"""HTTP bodies of the account, limit, order, fill, position and instrument routes (pydantic, the
+OpenAPI source) and their proto conversions.
 
 Money, prices and quantities travel as decimal strings both ways: inputs accept a JSON string or
 number and are validated as finite decimals here; outputs are the risk service's strings
@@ -30,25 +31,20 @@ OrderStatusName = Literal[
     "REJECTED",
     "EXPIRED",
 ]
-DecisionName = Literal["ALLOW", "DENY"]
-WORKING_STATUSES: tuple[OrderStatusName, ...] = (
-    "PENDING_NEW",
-    "ACCEPTED",
-    "PARTIALLY_FILLED",
-    "PENDING_CANCEL",
-)
+Unset = Literal[""]
 
-PositiveDecimal = Annotated[
+Dec = Annotated[
     Decimal,
     Field(
-        gt=0,
         allow_inf_nan=False,
         max_digits=30,
         decimal_places=12,
-        description="Decimal > 0; a JSON string (exact) or number.",
+        description="Decimal; a JSON string (exact) or number.",
     ),
 ]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/-]+$")]
+PositiveDecimal = Annotated[Dec, Field(gt=0)]
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/*-]+$")]
+Count = Annotated[int, Field(ge=0, le=2_000_000_000)]
 
 
 def decimal_text(value: Decimal | None) -> str:
@@ -65,18 +61,25 @@ def enum_value(enum: Any, name: str, prefix: str) -> int:
     return int(enum.Value(prefix + name))
 
 
-def _time(message: Any, field: str) -> datetime | None:
+def time_of(message: Any, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
-class _Body(BaseModel):
+def difference(a: str, b: str) -> str:
+    """``a - b`` of two decimal strings; empty when either is unknown."""
+    if not a or not b:
+        return ""
+    return format((Decimal(a) - Decimal(b)).normalize(), "f")
+
+
+class Body(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
 # --- accounts ---------------------------------------------------------------------------------
 
 
-class AccountCreate(_Body):
+class AccountCreate(Body):
     name: str = Field(min_length=1, max_length=100)
     mode: Mode = "PAPER"
     base_currency: str = Field(default="USD", min_length=1, max_length=16)
@@ -91,14 +94,19 @@ class AccountOut(BaseModel):
     id: str
     owner_id: str
     name: str
-    mode: Mode | Literal[""]
+    mode: Mode | Unset
     base_currency: str
     broker: str
     initial_cash: str = Field(description="Decimal string.")
     cash: str = Field(description="Decimal string.")
     equity: str = Field(description="Cash plus positions at market; decimal string.")
-    pnl: str = Field(description="equity - initial_cash; decimal string, empty if unknown.")
-    trading_state: StateName | Literal[""]
+    pnl: str = Field(description="equity - initial_cash; decimal string.")
+    day_pnl: str = Field(description="equity - day_start_equity; decimal string.")
+    realized_pnl: str = Field(description="Since creation, after fees; decimal string.")
+    unrealized_pnl: str = Field(description="At the latest prices; decimal string.")
+    day_start_equity: str
+    high_water_mark: str = Field(description="Highest equity seen (drawdown breaker base).")
+    trading_state: StateName | Unset
     created_at: datetime | None
     events_topic: str = Field(description="Topic of this account on WS /api/v1/events.")
 
@@ -113,12 +121,6 @@ def account_topic(account_id: str) -> str:
     return f"risk_account/{account_id}"
 
 
-def _pnl(equity: str, initial: str) -> str:
-    if not equity or not initial:
-        return ""
-    return format((Decimal(equity) - Decimal(initial)).normalize(), "f")
-
-
 def account_out(a: pb.Account) -> AccountOut:
     return AccountOut(
         id=a.account_id,
@@ -130,27 +132,69 @@ def account_out(a: pb.Account) -> AccountOut:
         initial_cash=a.initial_cash,
         cash=a.cash,
         equity=a.equity,
-        pnl=_pnl(a.equity, a.initial_cash),
+        pnl=difference(a.equity, a.initial_cash),
+        day_pnl=difference(a.equity, a.day_start_equity),
+        realized_pnl=a.realized_pnl,
+        unrealized_pnl=a.unrealized_pnl,
+        day_start_equity=a.day_start_equity,
+        high_water_mark=a.high_water_mark,
         trading_state=enum_name(pb.TradingState, a.trading_state, "TRADING_STATE_"),  # type: ignore[arg-type]
-        created_at=_time(a, "create_time"),
+        created_at=time_of(a, "create_time"),
         events_topic=account_topic(a.account_id),
     )
 
 
 # --- limits -----------------------------------------------------------------------------------
 
+_DECIMAL_LIMITS = (
+    "max_gross_exposure",
+    "max_order_quantity",
+    "max_daily_loss",
+    "max_leverage",
+    "max_order_notional",
+    "max_net_exposure",
+    "price_collar_bps",
+    "max_orders_per_second",
+    "max_deployment_orders_per_second",
+    "max_drawdown",
+)
+_COUNT_LIMITS = (
+    "max_reference_age_ms",
+    "order_burst",
+    "max_working_orders",
+    "duplicate_window_ms",
+    "max_consecutive_denials",
+    "max_consecutive_losses",
+    "breaker_cooldown_seconds",
+)
 
-class LimitsBody(_Body):
-    """The complete limits of an account; an omitted or null limit means "no limit"."""
 
-    max_position: dict[str, PositiveDecimal] = Field(
+class LimitsBody(Body):
+    """The complete limits of an account; an omitted/null decimal or a 0 count means "none"
+    (or the documented default)."""
+
+    reason: str = Field(default="", max_length=500, description="Why; stored in the audit.")
+    max_position: dict[Identifier, PositiveDecimal] = Field(
         default_factory=dict,
-        description='Largest absolute position per instrument; "*" for all others.',
+        description='Largest |position| (counting working orders) per instrument; "*" for others.',
     )
-    max_notional: PositiveDecimal | None = None
+    max_gross_exposure: PositiveDecimal | None = None
     max_order_quantity: PositiveDecimal | None = None
     max_daily_loss: PositiveDecimal | None = None
-    max_leverage: PositiveDecimal | None = None
+    max_leverage: PositiveDecimal | None = Field(default=None, description="Null means 1.")
+    max_order_notional: PositiveDecimal | None = None
+    max_net_exposure: PositiveDecimal | None = None
+    price_collar_bps: PositiveDecimal | None = None
+    max_orders_per_second: PositiveDecimal | None = None
+    max_deployment_orders_per_second: PositiveDecimal | None = None
+    max_drawdown: PositiveDecimal | None = Field(default=None, description='Fraction, e.g. "0.1".')
+    max_reference_age_ms: Count = Field(default=0, description="0 means 5000.")
+    order_burst: Count = 0
+    max_working_orders: Count = 0
+    duplicate_window_ms: Count = Field(default=0, description="0 disables the check.")
+    max_consecutive_denials: Count = 0
+    max_consecutive_losses: Count = 0
+    breaker_cooldown_seconds: Count = 0
     allowed_instruments: list[Identifier] = Field(
         default_factory=list, max_length=10_000, description="Empty allows every instrument."
     )
@@ -158,41 +202,110 @@ class LimitsBody(_Body):
 
 class LimitsOut(BaseModel):
     max_position: dict[str, str]
-    max_notional: str
+    max_gross_exposure: str
     max_order_quantity: str
     max_daily_loss: str
     max_leverage: str
+    max_order_notional: str
+    max_net_exposure: str
+    price_collar_bps: str
+    max_orders_per_second: str
+    max_deployment_orders_per_second: str
+    max_drawdown: str
+    max_reference_age_ms: int
+    order_burst: int
+    max_working_orders: int
+    duplicate_window_ms: int
+    max_consecutive_denials: int
+    max_consecutive_losses: int
+    breaker_cooldown_seconds: int
     allowed_instruments: list[str]
+    version: int
+    updated_by: str
     updated_at: datetime | None
 
 
 def limits_message(body: LimitsBody) -> pb.RiskLimits:
-    return pb.RiskLimits(
+    limits = pb.RiskLimits(
         max_position={k: decimal_text(v) for k, v in body.max_position.items()},
-        max_notional=decimal_text(body.max_notional),
-        max_order_quantity=decimal_text(body.max_order_quantity),
-        max_daily_loss=decimal_text(body.max_daily_loss),
-        max_leverage=decimal_text(body.max_leverage),
         allowed_instruments=body.allowed_instruments,
     )
+    for name in _DECIMAL_LIMITS:
+        setattr(limits, name, decimal_text(getattr(body, name)))
+    for name in _COUNT_LIMITS:
+        setattr(limits, name, getattr(body, name))
+    return limits
 
 
 def limits_out(limits: pb.RiskLimits) -> LimitsOut:
+    values: dict[str, Any] = {n: getattr(limits, n) for n in _DECIMAL_LIMITS + _COUNT_LIMITS}
     return LimitsOut(
         max_position=dict(limits.max_position),
-        max_notional=limits.max_notional,
-        max_order_quantity=limits.max_order_quantity,
-        max_daily_loss=limits.max_daily_loss,
-        max_leverage=limits.max_leverage,
         allowed_instruments=list(limits.allowed_instruments),
-        updated_at=_time(limits, "update_time"),
+        version=limits.version,
+        updated_by=limits.updated_by,
+        updated_at=time_of(limits, "update_time"),
+        **values,
+    )
+
+
+# --- instruments ------------------------------------------------------------------------------
+
+
+class InstrumentBody(Body):
+    tick_size: PositiveDecimal = Field(description="Limit prices must be multiples.")
+    lot_size: PositiveDecimal = Field(description="Quantities must be multiples.")
+    min_quantity: PositiveDecimal | None = Field(default=None, description="Null means lot_size.")
+    max_quantity: PositiveDecimal | None = None
+    min_notional: PositiveDecimal | None = None
+    enabled: bool = True
+
+
+class InstrumentOut(BaseModel):
+    instrument_id: str
+    tick_size: str
+    lot_size: str
+    min_quantity: str
+    max_quantity: str
+    min_notional: str
+    enabled: bool
+    updated_at: datetime | None
+
+
+class InstrumentList(BaseModel):
+    instruments: list[InstrumentOut]
+    next_page_token: str
+
+
+def instrument_message(instrument_id: str, body: InstrumentBody) -> pb.Instrument:
+    return pb.Instrument(
+        instrument_id=instrument_id,
+        tick_size=decimal_text(body.tick_size),
+        lot_size=decimal_text(body.lot_size),
+        min_quantity=decimal_text(body.min_quantity),
+        max_quantity=decimal_text(body.max_quantity),
+        min_notional=decimal_text(body.min_notional),
+        enabled=body.enabled,
+    )
+
+
+def instrument_out(i: pb.Instrument) -> InstrumentOut:
+    return InstrumentOut(
+        instrument_id=i.instrument_id,
+        tick_size=i.tick_size,
+        lot_size=i.lot_size,
+        min_quantity=i.min_quantity,
+        max_quantity=i.max_quantity,
+        min_notional=i.min_notional,
+        enabled=i.enabled,
+        updated_at=time_of(i, "update_time"),
     )
 
 
 # --- orders, fills, positions -----------------------------------------------------------------
 
 
-class OrderCreate(_Body):
+class OrderCreate(Body):
     client_order_id: Identifier = Field(
         description="Your id for the order, unique per account; a retry returns the first one."
     )
@@ -202,22 +315,29 @@ class OrderCreate(_Body):
     quantity: PositiveDecimal
     limit_price: PositiveDecimal | None = Field(default=None, description="Required for LIMIT.")
     time_in_force: TifName = "DAY"
+    reduce_only: bool = Field(
+        default=False, description="May only shrink the position; the only orders HALTED allows."
+    )
 
 
 class OrderOut(BaseModel):
     client_order_id: str
     account_id: str
     instrument_id: str
-    side: Side | Literal[""]
-    order_type: OrderTypeName | Literal[""]
+    side: Side | Unset
+    order_type: OrderTypeName | Unset
     quantity: str
     limit_price: str
-    time_in_force: TifName | Literal[""]
-    status: OrderStatusName | Literal[""]
+    time_in_force: TifName | Unset
+    reduce_only: bool
+    status: OrderStatusName | Unset
+    status_reason: str
     filled_quantity: str
     average_fill_price: str
     decision_id: str
     broker_order_id: str
+    deployment_id: str
+    model_version: str
     created_at: datetime | None
     updated_at: datetime | None
 
@@ -232,10 +352,11 @@ class FillOut(BaseModel):
     account_id: str
     client_order_id: str
     instrument_id: str
-    side: Side | Literal[""]
+    side: Side | Unset
     quantity: str
-    price: str
+    price: str = Field(description="Including slippage; decimal string.")
     fee: str
+    broker_fill_id: str
     time: datetime | None
 
 
@@ -249,10 +370,12 @@ class PositionOut(BaseModel):
     instrument_id: str
     quantity: str = Field(description="Signed, negative for short; decimal string.")
     average_price: str
-    market_price: str
+    market_price: str = Field(description="Empty when no price was seen yet.")
     market_value: str
     unrealized_pnl: str
     realized_pnl: str
+    working_buy_quantity: str
+    working_sell_quantity: str
     updated_at: datetime | None
 
 
@@ -271,6 +394,7 @@ def order_message(account_id: str, body: OrderCreate) -> pb.Order:
         quantity=decimal_text(body.quantity),
         limit_price=decimal_text(body.limit_price),
         time_in_force=enum_value(pb.TimeInForce, body.time_in_force, "TIME_IN_FORCE_"),
+        reduce_only=body.reduce_only,
     )
 
 
@@ -284,13 +408,17 @@ def order_out(o: pb.Order) -> OrderOut:
         quantity=o.quantity,
         limit_price=o.limit_price,
         time_in_force=enum_name(pb.TimeInForce, o.time_in_force, "TIME_IN_FORCE_"),  # type: ignore[arg-type]
+        reduce_only=o.reduce_only,
         status=enum_name(pb.OrderStatus, o.status, "ORDER_STATUS_"),  # type: ignore[arg-type]
+        status_reason=o.status_reason,
         filled_quantity=o.filled_quantity,
         average_fill_price=o.average_fill_price,
         decision_id=o.decision_id,
         broker_order_id=o.broker_order_id,
-        created_at=_time(o, "create_time"),
-        updated_at=_time(o, "update_time"),
+        deployment_id=o.deployment_id,
+        model_version=o.model_version,
+        created_at=time_of(o, "create_time"),
+        updated_at=time_of(o, "update_time"),
     )
 
 
@@ -304,7 +432,8 @@ def fill_out(f: pb.Fill) -> FillOut:
         quantity=f.quantity,
         price=f.price,
         fee=f.fee,
-        time=_time(f, "fill_time"),
+        broker_fill_id=f.broker_fill_id,
+        time=time_of(f, "fill_time"),
     )
 
 
@@ -318,90 +447,7 @@ def position_out(p: pb.Position) -> PositionOut:
         market_value=p.market_value,
         unrealized_pnl=p.unrealized_pnl,
         realized_pnl=p.realized_pnl,
-        updated_at=_time(p, "update_time"),
+        working_buy_quantity=p.working_buy_quantity,
+        working_sell_quantity=p.working_sell_quantity,
+        updated_at=time_of(p, "update_time"),
     )
-
-
-# --- decisions --------------------------------------------------------------------------------
-
-
-class ViolationOut(BaseModel):
-    reason: str = Field(examples=["MAX_POSITION_EXCEEDED"])
-    message: str = Field(description="Names the value and the limit that decided.")
-
-
-class DecisionOut(BaseModel):
-    decision_id: str
-    decision: DecisionName | Literal[""]
-    violations: list[ViolationOut]
-    trading_state: StateName | Literal[""]
-    decided_at: datetime | None
-    order: OrderOut | None
-    dry_run: bool
-
-
-class DecisionList(BaseModel):
-    decisions: list[DecisionOut]
-    next_page_token: str
-
-
-class OrderResult(BaseModel):
-    """A submitted order and its decision; a denial is data (the order is DENIED), not an
-    error."""
-
-    decision: DecisionOut
-    order: OrderOut | None
-
-
-def decision_out(d: pb.OrderDecision) -> DecisionOut:
-    return DecisionOut(
-        decision_id=d.decision_id,
-        decision=enum_name(pb.Decision, d.decision, "DECISION_"),  # type: ignore[arg-type]
-        violations=[ViolationOut(reason=v.reason, message=v.message) for v in d.violations],
-        trading_state=enum_name(pb.TradingState, d.trading_state, "TRADING_STATE_"),  # type: ignore[arg-type]
-        decided_at=_time(d, "decide_time"),
-        order=order_out(d.order) if d.HasField("order") else None,
-        dry_run=d.dry_run,
-    )
-
-
-# --- trading state and kill switch ------------------------------------------------------------
-
-
-class TradingStateBody(_Body):
-    trading_state: StateName
-    reason: str = Field(default="", max_length=500, description="Required for REDUCING and HALTED.")
-
-
-class TradingStateOut(BaseModel):
-    account_id: str
-    trading_state: StateName | Literal[""]
-    reason: str
-    updated_by: str
-    updated_at: datetime | None
-
-
-def state_out(s: pb.AccountTradingState) -> TradingStateOut:
-    return TradingStateOut(
-        account_id=s.account_id,
-        trading_state=enum_name(pb.TradingState, s.trading_state, "TRADING_STATE_"),  # type: ignore[arg-type]
-        reason=s.reason,
-        updated_by=s.updated_by,
-        updated_at=_time(s, "update_time"),
-    )
-
-
-class KillSwitchBody(_Body):
-    """Exactly one scope: ``account_id`` or ``all_accounts``."""
-
-    account_id: str | None = Field(default=None, min_length=1, max_length=128)
-    all_accounts: bool = False
-    reason: str = Field(min_length=1, max_length=500)
-    cancel_open_orders: bool = Field(
-        default=True, description="Also cancel every working order of the halted accounts."
-    )
-
-
-class KillSwitchOut(BaseModel):
-    halted: list[TradingStateOut]
-    cancelled_orders: int

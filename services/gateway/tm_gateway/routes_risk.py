@@ -1,29 +1,26 @@
-"""HTTP routes for trading accounts, limits, orders, fills, positions, decisions, trading state
-and the kill switch; each mirrors one RiskService RPC, which authorizes by owner and role."""
+"""HTTP routes for trading accounts, limits, instruments, orders, fills and positions; each
+mirrors one RiskService RPC, which authorizes by owner and role. Decisions, trading states and
+the kill switch live in `routes_risk_control` and are mounted by `risk_router` too."""
 
 import logging
 from collections.abc import Awaitable, Callable
-from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Annotated
 
 import grpc
 from fastapi import APIRouter, Depends, Query, status
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 
+from tm_gateway import risk_control_models as c
 from tm_gateway import risk_models as m
 from tm_gateway.backends import Backends
 from tm_gateway.http_errors import ApiError
+from tm_gateway.routes_risk_control import CallerLike, control_router, risk_stub
 
 _LOGGER = logging.getLogger(__name__)
 
 TAG = "risk"
 PageSize = Annotated[int, Query(ge=0, le=500)]
-
-
-class CallerLike(Protocol):
-    @property
-    def token(self) -> str: ...
 
 
 def _check_limit_order(body: m.OrderCreate) -> None:
@@ -42,40 +39,14 @@ def _check_limit_order(body: m.OrderCreate) -> None:
         )
 
 
-def kill_switch_message(body: m.KillSwitchBody) -> pb.KillSwitchRequest:
-    if (body.account_id is None) == (not body.all_accounts):
-        raise ApiError(
-            grpc.StatusCode.INVALID_ARGUMENT,
-            "set exactly one of account_id and all_accounts=true",
-            field_violations=[("account_id", "set it, or all_accounts=true, not both")],
-        )
-    request = pb.KillSwitchRequest(reason=body.reason, cancel_open_orders=body.cancel_open_orders)
-    if body.account_id is not None:
-        request.account_id = body.account_id
-    else:
-        request.all_accounts = True
-    return request
-
-
-def _stamp(request_field: object, value: datetime | None) -> None:
-    if value is not None:
-        request_field.FromDatetime(value)  # type: ignore[attr-defined]
-
-
 def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
-    """Routes under ``/accounts``, ``/decisions`` and ``/kill-switch``."""
+    """Every risk route: ``/accounts/...``, ``/instruments``, ``/decisions``, ``/audit``,
+    ``/trading-state`` and ``/kill-switch``."""
     router = APIRouter(tags=[TAG])
     CallerDep = Annotated[CallerLike, Depends(caller)]
 
     def risk() -> risk_pb2_grpc.RiskServiceStub:
-        channel = backends.channel("risk")
-        if channel is None:
-            raise ApiError(
-                grpc.StatusCode.UNAVAILABLE,
-                "the risk service is not configured (set TM_GATEWAY_RISK_ADDR)",
-                reason="BACKEND_NOT_CONFIGURED",
-            )
-        return risk_pb2_grpc.RiskServiceStub(channel)
+        return risk_stub(backends)
 
     @router.post("/accounts", response_model=m.AccountOut, status_code=status.HTTP_201_CREATED)
     async def create_account(body: m.AccountCreate, who: CallerDep) -> m.AccountOut:
@@ -93,13 +64,18 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
 
     @router.get("/accounts", response_model=m.AccountList)
     async def list_accounts(
-        who: CallerDep, page_size: PageSize = 0, page_token: str = "", mode: m.Mode | None = None
+        who: CallerDep,
+        page_size: PageSize = 0,
+        page_token: str = "",
+        mode: m.Mode | None = None,
+        owner_id: Annotated[str, Query(description="Risk officers and admins only.")] = "",
     ) -> m.AccountList:
         """Accounts visible to the caller (own ones; risk officers and admins: all)."""
         request = pb.ListAccountsRequest(
             page_size=page_size,
             page_token=page_token,
             mode=m.enum_value(pb.AccountMode, mode, "ACCOUNT_MODE_") if mode else 0,
+            owner_id=owner_id,
         )
         reply = await backends.call(risk().ListAccounts, request, who.token)
         return m.AccountList(
@@ -124,34 +100,37 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
     @router.put("/accounts/{account_id}/limits", response_model=m.LimitsOut)
     async def set_limits(account_id: str, body: m.LimitsBody, who: CallerDep) -> m.LimitsOut:
         """Replace every limit of the account (risk_officer or admin)."""
-        request = pb.SetLimitsRequest(account_id=account_id, limits=m.limits_message(body))
+        request = pb.SetLimitsRequest(
+            account_id=account_id, limits=m.limits_message(body), reason=body.reason
+        )
         reply = await backends.call(risk().SetLimits, request, who.token)
         return m.limits_out(reply.limits)
 
     @router.post(
         "/accounts/{account_id}/orders",
-        response_model=m.OrderResult,
+        response_model=c.OrderResult,
         status_code=status.HTTP_201_CREATED,
     )
-    async def submit_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> m.OrderResult:
+    async def submit_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> c.OrderResult:
         """Check and place an order. A denial answers 201 too, with decision DENY, its reason
         codes and the order stored as DENIED; the same `client_order_id` returns the first
         result, never a second order."""
         _check_limit_order(body)
         request = pb.SubmitOrderRequest(order=m.order_message(account_id, body))
         reply = await backends.call(risk().SubmitOrder, request, who.token)
-        return m.OrderResult(
-            decision=m.decision_out(reply.decision),
+        return c.OrderResult(
+            decision=c.decision_out(reply.decision),
             order=m.order_out(reply.order) if reply.HasField("order") else None,
+            replayed=reply.replayed,
         )
 
-    @router.post("/accounts/{account_id}/orders:check", response_model=m.DecisionOut)
-    async def check_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> m.DecisionOut:
+    @router.post("/accounts/{account_id}/orders:check", response_model=c.DecisionOut)
+    async def check_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> c.DecisionOut:
         """Decide on an order without placing it (audited as a dry run)."""
         _check_limit_order(body)
         request = pb.CheckOrderRequest(order=m.order_message(account_id, body))
         reply = await backends.call(risk().CheckOrder, request, who.token)
-        return m.decision_out(reply.decision)
+        return c.decision_out(reply.decision)
 
     @router.get("/accounts/{account_id}/orders", response_model=m.OrderList)
     async def list_orders(
@@ -164,18 +143,25 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
             Query(alias="status", description="Only these statuses; may repeat."),
         ] = None,
         working: Annotated[
-            bool, Query(description="Only working orders (shorthand for their statuses).")
+            bool,
+            Query(
+                description="Only working orders: PENDING_NEW, ACCEPTED, PARTIALLY_FILLED, "
+                "PENDING_CANCEL."
+            ),
         ] = False,
+        instrument_id: str = "",
     ) -> m.OrderList:
         """Orders of the account, newest first."""
-        names = list(status_ or []) + (list(m.WORKING_STATUSES) if working else [])
         request = pb.ListOrdersRequest(
             account_id=account_id,
             page_size=page_size,
             page_token=page_token,
             statuses=[
-                m.enum_value(pb.OrderStatus, s, "ORDER_STATUS_") for s in dict.fromkeys(names)
+                m.enum_value(pb.OrderStatus, s, "ORDER_STATUS_")
+                for s in dict.fromkeys(status_ or [])
             ],
+            instrument_id=instrument_id,
+            working_only=working,
         )
         reply = await backends.call(risk().ListOrders, request, who.token)
         return m.OrderList(
@@ -232,65 +218,26 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
             next_page_token=reply.next_page_token,
         )
 
-    @router.get("/accounts/{account_id}/trading-state", response_model=m.TradingStateOut)
-    async def get_trading_state(account_id: str, who: CallerDep) -> m.TradingStateOut:
-        """The account's trading state, who set it and why."""
-        request = pb.GetTradingStateRequest(account_id=account_id)
-        reply = await backends.call(risk().GetTradingState, request, who.token)
-        return m.state_out(reply.state)
-
-    @router.put("/accounts/{account_id}/trading-state", response_model=m.TradingStateOut)
-    async def set_trading_state(
-        account_id: str, body: m.TradingStateBody, who: CallerDep
-    ) -> m.TradingStateOut:
-        """Set ACTIVE, REDUCING or HALTED (risk_officer or admin; audited, reason required for
-        REDUCING and HALTED)."""
-        request = pb.SetTradingStateRequest(
-            account_id=account_id,
-            trading_state=m.enum_value(pb.TradingState, body.trading_state, "TRADING_STATE_"),
-            reason=body.reason,
-        )
-        reply = await backends.call(risk().SetTradingState, request, who.token)
-        return m.state_out(reply.state)
-
-    @router.get("/decisions", response_model=m.DecisionList)
-    async def list_decisions(
-        who: CallerDep,
-        account_id: str = "",
-        decision: m.DecisionName | None = None,
-        start: Annotated[datetime | None, Query(description="Inclusive.")] = None,
-        end: Annotated[datetime | None, Query(description="Exclusive.")] = None,
-        page_size: PageSize = 0,
-        page_token: str = "",
-    ) -> m.DecisionList:
-        """Audited order decisions visible to the caller, newest first."""
-        if start is not None and end is not None and end <= start:
-            raise ApiError(
-                grpc.StatusCode.INVALID_ARGUMENT,
-                f"end must be after start, was {end.isoformat()} <= {start.isoformat()}",
-                field_violations=[("end", "must be after start")],
-            )
-        request = pb.ListDecisionsRequest(
-            account_id=account_id,
-            decision=m.enum_value(pb.Decision, decision, "DECISION_") if decision else 0,
-            page_size=page_size,
-            page_token=page_token,
-        )
-        _stamp(request.start_time, start)
-        _stamp(request.end_time, end)
-        reply = await backends.call(risk().ListDecisions, request, who.token)
-        return m.DecisionList(
-            decisions=[m.decision_out(d) for d in reply.decisions],
+    @router.get("/instruments", response_model=m.InstrumentList)
+    async def list_instruments(
+        who: CallerDep, page_size: PageSize = 0, page_token: str = ""
+    ) -> m.InstrumentList:
+        """Instruments orders may name, with their tick, lot and size rules."""
+        request = pb.ListInstrumentsRequest(page_size=page_size, page_token=page_token)
+        reply = await backends.call(risk().ListInstruments, request, who.token)
+        return m.InstrumentList(
+            instruments=[m.instrument_out(i) for i in reply.instruments],
             next_page_token=reply.next_page_token,
         )
 
-    @router.post("/kill-switch", response_model=m.KillSwitchOut)
-    async def kill_switch(body: m.KillSwitchBody, who: CallerDep) -> m.KillSwitchOut:
-        """Halt one account (its owner, risk officers, admins) or every account (risk officers,
-        admins) and cancel their working orders."""
-        reply = await backends.call(risk().KillSwitch, kill_switch_message(body), who.token)
-        return m.KillSwitchOut(
-            halted=[m.state_out(s) for s in reply.halted], cancelled_orders=reply.cancelled_orders
-        )
+    @router.put("/instruments/{instrument_id}", response_model=m.InstrumentOut)
+    async def put_instrument(
+        instrument_id: str, body: m.InstrumentBody, who: CallerDep
+    ) -> m.InstrumentOut:
+        """Create or replace an instrument's trading rules (risk_officer or admin)."""
+        request = pb.PutInstrumentRequest(instrument=m.instrument_message(instrument_id, body))
+        reply = await backends.call(risk().PutInstrument, request, who.token)
+        return m.instrument_out(reply.instrument)
 
+    router.include_router(control_router(backends, caller))
     return router

@@ -19,10 +19,12 @@ def test_kill_needs_exactly_one_target() -> None:
     runner = CliRunner()
 
     neither = runner.invoke(cli, ["risk", "kill", "--reason", "x", "--yes", *NOWHERE])
-    both = runner.invoke(cli, ["risk", "kill", "acc-1", "--all", "--reason", "x", *NOWHERE])
+    both = runner.invoke(
+        cli, ["risk", "kill", "acc-1", "--scope", "GLOBAL", "--reason", "x", *NOWHERE]
+    )
 
-    assert neither.exit_code == 2 and "--all" in neither.output
-    assert both.exit_code == 2
+    assert neither.exit_code == 2 and "ACCOUNT needs a SCOPE_ID" in neither.output
+    assert both.exit_code == 2 and "GLOBAL takes no SCOPE_ID" in both.output
 
 
 def test_kill_asks_for_confirmation_and_declining_sends_nothing() -> None:
@@ -31,7 +33,7 @@ def test_kill_asks_for_confirmation_and_declining_sends_nothing() -> None:
     )
 
     assert result.exit_code == 1
-    assert "Halt account acc-1 and cancel its working orders?" in result.output
+    assert "Halt account acc-1, cancel its working orders?" in result.output
     assert "Aborted" in result.output
     assert "cannot reach" not in result.output
 
@@ -52,6 +54,12 @@ def test_bad_max_position_is_a_usage_error() -> None:
 
     assert result.exit_code == 2
     assert "INSTRUMENT=QUANTITY" in result.output
+
+
+def test_state_set_needs_a_reason() -> None:
+    result = CliRunner().invoke(cli, ["risk", "state", "acc-1", "--set", "ACTIVE", *NOWHERE])
+
+    assert result.exit_code == 2 and "--reason" in result.output
 
 
 def test_risk_commands_do_not_import_torch() -> None:

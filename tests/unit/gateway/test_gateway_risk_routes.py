@@ -51,7 +51,11 @@ class RecordingRisk(risk_pb2_grpc.RiskServiceServicer):
         decision = pb.OrderDecision(
             decision_id="d-1",
             decision=pb.DECISION_DENY,
-            violations=[pb.Violation(reason="MAX_ORDER_QUANTITY_EXCEEDED", message="10 > 5")],
+            violations=[
+                pb.Violation(
+                    reason="ORDER_QUANTITY_EXCEEDED", message="10 > 5", value="10", limit="5"
+                )
+            ],
             trading_state=pb.TRADING_STATE_ACTIVE,
             order=request.order,
         )
@@ -76,6 +80,7 @@ class RecordingRisk(risk_pb2_grpc.RiskServiceServicer):
                 initial_cash="100000",
                 cash="89000.10",
                 equity="100250.35",
+                day_start_equity="100300",
                 trading_state=pb.TRADING_STATE_REDUCING,
             )
         )
@@ -94,17 +99,27 @@ class RecordingRisk(risk_pb2_grpc.RiskServiceServicer):
 
     async def KillSwitch(self, request: Any, context: Any) -> pb.KillSwitchResponse:
         self._record("KillSwitch", request, context)
-        return pb.KillSwitchResponse(
-            halted=[
-                pb.AccountTradingState(
-                    account_id=request.account_id,
-                    trading_state=pb.TRADING_STATE_HALTED,
-                    reason=request.reason,
-                    updated_by="u-1",
-                )
-            ],
-            cancelled_orders=3,
+        reply = pb.KillSwitchResponse(
+            kill_id="k-1",
+            state=pb.TradingStateRecord(
+                scope=request.scope,
+                scope_id=request.scope_id,
+                trading_state=pb.TRADING_STATE_HALTED,
+                previous_state=pb.TRADING_STATE_ACTIVE,
+                reason=request.reason,
+                updated_by="u-1",
+            ),
+            working_orders=3,
+            cancels_acknowledged=3,
         )
+        reply.halt_latency.FromMilliseconds(2)
+        return reply
+
+    async def ListTradingStateChanges(
+        self, request: Any, context: Any
+    ) -> pb.ListTradingStateChangesResponse:
+        self._record("ListTradingStateChanges", request, context)
+        return pb.ListTradingStateChangesResponse()
 
 
 def _status(error: NotFound) -> grpc.Status:
@@ -174,7 +189,7 @@ async def test_submit_sends_exact_decimals_and_renders_a_denial(
     body = reply.json()
     assert body["decision"]["decision"] == "DENY"
     assert body["decision"]["violations"] == [
-        {"reason": "MAX_ORDER_QUANTITY_EXCEEDED", "message": "10 > 5"}
+        {"reason": "ORDER_QUANTITY_EXCEEDED", "message": "10 > 5", "value": "10", "limit": "5"}
     ]
     assert body["order"]["status"] == "DENIED"
 
@@ -217,6 +232,7 @@ async def test_account_shows_pnl_and_state_and_unknown_account_is_404(
     assert reply.status_code == 200, reply.text
     account = reply.json()
     assert (account["equity"], account["pnl"]) == ("100250.35", "250.35")
+    assert account["day_pnl"] == "-49.65"
     assert (account["mode"], account["trading_state"]) == ("PAPER", "REDUCING")
     assert account["events_topic"] == "risk_account/acc-1"
     missing = await client.get("/api/v1/accounts/other")
@@ -224,22 +240,22 @@ async def test_account_shows_pnl_and_state_and_unknown_account_is_404(
     assert missing.json()["error"]["reason"] == "ACCOUNT_NOT_FOUND"
 
 
-async def test_working_filter_maps_to_the_working_statuses(
+async def test_order_filters_are_forwarded(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
     reply = await client.get(
-        "/api/v1/accounts/acc-1/orders", params={"working": "true", "status": "ACCEPTED"}
+        "/api/v1/accounts/acc-1/orders",
+        params=[("working", "true"), ("status", "ACCEPTED"), ("status", "PARTIALLY_FILLED")],
     )
 
     assert reply.status_code == 200, reply.text
     assert reply.json()["next_page_token"] == "t2"
     assert reply.json()["orders"][0]["limit_price"] == "101.25"
     request = fake[0].requests[-1][1]
+    assert request.working_only
     assert [pb.OrderStatus.Name(s) for s in request.statuses] == [
         "ORDER_STATUS_ACCEPTED",
-        "ORDER_STATUS_PENDING_NEW",
         "ORDER_STATUS_PARTIALLY_FILLED",
-        "ORDER_STATUS_PENDING_CANCEL",
     ]
     bad = await client.get("/api/v1/accounts/acc-1/orders", params={"status": "OPEN"})
     assert "status[0]" in _fields(bad)
@@ -250,16 +266,26 @@ async def test_limits_round_trip_as_decimal_strings(
 ) -> None:
     reply = await client.put(
         "/api/v1/accounts/acc-1/limits",
-        json={"max_position": {"AAPL": "100", "*": 50}, "max_leverage": "2.50"},
+        json={
+            "max_position": {"AAPL": "100", "*": 50},
+            "max_leverage": "2.50",
+            "max_working_orders": 20,
+            "reason": "desk policy",
+        },
     )
 
     assert reply.status_code == 200, reply.text
-    sent = fake[0].requests[-1][1].limits
-    assert dict(sent.max_position) == {"AAPL": "100", "*": "50"}
-    assert (sent.max_leverage, sent.max_notional) == ("2.5", "")
+    sent = fake[0].requests[-1][1]
+    assert sent.reason == "desk policy"
+    limits = sent.limits
+    assert dict(limits.max_position) == {"AAPL": "100", "*": "50"}
+    assert (limits.max_leverage, limits.max_gross_exposure) == ("2.5", "")
+    assert limits.max_working_orders == 20
     assert reply.json()["max_position"] == {"AAPL": "100", "*": "50"}
     negative = await client.put("/api/v1/accounts/acc-1/limits", json={"max_daily_loss": "-5"})
     assert "max_daily_loss" in _fields(negative)
+    count = await client.put("/api/v1/accounts/acc-1/limits", json={"order_burst": -1})
+    assert "order_burst" in _fields(count)
 
 
 async def test_decisions_filter_and_bad_range(
@@ -282,25 +308,55 @@ async def test_decisions_filter_and_bad_range(
     assert "decision" in _fields(await client.get("/api/v1/decisions?decision=MAYBE"))
 
 
-async def test_kill_switch_needs_exactly_one_scope_and_a_reason(
+async def test_kill_switch_sends_the_scope_and_reports_counts(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
     reply = await client.post(
-        "/api/v1/kill-switch", json={"account_id": "acc-1", "reason": "runaway model"}
+        "/api/v1/kill-switch",
+        json={"scope": "ACCOUNT", "scope_id": "acc-1", "reason": "runaway model"},
     )
 
     assert reply.status_code == 200, reply.text
-    assert reply.json()["cancelled_orders"] == 3
-    assert reply.json()["halted"][0]["trading_state"] == "HALTED"
+    body = reply.json()
+    assert (body["working_orders"], body["cancels_acknowledged"]) == (3, 3)
+    assert body["halt_ms"] == 2.0 and body["cancel_ms"] is None
+    assert body["state"]["trading_state"] == "HALTED"
+    assert body["state"]["previous_state"] == "ACTIVE"
     request = fake[0].requests[-1][1]
-    assert request.WhichOneof("target") == "account_id" and request.cancel_open_orders
-    both = {"account_id": "acc-1", "all_accounts": True, "reason": "x"}
-    assert "account_id" in _fields(await client.post("/api/v1/kill-switch", json=both))
-    assert "account_id" in _fields(await client.post("/api/v1/kill-switch", json={"reason": "x"}))
-    assert "reason" in _fields(
-        await client.post("/api/v1/kill-switch", json={"all_accounts": True})
+    assert (request.scope, request.scope_id, request.flatten) == (pb.SCOPE_ACCOUNT, "acc-1", False)
+
+
+@pytest.mark.parametrize(
+    ("body", "field"),
+    [
+        ({"scope": "ACCOUNT", "reason": "x"}, "scope_id"),
+        ({"scope": "GLOBAL", "scope_id": "acc-1", "reason": "x"}, "scope_id"),
+        ({"scope": "DESK", "scope_id": "d", "reason": "x"}, "scope"),
+        ({"scope": "GLOBAL"}, "reason"),
+        ({"scope": "GLOBAL", "reason": ""}, "reason"),
+    ],
+)
+async def test_bad_kill_switch_is_400_naming_the_field(
+    client: httpx.AsyncClient, fake: tuple[RecordingRisk, str], body: dict[str, Any], field: str
+) -> None:
+    assert field in _fields(await client.post("/api/v1/kill-switch", json=body))
+    assert fake[0].requests == []
+
+
+async def test_state_history_of_an_account_asks_for_its_scope(
+    client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
+) -> None:
+    reply = await client.get("/api/v1/accounts/acc-1/trading-state/changes")
+
+    assert reply.status_code == 200, reply.text
+    request = fake[0].requests[-1][1]
+    assert (request.scope, request.scope_id) == (pb.SCOPE_ACCOUNT, "acc-1")
+    no_id = await client.get("/api/v1/trading-state/changes", params={"scope": "DEPLOYMENT"})
+    assert "scope_id" in _fields(no_id)
+    empty_reason = await client.put(
+        "/api/v1/accounts/acc-1/trading-state", json={"trading_state": "ACTIVE", "reason": ""}
     )
-    assert len(fake[0].requests) == 1
+    assert "reason" in _fields(empty_reason)
 
 
 async def test_risk_routes_without_a_configured_risk_service_are_503() -> None:

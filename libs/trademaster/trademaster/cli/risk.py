@@ -145,11 +145,35 @@ def accounts_create(
 # --- limits -----------------------------------------------------------------------------------
 
 
+DECIMAL_LIMITS = (
+    "max_gross_exposure",
+    "max_net_exposure",
+    "max_order_quantity",
+    "max_order_notional",
+    "max_daily_loss",
+    "max_drawdown",
+    "max_leverage",
+    "price_collar_bps",
+    "max_orders_per_second",
+    "max_deployment_orders_per_second",
+)
+COUNT_LIMITS = (
+    "max_working_orders",
+    "order_burst",
+    "max_reference_age_ms",
+    "duplicate_window_ms",
+    "max_consecutive_denials",
+    "max_consecutive_losses",
+    "breaker_cooldown_seconds",
+)
+
+
 def _render_limits(limits: dict[str, Any], console: Console) -> None:
     rows = [[f"max_position[{k}]", v] for k, v in sorted(limits["max_position"].items())]
-    for key in ("max_notional", "max_order_quantity", "max_daily_loss", "max_leverage"):
-        rows.append([key, limits[key] or "no limit"])
+    for key in DECIMAL_LIMITS + COUNT_LIMITS:
+        rows.append([key, limits[key] or "—"])
     rows.append(["allowed_instruments", ", ".join(limits["allowed_instruments"]) or "all"])
+    rows.append(["version", f"{limits['version']} by {limits['updated_by'] or '—'}"])
     console.print(_table(["limit", "value"], rows))
 
 
@@ -177,39 +201,115 @@ def _pairs(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def _limit_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    for name in reversed(COUNT_LIMITS):
+        command = click.option(
+            "--" + name.replace("_", "-"), name, type=click.IntRange(min=0), default=0
+        )(command)
+    for name in reversed(DECIMAL_LIMITS):
+        command = click.option("--" + name.replace("_", "-"), name, default=None)(command)
+    return command
+
+
 @limits.command(name="set")
 @click.argument("account_id")
 @click.option("--max-position", multiple=True, help="INSTRUMENT=QTY ('*' for others); repeat.")
-@click.option("--max-notional", help="Largest gross exposure.")
-@click.option("--max-order-quantity", help="Largest quantity of one order.")
-@click.option("--max-daily-loss", help="Loss since the start of the day that halts the account.")
-@click.option("--max-leverage", help="Largest gross exposure / equity, e.g. 2.")
 @click.option("--allow", "allowed", multiple=True, help="Instrument the account may trade; repeat.")
+@click.option("--reason", default="", help="Why the limits change (audited).")
+@_limit_options
 @_connection
 def limits_set(
     account_id: str,
     max_position: tuple[str, ...],
-    max_notional: str | None,
-    max_order_quantity: str | None,
-    max_daily_loss: str | None,
-    max_leverage: str | None,
     allowed: tuple[str, ...],
+    reason: str,
     url: str | None,
     token: str | None,
     as_json: bool,
+    **values: Any,
 ) -> None:
-    """Replace every limit of ACCOUNT_ID (a limit not given is removed); risk officers only."""
+    """Replace every limit of ACCOUNT_ID (a limit not given is removed); risk officers only.
+
+    Decimal limits take strings like 1000.50; counts 0 mean none (or the default)."""
     body = {
         "max_position": _pairs(max_position),
-        "max_notional": max_notional,
-        "max_order_quantity": max_order_quantity,
-        "max_daily_loss": max_daily_loss,
-        "max_leverage": max_leverage,
         "allowed_instruments": list(allowed),
+        "reason": reason,
+        **values,
     }
     path = _path("accounts", account_id, "limits")
     reply = _gateway(url, token).request("PUT", path, json=body)
     _emit(reply, as_json, _render_limits)
+
+
+# --- instruments ----------------------------------------------------------------------------
+
+
+@risk.group()
+def instruments() -> None:
+    """Instruments orders may name, with tick/lot/size rules: list, put."""
+
+
+def _render_instruments(items: list[dict[str, Any]], console: Console) -> None:
+    console.print(
+        _table(
+            ["instrument", "tick", "lot", "min qty", "max qty", "min notional", "enabled"],
+            [
+                [
+                    i["instrument_id"],
+                    i["tick_size"],
+                    i["lot_size"],
+                    i["min_quantity"],
+                    i["max_quantity"],
+                    i["min_notional"],
+                    i["enabled"],
+                ]
+                for i in items
+            ],
+        )
+    )
+
+
+@instruments.command(name="list")
+@_connection
+def instruments_list(url: str | None, token: str | None, as_json: bool) -> None:
+    """Every instrument, by id."""
+    reply = _gateway(url, token).request("GET", _path("instruments"), params={"page_size": 500})
+    _emit(reply, as_json, lambda r, c: _render_instruments(r["instruments"], c))
+
+
+@instruments.command(name="put")
+@click.argument("instrument_id")
+@click.option("--tick-size", required=True)
+@click.option("--lot-size", required=True)
+@click.option("--min-quantity")
+@click.option("--max-quantity")
+@click.option("--min-notional")
+@click.option("--disabled", is_flag=True, help="Keep it but refuse orders.")
+@_connection
+def instruments_put(
+    instrument_id: str,
+    tick_size: str,
+    lot_size: str,
+    min_quantity: str | None,
+    max_quantity: str | None,
+    min_notional: str | None,
+    disabled: bool,
+    url: str | None,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Create or replace INSTRUMENT_ID's trading rules (risk officers only)."""
+    body = {
+        "tick_size": tick_size,
+        "lot_size": lot_size,
+        "min_quantity": min_quantity,
+        "max_quantity": max_quantity,
+        "min_notional": min_notional,
+        "enabled": not disabled,
+    }
+    reply = _gateway(url, token).request("PUT", _path("instruments", instrument_id), json=body)
+    _emit(reply, as_json, lambda r, c: _render_instruments([r], c))
 
 
 # --- orders -----------------------------------------------------------------------------------
@@ -245,6 +345,11 @@ def _render_decision(decision: dict[str, Any], console: Console) -> None:
     )
     for violation in decision["violations"]:
         console.print(f"  [red]{violation['reason']}[/]: {violation['message']}")
+    if decision.get("check_latency_us") is not None:
+        console.print(
+            f"  audit #{decision['sequence']} {decision['entry_hash'][:16]}…, "
+            f"checked in {decision['check_latency_us']:.0f} µs"
+        )
 
 
 @risk.group()
@@ -285,6 +390,7 @@ def _order_command(name: str, dry_run: bool) -> click.Command:
         show_default=True,
     )
     @click.option("--client-order-id", help="Idempotency key; default a new random id.")
+    @click.option("--reduce-only", is_flag=True, help="Only shrink the position (allowed HALTED).")
     @_connection
     def command(
         account_id: str,
@@ -294,11 +400,13 @@ def _order_command(name: str, dry_run: bool) -> click.Command:
         limit_price: str | None,
         tif: str,
         client_order_id: str | None,
+        reduce_only: bool,
         url: str | None,
         token: str | None,
         as_json: bool,
     ) -> None:
         body = _order_body(instrument, side, quantity, limit_price, tif, client_order_id)
+        body["reduce_only"] = reduce_only
         gateway = _gateway(url, token)
         if dry_run:
             path = _path("accounts", account_id, "orders") + ":check"
@@ -321,6 +429,8 @@ def _order_command(name: str, dry_run: bool) -> click.Command:
 
 
 def _render_submitted(reply: dict[str, Any], console: Console) -> None:
+    if reply.get("replayed"):
+        console.print("client_order_id seen before: the first decision and order are shown")
     _render_decision(reply["decision"], console)
     if reply.get("order"):
         _render_orders([reply["order"]], console)
@@ -464,12 +574,16 @@ def _render_decisions(decisions: list[dict[str, Any]], console: Console) -> None
 @risk.command()
 @click.option("--account", "account_id", default="", help="Only this account.")
 @click.option("--decision", type=click.Choice(["ALLOW", "DENY"], case_sensitive=False))
+@click.option("--reason", default="", help="Only denials with this reason code.")
+@click.option("--instrument", "instrument_id", default="", help="Only this instrument.")
 @click.option("--since", type=click.DateTime(), help="Only decisions at or after (UTC).")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
 @_connection
 def decisions(
     account_id: str,
     decision: str | None,
+    reason: str,
+    instrument_id: str,
     since: Any,
     limit: int,
     url: str | None,
@@ -477,7 +591,12 @@ def decisions(
     as_json: bool,
 ) -> None:
     """Audited order decisions, newest first, with their reason codes."""
-    params: dict[str, Any] = {"account_id": account_id, "page_size": limit}
+    params: dict[str, Any] = {
+        "account_id": account_id,
+        "reason": reason,
+        "instrument_id": instrument_id,
+        "page_size": limit,
+    }
     if decision:
         params["decision"] = decision.upper()
     if since is not None:
@@ -486,75 +605,139 @@ def decisions(
     _emit(reply, as_json, lambda r, c: _render_decisions(r["decisions"], c))
 
 
-# --- trading state and kill switch ------------------------------------------------------------
+# --- audit, trading state and kill switch ----------------------------------------------------
+
+
+@risk.command()
+@click.option("--from", "from_sequence", type=click.IntRange(min=0), default=0)
+@click.option("--to", "to_sequence", type=click.IntRange(min=0), default=0)
+@_connection
+def verify(
+    from_sequence: int, to_sequence: int, url: str | None, token: str | None, as_json: bool
+) -> None:
+    """Recompute the decision audit hash chain; exit 1 when it is broken."""
+    params = {"from_sequence": from_sequence, "to_sequence": to_sequence}
+    reply = _gateway(url, token).request("GET", _path("audit", "verify"), params=params)
+
+    def render(r: dict[str, Any], console: Console) -> None:
+        if r["valid"]:
+            console.print(
+                f"[green]chain valid[/]: {r['entries_checked']} entries, {r['last_hash']}"
+            )
+        else:
+            console.print(f"[red]chain broken[/] at #{r['first_bad_sequence']}: {r['problem']}")
+
+    _emit(reply, as_json, render)
+    if not reply["valid"]:
+        raise SystemExit(1)
+
+
+SCOPES = ("ACCOUNT", "GLOBAL", "DEPLOYMENT", "INSTRUMENT")
+_scope_option = click.option(
+    "--scope",
+    type=click.Choice(SCOPES),
+    default="ACCOUNT",
+    show_default=True,
+    help="What SCOPE_ID names; GLOBAL takes none.",
+)
+
+
+def _scope(scope: str, scope_id: str | None) -> dict[str, str]:
+    if (scope == "GLOBAL") != (not scope_id):
+        raise click.UsageError(
+            "GLOBAL takes no SCOPE_ID" if scope == "GLOBAL" else f"{scope} needs a SCOPE_ID"
+        )
+    return {"scope": scope, "scope_id": scope_id or ""}
 
 
 def _render_state(state: dict[str, Any], console: Console) -> None:
+    where = state["scope"] + (f" {state['scope_id']}" if state["scope_id"] else "")
     console.print(
-        f"[bold]{state['account_id']}[/] {state['trading_state']}"
+        f"[bold]{where}[/] {state['trading_state']}"
         f" (by {state['updated_by'] or '—'} at {state['updated_at'] or '—'})"
         + (f": {state['reason']}" if state["reason"] else "")
+        + (f"; ACTIVE refused until {state['cooldown_until']}" if state["cooldown_until"] else "")
     )
 
 
 @risk.command()
-@click.argument("account_id")
+@click.argument("scope_id", required=False)
+@_scope_option
 @click.option("--set", "new_state", type=click.Choice(STATES), help="Change the state.")
-@click.option("--reason", default="", help="Why; required for REDUCING and HALTED.")
+@click.option("--reason", default="", help="Why (required with --set; audited).")
+@click.option("--history", is_flag=True, help="List the state changes, newest first.")
 @_connection
 def state(
-    account_id: str,
+    scope_id: str | None,
+    scope: str,
     new_state: str | None,
     reason: str,
+    history: bool,
     url: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
-    """Show (or with --set change) the trading state of ACCOUNT_ID."""
+    """Show, change (--set) or list the changes (--history) of a trading state; SCOPE_ID is an
+    account id unless --scope says otherwise."""
+    target = _scope(scope, scope_id)
     gateway = _gateway(url, token)
-    path = _path("accounts", account_id, "trading-state")
-    if new_state is None:
-        reply = gateway.request("GET", path)
+    if new_state is not None:
+        if not reason:
+            raise click.UsageError("--set needs --reason")
+        body = {**target, "trading_state": new_state, "reason": reason}
+        _emit(gateway.request("PUT", _path("trading-state"), json=body), as_json, _render_state)
+    elif history:
+        reply = gateway.request("GET", _path("trading-state", "changes"), params=target)
+
+        def render(r: dict[str, Any], console: Console) -> None:
+            for change in r["changes"]:
+                _render_state(change, console)
+
+        _emit(reply, as_json, render)
     else:
-        body = {"trading_state": new_state, "reason": reason}
-        reply = gateway.request("PUT", path, json=body)
-    _emit(reply, as_json, _render_state)
+        _emit(gateway.request("GET", _path("trading-state"), params=target), as_json, _render_state)
 
 
 @risk.command()
-@click.argument("account_id", required=False)
-@click.option("--all", "all_accounts", is_flag=True, help="Halt every account.")
+@click.argument("scope_id", required=False)
+@_scope_option
 @click.option("--reason", required=True, help="Why the kill switch is pulled (audited).")
-@click.option("--keep-orders", is_flag=True, help="Do not cancel working orders.")
+@click.option("--flatten", is_flag=True, help="Also close positions with reduce-only orders.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 @_connection
 def kill(
-    account_id: str | None,
-    all_accounts: bool,
+    scope_id: str | None,
+    scope: str,
     reason: str,
-    keep_orders: bool,
+    flatten: bool,
     yes: bool,
     url: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
-    """Halt ACCOUNT_ID (or --all accounts) and cancel their working orders."""
-    if bool(account_id) == all_accounts:
-        raise click.UsageError("name one ACCOUNT_ID or pass --all, not both")
+    """Halt SCOPE_ID (an account unless --scope says otherwise; --scope GLOBAL halts every
+    account) and cancel its working orders at the venue."""
+    target = _scope(scope, scope_id)
     gateway: Gateway = _gateway(url, token)
-    target = "EVERY account" if all_accounts else f"account {account_id}"
+    what = "EVERY account" if scope == "GLOBAL" else f"{scope.lower()} {scope_id}"
     if not yes:
-        click.confirm(f"Halt {target} and cancel its working orders?", abort=True)
-    body: dict[str, Any] = {"reason": reason, "cancel_open_orders": not keep_orders}
-    if all_accounts:
-        body["all_accounts"] = True
-    else:
-        body["account_id"] = account_id
+        extra = " and flatten its positions" if flatten else ""
+        click.confirm(f"Halt {what}, cancel its working orders{extra}?", abort=True)
+    body = {**target, "reason": reason, "flatten": flatten}
     reply = gateway.request("POST", _path("kill-switch"), json=body)
 
     def render(r: dict[str, Any], console: Console) -> None:
-        for halted in r["halted"]:
-            _render_state(halted, console)
-        console.print(f"cancelled {r['cancelled_orders']} working order(s)")
+        if r.get("state"):
+            _render_state(r["state"], console)
+        console.print(
+            f"kill {r['kill_id']}: {r['cancels_acknowledged']}/{r['working_orders']} working "
+            f"order(s) cancelled, {r['cancels_failed']} failed; flatten orders "
+            f"{r['flatten_orders_submitted']} ({r['flatten_orders_denied']} denied); "
+            f"halted in {_ms(r['halt_ms'])}, done in {_ms(r['total_ms'])}"
+        )
 
     _emit(reply, as_json, render)
+
+
+def _ms(value: float | None) -> str:
+    return "—" if value is None else f"{value:.1f} ms"
