@@ -234,14 +234,14 @@ class Position(_message.Message):
     def __init__(self, account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., market_price: _Optional[str] = ..., market_value: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_buy_quantity: _Optional[str] = ..., working_sell_quantity: _Optional[str] = ...) -> None: ...
 
 class Instrument(_message.Message):
-    __slots__ = ("instrument_id", "tick_size", "lot_size", "min_quantity", "max_quantity", "min_notional", "enabled", "update_time")
+    __slots__ = ("instrument_id", "tick_size", "lot_size", "min_quantity", "max_quantity", "min_notional", "disabled", "update_time")
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
     LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
     MIN_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     MAX_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     MIN_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
-    ENABLED_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     instrument_id: str
     tick_size: str
@@ -249,9 +249,9 @@ class Instrument(_message.Message):
     min_quantity: str
     max_quantity: str
     min_notional: str
-    enabled: bool
+    disabled: bool
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, instrument_id: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., min_quantity: _Optional[str] = ..., max_quantity: _Optional[str] = ..., min_notional: _Optional[str] = ..., enabled: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    def __init__(self, instrument_id: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., min_quantity: _Optional[str] = ..., max_quantity: _Optional[str] = ..., min_notional: _Optional[str] = ..., disabled: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class CheckResult(_message.Message):
     __slots__ = ("check", "passed", "reason", "value", "limit")
