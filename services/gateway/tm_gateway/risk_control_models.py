@@ -24,7 +24,7 @@ DecisionName = Literal["ALLOW", "DENY"]
 ScopeName = Literal["GLOBAL", "ACCOUNT", "DEPLOYMENT", "INSTRUMENT"]
 
 
-def scope_value(scope: ScopeName) -> int:
+def scope_value(scope: ScopeName) -> Any:
     return enum_value(pb.Scope, scope, "SCOPE_")
 
 

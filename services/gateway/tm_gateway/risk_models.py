@@ -57,8 +57,9 @@ def enum_name(enum: Any, value: int, prefix: str) -> str:
     return "" if value == 0 else str(enum.Name(value)).removeprefix(prefix)
 
 
-def enum_value(enum: Any, name: str, prefix: str) -> int:
-    return int(enum.Value(prefix + name))
+def enum_value(enum: Any, name: str, prefix: str) -> Any:
+    """The number of ``prefix + name`` (typed Any: the stubs want each enum's own type)."""
+    return enum.Value(prefix + name)
 
 
 def time_of(message: Any, field: str) -> datetime | None:
@@ -258,7 +259,7 @@ class InstrumentBody(Body):
     min_quantity: PositiveDecimal | None = Field(default=None, description="Null means lot_size.")
     max_quantity: PositiveDecimal | None = None
     min_notional: PositiveDecimal | None = None
-    enabled: bool = True
+    disabled: bool = Field(default=False, description="Kept but refusing every order.")
 
 
 class InstrumentOut(BaseModel):
@@ -268,7 +269,7 @@ class InstrumentOut(BaseModel):
     min_quantity: str
     max_quantity: str
     min_notional: str
-    enabled: bool
+    disabled: bool
     updated_at: datetime | None
 
 
@@ -285,7 +286,7 @@ def instrument_message(instrument_id: str, body: InstrumentBody) -> pb.Instrumen
         min_quantity=decimal_text(body.min_quantity),
         max_quantity=decimal_text(body.max_quantity),
         min_notional=decimal_text(body.min_notional),
-        enabled=body.enabled,
+        disabled=body.disabled,
     )
 
 
@@ -297,7 +298,7 @@ def instrument_out(i: pb.Instrument) -> InstrumentOut:
         min_quantity=i.min_quantity,
         max_quantity=i.max_quantity,
         min_notional=i.min_notional,
-        enabled=i.enabled,
+        disabled=i.disabled,
         updated_at=time_of(i, "update_time"),
     )
 

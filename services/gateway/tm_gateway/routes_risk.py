@@ -74,7 +74,7 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         request = pb.ListAccountsRequest(
             page_size=page_size,
             page_token=page_token,
-            mode=m.enum_value(pb.AccountMode, mode, "ACCOUNT_MODE_") if mode else 0,
+            mode=m.enum_value(pb.AccountMode, mode or "UNSPECIFIED", "ACCOUNT_MODE_"),
             owner_id=owner_id,
         )
         reply = await backends.call(risk().ListAccounts, request, who.token)

@@ -4,7 +4,7 @@ instrument) and the kill switch; each mirrors one RiskService RPC, which authori
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Protocol
+from typing import Annotated, Any, Protocol
 
 import grpc
 from fastapi import APIRouter, Depends, Query
@@ -37,7 +37,7 @@ def risk_stub(backends: Backends) -> risk_pb2_grpc.RiskServiceStub:
     return risk_pb2_grpc.RiskServiceStub(channel)
 
 
-def scope_args(scope: c.ScopeName, scope_id: str) -> tuple[int, str]:
+def scope_args(scope: c.ScopeName, scope_id: str) -> tuple[Any, str]:
     """(scope enum, scope_id), requiring an id for every scope but GLOBAL (400 naming it)."""
     if (scope == "GLOBAL") != (scope_id == ""):
         expected = "must be empty for GLOBAL" if scope == "GLOBAL" else f"required for {scope}"
@@ -79,7 +79,7 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
             )
         request = pb.ListDecisionsRequest(
             account_id=account_id,
-            decision=c.enum_value(pb.Decision, decision, "DECISION_") if decision else 0,
+            decision=c.enum_value(pb.Decision, decision or "UNSPECIFIED", "DECISION_"),
             reason=reason,
             instrument_id=instrument_id,
             client_order_id=client_order_id,

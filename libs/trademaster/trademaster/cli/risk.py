@@ -253,7 +253,7 @@ def instruments() -> None:
 def _render_instruments(items: list[dict[str, Any]], console: Console) -> None:
     console.print(
         _table(
-            ["instrument", "tick", "lot", "min qty", "max qty", "min notional", "enabled"],
+            ["instrument", "tick", "lot", "min qty", "max qty", "min notional", "disabled"],
             [
                 [
                     i["instrument_id"],
@@ -262,7 +262,7 @@ def _render_instruments(items: list[dict[str, Any]], console: Console) -> None:
                     i["min_quantity"],
                     i["max_quantity"],
                     i["min_notional"],
-                    i["enabled"],
+                    i["disabled"],
                 ]
                 for i in items
             ],
@@ -306,7 +306,7 @@ def instruments_put(
         "min_quantity": min_quantity,
         "max_quantity": max_quantity,
         "min_notional": min_notional,
-        "enabled": not disabled,
+        "disabled": disabled,
     }
     reply = _gateway(url, token).request("PUT", _path("instruments", instrument_id), json=body)
     _emit(reply, as_json, lambda r, c: _render_instruments([r], c))
