@@ -3,16 +3,22 @@ test repeats (open an account, place an order)."""
 
 from __future__ import annotations
 
+import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 import grpc
 import httpx
+from support import market_data
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
 from trademaster.service.localstack import Stack
 
 PASSWORD = "correct-horse-battery"
+LENIENT_LIMITS = {
+    "reason": "e2e: a loaded machine must not make reference prices stale",
+    "max_reference_age_ms": 3_600_000,
+}
 ROLES = {
     "viewer": identity_pb2.ROLE_VIEWER,
     "researcher": identity_pb2.ROLE_RESEARCHER,
@@ -80,3 +86,32 @@ def assert_error(reply: httpx.Response, status: int, reason: str | None = None) 
     if reason is not None:
         assert error["reason"] == reason, error
     return dict(error)
+
+
+def new_instrument(http: httpx.Client, officer: User) -> str:
+    """A fresh instrument (tick 0.01, lot 1), so tests never share positions or prices."""
+    instrument_id = f"E2E-{uuid.uuid4().hex[:8].upper()}"
+    reply = http.put(
+        f"/api/v1/instruments/{instrument_id}",
+        headers=officer.headers,
+        json={"tick_size": "0.01", "lot_size": "1"},
+    )
+    assert reply.status_code == 200, reply.text
+    return instrument_id
+
+
+def publish_price(stack: Stack, instrument_id: str, price: float) -> None:
+    """One flat bar of ``instrument_id`` at ``price`` on the stack's risk bar stream."""
+    assert stack.redis_url is not None
+    market_data.publish_price(stack.redis_url, instrument_id, price)
+
+
+def wait_for(check: Any, what: str, timeout_s: float = 60.0) -> Any:
+    """Poll ``check`` until it returns a truthy value (asynchronous fills, cancels)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        value = check()
+        if value:
+            return value
+        assert time.monotonic() < deadline, f"gave up waiting for {what}"
+        time.sleep(0.2)
