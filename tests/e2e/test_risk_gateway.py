@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+from decimal import Decimal
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -25,30 +26,30 @@ TIMEOUT_S = 30.0
 
 
 @pytest.fixture(scope="module")
-def http(stack: Stack) -> Iterator[httpx.Client]:
-    assert stack.gateway_url is not None
-    with httpx.Client(base_url=stack.gateway_url, timeout=60.0) as client:
+def http(trading_stack: Stack) -> Iterator[httpx.Client]:
+    assert trading_stack.gateway_url is not None
+    with httpx.Client(base_url=trading_stack.gateway_url, timeout=60.0) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def admin(http: httpx.Client, stack: Stack) -> User:
-    return login(http, stack.config.admin_username, stack.admin_password)
+def admin(http: httpx.Client, trading_stack: Stack) -> User:
+    return login(http, trading_stack.config.admin_username, trading_stack.admin_password)
 
 
 @pytest.fixture(scope="module")
-def alice(http: httpx.Client, stack: Stack, admin: User) -> User:
-    return new_user(http, stack, admin, "trader")
+def alice(http: httpx.Client, trading_stack: Stack, admin: User) -> User:
+    return new_user(http, trading_stack, admin, "trader")
 
 
 @pytest.fixture(scope="module")
-def bob(http: httpx.Client, stack: Stack, admin: User) -> User:
-    return new_user(http, stack, admin, "trader")
+def bob(http: httpx.Client, trading_stack: Stack, admin: User) -> User:
+    return new_user(http, trading_stack, admin, "trader")
 
 
 @pytest.fixture(scope="module")
-def officer(http: httpx.Client, stack: Stack, admin: User) -> User:
-    return new_user(http, stack, admin, "risk_officer")
+def officer(http: httpx.Client, trading_stack: Stack, admin: User) -> User:
+    return new_user(http, trading_stack, admin, "risk_officer")
 
 
 def test_a_new_paper_account_is_active_with_its_cash(http: httpx.Client, alice: User) -> None:
@@ -56,9 +57,9 @@ def test_a_new_paper_account_is_active_with_its_cash(http: httpx.Client, alice: 
 
     assert account["owner_id"] == alice.user_id
     assert (account["mode"], account["trading_state"]) == ("PAPER", "ACTIVE")
-    assert account["initial_cash"] == "250000.50"
-    assert account["cash"] == "250000.50" and account["equity"] == "250000.50"
-    assert account["pnl"] == "0"
+    for field in ("initial_cash", "cash", "equity"):
+        assert Decimal(account[field]) == Decimal("250000.50"), (field, account)
+    assert Decimal(account["pnl"]) == 0
     fetched = http.get(f"/api/v1/accounts/{account['id']}", headers=alice.headers)
     assert fetched.status_code == 200 and fetched.json()["id"] == account["id"]
     listed = http.get("/api/v1/accounts", headers=alice.headers).json()["accounts"]
@@ -204,7 +205,7 @@ def test_kill_switch_halts_the_account_and_only_an_officer_resumes_it(
     assert "TRADING_HALTED" in [v["reason"] for v in denied["decision"]["violations"]]
     changes = http.get(f"{path}/trading-state/changes", headers=alice.headers).json()["changes"]
     assert changes[0]["trading_state"] == "HALTED"
-    assert changes[0]["reason"] == "model misbehaves"
+    assert "model misbehaves" in changes[0]["reason"]
     resume = {"trading_state": "ACTIVE", "reason": "model fixed"}
     assert_error(http.put(f"{path}/trading-state", headers=alice.headers, json=resume), 403)
     resumed = http.put(f"{path}/trading-state", headers=officer.headers, json=resume)
@@ -218,14 +219,24 @@ def test_global_kill_switch_needs_a_risk_officer(http: httpx.Client, alice: User
         "/api/v1/kill-switch", headers=alice.headers, json={"scope": "GLOBAL", "reason": "panic"}
     )
 
-    assert_error(reply, 403)
+    # The risk service answers 404 (it hides scopes the caller may not act on); refused either way.
+    assert reply.status_code in (403, 404), reply.text
+    assert "risk_officer" in reply.json()["error"]["message"]
+    state = http.get("/api/v1/trading-state", headers=alice.headers)
+    assert state.status_code == 200, state.text
+    assert state.json()["trading_state"] == "ACTIVE"
 
 
-async def _decision_event(stack: Stack, who: User, topic: str, submit: Any) -> dict[str, Any]:
+async def _decision_event(
+    trading_stack: Stack, who: User, topic: str, submit: Any
+) -> dict[str, Any]:
     """Subscribe to ``topic``, run ``submit`` once joined, return the first order_decided."""
-    assert stack.gateway_url is not None
+    assert trading_stack.gateway_url is not None
     token = who.headers["Authorization"].removeprefix("Bearer ")
-    url = stack.gateway_url.replace("http://", "ws://") + f"/api/v1/events?access_token={token}"
+    url = (
+        trading_stack.gateway_url.replace("http://", "ws://")
+        + f"/api/v1/events?access_token={token}"
+    )
     async with connect(url) as ws:
         await ws.send(json.dumps({"type": "subscribe", "topics": [topic]}))
         while json.loads(await asyncio.wait_for(ws.recv(), TIMEOUT_S))["type"] != "heartbeat":
@@ -238,7 +249,7 @@ async def _decision_event(stack: Stack, who: User, topic: str, submit: Any) -> d
 
 
 def test_decisions_arrive_live_on_the_accounts_topic(
-    http: httpx.Client, stack: Stack, alice: User
+    http: httpx.Client, trading_stack: Stack, alice: User
 ) -> None:
     account = open_account(http, alice)
     body = order_body(UNKNOWN, side="SELL", quantity="2")
@@ -249,7 +260,7 @@ def test_decisions_arrive_live_on_the_accounts_topic(
         )
         assert reply.status_code == 201, reply.text
 
-    event = asyncio.run(_decision_event(stack, alice, account["events_topic"], submit))
+    event = asyncio.run(_decision_event(trading_stack, alice, account["events_topic"], submit))
 
     payload = event["payload"]
     assert payload["client_order_id"] == body["client_order_id"]
@@ -258,9 +269,9 @@ def test_decisions_arrive_live_on_the_accounts_topic(
 
 
 @pytest.fixture
-def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, stack: Stack) -> CliRunner:
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trading_stack: Stack) -> CliRunner:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    monkeypatch.setenv("TM_URL", str(stack.gateway_url))
+    monkeypatch.setenv("TM_URL", str(trading_stack.gateway_url))
     return CliRunner()
 
 

@@ -25,31 +25,31 @@ pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 
 @pytest.fixture(scope="module")
-def http(stack: Stack) -> Iterator[httpx.Client]:
-    assert stack.gateway_url is not None
-    with httpx.Client(base_url=stack.gateway_url, timeout=60.0) as client:
+def http(trading_stack: Stack) -> Iterator[httpx.Client]:
+    assert trading_stack.gateway_url is not None
+    with httpx.Client(base_url=trading_stack.gateway_url, timeout=60.0) as client:
         yield client
 
 
 @pytest.fixture(scope="module")
-def admin(http: httpx.Client, stack: Stack) -> User:
-    return login(http, stack.config.admin_username, stack.admin_password)
+def admin(http: httpx.Client, trading_stack: Stack) -> User:
+    return login(http, trading_stack.config.admin_username, trading_stack.admin_password)
 
 
 @pytest.fixture(scope="module")
-def trader(http: httpx.Client, stack: Stack, admin: User) -> User:
-    return new_user(http, stack, admin, "trader")
+def trader(http: httpx.Client, trading_stack: Stack, admin: User) -> User:
+    return new_user(http, trading_stack, admin, "trader")
 
 
 def test_fill_position_working_order_and_kill_switch(
-    http: httpx.Client, stack: Stack, admin: User, trader: User
+    http: httpx.Client, trading_stack: Stack, admin: User, trader: User
 ) -> None:
     account = open_account(http, trader, cash="100000")
     base = f"/api/v1/accounts/{account['id']}"
     limits = http.put(f"{base}/limits", headers=admin.headers, json=LENIENT_LIMITS)
     assert limits.status_code == 200, limits.text
     instrument = new_instrument(http, admin)
-    publish_price(stack, instrument, 100.0)
+    publish_price(trading_stack, instrument, 100.0)
 
     def submit(body: dict) -> dict:
         reply = http.post(f"{base}/orders", headers=trader.headers, json=body)
@@ -63,7 +63,7 @@ def test_fill_position_working_order_and_kill_switch(
             instrument, "BUY", "5", order_type="LIMIT", limit_price="90", time_in_force="GTC"
         )
     )
-    publish_price(stack, instrument, 101.0)  # the next bar: fills the market order only
+    publish_price(trading_stack, instrument, 101.0)  # the next bar: fills the market order only
 
     filled = wait_for(
         lambda: (
@@ -103,7 +103,7 @@ def test_fill_position_working_order_and_kill_switch(
         ]
         == []
     )
-    publish_price(stack, instrument, 100.0)
+    publish_price(trading_stack, instrument, 100.0)
     exit_order = order_body(instrument, "SELL", "10", reduce_only=True)
     exit_reply = http.post(f"{base}/orders", headers=trader.headers, json=exit_order).json()
     assert exit_reply["decision"]["decision"] == "ALLOW", exit_reply["decision"]

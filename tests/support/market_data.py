@@ -14,7 +14,7 @@ BARS_STREAM = "tm:md:bars"
 
 def publish_price(redis_url: str, instrument_id: str, price: float) -> None:
     """Append one bar with open = high = low = close = ``price``, stamped now."""
-    stream = os.environ.get("TM_RISK_BARS_STREAM", BARS_STREAM)
+    stream = os.environ.get("TM_RISK_MARKET_DATA_STREAM", BARS_STREAM)
     fields = {
         "i": instrument_id,
         "t": str(time.time_ns()),
