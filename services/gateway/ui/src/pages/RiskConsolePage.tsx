@@ -64,20 +64,30 @@ async function loadSnapshot(id: string): Promise<Snapshot> {
 }
 
 /** One account live: figures, positions, working orders, decisions, limits, state, kill. */
-function AccountConsole({ accountId }: { accountId: string }) {
+function AccountConsole({
+  accountId,
+  onStateChanged,
+}: {
+  accountId: string;
+  onStateChanged: () => void;
+}) {
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [feed, setFeed] = useState<FeedRow[]>([]);
   const [error, setError] = useState<Error | null>(null);
   const timer = useRef<ReturnType<typeof setTimeout> | undefined>(undefined);
 
+  const lastState = useRef("");
   const reload = useCallback(async () => {
     try {
-      setSnapshot(await loadSnapshot(accountId));
+      const next = await loadSnapshot(accountId);
+      setSnapshot(next);
       setError(null);
+      if (lastState.current && lastState.current !== next.account.trading_state) onStateChanged();
+      lastState.current = next.account.trading_state;
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
-  }, [accountId]);
+  }, [accountId, onStateChanged]);
 
   const reloadFeed = useCallback(async () => {
     try {
@@ -138,7 +148,7 @@ function AccountConsole({ accountId }: { accountId: string }) {
       </Card>
       {error && <ErrorAlert error={error} />}
       <Grid>
-        <Grid.Col span={{ base: 12, lg: 7 }}>
+        <Grid.Col span={{ base: 12, lg: 6 }}>
           <Stack>
             <Card withBorder>
               <Text fw={600} mb="xs">
@@ -160,7 +170,7 @@ function AccountConsole({ accountId }: { accountId: string }) {
             </Card>
           </Stack>
         </Grid.Col>
-        <Grid.Col span={{ base: 12, lg: 5 }}>
+        <Grid.Col span={{ base: 12, lg: 6 }}>
           <Stack>
             <Card withBorder>
               <Text fw={600} mb="xs">
@@ -224,7 +234,9 @@ export default function RiskConsolePage() {
           navigate(`/risk/${account.id}`);
         }}
       />
-      {accountId && <AccountConsole key={accountId} accountId={accountId} />}
+      {accountId && (
+        <AccountConsole key={accountId} accountId={accountId} onStateChanged={list.reload} />
+      )}
     </Stack>
   );
 }

@@ -68,14 +68,13 @@ export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
     );
   }
   return (
-    <Table.ScrollContainer minWidth={640} mah={420}>
+    <Table.ScrollContainer minWidth={420} mah={420}>
       <Table striped data-testid="decision-feed">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Time (UTC)</Table.Th>
-            <Table.Th>Decision</Table.Th>
             <Table.Th>Order</Table.Th>
-            <Table.Th>Reason codes</Table.Th>
+            <Table.Th>Decision and reason codes</Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -85,21 +84,19 @@ export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
                 <Text size="xs">{formatDateTime(r.time)}</Text>
               </Table.Td>
               <Table.Td>
-                <Badge color={r.decision === "ALLOW" ? "green" : "red"} variant="light">
-                  {r.decision}
-                  {r.dry_run ? " (check)" : ""}
-                </Badge>
-              </Table.Td>
-              <Table.Td>
                 <Text size="sm">
                   {r.side} {r.quantity} {r.instrument_id}
                 </Text>
-                <Text size="xs" c="dimmed" ff="monospace">
+                <Text size="xs" c="dimmed" ff="monospace" lineClamp={1} title={r.client_order_id}>
                   {r.client_order_id}
                 </Text>
               </Table.Td>
               <Table.Td>
                 <Group gap={4}>
+                  <Badge color={r.decision === "ALLOW" ? "green" : "red"} variant="light">
+                    {r.decision}
+                    {r.dry_run ? " (check)" : ""}
+                  </Badge>
                   {r.reasons.map((reason, i) => (
                     <Badge
                       key={reason + i}

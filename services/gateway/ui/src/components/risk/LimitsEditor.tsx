@@ -60,10 +60,13 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
   const [saved, setSaved] = useState(false);
   const [busy, setBusy] = useState(false);
 
+  const [tick, setTick] = useState(0);
+
   useEffect(() => {
     const controller = new AbortController();
     setLimits(null);
     setDraft(null);
+    setSaved(false);
     riskApi
       .limits(accountId, controller.signal)
       .then((l) => {
@@ -74,7 +77,7 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
         if (!controller.signal.aborted) setError(e instanceof Error ? e : new Error(String(e)));
       });
     return () => controller.abort();
-  }, [accountId]);
+  }, [accountId, tick]);
 
   async function save(event: FormEvent) {
     event.preventDefault();
@@ -130,9 +133,14 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
             {limits?.updated_by ? `, set by ${limits.updated_by}` : ""}
             {limits?.updated_at ? ` at ${formatDateTime(limits.updated_at)}` : ""}
           </Text>
-          <Button type="submit" loading={busy}>
-            Save limits
-          </Button>
+          <Group gap="xs">
+            <Button variant="default" onClick={() => setTick((t) => t + 1)}>
+              Reload
+            </Button>
+            <Button type="submit" loading={busy}>
+              Save limits
+            </Button>
+          </Group>
         </Group>
       </Stack>
     </form>

@@ -1,6 +1,5 @@
 import {
   Alert,
-  Badge,
   Button,
   Checkbox,
   Group,
@@ -51,17 +50,15 @@ export function WorkingOrders({
           No working orders.
         </Text>
       ) : (
-        <Table.ScrollContainer minWidth={640}>
+        <Table.ScrollContainer minWidth={480}>
           <Table striped data-testid="working-orders">
             <Table.Thead>
               <Table.Tr>
                 <Table.Th>Order</Table.Th>
                 <Table.Th>Side</Table.Th>
-                <Table.Th ta="right">Qty</Table.Th>
+                <Table.Th ta="right">Filled / qty</Table.Th>
                 <Table.Th ta="right">Limit</Table.Th>
-                <Table.Th ta="right">Filled</Table.Th>
                 <Table.Th>Status</Table.Th>
-                <Table.Th>Placed</Table.Th>
                 <Table.Th />
               </Table.Tr>
             </Table.Thead>
@@ -70,21 +67,25 @@ export function WorkingOrders({
                 <Table.Tr key={o.client_order_id} data-testid="working-order-row">
                   <Table.Td>
                     <Text size="sm">{o.instrument_id}</Text>
-                    <Text size="xs" c="dimmed" ff="monospace">
+                    <Text
+                      size="xs"
+                      c="dimmed"
+                      ff="monospace"
+                      lineClamp={1}
+                      title={`${o.client_order_id}, placed ${formatDateTime(o.created_at)}`}
+                    >
                       {o.client_order_id}
                     </Text>
                   </Table.Td>
                   <Table.Td>{o.side}</Table.Td>
-                  <Table.Td ta="right">{o.quantity}</Table.Td>
-                  <Table.Td ta="right">{o.limit_price || "market"}</Table.Td>
-                  <Table.Td ta="right">{o.filled_quantity || "0"}</Table.Td>
-                  <Table.Td>
-                    <Badge variant="light" size="sm">
-                      {o.status}
-                    </Badge>
+                  <Table.Td ta="right">
+                    {o.filled_quantity || "0"} / {o.quantity}
                   </Table.Td>
+                  <Table.Td ta="right">{o.limit_price || "market"}</Table.Td>
                   <Table.Td>
-                    <Text size="xs">{formatDateTime(o.created_at)}</Text>
+                    <Text size="xs" fw={500}>
+                      {o.status.replace("_", " ")}
+                    </Text>
                   </Table.Td>
                   <Table.Td>
                     <Button

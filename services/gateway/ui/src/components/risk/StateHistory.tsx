@@ -44,6 +44,7 @@ export function StateHistory({
           Never changed: ACTIVE since the account was opened.
         </Text>
       ) : (
+        <Table.ScrollContainer minWidth={420}>
         <Table data-testid="state-history">
           <Table.Thead>
             <Table.Tr>
@@ -61,13 +62,19 @@ export function StateHistory({
                 </Table.Td>
                 <Table.Td>
                   <Group gap={4} wrap="nowrap">
-                    {c.previous_state && <StateBadge state={c.previous_state} />}
-                    <Text size="xs">→</Text>
+                    {c.previous_state && (
+                      <>
+                        <StateBadge state={c.previous_state} />
+                        <Text size="xs">→</Text>
+                      </>
+                    )}
                     <StateBadge state={c.trading_state} />
                   </Group>
                 </Table.Td>
                 <Table.Td>
-                  <Text size="xs">{c.updated_by}</Text>
+                  <Text size="xs" ff="monospace" title={c.updated_by}>
+                    {c.updated_by.length > 16 ? `${c.updated_by.slice(0, 8)}…` : c.updated_by}
+                  </Text>
                 </Table.Td>
                 <Table.Td>
                   <Text size="xs">{c.reason}</Text>
@@ -81,6 +88,7 @@ export function StateHistory({
             ))}
           </Table.Tbody>
         </Table>
+        </Table.ScrollContainer>
       )}
       <Group align="flex-end">
         <Select
