@@ -6,8 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from decimal import Decimal
 from collections.abc import Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
