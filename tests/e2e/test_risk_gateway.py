@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -297,3 +298,31 @@ def test_cli_opens_an_account_reports_a_denial_and_kills(
     assert killed.exit_code == 0, killed.output
     assert "HALTED" in killed.output
     assert json.loads(state.output)["trading_state"] == "HALTED"
+
+
+def test_cli_watch_prints_decisions_live(
+    runner: CliRunner, http: httpx.Client, alice: User, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TM_TOKEN", alice.headers["Authorization"].removeprefix("Bearer "))
+    account_id = open_account(http, alice)["id"]
+    results: list[Any] = []
+    watcher = threading.Thread(
+        target=lambda: results.append(
+            runner.invoke(cli, ["risk", "watch", account_id, "--count", "1"])
+        )
+    )
+
+    watcher.start()
+    # The watcher joins the stream at some point; orders keep coming until it saw one.
+    for _ in range(120):
+        body = order_body(UNKNOWN)
+        http.post(f"/api/v1/accounts/{account_id}/orders", headers=alice.headers, json=body)
+        watcher.join(timeout=0.5)
+        if not watcher.is_alive():
+            break
+
+    assert not watcher.is_alive(), "risk watch saw no event"
+    result = results[0]
+    assert result.exit_code == 0, result.output
+    assert "order_decided: DENY BUY 1 NO-SUCH-INSTRUMENT" in result.output
+    assert "[INSTRUMENT_UNKNOWN" in result.output

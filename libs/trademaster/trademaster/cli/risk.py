@@ -17,7 +17,7 @@ from rich.console import Console
 from trademaster.cli.jobs import _gateway
 from trademaster.cli.risk_common import api_path, connection, emit, table
 from trademaster.cli.risk_control import kill, state, verify
-from trademaster.cli.risk_orders import decisions, fills, orders, positions
+from trademaster.cli.risk_orders import decisions, fills, orders, positions, watch
 
 
 @click.group()
@@ -272,5 +272,5 @@ def instruments_put(
     emit(reply, as_json, lambda r, c: _render_instruments([r], c))
 
 
-for _command in (orders, fills, positions, decisions, verify, state, kill):
+for _command in (orders, fills, positions, decisions, watch, verify, state, kill):
     risk.add_command(_command)

@@ -3,13 +3,15 @@ fills, positions and audited decisions of an account."""
 
 from __future__ import annotations
 
+import json
+import time
 import uuid
 from typing import Any
 
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import _gateway
+from trademaster.cli.jobs import _gateway, _token_option, _url_option
 from trademaster.cli.risk_common import (
     EXIT_DENIED,
     ORDER_STATUSES,
@@ -310,3 +312,77 @@ def decisions(
         params["start"] = since.isoformat() + ("" if since.tzinfo else "Z")
     reply = _gateway(url, token).request("GET", api_path("decisions"), params=params)
     emit(reply, as_json, lambda r, c: _render_decisions(r["decisions"], c))
+
+
+# --- live events ------------------------------------------------------------------------------
+
+RECONNECT_TRIES = 5
+
+
+def _event_line(message: dict[str, Any]) -> str:
+    """One line per risk event: its type and the fields a desk watches."""
+    p = message.get("payload") or {}
+    kind = message.get("type", "")
+    if kind == "order_decided":
+        reasons = ",".join(p.get("violation_reasons") or [])
+        return (
+            f"{p.get('decision')} {p.get('side')} {p.get('quantity')} {p.get('instrument_id')} "
+            f"{p.get('client_order_id')}" + (f" [{reasons}]" if reasons else "")
+        )
+    if kind == "order_updated":
+        return (
+            f"order {p.get('client_order_id')} {p.get('status')} "
+            f"filled {p.get('filled_quantity')} @ {p.get('average_fill_price') or '—'}"
+        )
+    if kind == "fill_received":
+        return (
+            f"fill {p.get('side')} {p.get('quantity')} {p.get('instrument_id')} @ {p.get('price')}"
+            f" fee {p.get('fee')}"
+        )
+    if kind == "position_changed":
+        return f"position {p.get('instrument_id')} {p.get('quantity')} @ {p.get('average_price')}"
+    if kind == "trading_state_changed":
+        return f"state {p.get('old_state')} -> {p.get('new_state')}: {p.get('reason')}"
+    return json.dumps(p, separators=(",", ":"))
+
+
+@click.command()
+@click.argument("account_id")
+@click.option("--count", type=click.IntRange(min=1), help="Exit after this many events.")
+@_url_option
+@_token_option
+def watch(account_id: str, count: int | None, url: str | None, token: str | None) -> None:
+    """Print ACCOUNT_ID's decisions, order updates, fills, positions and state changes live
+    (reconnects and resumes after the last event; Ctrl-C ends)."""
+    from websockets.exceptions import ConnectionClosed, InvalidHandshake
+    from websockets.sync.client import connect
+
+    gateway = _gateway(url, token)
+    topic = gateway.request("GET", api_path("accounts", account_id))["events_topic"]
+    last_event_id, tries, seen = "", 0, 0
+    while True:
+        try:
+            with connect(f"{gateway.ws_url()}?access_token={gateway.token}") as ws:
+                subscribe = {"type": "subscribe", "topics": [topic], "last_event_id": last_event_id}
+                ws.send(json.dumps(subscribe))
+                while True:
+                    message = json.loads(ws.recv())
+                    kind = message.get("type")
+                    if kind == "error":
+                        error = message.get("error") or {}
+                        raise click.ClickException(
+                            f"{error.get('message')} ({error.get('reason')})"
+                        )
+                    tries = 0
+                    if kind == "heartbeat" or not message.get("event_id"):
+                        continue
+                    last_event_id = message["event_id"]
+                    click.echo(f"{message.get('time')} {kind}: {_event_line(message)}")
+                    seen += 1
+                    if count is not None and seen >= count:
+                        return
+        except (ConnectionClosed, InvalidHandshake, OSError) as error:
+            tries += 1
+            if tries > RECONNECT_TRIES:
+                raise click.ClickException(f"event stream lost: {error}") from error
+            time.sleep(min(5.0, 0.5 * 2**tries))
