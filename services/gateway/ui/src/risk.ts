@@ -165,6 +165,9 @@ export interface KillResult {
   total_ms: number | null;
 }
 
+/** Topic of platform-wide risk events (global state changes, global kills). */
+export const GLOBAL_TOPIC = "risk_global";
+
 const enc = encodeURIComponent;
 const acc = (id: string) => `/api/v1/accounts/${enc(id)}`;
 
@@ -206,6 +209,8 @@ export const riskApi = {
       undefined,
       signal,
     ),
+  globalState: (signal?: AbortSignal) =>
+    request<StateRecord>("GET", "/api/v1/trading-state?scope=GLOBAL", undefined, signal),
   setState: (id: string, trading_state: TradingState, reason: string) =>
     request<StateRecord>("PUT", `${acc(id)}/trading-state`, { trading_state, reason }),
   kill: (id: string, reason: string, flatten: boolean) =>

@@ -18,7 +18,7 @@ import { PositionsTable } from "../components/risk/PositionsTable";
 import { StateHistory } from "../components/risk/StateHistory";
 import { useEventStream } from "../events";
 import type { PlatformEvent, StreamStatus } from "../events";
-import { riskApi } from "../risk";
+import { GLOBAL_TOPIC, riskApi } from "../risk";
 import type { Account, Order, Position, StateRecord } from "../risk";
 import { useApi } from "../useApi";
 
@@ -42,6 +42,7 @@ function StreamBadge({ status }: { status: StreamStatus }) {
 }
 
 interface Snapshot {
+  global: StateRecord;
   account: Account;
   positions: Position[];
   orders: Order[];
@@ -49,13 +50,15 @@ interface Snapshot {
 }
 
 async function loadSnapshot(id: string): Promise<Snapshot> {
-  const [account, positions, orders, changes] = await Promise.all([
+  const [global, account, positions, orders, changes] = await Promise.all([
+    riskApi.globalState(),
     riskApi.getAccount(id),
     riskApi.positions(id),
     riskApi.workingOrders(id),
     riskApi.stateChanges(id),
   ]);
   return {
+    global,
     account,
     positions: positions.positions,
     orders: orders.orders,
@@ -128,10 +131,10 @@ function AccountConsole({
     void reloadFeed();
   }, [reload, reloadFeed]);
   const topic = snapshot?.account.events_topic ?? "";
-  const status = useEventStream(topic ? [topic] : [], onEvent, onLive);
+  const status = useEventStream(topic ? [topic, GLOBAL_TOPIC] : [], onEvent, onLive);
 
   if (!snapshot) return error ? <ErrorAlert error={error} /> : <Loading label="Loading account…" />;
-  const { account, positions, orders, changes } = snapshot;
+  const { global, account, positions, orders, changes } = snapshot;
   return (
     <Stack data-testid="account-console">
       <Card withBorder>
@@ -141,6 +144,11 @@ function AccountConsole({
             <Badge variant="outline">{account.mode}</Badge>
             <StateBadge state={account.trading_state} testId="trading-state" />
             <StreamBadge status={status} />
+            {global.trading_state !== "ACTIVE" && (
+              <Badge color="red" variant="filled" data-testid="global-state" title={global.reason}>
+                platform {global.trading_state}
+              </Badge>
+            )}
           </Group>
           <KillSwitch account={account} workingOrders={orders.length} onDone={() => void reload()} />
         </Group>
