@@ -19,9 +19,16 @@ _LOGGER = logging.getLogger(__name__)
 _BACKLOG_PAGE = 500
 
 
-def may_see(principal: Principal, owner_id: str) -> bool:
-    """Admins see every event; others their own and those addressed to every user."""
-    return principal.has_any(Role.ADMIN) or owner_id in ("", principal.subject)
+RISK_TOPIC_PREFIX = "risk_"
+"""Topics of the risk service (``risk_account/<id>``, ``risk_global``); risk officers read all."""
+
+
+def may_see(principal: Principal, owner_id: str, topic: str = "") -> bool:
+    """Admins see every event, risk officers every risk event; others their own and those
+    addressed to every user."""
+    if principal.has_any(Role.ADMIN) or owner_id in ("", principal.subject):
+        return True
+    return topic.startswith(RISK_TOPIC_PREFIX) and principal.has_any(Role.RISK_OFFICER)
 
 
 def _check_topics(topics: list[str], max_topics: int) -> list[str]:
@@ -108,7 +115,9 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
                     continue
                 if after and _seen(live.envelope, start):
                     continue
-                if live.response is not None and may_see(principal, live.envelope.owner_id):
+                if live.response is not None and may_see(
+                    principal, live.envelope.owner_id, live.envelope.topic
+                ):
                     yield live.response
         finally:
             await self._fanout.leave(subscription)
@@ -131,7 +140,7 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
 
     @staticmethod
     def _visible(principal: Principal, envelope: EventEnvelope) -> notifier_pb2.Event | None:
-        if not may_see(principal, envelope.owner_id):
+        if not may_see(principal, envelope.owner_id, envelope.topic):
             return None
         try:
             return to_event(envelope)

@@ -62,6 +62,7 @@ class OrderDesk:
         self._venue = venue
         self._publisher = publisher
         self._states = states
+        self._tasks: set[asyncio.Task[None]] = set()
 
     # --- decide + persist ------------------------------------------------------------------
     async def check(
@@ -244,6 +245,21 @@ class OrderDesk:
     def _close(self, account: AccountState, row: OrderRow, status: str, reason: str) -> None:
         row.status, row.status_reason, row.updated_at = status, reason, datetime.now(UTC)
         account.book.reduce_working(row.client_order_id)
+
+    # --- market data -----------------------------------------------------------------------
+    def on_bar(self, instrument_id: str, price: float, received_ns: int) -> None:
+        """New reference price: re-mark every book, then check the equity breakers of accounts
+        holding the instrument (a falling price alone can breach the daily loss)."""
+        self._runtime.set_price(instrument_id, price, received_ns)
+        for account in self._runtime.accounts.values():
+            ib = account.book.instruments.get(instrument_id)
+            if ib is None or not ib.position:
+                continue
+            trip = account.breakers.on_equity(account.book.equity, account.limits)
+            if trip is not None:
+                task = asyncio.create_task(self._states.trip(account, trip))
+                self._tasks.add(task)
+                task.add_done_callback(self._tasks.discard)
 
     # --- venue events ------------------------------------------------------------------------
     async def on_venue_event(self, event: VenueEvent) -> None:

@@ -3,8 +3,9 @@
 Events of one account go to ``risk_account/<account_id>`` with the account owner as owner_id;
 global, deployment and instrument scope changes go to ``risk_global`` (owner_id empty). The type
 is the ``notifier.v1.Event.payload`` field name and the payload that message's JSON. Publishing
-runs in a background task, in order, so a slow Redis never delays an order reply; an event that
-cannot be published is logged and dropped (the database stays the record).
+runs in a background task, in order and pipelined (one round trip per batch), so a slow Redis
+never delays an order reply; an event that cannot be published is logged and dropped (the
+database stays the record).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from trademaster.service.events import EventBus
 _LOGGER = logging.getLogger(__name__)
 
 GLOBAL_TOPIC = "risk_global"
+_MAX_BATCH = 500
 
 
 def account_topic(account_id: str) -> str:
@@ -60,11 +62,16 @@ class Publisher:
     async def _run(self) -> None:
         assert self._bus is not None
         while True:
-            topic, owner, type_, payload = await self._queue.get()
+            batch = [await self._queue.get()]
+            while len(batch) < _MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
             try:
-                await self._bus.publish(topic, owner, type_, payload)
-                self.published += 1
+                await self._bus.publish_many(batch)
+                self.published += len(batch)
             except (RedisError, OSError) as error:
                 _LOGGER.warning(
-                    "events.publish_failed topic=%s type=%s error=%r", topic, type_, error
+                    "events.publish_failed events=%d first=%s error=%r",
+                    len(batch),
+                    batch[0][:3],
+                    error,
                 )

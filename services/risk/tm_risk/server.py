@@ -119,7 +119,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     feed = MarketDataFeed(redis, settings.market_data_stream)
 
     def on_bar(bar: Bar, received_ns: int) -> None:
-        runtime.set_price(bar.instrument_id, bar.close, received_ns)
+        orders.on_bar(bar.instrument_id, bar.close, received_ns)
         venue.on_bar(bar, received_ns)
 
     feed.listen(on_bar)

@@ -30,6 +30,7 @@ class StateDesk:
         self._runtime = runtime
         self._writer = writer
         self._publisher = publisher
+        self._tripping: set[str] = set()
 
     async def set(
         self,
