@@ -65,6 +65,7 @@ def test_console_shows_live_decisions_and_kill_switch_cancels_working_orders(
     expect(page.get_by_test_id("trading-state")).to_have_text("ACTIVE")
     expect(page.get_by_test_id("equity")).to_have_text("100,000")
     expect(page.get_by_test_id("stream-status")).to_have_text("live")
+    expect(page.get_by_test_id("account-row")).to_contain_text(["browser paper"])
     instrument = _arrange_market(ui_stack, account_id)
 
     _place_limit_buy(page, instrument)
@@ -91,6 +92,13 @@ def test_console_shows_live_decisions_and_kill_switch_cancels_working_orders(
     expect(denied).to_have_count(1)
     expect(denied.get_by_test_id("decision-reason")).to_contain_text(["INSTRUMENT_UNKNOWN"])
     screenshot(page, "risk_console_live")
+    denied.click()
+    detail = page.get_by_test_id("decision-detail")
+    expect(detail).to_contain_text("INSTRUMENT_UNKNOWN")
+    expect(detail).to_contain_text("entry_hash")
+    screenshot(page, "risk_decision_detail")
+    page.keyboard.press("Escape")
+    expect(detail).to_have_count(0)
 
     page.get_by_test_id("kill-switch").click()
     dialog = page.get_by_role("dialog")
@@ -104,6 +112,7 @@ def test_console_shows_live_decisions_and_kill_switch_cancels_working_orders(
     expect(page.get_by_test_id("kill-result")).to_contain_text("1 of 1 working order(s) cancelled")
     expect(page.get_by_test_id("working-orders-empty")).to_be_visible()
     expect(page.get_by_test_id("state-change-row").first).to_contain_text("browser test kill")
+    expect(page.get_by_test_id("account-row")).to_contain_text(["HALTED"])
     orders = http_json(
         "GET", f"{ui_stack.url}/api/v1/accounts/{account_id}/orders?status=CANCELLED", None, token
     )["orders"]

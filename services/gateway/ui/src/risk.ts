@@ -88,6 +88,14 @@ export interface Violation {
   limit: string;
 }
 
+export interface Check {
+  check: string;
+  passed: boolean;
+  reason: string;
+  value: string;
+  limit: string;
+}
+
 export interface Decision {
   decision_id: string;
   sequence: number;
@@ -98,7 +106,17 @@ export interface Decision {
   order: Order | null;
   dry_run: boolean;
   actor: string;
+  reference_price: string;
+  reference_price_age_ms: number | null;
+  position_before: string;
+  position_after: string;
+  gross_exposure_before: string;
+  gross_exposure_after: string;
   check_latency_us: number | null;
+  checks: Check[];
+  limits_version: number;
+  prev_hash: string;
+  entry_hash: string;
 }
 
 export interface OrderResult {
@@ -198,6 +216,8 @@ export const riskApi = {
       undefined,
       signal,
     ),
+  getDecision: (id: string, signal?: AbortSignal) =>
+    request<Decision>("GET", `/api/v1/decisions/${enc(id)}`, undefined, signal),
   limits: (id: string, signal?: AbortSignal) =>
     request<Limits>("GET", `${acc(id)}/limits`, undefined, signal),
   setLimits: (id: string, body: Record<string, unknown>) =>

@@ -1,9 +1,10 @@
-import { Badge, Card, Grid, Group, Select, Stack, Text, Title } from "@mantine/core";
+import { Badge, Button, Card, Grid, Group, Stack, Text, Title } from "@mantine/core";
 import { useCallback, useEffect, useRef, useState } from "react";
 import { useNavigate, useParams } from "react-router";
 import { ErrorAlert, Loading } from "../components/Feedback";
 import { StateBadge } from "../components/StateBadge";
 import { AccountFigures, NewAccountForm } from "../components/risk/AccountSummary";
+import { AccountsTable } from "../components/risk/AccountsTable";
 import {
   DecisionFeed,
   feedRowFromDecision,
@@ -69,10 +70,10 @@ async function loadSnapshot(id: string): Promise<Snapshot> {
 /** One account live: figures, positions, working orders, decisions, limits, state, kill. */
 function AccountConsole({
   accountId,
-  onStateChanged,
+  onAccountChanged,
 }: {
   accountId: string;
-  onStateChanged: () => void;
+  onAccountChanged: () => void;
 }) {
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [feed, setFeed] = useState<FeedRow[]>([]);
@@ -85,12 +86,14 @@ function AccountConsole({
       const next = await loadSnapshot(accountId);
       setSnapshot(next);
       setError(null);
-      if (lastState.current && lastState.current !== next.account.trading_state) onStateChanged();
-      lastState.current = next.account.trading_state;
+      // The accounts table above shows state and equity too: refresh it when they moved.
+      const seen = `${next.account.trading_state}|${next.account.equity}|${next.account.cash}`;
+      if (lastState.current && lastState.current !== seen) onAccountChanged();
+      lastState.current = seen;
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
     }
-  }, [accountId, onStateChanged]);
+  }, [accountId, onAccountChanged]);
 
   const reloadFeed = useCallback(async () => {
     try {
@@ -219,23 +222,24 @@ export default function RiskConsolePage() {
     <Stack data-testid="risk-console">
       <Group justify="space-between">
         <Title order={2}>Risk console</Title>
-        {accounts.length > 0 && (
-          <Select
-            aria-label="Account"
-            data={accounts.map((a) => ({
-              value: a.id,
-              label: `${a.name} · ${a.mode} · ${a.trading_state}`,
-            }))}
-            value={accountId || null}
-            onChange={(id) => id && navigate(`/risk/${id}`)}
-            w={320}
-            allowDeselect={false}
-            data-testid="account-select"
-          />
-        )}
+        <Button variant="default" size="xs" onClick={list.reload}>
+          Refresh accounts
+        </Button>
       </Group>
       {list.error && <ErrorAlert error={list.error} />}
       {list.loading && !list.data && <Loading label="Loading accounts…" />}
+      {accounts.length > 0 && (
+        <Card withBorder>
+          <Text fw={600} mb="xs">
+            Accounts
+          </Text>
+          <AccountsTable
+            accounts={accounts}
+            selected={accountId}
+            onSelect={(id) => navigate(`/risk/${id}`)}
+          />
+        </Card>
+      )}
       <NewAccountForm
         onCreated={(account) => {
           list.reload();
@@ -243,7 +247,7 @@ export default function RiskConsolePage() {
         }}
       />
       {accountId && (
-        <AccountConsole key={accountId} accountId={accountId} onStateChanged={list.reload} />
+        <AccountConsole key={accountId} accountId={accountId} onAccountChanged={list.reload} />
       )}
     </Stack>
   );

@@ -1,4 +1,6 @@
 import { Badge, Group, Table, Text } from "@mantine/core";
+import { useState } from "react";
+import { DecisionDetail } from "./DecisionDetail";
 import type { Decision } from "../../risk";
 import { formatDateTime } from "../../format";
 
@@ -60,6 +62,7 @@ export function mergeFeed(rows: FeedRow[], incoming: FeedRow[], max = 200): Feed
 }
 
 export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
+  const [open, setOpen] = useState<string | null>(null);
   if (rows.length === 0) {
     return (
       <Text c="dimmed" size="sm" data-testid="decision-feed-empty">
@@ -68,8 +71,10 @@ export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
     );
   }
   return (
+    <>
+    {open && <DecisionDetail decisionId={open} onClose={() => setOpen(null)} />}
     <Table.ScrollContainer minWidth={420} mah={420}>
-      <Table striped data-testid="decision-feed">
+      <Table striped highlightOnHover data-testid="decision-feed">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Time (UTC)</Table.Th>
@@ -79,7 +84,14 @@ export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
         </Table.Thead>
         <Table.Tbody>
           {rows.map((r) => (
-            <Table.Tr key={r.decision_id} data-testid="decision-row" data-decision={r.decision}>
+            <Table.Tr
+              key={r.decision_id}
+              data-testid="decision-row"
+              data-decision={r.decision}
+              onClick={() => setOpen(r.decision_id)}
+              style={{ cursor: "pointer" }}
+              title="Show every check of this decision"
+            >
               <Table.Td>
                 <Text size="xs">{formatDateTime(r.time)}</Text>
               </Table.Td>
@@ -116,5 +128,6 @@ export function DecisionFeed({ rows }: { rows: FeedRow[] }) {
         </Table.Tbody>
       </Table>
     </Table.ScrollContainer>
+    </>
   );
 }
