@@ -20,6 +20,16 @@ COPY services/trainer/tm_trainer services/trainer/tm_trainer
 RUN --mount=type=cache,target=/root/.cache/uv \
     install-venv tm-trainer "${TORCH_VARIANT}"
 
+# Tilt's dev loop (target dev): library sources in /opt/tm/live first on PYTHONPATH, so every
+# new Ray job runs the synced code (jobs are fresh processes; no restart needed).
+FROM ${BASE_IMAGE} AS dev
+COPY --from=build /opt/venv /opt/venv
+COPY --chown=10001:10001 libs/trademaster/trademaster /opt/tm/live/trademaster
+ENV PYTHONPATH=/opt/tm/live RAY_USAGE_STATS_ENABLED=0
+USER 10001:10001
+CMD ["ray", "--help"]
+
+# The release image (default target).
 FROM ${BASE_IMAGE}
 COPY --from=build /opt/venv /opt/venv
 # Ray writes its session files under /tmp/ray (an emptyDir in the pod); no usage stats calls.

@@ -64,6 +64,8 @@ def test_every_service_has_a_multi_stage_dockerfile_on_the_shared_base() -> None
             stage[0][1].startswith("${BUILDER_IMAGE}") for stage in stages
         ), f"{name}: no stage builds on the shared builder stage"
         assert stages[-1][0][1] == "${BASE_IMAGE}", f"{name}: final stage must be the base"
+        dev = [stage for stage in stages if stage[0][1] == "${BASE_IMAGE} AS dev"]
+        assert dev and ("ENV", "PYTHONPATH=/opt/tm/live") in dev[0], f"{name}: Tilt dev stage"
 
 
 @pytest.mark.parametrize("path", [RAY, *SERVICE_FILES.values()], ids=lambda p: str(p.parent.name))
@@ -123,7 +125,7 @@ def test_copy_sources_exist_and_the_context_ignores_local_state() -> None:
         for keyword, rest in _instructions(path):
             if keyword != "COPY" or rest.startswith("--from="):
                 continue
-            *sources, _dest = rest.split()
+            *sources, _dest = [word for word in rest.split() if not word.startswith("--")]
             for source in sources:
                 assert (ROOT / source).exists(), f"{path}: COPY {source} does not exist"
     ignored = set((ROOT / ".dockerignore").read_text().split())
