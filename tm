@@ -11,7 +11,8 @@ Usage: ./tm <command> [args]
   up            Run the platform on this machine: PostgreSQL, Redis, a Ray head and all six
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
-                Prints the admin login; Ctrl-C stops everything.
+                Prints the admin login; Ctrl-C stops everything. --monitoring also runs
+                Prometheus on http://127.0.0.1:59090/ scraping every service's /metrics.
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
                 tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".

@@ -34,6 +34,7 @@ from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.routes_risk import risk_router
 from tm_gateway.spa import SpaStaticFiles
+from tm_gateway.telemetry import instrument
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -153,6 +154,7 @@ def create_app(
         responses=_ERROR_RESPONSES,
     )
     app.add_middleware(RequestIdMiddleware)
+    instrument(app)
     install_error_handlers(app)
     app.add_exception_handler(
         DomainError,
