@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import grpc
-from fastapi import APIRouter, Depends, FastAPI, Query, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import struct_pb2
@@ -21,6 +21,7 @@ from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
+from tm_gateway.edge import EdgeMiddleware
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
     error_response,
@@ -150,6 +151,7 @@ def create_app(
         "`ErrorBody` shape.",
         responses=_ERROR_RESPONSES,
     )
+    app.add_middleware(EdgeMiddleware, routes_of=app)
     app.add_middleware(RequestIdMiddleware)
     install_error_handlers(app)
     app.add_exception_handler(
@@ -177,9 +179,13 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
 
     @api.post("/auth/login", response_model=m.LoginResponse, tags=["auth"])
-    async def login(body: m.LoginRequest) -> m.LoginResponse:
-        """Exchange username and password for a short-lived access token."""
-        result = await identity.login(body.username, body.password)
+    async def login(body: m.LoginRequest, request: Request) -> m.LoginResponse:
+        """Exchange username and password for a short-lived access token.
+
+        Failures are throttled per username and per client address (429, retry_after_s).
+        """
+        client = request.client.host if request.client else ""
+        result = await identity.login(body.username, body.password, client)
         return m.LoginResponse(
             access_token=result.access_token,
             expires_at=result.expires_at,

@@ -76,7 +76,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def Login(
         self, request: identity_pb2.LoginRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.LoginResponse:
-        result = await self._identity.login(request.username, request.password)
+        peer = context.peer() or ""  # "ipv4:127.0.0.1:5555" / "ipv6:[::1]:5555"
+        result = await self._identity.login(
+            request.username, request.password, peer.rpartition(":")[0]
+        )
         return identity_pb2.LoginResponse(
             access_token=result.access_token,
             expire_time=_timestamp(result.expires_at),
