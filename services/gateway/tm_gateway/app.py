@@ -21,7 +21,7 @@ from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
-from tm_gateway.edge import EdgeMiddleware
+from tm_gateway.edge import EdgeMiddleware, document_formats
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
     error_response,
@@ -469,6 +469,7 @@ def create_app(
             )
         return m.ReadyResponse(status="ready", checks=checks)
 
+    document_formats(app)
     if static_dir is not None and static_dir.is_dir():
         app.mount("/", SpaStaticFiles(directory=static_dir, html=True), name="ui")
     else:

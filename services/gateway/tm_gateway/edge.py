@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from typing import Any
+from urllib.parse import parse_qsl
 
 import grpc
 from fastapi import FastAPI
@@ -86,6 +87,16 @@ def _bounded_int(text: str) -> int:
     return value
 
 
+def _check_query(query: bytes) -> None:
+    """Integers past int64 and NUL in query parameters are 400s, not conversion errors."""
+    for name, value in parse_qsl(query.decode("latin-1"), keep_blank_values=True):
+        digits = value.lstrip("+-")
+        if "\x00" in value:
+            raise _bad(f"query parameter {name[:40]} must not contain NUL", field=name[:40])
+        if digits.isdigit() and len(digits) > 18 and abs(int(digits)) > INT64_MAX:
+            raise _bad(f"query parameter {name[:40]} is out of range (int64)", field=name[:40])
+
+
 def check_json_body(body: bytes) -> None:
     """Raise ``BodyRejected`` unless ``body`` is strict, shallow-enough JSON."""
     try:
@@ -122,6 +133,38 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     return sorted(methods | {"OPTIONS"}) if methods else []
 
 
+UUID_FIELDS = frozenset(
+    {"strategy_id", "job_id", "training_job_id", "backtest_id", "user_id", "token_id"}
+)
+"""Parameters and body fields the services parse as UUIDs (owners may be service names)."""
+
+
+def document_formats(app: FastAPI) -> None:
+    """Make the OpenAPI document say ``format: uuid`` where the servers require a UUID, so
+    generated clients validate what the servers will."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is not None:
+            return app.openapi_schema
+        schema = build()
+        for path_item in schema.get("paths", {}).values():
+            for operation in path_item.values():
+                for parameter in (
+                    operation.get("parameters", []) if isinstance(operation, dict) else []
+                ):
+                    if parameter.get("name") in UUID_FIELDS:
+                        parameter.setdefault("schema", {})["format"] = "uuid"
+        for component in schema.get("components", {}).get("schemas", {}).values():
+            for name, prop in component.get("properties", {}).items():
+                if name in UUID_FIELDS and prop.get("type") == "string":
+                    prop["format"] = "uuid"
+        app.openapi_schema = schema
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
 class EdgeMiddleware:
     """Rejects oversized or unsafe JSON bodies; adds security headers to every response;
     answers OPTIONS from the API routes (the UI's static mount claimed every path and said
@@ -145,6 +188,11 @@ class EdgeMiddleware:
                 response = Response(status_code=204, headers={"Allow": ", ".join(methods)})
                 await response(scope, receive, send)
                 return
+        try:
+            _check_query(scope.get("query_string", b""))
+        except BodyRejected as rejected:
+            await error_response(rejected.error, Request(scope))(scope, receive, send)
+            return
         if scope["method"] in _BODY_METHODS:
             try:
                 body = await self._read_body(scope, receive)

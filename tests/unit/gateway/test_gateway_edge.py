@@ -118,3 +118,25 @@ def test_options_answers_the_routes_methods(client: TestClient, path: str, allow
 
     assert reply.status_code == 204
     assert reply.headers["allow"] == allow
+
+
+@pytest.mark.parametrize("query", ["version=99999999999999999999999", "version=1%00"])
+def test_unsafe_query_parameters_are_400(client: TestClient, query: str) -> None:
+    reply = client.get(f"/api/v1/strategies/00000000-0000-0000-0000-000000000000?{query}")
+
+    assert reply.status_code == 400
+    assert reply.json()["error"]["field_violations"][0]["field"] == "version"
+
+
+def test_openapi_says_uuid_where_the_servers_require_one(client: TestClient) -> None:
+    document = client.get("/openapi.json").json()
+    parameters = [
+        p
+        for item in document["paths"].values()
+        for operation in item.values()
+        for p in operation.get("parameters", [])
+        if p["name"] in ("strategy_id", "job_id", "backtest_id")
+    ]
+
+    assert parameters
+    assert all(p["schema"].get("format") == "uuid" for p in parameters)
