@@ -16,7 +16,7 @@ from psycopg_pool import AsyncConnectionPool
 _LOGGER = logging.getLogger(__name__)
 
 _USER_COLUMNS = "id, username, password_hash, roles, created_at, disabled"
-_TOKEN_COLUMNS = (
+_TOKEN_COLUMNS = (  # column names  # nosec B105
     "id, name, roles, scopes, jti, creator_id, created_at, expires_at, revoked, revoked_at"
 )
 

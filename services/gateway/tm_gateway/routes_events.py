@@ -125,7 +125,7 @@ class _Session:
     def __init__(self, websocket: WebSocket, stub: notifier_pb2_grpc.NotifierServiceStub) -> None:
         self.websocket = websocket
         self.stub = stub
-        self.token = ""
+        self.token = ""  # set from the client once authenticated  # nosec B105
         self.principal: Principal | None = None
         self.feed: _Feed | None = None
         self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue(maxsize=SESSION_QUEUE_SIZE)

@@ -43,7 +43,7 @@ class Resource(StrEnum):
     KILL_SWITCH = "kill_switch"
     DECISION = "decision"
     USER = "user"
-    SERVICE_TOKEN = "service_token"
+    SERVICE_TOKEN = "service_token"  # a resource name, not a secret  # nosec B105
 
 
 class Action(StrEnum):

@@ -137,7 +137,7 @@ async def serve(
     configure_logging(service_name, settings.log_level)
     provider = configure_tracing(service_name, settings.otel_exporter)
     if settings.metrics_port is not None:
-        start_metrics_server(settings.metrics_port)
+        start_metrics_server(settings.metrics_port, settings.metrics_host)
     parts = await build(settings)
     server, port = await create_server(
         settings,

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=0, ge=0, le=65535)
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    """Loopback by default, like gRPC; containers set ``0.0.0.0`` so Prometheus can scrape."""
     database_url: str
     redis_url: str
     jwt_secret: SecretStr = Field(min_length=16)
