@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import grpc
-import jwt
-from fastapi import APIRouter, Depends, FastAPI, Query, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import struct_pb2
@@ -22,6 +21,7 @@ from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
+from tm_gateway.edge import EdgeMiddleware, document_formats
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
     error_response,
@@ -153,6 +153,7 @@ def create_app(
         "`ErrorBody` shape.",
         responses=_ERROR_RESPONSES,
     )
+    app.add_middleware(EdgeMiddleware, routes_of=app)
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
     install_error_handlers(app)
@@ -173,21 +174,21 @@ def create_app(
                 reason="TOKEN_MISSING",
             )
         principal = verify_token(jwt_secret, credentials.credentials, jwt_issuer)
-        if principal.kind == "service":
-            jti = _jti(credentials.credentials)
-            if await identity.is_token_revoked(jti):
-                raise ApiError(
-                    grpc.StatusCode.UNAUTHENTICATED, "token revoked", reason="TOKEN_REVOKED"
-                )
+        if await identity.is_revoked(principal):
+            raise ApiError(grpc.StatusCode.UNAUTHENTICATED, "token revoked", reason="TOKEN_REVOKED")
         return Caller(principal, credentials.credentials)
 
     CallerDep = Annotated[Caller, Depends(caller)]
     api = APIRouter(prefix="/api/v1")
 
     @api.post("/auth/login", response_model=m.LoginResponse, tags=["auth"])
-    async def login(body: m.LoginRequest) -> m.LoginResponse:
-        """Exchange username and password for a short-lived access token."""
-        result = await identity.login(body.username, body.password)
+    async def login(body: m.LoginRequest, request: Request) -> m.LoginResponse:
+        """Exchange username and password for a short-lived access token.
+
+        Failures are throttled per username and per client address (429, retry_after_s).
+        """
+        client = request.client.host if request.client else ""
+        result = await identity.login(body.username, body.password, client)
         return m.LoginResponse(
             access_token=result.access_token,
             expires_at=result.expires_at,
@@ -472,6 +473,7 @@ def create_app(
             )
         return m.ReadyResponse(status="ready", checks=checks)
 
+    document_formats(app)
     if static_dir is not None and static_dir.is_dir():
         app.mount("/", SpaStaticFiles(directory=static_dir, html=True), name="ui")
     else:
@@ -481,8 +483,3 @@ def create_app(
             return _FALLBACK_PAGE
 
     return app
-
-
-def _jti(token: str) -> str:
-    """The ``jti`` of a token whose signature was already verified."""
-    return str(jwt.decode(token, options={"verify_signature": False}).get("jti", ""))
