@@ -57,7 +57,7 @@ case "$cmd" in
     bootstrap
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
-    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
+    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
     ;;
   help|-h|--help)
     usage
