@@ -27,6 +27,7 @@ from trademaster.service.events import EventBus
 from trademaster.service.localstack import Stack
 from trademaster.service.localstack.services import ServiceProcess
 from trademaster_client import (
+    AsyncClient,
     Client,
     Endpoints,
     InvalidArgumentError,
@@ -313,3 +314,29 @@ def _next(received: queue.Queue, want_id: bool = True) -> notifier_pb2.Event:  #
             raise item
         if bool(item.event_id) == want_id:
             return item
+
+
+async def test_async_client_pages_types_errors_and_joins_streams(
+    endpoints: Endpoints, researcher: PasswordLogin, strategy_id: str
+) -> None:
+    async with AsyncClient(endpoints, researcher) as tm:
+        listed = [
+            s.strategy_id
+            async for s in tm.paginate(
+                tm.strategy.ListStrategies, strategy_pb2.ListStrategiesRequest(), page_size=1
+            )
+        ]
+        with pytest.raises(NotFoundError) as missing:
+            await tm.trainer.GetTrainingJob(
+                trainer_pb2.GetTrainingJobRequest(job_id=str(uuid.uuid4()))
+            )
+        stream = tm.subscribe([f"training_job/{uuid.uuid4().hex}"], include_heartbeats=True)
+        async for event in stream:
+            joined = event
+            stream.close()
+            break
+
+    assert strategy_id in listed
+    assert missing.value.reason.endswith("NOT_FOUND")
+    assert joined.HasField("heartbeat") and not joined.event_id
+    assert tm.tokens.logins == 1
