@@ -195,15 +195,24 @@ def _service_files(root: Path, folder: str) -> list[Path]:
     return sorted((root / "services" / folder).glob("tm_*/**/*.py"))
 
 
-def authorization_table() -> Mapping[str, object]:
-    """Rows ``/pkg.Service/Method → requirement`` from the kit's authorization table, if any.
-
-    Any module-level mapping of ``trademaster.service.authz`` whose keys are full method names
-    counts, so the reference picks the table up however it is shaped."""
+def _kit_authz() -> object | None:
     try:
-        module = importlib.import_module(AUTHZ_MODULE)
+        return importlib.import_module(AUTHZ_MODULE)
     except ImportError:
+        return None
+
+
+def authorization_table() -> dict[str, str]:
+    """``/pkg.Service/Method`` → requirement, from the kit's authorization table if it exists.
+
+    Reads ``TABLE`` rows with an ``rpcs`` set (trademaster.service.authz.Permission), or else any
+    module-level mapping keyed by full method names, so the reference follows the table."""
+    module = _kit_authz()
+    if module is None:
         return {}
+    rows = getattr(module, "TABLE", None)
+    if isinstance(rows, tuple | list) and rows and all(hasattr(r, "rpcs") for r in rows):
+        return {rpc: _describe(row) for row in rows for rpc in row.rpcs}
     for value in vars(module).values():
         if (
             isinstance(value, Mapping)
@@ -213,18 +222,35 @@ def authorization_table() -> Mapping[str, object]:
                 for key in value
             )
         ):
-            return value
+            return {key: _describe(requirement) for key, requirement in value.items()}
     return {}
+
+
+def _role_names(roles: Iterable[object]) -> str:
+    return ", ".join(sorted(str(getattr(role, "value", role)) for role in roles))
 
 
 def _describe(requirement: object) -> str:
     roles = getattr(requirement, "roles", None)
-    if roles is not None:
-        names = sorted(str(getattr(role, "value", role)) for role in roles)
-        return "any of: " + ", ".join(names) if names else "any authenticated caller"
-    if isinstance(requirement, list | tuple | set | frozenset):
-        return "any of: " + ", ".join(sorted(str(getattr(r, "value", r)) for r in requirement))
-    return str(requirement)
+    if roles is None:
+        if isinstance(requirement, list | tuple | set | frozenset):
+            return f"any of: {_role_names(requirement)}"
+        return str(requirement)
+    text = f"roles: any of {_role_names(roles)}" if roles else "no user role"
+    all_owners = getattr(requirement, "all_owners", None)
+    if getattr(requirement, "owned", False) and all_owners is not None:
+        text += "; own resources only"
+        if all_owners:
+            text += f", every owner's for {_role_names(all_owners)}"
+    scope = getattr(requirement, "scope", None)
+    if scope:
+        text += f"; service tokens need scope {scope}"
+    return text
+
+
+def kit_public_rpcs() -> set[str]:
+    """``PUBLIC_RPCS`` of the kit's authorization table, if it has one."""
+    return set(getattr(_kit_authz(), "PUBLIC_RPCS", ()) or ())
 
 
 def analyse_services(root: Path, api: Api) -> Analysis:
@@ -260,11 +286,11 @@ def analyse_services(root: Path, api: Api) -> Analysis:
                 found.reasons = package.reasons_in(body)
                 found.required_roles, found.role_rules = package.role_facts(body)
             if rpc.full_method in table:
-                found.authorization = _describe(table[rpc.full_method])
+                found.authorization = table[rpc.full_method]
             facts[rpc.full_method] = found
         for literal in _public_methods(package, service.full_name):
             public.add(literal)
-    return Analysis(facts, common, public)
+    return Analysis(facts, common, public | kit_public_rpcs())
 
 
 def _public_methods(package: _Package, service_full_name: str) -> set[str]:

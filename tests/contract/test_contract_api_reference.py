@@ -100,3 +100,57 @@ def test_reference_lists_roles_and_reasons_found_in_the_servicers() -> None:
     assert "USERNAME_TAKEN" in create_user
     assert "public: no token needed" in login
     assert "TOKEN_EXPIRED" in page  # every authenticated RPC may answer it
+
+
+def test_an_authorization_table_in_the_kit_wins_over_the_servicer_scan(
+    api, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import types
+
+    from apiref.render_html import render_reference
+    from apiref.servicers import AUTHZ_MODULE, analyse_services
+
+    method = "/trademaster.api.trainer.v1.TrainerService/GetClusterStatus"
+    fake = types.ModuleType(AUTHZ_MODULE)
+    fake.RPC_ROLES = {method: ("admin", "viewer")}  # type: ignore[attr-defined]
+    monkeypatch.setitem(sys.modules, AUTHZ_MODULE, fake)
+
+    page = render_reference(api, analyse_services(ROOT, api))
+    section = page.split('id="trademaster-api-trainer-v1-TrainerService-GetClusterStatus"')[1]
+
+    assert "any of: admin, viewer (authorization table)" in section.split('<div class="rpc"')[0]
+
+
+def test_the_kits_permission_rows_are_described_with_reach_and_scope(
+    api, monkeypatch: pytest.MonkeyPatch
+) -> None:  # type: ignore[no-untyped-def]
+    import types
+    from dataclasses import dataclass
+
+    from apiref.servicers import AUTHZ_MODULE, authorization_table
+
+    @dataclass(frozen=True)
+    class Permission:  # the shape of trademaster.service.authz.Permission
+        roles: frozenset[str]
+        all_owners: frozenset[str]
+        owned: bool
+        rpcs: frozenset[str]
+        scope: str
+
+    method = "/trademaster.api.trainer.v1.TrainerService/GetTrainingJob"
+    fake = types.ModuleType(AUTHZ_MODULE)
+    fake.TABLE = (  # type: ignore[attr-defined]
+        Permission(
+            frozenset({"viewer", "admin"}),
+            frozenset({"admin"}),
+            True,
+            frozenset({method}),
+            "training_job:read",
+        ),
+    )
+    monkeypatch.setitem(sys.modules, AUTHZ_MODULE, fake)
+
+    assert authorization_table() == {
+        method: "roles: any of admin, viewer; own resources only, every owner's for admin; "
+        "service tokens need scope training_job:read"
+    }
