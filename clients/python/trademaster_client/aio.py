@@ -259,9 +259,7 @@ class AsyncEventStream:
                 if self._closed:
                     return
                 error = from_rpc_error(raw, SUBSCRIBE_METHOD)
-                if await self._subscribe.relogin(error):
-                    continue
-                if not resumable(error):
+                if not (await self._subscribe.relogin(error) or resumable(error)):
                     raise error from None
             finally:
                 if self._call is not None:

@@ -136,9 +136,9 @@ class EventStream:
                 if self._closed.is_set():
                     return
                 error = from_rpc_error(raw, SUBSCRIBE_METHOD)
-                if self._subscribe.relogin(error):
-                    continue
-                if not resumable(error):
+                # An expired password token is replaced by a login, then resubscribed like a
+                # dropped stream (so a server that keeps refusing it ends in max_failures).
+                if not (self._subscribe.relogin(error) or resumable(error)):
                     raise error from None
             finally:
                 if self._call is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import grpc
 import pytest
 from trademaster.api.notifier.v1 import notifier_pb2
 from trademaster.api.trainer.v1 import trainer_pb2
@@ -93,3 +94,85 @@ def test_password_tokens_refresh_inside_the_margin_and_service_tokens_never() ->
 
 def test_password_repr_hides_the_password() -> None:
     assert "secret" not in repr(PasswordLogin("u", "secret"))
+
+
+class _Failure(grpc.RpcError):
+    def __init__(self, code: grpc.StatusCode) -> None:
+        self._code = code
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return self._code.name.lower()
+
+    def trailing_metadata(self) -> tuple[()]:
+        return ()
+
+
+class _Call:
+    def __init__(self, events: list[notifier_pb2.Event], then: grpc.StatusCode | None) -> None:
+        self._events, self._then = events, then
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        for event in self._events:
+            yield notifier_pb2.SubscribeResponse(event=event)
+        if self._then is not None:
+            raise _Failure(self._then)
+
+    def cancel(self) -> None:
+        pass
+
+
+class _Subscribe:
+    """Stands in for the notifier: one scripted call per (re)subscription."""
+
+    def __init__(self, calls: list[_Call]) -> None:
+        self.calls = calls
+        self.requests: list[notifier_pb2.SubscribeRequest] = []
+
+    def call(self, request: notifier_pb2.SubscribeRequest) -> _Call:
+        self.requests.append(request)
+        return self.calls.pop(0)
+
+    def relogin(self, error: Exception) -> bool:
+        return False
+
+
+def _event(n: int) -> notifier_pb2.Event:
+    return notifier_pb2.Event(event_id=f"t@{n}-0", topic="t")
+
+
+def test_event_stream_resubscribes_after_the_last_event_and_stops_on_final_errors() -> None:
+    from trademaster_client import PermissionDeniedError
+    from trademaster_client.events import EventStream
+
+    subscribe = _Subscribe(
+        [
+            _Call([_event(1), _event(2)], grpc.StatusCode.UNAVAILABLE),
+            _Call([_event(3)], grpc.StatusCode.PERMISSION_DENIED),
+        ]
+    )
+    stream = EventStream(subscribe, ["t"], sleep=lambda _: None)
+    got = []
+
+    with pytest.raises(PermissionDeniedError):
+        for event in stream:
+            got.append(event.event_id)
+
+    assert got == ["t@1-0", "t@2-0", "t@3-0"]
+    assert [r.after_event_id for r in subscribe.requests] == ["", "t@2-0"]
+    assert stream.reconnects == 1
+
+
+def test_event_stream_gives_up_after_max_failures_in_a_row() -> None:
+    from trademaster_client import UnavailableError
+    from trademaster_client.events import EventStream
+
+    subscribe = _Subscribe([_Call([], grpc.StatusCode.UNAVAILABLE) for _ in range(3)])
+    stream = EventStream(subscribe, ["t"], max_failures=2, sleep=lambda _: None)
+
+    with pytest.raises(UnavailableError):
+        list(stream)
+
+    assert len(subscribe.requests) == 3
