@@ -83,8 +83,8 @@ case "$cmd" in
     bootstrap
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
-    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
-    .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services
+    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
+    .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
     audit_deps
     ;;
   help|-h|--help)

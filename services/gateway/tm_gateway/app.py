@@ -30,6 +30,7 @@ from tm_gateway.error_handlers import (
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.routes_risk import risk_router
@@ -53,7 +54,8 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 _FALLBACK_PAGE = """<!doctype html><html><head><title>TradeMaster</title></head>
 <body><h1>TradeMaster Platform</h1><p>The UI is not built yet. See the
-<a href="/docs">API documentation</a>.</p></body></html>"""
+<a href="/docs">API documentation</a> and the <a href="/docs/api">gRPC API reference</a>.</p>
+</body></html>"""
 
 
 @dataclass(frozen=True)
@@ -448,6 +450,7 @@ def create_app(
     api.include_router(backtests_router(backends, caller))
     api.include_router(risk_router(backends, caller))
     app.include_router(api)
+    app.include_router(api_reference_router())
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
     async def healthz() -> m.HealthResponse:
