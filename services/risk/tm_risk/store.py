@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from tm_risk.records import AccountRow, FillRow, LimitsRow, OrderRow, StateRow
-from tm_risk.writer import Statement
+from tm_risk.writer import Many, Statement
 
 _ORDER_COLUMNS = (
     "account_id, client_order_id, instrument_id, side, order_type, quantity, limit_price, "
@@ -88,21 +88,32 @@ def insert_order(row: OrderRow) -> Statement:
     )
 
 
+_UPDATE_ORDER = (
+    "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
+    "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
+    "WHERE account_id=%s AND client_order_id=%s"
+)
+
+
 def update_order(row: OrderRow) -> Statement:
+    return _UPDATE_ORDER, _order_update_params(row)
+
+
+def update_orders(rows: list[OrderRow]) -> Many:
+    """Status updates of many orders (kill switch, reconciliation) as one executemany."""
+    return Many(_UPDATE_ORDER, [_order_update_params(row) for row in rows])
+
+
+def _order_update_params(row: OrderRow) -> tuple[Any, ...]:
     return (
-        "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
-        "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
-        "WHERE account_id=%s AND client_order_id=%s",
-        (
-            row.status,
-            row.status_reason,
-            row.filled_quantity,
-            row.avg_fill_price,
-            row.broker_order_id,
-            row.updated_at,
-            row.account_id,
-            row.client_order_id,
-        ),
+        row.status,
+        row.status_reason,
+        row.filled_quantity,
+        row.avg_fill_price,
+        row.broker_order_id,
+        row.updated_at,
+        row.account_id,
+        row.client_order_id,
     )
 
 
@@ -188,7 +199,7 @@ def upsert_instrument(iid: str, values: dict[str, Any], at: datetime) -> Stateme
     )
 
 
-def set_state(row: StateRow) -> list[Statement]:
+def set_state(row: StateRow) -> list[Statement | Many]:
     params = (
         row.scope,
         row.scope_id,

@@ -32,6 +32,15 @@ _AUDIT_INSERT = (
 )
 
 Statement = tuple[str, Sequence[Any]]
+"""One SQL statement and its parameters."""
+
+
+@dataclass(frozen=True)
+class Many:
+    """One SQL statement run for many parameter rows (``executemany``: one parse, pipelined)."""
+
+    sql: str
+    rows: Sequence[Sequence[Any]]
 
 
 @dataclass
@@ -62,7 +71,7 @@ class Appended:
 @dataclass
 class _Work:
     audit: list[AuditEntry]
-    statements: list[Statement]
+    statements: list[Statement | Many]
     future: asyncio.Future[list[Appended]]
 
 
@@ -96,7 +105,7 @@ class Writer:
                 await self._task
 
     def submit(
-        self, statements: list[Statement], audit: list[AuditEntry] | None = None
+        self, statements: list[Statement | Many], audit: list[AuditEntry] | None = None
     ) -> asyncio.Future[list[Appended]]:
         """Queue writes; the future resolves after their transaction committed."""
         future: asyncio.Future[list[Appended]] = asyncio.get_running_loop().create_future()
@@ -104,7 +113,7 @@ class Writer:
         return future
 
     async def write(
-        self, statements: list[Statement], audit: list[AuditEntry] | None = None
+        self, statements: list[Statement | Many], audit: list[AuditEntry] | None = None
     ) -> list[Appended]:
         return await self.submit(statements, audit)
 
@@ -173,8 +182,12 @@ class Writer:
             if rows:
                 await cur.executemany(_AUDIT_INSERT, rows)
             for work in batch:
-                for sql, params in work.statements:
-                    await cur.execute(sql, params)  # type: ignore[arg-type]
+                for statement in work.statements:
+                    if isinstance(statement, Many):
+                        if statement.rows:
+                            await cur.executemany(statement.sql, statement.rows)  # type: ignore[arg-type]
+                    else:
+                        await cur.execute(statement[0], statement[1])  # type: ignore[arg-type]
         self._seq, self._head = seq, head
         self.batches += 1
         self.items += len(batch)
