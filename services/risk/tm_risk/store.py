@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from tm_risk.records import AccountRow, FillRow, LimitsRow, OrderRow, StateRow
-from tm_risk.writer import Many, Statement
+from tm_risk.writer import Statement
 
 _ORDER_COLUMNS = (
     "account_id, client_order_id, instrument_id, side, order_type, quantity, limit_price, "
@@ -99,9 +99,27 @@ def update_order(row: OrderRow) -> Statement:
     return _UPDATE_ORDER, _order_update_params(row)
 
 
-def update_orders(rows: list[OrderRow]) -> Many:
-    """Status updates of many orders (kill switch, reconciliation) as one executemany."""
-    return Many(_UPDATE_ORDER, [_order_update_params(row) for row in rows])
+def update_orders(rows: list[OrderRow]) -> Statement:
+    """Status updates of many orders (kill switch, reconciliation) as one statement over
+    arrays: one parse and one round trip however many orders."""
+    return (
+        "UPDATE risk.orders AS o SET status=u.status, status_reason=u.reason, "
+        "filled_quantity=u.filled, avg_fill_price=u.avg, broker_order_id=u.broker, "
+        "updated_at=u.at FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
+        "%s::numeric[], %s::numeric[], %s::text[], %s::timestamptz[]) "
+        "AS u(account_id, coid, status, reason, filled, avg, broker, at) "
+        "WHERE o.account_id = u.account_id AND o.client_order_id = u.coid",
+        (
+            [r.account_id for r in rows],
+            [r.client_order_id for r in rows],
+            [r.status for r in rows],
+            [r.status_reason for r in rows],
+            [r.filled_quantity for r in rows],
+            [r.avg_fill_price for r in rows],
+            [r.broker_order_id for r in rows],
+            [r.updated_at for r in rows],
+        ),
+    )
 
 
 def _order_update_params(row: OrderRow) -> tuple[Any, ...]:
@@ -199,7 +217,7 @@ def upsert_instrument(iid: str, values: dict[str, Any], at: datetime) -> Stateme
     )
 
 
-def set_state(row: StateRow) -> list[Statement | Many]:
+def set_state(row: StateRow) -> list[Statement]:
     params = (
         row.scope,
         row.scope_id,

@@ -35,14 +35,6 @@ Statement = tuple[str, Sequence[Any]]
 """One SQL statement and its parameters."""
 
 
-@dataclass(frozen=True)
-class Many:
-    """One SQL statement run for many parameter rows (``executemany``: one parse, pipelined)."""
-
-    sql: str
-    rows: Sequence[Sequence[Any]]
-
-
 @dataclass
 class AuditEntry:
     """One audit record to append; ``body`` gets ``seq``, ``entry_id``, ``kind``, ``at_ns``."""
@@ -71,7 +63,7 @@ class Appended:
 @dataclass
 class _Work:
     audit: list[AuditEntry]
-    statements: list[Statement | Many]
+    statements: list[Statement]
     future: asyncio.Future[list[Appended]]
 
 
@@ -105,7 +97,7 @@ class Writer:
                 await self._task
 
     def submit(
-        self, statements: list[Statement | Many], audit: list[AuditEntry] | None = None
+        self, statements: list[Statement], audit: list[AuditEntry] | None = None
     ) -> asyncio.Future[list[Appended]]:
         """Queue writes; the future resolves after their transaction committed."""
         future: asyncio.Future[list[Appended]] = asyncio.get_running_loop().create_future()
@@ -113,7 +105,7 @@ class Writer:
         return future
 
     async def write(
-        self, statements: list[Statement | Many], audit: list[AuditEntry] | None = None
+        self, statements: list[Statement], audit: list[AuditEntry] | None = None
     ) -> list[Appended]:
         return await self.submit(statements, audit)
 
@@ -182,12 +174,8 @@ class Writer:
             if rows:
                 await cur.executemany(_AUDIT_INSERT, rows)
             for work in batch:
-                for statement in work.statements:
-                    if isinstance(statement, Many):
-                        if statement.rows:
-                            await cur.executemany(statement.sql, statement.rows)  # type: ignore[arg-type]
-                    else:
-                        await cur.execute(statement[0], statement[1])  # type: ignore[arg-type]
+                for sql, params in work.statements:
+                    await cur.execute(sql, params)  # type: ignore[arg-type]
         self._seq, self._head = seq, head
         self.batches += 1
         self.items += len(batch)
