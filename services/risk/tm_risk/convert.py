@@ -49,8 +49,8 @@ def stamp(target: Any, value: datetime | None) -> None:
         target.FromDatetime(value)
 
 
-def state_enum(name: str) -> int:
-    return pb.TradingState.Value(f"TRADING_STATE_{name}") if name else 0
+def state_enum(name: str) -> pb.TradingState:
+    return pb.TradingState.Value(f"TRADING_STATE_{name}") if name else pb.TRADING_STATE_UNSPECIFIED
 
 
 def order(row: OrderRow) -> pb.Order:
@@ -209,7 +209,7 @@ def account(row: AccountRow, book: AccountBook, trading_state: TradingState) -> 
         initial_cash=num(row.initial_cash),
         cash=num(book.cash),
         equity=num(book.equity),
-        trading_state=int(trading_state),
+        trading_state=state_enum(trading_state.name),
         realized_pnl=num(realized),
         unrealized_pnl=num(unrealized),
         day_start_equity=num(row.day_start_equity),

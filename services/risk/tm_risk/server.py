@@ -25,6 +25,7 @@ from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
 from tm_risk.orders import OrderDesk
 from tm_risk.publisher import Publisher
+from tm_risk.records import OrderRow
 from tm_risk.runtime import Runtime
 from tm_risk.servicer import RiskServicer
 from tm_risk.states import StateDesk
@@ -64,7 +65,7 @@ def paper_venue(settings: RiskSettings) -> PaperVenue:
 async def reconcile(runtime: Runtime, venue: PaperVenue, writer: Writer) -> int:
     """Put working orders back on the paper book; orders still PENDING_NEW (the reply or the ack
     write was lost in a crash) are settled as ACCEPTED, the paper venue holds them now."""
-    settled = []
+    settled: list[OrderRow] = []
     for account in runtime.accounts.values():
         for row in account.orders.values():
             if not row.working:
@@ -84,9 +85,9 @@ async def reconcile(runtime: Runtime, venue: PaperVenue, writer: Writer) -> int:
                 row.status, row.broker_order_id = "ACCEPTED", outcome.broker_order_id
                 row.status_reason = "reconciled after restart"
                 row.updated_at = datetime.now(UTC)
-                settled.append(store.update_order(row))
+                settled.append(row)
     if settled:
-        await writer.write(settled)
+        await writer.write([store.update_orders(settled)])
     return len(settled)
 
 

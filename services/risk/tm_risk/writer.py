@@ -32,6 +32,7 @@ _AUDIT_INSERT = (
 )
 
 Statement = tuple[str, Sequence[Any]]
+"""One SQL statement and its parameters."""
 
 
 @dataclass
