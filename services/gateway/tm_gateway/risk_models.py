@@ -43,7 +43,12 @@ Dec = Annotated[
     ),
 ]
 PositiveDecimal = Annotated[Dec, Field(gt=0)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/*-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9._:/-]+$"
+"""Instrument and client order ids: letters, digits and ``. _ : / -``, at most 128."""
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]
+PositionKey = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=r"^(\*|[A-Za-z0-9._:/-]+)$")
+]
 Count = Annotated[int, Field(ge=0, le=2_000_000_000)]
 
 
@@ -175,7 +180,7 @@ class LimitsBody(Body):
     (or the documented default)."""
 
     reason: str = Field(default="", max_length=500, description="Why; stored in the audit.")
-    max_position: dict[Identifier, PositiveDecimal] = Field(
+    max_position: dict[PositionKey, PositiveDecimal] = Field(
         default_factory=dict,
         description='Largest |position| (counting working orders) per instrument; "*" for others.',
     )

@@ -7,7 +7,7 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import grpc
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 
@@ -234,7 +234,9 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
 
     @router.put("/instruments/{instrument_id}", response_model=m.InstrumentOut)
     async def put_instrument(
-        instrument_id: str, body: m.InstrumentBody, who: CallerDep
+        instrument_id: Annotated[str, Path(min_length=1, max_length=128, pattern=m.ID_PATTERN)],
+        body: m.InstrumentBody,
+        who: CallerDep,
     ) -> m.InstrumentOut:
         """Create or replace an instrument's trading rules (risk_officer or admin)."""
         request = pb.PutInstrumentRequest(instrument=m.instrument_message(instrument_id, body))
