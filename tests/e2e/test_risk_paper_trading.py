@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Callable, Iterator
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +117,41 @@ def test_fill_position_working_order_and_kill_switch(
     flip = order_body(instrument, "SELL", "11", reduce_only=True)
     flipped = http.post(f"{base}/orders", headers=trader.headers, json=flip).json()
     assert flipped["decision"]["decision"] == "DENY"
+
+
+def test_kill_switch_with_flatten_closes_the_position(
+    http: httpx.Client, trading_stack: Stack, admin: User, trader: User
+) -> None:
+    account_id = open_account(http, trader)["id"]
+    base = f"/api/v1/accounts/{account_id}"
+    assert http.put(f"{base}/limits", headers=admin.headers, json=LENIENT_LIMITS).is_success
+    instrument = new_instrument(http, admin)
+    publish_price(trading_stack, instrument, 50.0)
+    buy = http.post(
+        f"{base}/orders", headers=trader.headers, json=order_body(instrument, "BUY", "4")
+    )
+    assert buy.json()["decision"]["decision"] == "ALLOW", buy.text
+    publish_price(trading_stack, instrument, 51.0)
+
+    def position() -> str:
+        rows = http.get(f"{base}/positions", headers=trader.headers).json()["positions"]
+        return rows[0]["quantity"] if rows else "0"
+
+    wait_for(lambda: position() == "4", "the buy to fill")
+
+    kill = http.post(
+        "/api/v1/kill-switch",
+        headers=trader.headers,
+        json={"scope_id": account_id, "reason": "flatten e2e", "flatten": True},
+    )
+
+    assert kill.status_code == 200, kill.text
+    assert (kill.json()["flatten_orders_submitted"], kill.json()["flatten_orders_denied"]) == (1, 0)
+    publish_price(trading_stack, instrument, 49.0)  # the flatten sell fills on this bar
+    wait_for(lambda: position() == "0", "the flatten order to fill")
+    account = http.get(base, headers=trader.headers).json()
+    assert account["trading_state"] == "HALTED"
+    assert Decimal(account["realized_pnl"]) < 0  # bought near 51, sold near 49
 
 
 @pytest.fixture
