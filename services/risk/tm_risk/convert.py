@@ -237,3 +237,17 @@ def position(
     )
     stamp(msg.update_time, updated or datetime.now(UTC))
     return msg
+
+
+def instrument(row: dict[str, Any]) -> pb.Instrument:
+    msg = pb.Instrument(
+        instrument_id=row["instrument_id"],
+        tick_size=num(row["tick_size"]),
+        lot_size=num(row["lot_size"]),
+        min_quantity=num(row["min_quantity"]),
+        max_quantity=num(row["max_quantity"]),
+        min_notional=num(row["min_notional"]),
+        disabled=not row["enabled"],
+    )
+    stamp(msg.update_time, row["updated_at"])
+    return msg

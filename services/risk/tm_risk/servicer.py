@@ -352,14 +352,14 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     async def PutInstrument(self, request: pb.PutInstrumentRequest, context: Ctx) -> Any:
         principal = self._caller("PutInstrument")
         row = await self._commands.put_instrument(request.instrument, principal.subject)
-        return pb.PutInstrumentResponse(instrument=_instrument(row))
+        return pb.PutInstrumentResponse(instrument=convert.instrument(row))
 
     async def ListInstruments(self, request: pb.ListInstrumentsRequest, context: Ctx) -> Any:
         self._caller("ListInstruments")
         ids = sorted(self._runtime.instrument_rows)
         page, token = _slice(ids, str, request.page_token, _page(request.page_size))
         return pb.ListInstrumentsResponse(
-            instruments=[_instrument(self._runtime.instrument_rows[i]) for i in page],
+            instruments=[convert.instrument(self._runtime.instrument_rows[i]) for i in page],
             next_page_token=token,
         )
 
@@ -403,17 +403,3 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         return pb.ListAccountsResponse(
             accounts=[self._account_msg(a) for a in page], next_page_token=token
         )
-
-
-def _instrument(row: dict[str, Any]) -> pb.Instrument:
-    msg = pb.Instrument(
-        instrument_id=row["instrument_id"],
-        tick_size=convert.num(row["tick_size"]),
-        lot_size=convert.num(row["lot_size"]),
-        min_quantity=convert.num(row["min_quantity"]),
-        max_quantity=convert.num(row["max_quantity"]),
-        min_notional=convert.num(row["min_notional"]),
-        disabled=not row["enabled"],
-    )
-    convert.stamp(msg.update_time, row["updated_at"])
-    return msg
