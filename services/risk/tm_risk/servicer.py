@@ -1,4 +1,4 @@
-"""RiskService RPCs: authorize (access.RPC_ROLES) → validate → the desks → convert.
+"""RiskService RPCs: authorize (trademaster.service.authz) → validate → the desks → convert.
 
 Every handler checks its roles first, then account visibility (another owner's account is
 NOT_FOUND). Decisions, orders and state changes are made by the desks in ``orders``,
@@ -18,7 +18,8 @@ from google.protobuf import duration_pb2
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 from trademaster.risk.model import TradingState
-from trademaster.service.auth import Principal, current_principal
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import Grant
 from trademaster.service.errors import NotFound
 from trademaster.service.paging import decode_page_token, encode_page_token
 
@@ -93,15 +94,15 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         self._kill = kill
         self._commands = commands
 
-    def _caller(self, rpc: str) -> Principal:
+    def _caller(self, rpc: str) -> Grant:
         return authorize(current_principal(), rpc)
 
     def _account(
-        self, principal: Principal, account_id: str, rpc: str, field: str = "account_id"
+        self, principal: Grant, account_id: str, field: str = "account_id"
     ) -> AccountState:
-        return account_for(self._runtime, principal, validate.account_id(account_id, field), rpc)
+        return account_for(self._runtime, principal, validate.account_id(account_id, field))
 
-    def _visible(self, principal: Principal) -> Iterable[AccountState]:
+    def _visible(self, principal: Grant) -> Iterable[AccountState]:
         if reads_all(principal):
             return self._runtime.accounts.values()
         return (a for a in self._runtime.accounts.values() if a.row.owner == principal.subject)
@@ -109,9 +110,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     # --- orders ------------------------------------------------------------------------
     async def CheckOrder(self, request: pb.CheckOrderRequest, context: Ctx) -> Any:
         principal = self._caller("CheckOrder")
-        account = self._account(
-            principal, request.order.account_id, "CheckOrder", "order.account_id"
-        )
+        account = self._account(principal, request.order.account_id, "order.account_id")
         order = pb.Order()
         order.CopyFrom(request.order)
         order.client_order_id = order.client_order_id or f"dry-{uuid.uuid4().hex[:16]}"
@@ -121,9 +120,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
 
     async def SubmitOrder(self, request: pb.SubmitOrderRequest, context: Ctx) -> Any:
         principal = self._caller("SubmitOrder")
-        account = self._account(
-            principal, request.order.account_id, "SubmitOrder", "order.account_id"
-        )
+        account = self._account(principal, request.order.account_id, "order.account_id")
         intent, fields = validate.order(request.order)
         decision, row, replayed = await self._orders.submit(
             account, intent, fields, principal.subject
@@ -134,20 +131,20 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
 
     async def CancelOrder(self, request: pb.CancelOrderRequest, context: Ctx) -> Any:
         principal = self._caller("CancelOrder")
-        account = self._account(principal, request.account_id, "CancelOrder")
+        account = self._account(principal, request.account_id)
         coid = validate.identifier(request.client_order_id, "client_order_id")
         row = await self._orders.cancel(account, coid, principal.subject)
         return pb.CancelOrderResponse(order=convert.order(row))
 
     async def GetOrder(self, request: pb.GetOrderRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("GetOrder"), request.account_id, "GetOrder")
+        account = self._account(self._caller("GetOrder"), request.account_id)
         row = account.orders.get(request.client_order_id)
         if row is None:
             raise NotFound(f"order {request.client_order_id!r} not found", reason="ORDER_NOT_FOUND")
         return pb.GetOrderResponse(order=convert.order(row))
 
     async def ListOrders(self, request: pb.ListOrdersRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("ListOrders"), request.account_id, "ListOrders")
+        account = self._account(self._caller("ListOrders"), request.account_id)
         size = _page(request.page_size)
         statuses = [STATUS_NAMES[s] for s in request.statuses if s in STATUS_NAMES]
         if request.working_only:
@@ -169,7 +166,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         return pb.ListOrdersResponse(orders=[convert.order(r) for r in rows], next_page_token=token)
 
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("ListFills"), request.account_id, "ListFills")
+        account = self._account(self._caller("ListFills"), request.account_id)
         size = _page(request.page_size)
         rows = await self._reader.list_fills(
             account.row.id, request.client_order_id, _seq_token(request.page_token), size + 1
@@ -193,7 +190,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         return pb.ListFillsResponse(fills=fills, next_page_token=token)
 
     async def ListPositions(self, request: pb.ListPositionsRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("ListPositions"), request.account_id, "ListPositions")
+        account = self._account(self._caller("ListPositions"), request.account_id)
         held = sorted(i for i, b in account.book.instruments.items() if b.position)
         page, token = _slice(held, str, request.page_token, _page(request.page_size))
         return pb.ListPositionsResponse(
@@ -203,32 +200,32 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
 
     # --- limits and states -------------------------------------------------------------------
     async def GetLimits(self, request: pb.GetLimitsRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("GetLimits"), request.account_id, "GetLimits")
+        account = self._account(self._caller("GetLimits"), request.account_id)
         return pb.GetLimitsResponse(limits=convert.limits(account.limits_row))
 
     async def SetLimits(self, request: pb.SetLimitsRequest, context: Ctx) -> Any:
         principal = self._caller("SetLimits")
-        account = self._account(principal, request.account_id, "SetLimits")
+        account = self._account(principal, request.account_id)
         row = await self._commands.set_limits(
             account, request.limits, request.reason, principal.subject
         )
         return pb.SetLimitsResponse(limits=convert.limits(row))
 
-    def _scope(self, principal: Principal, scope: int, scope_id: str, rpc: str) -> tuple[str, str]:
+    def _scope(self, principal: Grant, scope: int, scope_id: str) -> tuple[str, str]:
         name, sid = validate.scope(scope, scope_id)
         if name == "ACCOUNT":
-            account_for(self._runtime, principal, uuid.UUID(sid), rpc)
+            account_for(self._runtime, principal, uuid.UUID(sid))
         return name, sid
 
     async def GetTradingState(self, request: pb.GetTradingStateRequest, context: Ctx) -> Any:
         principal = self._caller("GetTradingState")
-        scope, sid = self._scope(principal, request.scope, request.scope_id, "GetTradingState")
+        scope, sid = self._scope(principal, request.scope, request.scope_id)
         row = self._runtime.states.get((scope, sid))
         return pb.GetTradingStateResponse(state=convert.state(row, scope, sid))
 
     async def SetTradingState(self, request: pb.SetTradingStateRequest, context: Ctx) -> Any:
         principal = self._caller("SetTradingState")
-        scope, sid = self._scope(principal, request.scope, request.scope_id, "SetTradingState")
+        scope, sid = self._scope(principal, request.scope, request.scope_id)
         if request.trading_state not in (1, 2, 3):
             raise bad(
                 "trading_state", f"must be ACTIVE, REDUCING or HALTED, was {request.trading_state}"
@@ -246,9 +243,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         self, request: pb.ListTradingStateChangesRequest, context: Ctx
     ) -> Any:
         principal = self._caller("ListTradingStateChanges")
-        scope, sid = self._scope(
-            principal, request.scope, request.scope_id, "ListTradingStateChanges"
-        )
+        scope, sid = self._scope(principal, request.scope, request.scope_id)
         size = _page(request.page_size)
         rows = await self._reader.state_changes(
             scope, sid, _seq_token(request.page_token), size + 1
@@ -261,7 +256,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
 
     async def KillSwitch(self, request: pb.KillSwitchRequest, context: Ctx) -> Any:
         principal = self._caller("KillSwitch")
-        scope, sid = self._scope(principal, request.scope, request.scope_id, "KillSwitch")
+        scope, sid = self._scope(principal, request.scope, request.scope_id)
         if scope != "ACCOUNT" and not reads_all(principal):
             raise NotFound(
                 f"{scope.lower()} scope kill switch needs risk_officer or admin",
@@ -288,7 +283,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         principal = self._caller("ListDecisions")
         ids: list[uuid.UUID] | None
         if request.account_id:
-            ids = [self._account(principal, request.account_id, "ListDecisions").row.id]
+            ids = [self._account(principal, request.account_id).row.id]
         else:
             ids = None if reads_all(principal) else [a.row.id for a in self._visible(principal)]
         filters = {
@@ -321,7 +316,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         if row is None:
             raise NotFound(f"decision {entry_id} not found", reason="DECISION_NOT_FOUND")
         try:
-            account_for(self._runtime, principal, row["account_id"], "GetDecision")
+            account_for(self._runtime, principal, row["account_id"])
         except NotFound:
             raise NotFound(f"decision {entry_id} not found", reason="DECISION_NOT_FOUND") from None
         return pb.GetDecisionResponse(
@@ -378,7 +373,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         )
 
     async def GetAccount(self, request: pb.GetAccountRequest, context: Ctx) -> Any:
-        account = self._account(self._caller("GetAccount"), request.account_id, "GetAccount")
+        account = self._account(self._caller("GetAccount"), request.account_id)
         return pb.GetAccountResponse(account=self._account_msg(account))
 
     async def ListAccounts(self, request: pb.ListAccountsRequest, context: Ctx) -> Any:

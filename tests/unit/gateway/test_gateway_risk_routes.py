@@ -4,7 +4,9 @@ are rendered (decimal strings kept exact, enum names without prefixes) and that 
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
+from types import SimpleNamespace
 from typing import Any
 
 import grpc
@@ -36,6 +38,20 @@ ORDER = pb.Order(
     status=pb.ORDER_STATUS_ACCEPTED,
     filled_quantity="0",
 )
+
+
+USER_ID = "6f1c2a3e-0000-4000-8000-000000000001"
+
+
+class _ActiveUsers:
+    """The one store call the gateway makes per request: is the caller still an active user."""
+
+    async def user_by_id(self, user_id: uuid.UUID) -> SimpleNamespace:
+        return SimpleNamespace(id=user_id, disabled=False)
+
+
+def _identity() -> IdentityService:
+    return IdentityService(_ActiveUsers(), jwt_secret=SECRET, jwt_issuer=ISSUER)  # type: ignore[arg-type]
 
 
 class RecordingRisk(risk_pb2_grpc.RiskServiceServicer):
@@ -149,9 +165,9 @@ async def fake() -> AsyncIterator[tuple[RecordingRisk, str]]:
 @pytest.fixture
 async def client(fake: tuple[RecordingRisk, str]) -> AsyncIterator[httpx.AsyncClient]:
     backends = Backends({"strategy": "127.0.0.1:1", "risk": fake[1]}, timeout_s=5.0)
-    identity = IdentityService(None, jwt_secret=SECRET, jwt_issuer=ISSUER)  # type: ignore[arg-type]
+    identity = _identity()
     app = create_app(identity, backends, jwt_secret=SECRET, jwt_issuer=ISSUER)
-    token, _ = issue_token(SECRET, "u-1", ["trader"], issuer=ISSUER)
+    token, _ = issue_token(SECRET, USER_ID, ["trader"], issuer=ISSUER)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://gateway",
@@ -363,9 +379,9 @@ async def test_state_history_of_an_account_asks_for_its_scope(
 
 async def test_risk_routes_without_a_configured_risk_service_are_503() -> None:
     backends = Backends({"strategy": "127.0.0.1:1"}, timeout_s=1.0)
-    identity = IdentityService(None, jwt_secret=SECRET, jwt_issuer=ISSUER)  # type: ignore[arg-type]
+    identity = _identity()
     app = create_app(identity, backends, jwt_secret=SECRET, jwt_issuer=ISSUER)
-    token, _ = issue_token(SECRET, "u-1", ["trader"], issuer=ISSUER)
+    token, _ = issue_token(SECRET, USER_ID, ["trader"], issuer=ISSUER)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app), base_url="http://gateway"
     ) as http:

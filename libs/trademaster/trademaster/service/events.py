@@ -20,6 +20,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from trademaster.service.domain_metrics import events_published, process_service
+
 _LOGGER = logging.getLogger(__name__)
 
 _FROM_START = "0-0"
@@ -114,6 +116,9 @@ class EventBus:
         stream_id = await self._client.xadd(
             self._stream(topic), fields, maxlen=self._maxlen, approximate=True
         )
+        service = process_service()
+        if service is not None:
+            events_published(service).labels(type).inc()
         return f"{topic}@{_text(stream_id)}"
 
     async def publish_many(
