@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from risk_stack import User, assert_error, login, new_user, open_account, order_body
+from support.client_endpoints import client_env
 from trademaster.cli.main import cli
 from trademaster.service.localstack import Stack
 from websockets.asyncio.client import connect
@@ -272,7 +273,9 @@ def test_decisions_arrive_live_on_the_accounts_topic(
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trading_stack: Stack) -> CliRunner:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    monkeypatch.setenv("TM_URL", str(trading_stack.gateway_url))
+    monkeypatch.delenv("TM_CLIENT_TARGET", raising=False)
+    for name, value in client_env(trading_stack).items():
+        monkeypatch.setenv(name, value)
     return CliRunner()
 
 
@@ -285,7 +288,7 @@ def test_cli_opens_an_account_reports_a_denial_and_kills(
         cli, ["risk", "accounts", "create", "cli-paper", "--cash", "5000", "--json"]
     )
     assert created.exit_code == 0, created.output
-    account_id = json.loads(created.output)["id"]
+    account_id = json.loads(created.output)["account_id"]
     denied = runner.invoke(cli, ["risk", "orders", "submit", account_id, UNKNOWN, "buy", "1"])
     decisions = runner.invoke(cli, ["risk", "decisions", "--account", account_id, "--json"])
     killed = runner.invoke(cli, ["risk", "kill", account_id, "--reason", "cli test", "--yes"])

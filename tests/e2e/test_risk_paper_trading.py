@@ -25,6 +25,7 @@ from risk_stack import (
     publish_price,
     wait_for,
 )
+from support.client_endpoints import client_env
 from trademaster.cli.main import cli
 from trademaster.service.localstack import Stack
 
@@ -158,9 +159,11 @@ def test_kill_switch_with_flatten_closes_the_position(
 def cli_as(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trading_stack: Stack
 ) -> Callable[[User, list[str]], Any]:
-    """Run ``trademaster`` as a user (token from TM_TOKEN, gateway from TM_URL)."""
+    """Run ``trademaster`` as a user (token from TM_TOKEN, services from TM_CLIENT_*_ADDR)."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    monkeypatch.setenv("TM_URL", str(trading_stack.gateway_url))
+    monkeypatch.delenv("TM_CLIENT_TARGET", raising=False)
+    for name, value in client_env(trading_stack).items():
+        monkeypatch.setenv(name, value)
     runner = CliRunner()
 
     def run(who: User, args: list[str]) -> Any:
@@ -264,4 +267,4 @@ def test_cli_instrument_limits_orders_cancel_positions_and_verify(
     ] == [(instrument, "-3")]
     assert fills.exit_code == 0 and instrument in fills.output
     assert verified.exit_code == 0 and "chain valid" in verified.output
-    assert not_for_traders.exit_code == 1 and "HTTP 403" in not_for_traders.output
+    assert not_for_traders.exit_code == 1 and "PERMISSION_DENIED" in not_for_traders.output
