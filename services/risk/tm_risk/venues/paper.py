@@ -167,7 +167,12 @@ class PaperVenue(BrokerAdapter):
     async def order_reports(self, account_id: str | None = None) -> list[OrderReport]:
         return [
             OrderReport(
-                a, c, "PARTIALLY_FILLED" if w.filled else "ACCEPTED", w.filled, w.open_quantity
+                a,
+                c,
+                "PARTIALLY_FILLED" if w.filled else "ACCEPTED",
+                w.filled,
+                w.open_quantity,
+                w.broker_order_id,
             )
             for (a, c), w in self._working.items()
             if account_id is None or a == account_id
