@@ -36,9 +36,7 @@ def test_generated_reference_and_client_table_are_current() -> None:
 
 
 def test_every_rpc_states_whether_it_is_idempotent(api) -> None:  # type: ignore[no-untyped-def]
-    undocumented = [
-        rpc.full_method for rpc in api.rpcs() if rpc.idempotency.kind == "undocumented"
-    ]
+    undocumented = [rpc.full_method for rpc in api.rpcs() if rpc.idempotency.kind == "undocumented"]
     keyed = [rpc for rpc in api.rpcs() if rpc.idempotency.kind == "key"]
 
     assert undocumented == [], "add '// Idempotent: ...' to these rpcs (protos/README.md)"

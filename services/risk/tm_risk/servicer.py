@@ -159,11 +159,13 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         rows = await self._reader.list_orders(
             account.row.id, statuses, request.instrument_id, after, size + 1
         )  # type: ignore[arg-type]
-        token = ""
+        next_page = ""
         if len(rows) > size:
             rows = rows[:size]
-            token = encode_page_token(rows[-1].created_at.isoformat(), rows[-1].client_order_id)
-        return pb.ListOrdersResponse(orders=[convert.order(r) for r in rows], next_page_token=token)
+            next_page = encode_page_token(rows[-1].created_at.isoformat(), rows[-1].client_order_id)
+        return pb.ListOrdersResponse(
+            orders=[convert.order(r) for r in rows], next_page_token=next_page
+        )
 
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> Any:
         account = self._account(self._caller("ListFills"), request.account_id)
