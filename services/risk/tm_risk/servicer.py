@@ -156,6 +156,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         after = None
         if request.page_token:
             after = decode_page_token(request.page_token, datetime.fromisoformat, str)
+        await self._orders.settled()
         rows = await self._reader.list_orders(
             account.row.id, statuses, request.instrument_id, after, size + 1
         )  # type: ignore[arg-type]
@@ -170,6 +171,7 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> Any:
         account = self._account(self._caller("ListFills"), request.account_id)
         size = _page(request.page_size)
+        await self._orders.settled()
         rows = await self._reader.list_fills(
             account.row.id, request.client_order_id, _seq_token(request.page_token), size + 1
         )

@@ -109,6 +109,11 @@ class Writer:
     ) -> list[Appended]:
         return await self.submit(statements, audit)
 
+    async def flushed(self) -> None:
+        """Wait until every write queued before this call is committed (writes commit in queue
+        order), so a database read afterwards sees them: read-your-writes for the API."""
+        await self.submit([])
+
     async def _run(self) -> None:
         while True:
             batch = [await self._queue.get()]
