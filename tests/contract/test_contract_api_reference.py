@@ -78,7 +78,7 @@ def test_reference_lists_roles_and_reasons_found_in_the_servicers() -> None:
     login = page.split('id="trademaster-api-identity-v1-IdentityService-Login"')[1]
     login = login.split('<div class="rpc"')[0]
 
-    assert "requires one of roles: admin" in create_user
+    assert "roles: any of admin" in create_user and "(authorization table)" in create_user
     assert "USERNAME_TAKEN" in create_user
     assert "public: no token needed" in login
     assert "TOKEN_EXPIRED" in page  # every authenticated RPC may answer it
