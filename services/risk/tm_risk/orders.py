@@ -361,6 +361,11 @@ class OrderDesk:
             },
         )
 
+    async def settled(self) -> None:
+        """Wait for the writes fills and venue events queued without waiting (fill rows, order
+        statuses): a listing from the database then agrees with the order the API returns."""
+        await self._writer.flushed()
+
     def publish_order(self, account: AccountState, row: OrderRow) -> None:
         self._publisher.account(
             account.key,
