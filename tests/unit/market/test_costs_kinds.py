@@ -1,5 +1,7 @@
 """The cost functions are written once for tensors, numpy arrays and floats: the three kinds give
-bit-identical results (the paper venue fills over arrays, backtests and envs over tensors)."""
+bit-identical results for the arithmetic ones and agree within 2 ulp where a square root is taken
+(torch's CPU float64 sqrt is not always correctly rounded; numpy's is). The paper venue fills over
+arrays, backtests and envs over tensors."""
 
 from __future__ import annotations
 
@@ -34,9 +36,10 @@ def _kinds(*values: float) -> list[tuple[object, ...]]:
     ]
 
 
-def _same(results: list[object]) -> None:
+def _same(results: list[object], ulps: int = 0) -> None:
     first, *rest = (float(np.asarray(r).reshape(-1)[0]) for r in results)
-    assert all(r == first for r in rest), (first, rest)
+    tolerance = ulps * float(np.spacing(abs(first)))
+    assert all(abs(r - first) <= tolerance for r in rest), (first, rest)
 
 
 @settings(max_examples=200, deadline=None)
@@ -51,7 +54,7 @@ def test_every_cost_function_agrees_across_tensors_arrays_and_floats(
     _same([model.fees(model.execution_price(p, q), q) for p, q, *_ in kinds])
     _same([fixed_bps_impact(q, 3.0) for _, q, *_ in kinds])
     _same([volume_share_impact(q, v, coefficient=0.1, max_share=0.5) for _, q, v, *_ in kinds])
-    _same([square_root_impact(q, a, s, k=0.5) for _, q, _, a, s in kinds])
+    _same([square_root_impact(q, a, s, k=0.5) for _, q, _, a, s in kinds], ulps=2)
     _same([apply_impact(p, q, s) for p, q, _, _, s in kinds])
 
 
