@@ -132,7 +132,7 @@ def local_config(
         admin_username=environ.get("TM_ADMIN_USERNAME") or "admin",
         admin_password=found["TM_ADMIN_PASSWORD"],
         # Unix socket paths under the temp dir must stay short, whatever the repo path.
-        ray_temp_dir=Path(f"/tmp/tm-ray-{ports.ray}"),
+        ray_temp_dir=Path(f"/tmp/tm-ray-{ports.ray}"),  # Ray's own dir, per port  # nosec B108
         durable=True,
         extra_env=extra_env,
         monitoring=monitoring,
