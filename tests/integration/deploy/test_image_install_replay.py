@@ -31,8 +31,13 @@ def _needs_torch_wheel(name: str) -> None:
         pytest.skip("no local CPU torch wheel (/opt/wheels) and the PyTorch index is unreachable")
 
 
+WITH_DATABASE = {"gateway", "strategy", "trainer", "backtest", "risk"}
+
+
 @pytest.mark.parametrize("name", SERVICE_NAMES)
-def test_image_venv_runs_the_service_without_the_sources(name: str, tmp_path: Path) -> None:
+def test_image_venv_runs_the_service_without_the_sources(
+    name: str, tmp_path: Path, fresh_database: str
+) -> None:
     _needs_torch_wheel(name)
     replay = replay_build(ROOT / "services" / name / "Dockerfile", tmp_path)
     python = replay.venv / "bin/python"
@@ -53,6 +58,18 @@ def test_image_venv_runs_the_service_without_the_sources(name: str, tmp_path: Pa
     )
     assert started.returncode == 2, started.stderr
     assert f"TM_{name.upper()}_DATABASE_URL is required" in started.stderr, started.stderr
+    if name in WITH_DATABASE:
+        # The pods' init container, from the image's venv: the SQL migrations ship in the
+        # wheel, and a second run applies nothing.
+        migrate = [str(python), "-m", "trademaster.service.migrate", name]
+        env = {**ENV, f"TM_{name.upper()}_DATABASE_URL": fresh_database}
+        for run in ("first", "second"):
+            done = subprocess.run(
+                migrate, cwd="/", env=env, capture_output=True, text=True, timeout=120
+            )
+            assert done.returncode == 0, done.stderr
+            applied_none = f"{name}: applied 0 migration(s) []" in done.stdout
+            assert applied_none == (run == "second"), done.stdout
     installed = {path.name for path in replay.venv.glob("lib/python*/site-packages/*")}
     assert not [entry for entry in installed if entry.endswith(".pth") and "editable" in entry]
     assert not {"pytest", "ruff", "mypy"} & installed, "dev dependencies in the image"
