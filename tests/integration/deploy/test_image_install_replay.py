@@ -57,7 +57,7 @@ def test_image_venv_runs_the_service_without_the_sources(
         timeout=120,
     )
     assert started.returncode == 2, started.stderr
-    assert f"TM_{name.upper()}_DATABASE_URL is required" in started.stderr, started.stderr
+    assert f"TM_{name.upper()}_JWT_SECRET is required" in started.stderr, started.stderr
     if name in WITH_DATABASE:
         # The pods' init container, from the image's venv: the SQL migrations ship in the
         # wheel, and a second run applies nothing.
