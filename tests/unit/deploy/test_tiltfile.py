@@ -223,3 +223,13 @@ def test_base_images_rebuild_when_the_workspace_metadata_changes(tilt: TiltRecor
     }
     # Service pyprojects are covered by the service images' own only= lists.
     assert {s for s in copied if not s.startswith("services/")} <= deps
+
+
+def test_services_start_in_the_local_stacks_dependency_order(tilt: TiltRecorder) -> None:
+    """Tilt's resource_deps between services are the local stack's DEPENDENCIES."""
+    from trademaster.service.localstack.services import DEPENDENCIES
+
+    for name, calls in DEPENDENCIES.items():
+        deps = set(tilt.k8s_resources[f"tm-{name}"].get("resource_deps", []))
+        services = {dep for dep in deps if dep.removeprefix("tm-") in DEPENDENCIES}
+        assert services == {f"tm-{peer}" for peer in calls}, name
