@@ -25,7 +25,11 @@ DOMAIN = {
         "tm_gateway_websocket_connections",
         "tm_gateway_websocket_messages_total",
     ),
-    "trainer": ("tm_trainer_jobs", "tm_trainer_queue_depth_jobs"),
+    "trainer": (
+        "tm_trainer_jobs",
+        "tm_trainer_queue_depth_jobs",
+        "tm_trainer_running_job_resources",
+    ),
     "backtest": ("tm_backtest_backtests", "tm_backtest_queue_depth_backtests"),
     "notifier": (
         "tm_notifier_events_delivered_total",

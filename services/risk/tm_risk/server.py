@@ -12,6 +12,7 @@ import redis.asyncio as aioredis
 from trademaster.api.risk.v1 import risk_pb2, risk_pb2_grpc
 from trademaster.backtest.config import SlippageConfig
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.domain_metrics import risk_metrics
 from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
@@ -67,6 +68,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
     reader = RiskReader(pool)
     runtime = Runtime()
     await runtime.load(reader)
+    # Read from the trading states at scrape time, so it is right after a restart too.
+    risk_metrics().kill_switch.set_function(lambda: float(runtime.kill_switch_engaged()))
     writer = Writer(pool)
     await writer.start()
     venue = paper_venue(settings)

@@ -62,7 +62,7 @@ async def create_server(
 ) -> tuple[grpc.aio.Server, int]:
     """Build, bind and start a server; returns it and the bound port (``grpc_port=0`` → ephemeral).
 
-    Interceptors, outermost first: request context, tracing, metrics, auth, errors. Health
+    Interceptors, outermost first: tracing, request context, metrics, auth, errors. Health
     reports SERVING for ``""`` and every name in ``full_service_names``. Stop it with
     ``stop_server`` so health flips to NOT_SERVING before draining. With a ``redis_url`` the
     server refuses revoked tokens (``trademaster.service.revocation``).
@@ -72,8 +72,9 @@ async def create_server(
         # Without this a second server silently shares the port with the first.
         options=[("grpc.so_reuseport", 0)],
         interceptors=[
-            RequestContextInterceptor(),
+            # Tracing outermost: the per-RPC log line is written inside the span (its trace_id).
             TracingInterceptor(),
+            RequestContextInterceptor(),
             MetricsInterceptor(service_name),
             AuthInterceptor(
                 settings.jwt_secret.get_secret_value(),
