@@ -22,7 +22,7 @@ from trademaster.service.localstack import SERVICE_NAMES
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
-WITH_TORCH = {"trainer", "backtest", "risk"}
+WITH_TORCH = {"trainer", "backtest"}
 ENV = {"PATH": "/usr/bin:/bin", "PYTHONDONTWRITEBYTECODE": "1"}
 
 
