@@ -37,6 +37,13 @@ class ServiceSettings(BaseSettings):
     jwt_secret: SecretStr = Field(min_length=16)
     jwt_issuer: str = "trademaster"
     log_level: str = "INFO"
+    log_dir: Path | None = None
+    """Write JSON logs to ``<log_dir>/<service>.jsonl`` rotated by size (local stack:
+    ``var/logs``); unset, they go to stderr (Kubernetes collects them from there)."""
+    log_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024)
+    """Size at which the log file rotates."""
+    log_backups: int = Field(default=4, ge=1)
+    """Rotated files kept; a service's logs never exceed ``log_max_bytes * (log_backups + 1)``."""
     shutdown_grace_s: float = Field(default=5.0, ge=0)
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     port_file: Path | None = None
