@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TradeMaster developer entry point: ./tm up | test | lint | logs | help
+# TradeMaster developer entry point: ./tm up | test | lint | logs | backup | restore | help
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -23,6 +23,12 @@ Usage: ./tm <command> [args]
   logs [SERVICE...] [--grep TEXT] [--since 10m|ISO] [--level L] [--follow] [--json]
                 Search the services' JSON logs (var/logs/<service>.jsonl, rotated by size),
                 merged in time order; --follow keeps printing new lines.
+  backup [--out DIR]
+                Back up the database (pg_dump of one snapshot) and var/artifacts, var/datasets
+                to var/backups/<UTC time>/ with a checksum manifest; stack up or down.
+  restore BACKUP|latest [--check] [--force] [--no-safety-backup]
+                Restore a backup with the stack stopped, keeping the current state in
+                var/backups/pre-restore/, and verify every table and file against the manifest.
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -90,7 +96,7 @@ case "$cmd" in
     .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
     audit_deps
     ;;
-  logs)
+  logs|backup|restore)
     # Operator commands live in trademaster.service.ops (python -m trademaster.service.ops -h).
     bootstrap
     exec .venv/bin/python -m trademaster.service.ops "$cmd" "$@"

@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trademaster.service.ops import logs_command
+from trademaster.service.ops import backup_command, logs_command
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="./tm", description="TradeMaster operator commands")
     commands = parser.add_subparsers(dest="command", required=True)
     logs_command.add_parser(commands)
+    backup_command.add_parsers(commands)
     return parser
 
 
