@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TradeMaster developer entry point: ./tm up | test | lint | logs | backup | restore | help
+# TradeMaster developer entry point: ./tm up | test | lint | logs | backup | restore | keys | help
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -29,6 +29,9 @@ Usage: ./tm <command> [args]
   restore BACKUP|latest [--check] [--force] [--no-safety-backup]
                 Restore a backup with the stack stopped, keeping the current state in
                 var/backups/pre-restore/, and verify every table and file against the manifest.
+  keys list|rotate|remove KID|prune --older-than 30d
+                JWT signing keys (var/jwt-keys.json): rotate signs new tokens with a new key
+                while old ones stay valid until removed; running services follow at once.
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -96,7 +99,7 @@ case "$cmd" in
     .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
     audit_deps
     ;;
-  logs|backup|restore)
+  logs|backup|restore|keys)
     # Operator commands live in trademaster.service.ops (python -m trademaster.service.ops -h).
     bootstrap
     exec .venv/bin/python -m trademaster.service.ops "$cmd" "$@"

@@ -76,7 +76,7 @@ async def create_server(
             TracingInterceptor(),
             MetricsInterceptor(service_name),
             AuthInterceptor(
-                settings.jwt_secret.get_secret_value(),
+                settings.jwt_keys(),
                 settings.jwt_issuer,
                 public_methods,
                 revocations=revocations,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from trademaster.service.ops import backup_command, logs_command
+from trademaster.service.ops import backup_command, keys_command, logs_command
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -13,6 +13,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
     logs_command.add_parser(commands)
     backup_command.add_parsers(commands)
+    keys_command.add_parser(commands)
     return parser
 
 

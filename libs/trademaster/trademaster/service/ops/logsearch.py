@@ -55,12 +55,19 @@ class LogQuery:
         return True
 
 
+def parse_duration(text: str) -> timedelta | None:
+    """``30s``, ``10m``, ``1.5h``, ``1d`` as a timedelta; None when ``text`` is not one."""
+    match = _DURATION.match(text.strip())
+    if not match:
+        return None
+    return timedelta(seconds=float(match.group(1)) * _UNITS[match.group(2)])
+
+
 def parse_since(text: str, now: datetime | None = None) -> datetime:
     """``30s``, ``10m``, ``2h``, ``1d`` before now, or an ISO 8601 time (UTC when no zone)."""
-    match = _DURATION.match(text.strip())
-    if match:
-        seconds = float(match.group(1)) * _UNITS[match.group(2)]
-        return (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+    duration = parse_duration(text)
+    if duration is not None:
+        return (now or datetime.now(UTC)) - duration
     try:
         parsed = datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
