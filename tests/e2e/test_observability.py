@@ -77,7 +77,7 @@ def test_every_service_serves_its_metrics(metrics: dict[str, set[str]]) -> None:
 def test_metrics_listen_on_loopback_only(stack: Stack) -> None:
     for address in stack.metrics_addresses.values():
         assert address.startswith("127.0.0.1:")
-    log = Path(stack.work_dir / "logs" / "strategy.log").read_text()
+    log = Path(stack.work_dir / "logs" / "strategy.jsonl").read_text()
     assert "metrics.ready host=127.0.0.1" in log
 
 

@@ -77,7 +77,7 @@ async def create_server(
             RequestContextInterceptor(),
             MetricsInterceptor(service_name),
             AuthInterceptor(
-                settings.jwt_secret.get_secret_value(),
+                settings.jwt_keys(),
                 settings.jwt_issuer,
                 public_methods,
                 revocations=revocations,
@@ -136,7 +136,13 @@ async def serve(
 
     ``build`` does the start-up work (pools, migrations, servicers) and returns the parts.
     """
-    configure_logging(service_name, settings.log_level)
+    configure_logging(
+        service_name,
+        settings.log_level,
+        log_dir=settings.log_dir,
+        max_bytes=settings.log_max_bytes,
+        backups=settings.log_backups,
+    )
     provider = configure_tracing(service_name, settings.otel_exporter)
     set_process_service(service_name)
     if settings.metrics_port is not None:
