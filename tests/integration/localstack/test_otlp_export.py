@@ -74,7 +74,11 @@ def test_gateway_and_strategy_export_one_trace_over_otlp(
             )
             assert reply.status_code == 200, reply.text
             spans = collector.wait_for(browser_trace, {"tm-gateway", "tm-strategy"})
-            logs = {name: stack.services[name].log_path.read_text() for name in ("strategy",)}
+            # The searchable JSON log of each service (stderr keeps only errors).
+            logs = {
+                name: (stack.work_dir / "logs" / f"{name}.jsonl").read_text()
+                for name in ("strategy",)
+            }
 
     by_id = {span.span_id: span for span in spans}
     (http,) = [s for s in spans if s.service == "tm-gateway" and s.kind == SERVER]
