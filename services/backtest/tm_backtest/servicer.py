@@ -28,6 +28,7 @@ from trademaster.service.auth import Principal, Role, current_principal, require
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
 from trademaster.service.ids import parse_uuid
+from trademaster.service.lifecycle import BACKTEST, JobAction, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
 from tm_backtest.store import (
@@ -38,6 +39,18 @@ from tm_backtest.store import (
 from tm_backtest.worker import CANCEL_KEY, PROGRESS_EVENT, JobSpec, run_job, topic
 
 _LOGGER = logging.getLogger(__name__)
+
+QUEUED, RUNNING, SUCCEEDED, FAILED, CANCELLING, CANCELLED = (
+    s.value
+    for s in (
+        JobState.QUEUED,
+        JobState.RUNNING,
+        JobState.SUCCEEDED,
+        JobState.FAILED,
+        JobState.CANCELLING,
+        JobState.CANCELLED,
+    )
+)
 
 WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
 READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
@@ -92,6 +105,7 @@ def backtest_message(record: BacktestRecord) -> pb.Backtest:
         failure_reason=record.failure_reason,
         progress=record.progress,
         summary_metrics={k: v for k, v in record.summary_metrics.items() if v is not None},
+        allowed_actions=BACKTEST.action_values(record.state),  # type: ignore[arg-type]
     )
     for name, value in (
         ("create_time", record.created_at),
@@ -357,25 +371,24 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         """
         queued = 0
         for record in await self._store.unfinished():
-            if record.state == "CANCELLING":
+            if record.state == CANCELLING:
                 await self._state_event(
-                    await self._store.set_state(record.id, "CANCELLED", only_from=("CANCELLING",))
+                    await self._store.transition(record.id, CANCELLED, expected=[CANCELLING])
                 )
                 continue
             if "job" not in record.config:
                 await self._state_event(
-                    await self._store.set_state(
+                    await self._store.transition(
                         record.id,
-                        "FAILED",
-                        only_from=("QUEUED", "RUNNING"),
+                        FAILED,
                         failure_reason="created by an older service version; submit it again",
                     )
                 )
                 continue
-            if record.state == "RUNNING":
+            if record.state == RUNNING:
                 record = (
-                    await self._store.set_state(
-                        record.id, "QUEUED", only_from=("RUNNING",), progress=0.0
+                    await self._store.transition(
+                        record.id, QUEUED, expected=[RUNNING], progress=0.0
                     )
                     or record
                 )
@@ -432,9 +445,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
                     continue
                 if not started:
                     started = True
-                    moved = await self._store.set_state(
-                        backtest_id, "RUNNING", only_from=("QUEUED",)
-                    )
+                    moved = await self._store.transition(backtest_id, RUNNING, expected=[QUEUED])
                     await self._state_event(moved)
                 await self._store.set_progress(backtest_id, float(event.payload["fraction"]))
 
@@ -447,30 +458,28 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         try:
             result = await loop.run_in_executor(self._executor, run_job, job)
         except BacktestCancelled:
-            await self._finish(backtest_id, "CANCELLED")
+            await self._finish(backtest_id, CANCELLED)
             return
         except Exception as error:  # the worker's failure is the backtest's, not the service's
             _LOGGER.warning("backtest.failed backtest.id=%s error=%s", backtest_id, error)
             if await self._redis.exists(CANCEL_KEY.format(backtest_id)):
-                await self._finish(backtest_id, "CANCELLED")
+                await self._finish(backtest_id, CANCELLED)
             else:
-                await self._finish(backtest_id, "FAILED", f"{type(error).__name__}: {error}"[:500])
+                await self._finish(backtest_id, FAILED, f"{type(error).__name__}: {error}"[:500])
             return
         finally:
             follower.cancel()
         await self._store.save_result(backtest_id, result)
         final = await self._store.get(backtest_id, None)
-        if final is not None and final.state == "CANCELLING":
-            final = await self._store.set_state(backtest_id, "CANCELLED")
+        if final is not None and final.state == CANCELLING:
+            final = await self._store.transition(backtest_id, CANCELLED, expected=[CANCELLING])
         await self._state_event(final)
 
     async def _finish(self, backtest_id: uuid.UUID, state: str, failure_reason: str = "") -> None:
-        moved = await self._store.set_state(
-            backtest_id,
-            state,
-            only_from=("QUEUED", "RUNNING", "CANCELLING"),
-            failure_reason=failure_reason,
-        )
+        """End the run in ``state``; a run whose cancel was requested ends CANCELLED."""
+        moved = await self._store.transition(backtest_id, state, failure_reason=failure_reason)
+        if moved is None:
+            moved = await self._store.transition(backtest_id, CANCELLED, expected=[CANCELLING])
         await self._state_event(moved)
 
     async def _owned(self, backtest_id: str) -> BacktestRecord:
@@ -512,11 +521,11 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     ) -> pb.CancelBacktestResponse:
         record = await self._owned(request.backtest_id)
         require_roles(*WRITER_ROLES)
-        if record.state in ("QUEUED", "RUNNING"):
+        if JobAction.CANCEL in BACKTEST.actions(record.state):
             await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
-            moved = await self._store.set_state(record.id, "CANCELLED", only_from=("QUEUED",))
+            moved = await self._store.transition(record.id, CANCELLED, expected=[QUEUED])
             if moved is None:
-                moved = await self._store.set_state(record.id, "CANCELLING", only_from=("RUNNING",))
+                moved = await self._store.transition(record.id, CANCELLING, expected=[RUNNING])
             await self._state_event(moved)
         current = await self._store.get(record.id, None)
         assert current is not None
@@ -526,7 +535,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         self, request: pb.GetBacktestResultRequest, context: grpc.aio.ServicerContext
     ) -> pb.GetBacktestResultResponse:
         record = await self._owned(request.backtest_id)
-        if record.state != "SUCCEEDED":
+        if record.state != SUCCEEDED:
             raise FailedPrecondition(
                 f"backtest {record.id} is {record.state}, results exist once SUCCEEDED",
                 reason="BACKTEST_NOT_SUCCEEDED",

@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 
+from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
 from tm_gateway.http_errors import ApiError
 
@@ -78,6 +79,9 @@ class BacktestOut(BaseModel):
     events_topic: str
     create_time: datetime | None
     end_time: datetime | None
+    allowed_actions: list[JobActionName] = Field(
+        default_factory=list, description="Controls the service accepts now (cancel)."
+    )
 
 
 class BacktestList(BaseModel):
@@ -143,6 +147,7 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         events_topic=f"backtest/{b.backtest_id}",
         create_time=_time(b.create_time),
         end_time=_time(b.end_time),
+        allowed_actions=action_names(b.allowed_actions),
     )
 
 

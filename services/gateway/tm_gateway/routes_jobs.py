@@ -12,6 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 
+from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
 from tm_gateway.http_errors import ApiError
 
@@ -98,6 +99,10 @@ class TrainingJobOut(BaseModel):
     events_topic: str = Field(
         description="Topic to subscribe to on WS /api/v1/events for live progress."
     )
+    allowed_actions: list[JobActionName] = Field(
+        default_factory=list,
+        description="Controls the trainer accepts in the current state (pause/resume/cancel).",
+    )
 
 
 class TrainingJobList(BaseModel):
@@ -183,6 +188,7 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
         ended_at=_time(job, "end_time"),
         updated_at=_time(job, "update_time"),
         events_topic=job_topic(job.job_id),
+        allowed_actions=action_names(job.allowed_actions),
     )
 
 

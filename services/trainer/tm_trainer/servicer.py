@@ -21,6 +21,7 @@ from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.strategy import validate_strategy_config
 from trademaster.service.auth import Principal, Role, check_roles, current_principal
 from trademaster.service.errors import (
+    Aborted,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
@@ -29,17 +30,13 @@ from trademaster.service.errors import (
     Unavailable,
 )
 from trademaster.service.ids import parse_uuid
+from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
 from trademaster.service.structs import struct_to_dict
 from trademaster.training.jobrunner_events import control_key
 
 from tm_trainer.config import TrainerSettings
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
 from tm_trainer.store import (
-    CANCELLED,
-    CANCELLING,
-    PAUSED,
-    QUEUED,
-    RUNNING,
     JobRecord,
     JobStore,
     MetricRow,
@@ -49,6 +46,14 @@ from tm_trainer.store import (
 from tm_trainer.supervisor import JobEvents, JobSupervisor
 
 _LOGGER = logging.getLogger(__name__)
+
+QUEUED, RUNNING, PAUSED, CANCELLING, CANCELLED = (
+    JobState.QUEUED.value,
+    JobState.RUNNING.value,
+    JobState.PAUSED.value,
+    JobState.CANCELLING.value,
+    JobState.CANCELLED.value,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -134,6 +139,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         start_time=_timestamp(job.started_at),
         end_time=_timestamp(job.ended_at),
         update_time=_timestamp(job.updated_at),
+        allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
     )
 
 
@@ -169,15 +175,6 @@ def _owner_scope(principal: Principal) -> str | None:
 
 def _not_found(job_id: uuid.UUID | str) -> NotFound:
     return NotFound(f"training job {job_id} not found", reason="TRAINING_JOB_NOT_FOUND")
-
-
-def _bad_transition(job: JobRecord, action: str, allowed: tuple[str, ...]) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"cannot {action} training job {job.id} in state {job.state}; "
-        f"only jobs in {', '.join(allowed)} can be {action}d",
-        reason="INVALID_JOB_STATE",
-        metadata={"state": job.state},
-    )
 
 
 def _authorization(context: grpc.aio.ServicerContext) -> str:
@@ -458,8 +455,11 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.PauseTrainingJobResponse:
         principal = self._require(WRITER_ROLES)
         job = await self._job(request.job_id, principal)
+        if job.state == PAUSED:
+            return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
+        TRAINING_JOB.require(job.state, JobAction.PAUSE, job.id)
         if job.state == QUEUED:
-            paused = await self._store.transition(job.id, [QUEUED], PAUSED)
+            paused = await self._store.transition(job.id, PAUSED, expected=[QUEUED])
             if paused is not None:
                 await self._events.state_changed(paused, QUEUED, PAUSED, "paused on request")
                 return trainer_pb2.PauseTrainingJobResponse(job=job_message(paused))
@@ -470,22 +470,24 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
         if job.state == PAUSED:
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
-        raise _bad_transition(job, "pause", (QUEUED, RUNNING))
+        TRAINING_JOB.require(job.state, JobAction.PAUSE, job.id)
+        raise AssertionError("unreachable: PAUSE is allowed only in QUEUED and RUNNING")
 
     async def ResumeTrainingJob(
         self, request: trainer_pb2.ResumeTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ResumeTrainingJobResponse:
         principal = self._require(WRITER_ROLES)
         job = await self._job(request.job_id, principal)
-        if job.state == PAUSED:
-            await self._redis.delete(control_key(str(job.id)))
-            resumed = await self._store.transition(job.id, [PAUSED], QUEUED)
-            if resumed is not None:
-                await self._events.state_changed(resumed, PAUSED, QUEUED, "resumed on request")
-                self._supervisor.wake()
-                return trainer_pb2.ResumeTrainingJobResponse(job=job_message(resumed))
+        TRAINING_JOB.require(job.state, JobAction.RESUME, job.id)
+        await self._redis.delete(control_key(str(job.id)))
+        resumed = await self._store.transition(job.id, QUEUED, expected=[PAUSED])
+        if resumed is None:
             job = await self._job(request.job_id, principal)
-        raise _bad_transition(job, "resume", (PAUSED,))
+            TRAINING_JOB.require(job.state, JobAction.RESUME, job.id)
+            raise Aborted(f"training job {job.id} changed state concurrently; retry")
+        await self._events.state_changed(resumed, PAUSED, QUEUED, "resumed on request")
+        self._supervisor.wake()
+        return trainer_pb2.ResumeTrainingJobResponse(job=job_message(resumed))
 
     async def CancelTrainingJob(
         self, request: trainer_pb2.CancelTrainingJobRequest, context: grpc.aio.ServicerContext
@@ -493,7 +495,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         principal = self._require(WRITER_ROLES)
         job = await self._job(request.job_id, principal)
         if job.state in (QUEUED, PAUSED):
-            done = await self._store.transition(job.id, [job.state], CANCELLED)
+            done = await self._store.transition(job.id, CANCELLED, expected=[job.state])
             if done is not None:
                 await self._redis.delete(control_key(str(job.id)))
                 await self._events.finished(done, job.state, CANCELLED, "cancelled on request")
@@ -501,7 +503,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             job = await self._job(request.job_id, principal)
         if job.state == RUNNING:
             await self._redis.set(control_key(str(job.id)), "cancel")
-            cancelling = await self._store.transition(job.id, [RUNNING], CANCELLING)
+            cancelling = await self._store.transition(job.id, CANCELLING, expected=[RUNNING])
             if cancelling is not None:
                 await self._events.state_changed(
                     cancelling, RUNNING, CANCELLING, "cancel requested"

@@ -1,8 +1,9 @@
 """PostgreSQL storage of training jobs and their metric history (schema ``trainer``).
 
-State changes are guarded updates (``WHERE state = ANY(allowed)``), so the servicer, the
+State changes are guarded updates (``WHERE state = ANY(sources)``) whose sources come from the
+one transition table (:data:`trademaster.service.lifecycle.TRAINING_JOB`), so the servicer, the
 scheduler and the event recorder can race without breaking the state machine: whoever loses
-simply gets ``None`` back.
+simply gets ``None`` back, and an edge the table forbids raises ``IllegalTransition``.
 """
 
 from __future__ import annotations
@@ -18,21 +19,14 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from trademaster.service.lifecycle import TRAINING_JOB, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
 
-QUEUED = "QUEUED"
-RUNNING = "RUNNING"
-PAUSED = "PAUSED"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-CANCELLING = "CANCELLING"
-CANCELLED = "CANCELLED"
-ACTIVE_STATES: tuple[str, ...] = (QUEUED, RUNNING, PAUSED, CANCELLING)
+ACTIVE_STATES: tuple[str, ...] = tuple(sorted(s.value for s in TRAINING_JOB.active))
 """States that count against the per-user limit (a paused job still holds a checkpoint slot)."""
-ON_CLUSTER_STATES: tuple[str, ...] = (RUNNING, CANCELLING)
-FINAL_STATES: tuple[str, ...] = (SUCCEEDED, FAILED, CANCELLED)
+ON_CLUSTER_STATES: tuple[str, ...] = (JobState.RUNNING.value, JobState.CANCELLING.value)
 
 
 class TooManyActiveJobs(Exception):
@@ -112,8 +106,8 @@ class EventEffects:
     episodic_return: float | None = None
     sps: float | None = None
     checkpoint_uri: str | None = None
-    transition: tuple[Sequence[str], str] | None = None
-    """(allowed current states, new state)."""
+    transition: tuple[Sequence[str] | None, str] | None = None
+    """(expected current states or None for any legal source, new state)."""
     fields: dict[str, Any] = field(default_factory=dict)
     """Columns set together with the transition (only when it happens)."""
 
@@ -179,7 +173,7 @@ class JobStore:
                 INSERT INTO training_jobs (
                     id, owner, strategy_id, strategy_version, state, config, overrides, seed,
                     total_steps, dataset_path, dataset_hash, requested_resources, request_id)
-                VALUES (%s, %s, %s, %s, 'QUEUED', %s, %s, %s, %s, %s, %s, %s, %s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 RETURNING *
                 """,
                 (
@@ -187,6 +181,7 @@ class JobStore:
                     new.owner,
                     new.strategy_id,
                     new.strategy_version,
+                    TRAINING_JOB.initial.value,
                     Jsonb(new.config),
                     Jsonb(new.overrides),
                     new.seed,
@@ -253,20 +248,27 @@ class JobStore:
         return rows, encode_page_token(last.created_at.isoformat(), last.id)
 
     async def transition(
-        self, job_id: uuid.UUID, allowed: Sequence[str], new_state: str, **fields: Any
+        self,
+        job_id: uuid.UUID,
+        new_state: str,
+        *,
+        expected: Sequence[str] | None = None,
+        **fields: Any,
     ) -> JobRecord | None:
-        """Move the job to ``new_state`` (and set ``fields``) if it is in one of ``allowed``."""
+        """Move the job to ``new_state`` (and set ``fields``) if it is in one of ``expected``
+        (default: every state the table lets reach ``new_state``); None when it is not."""
         async with self._pool.connection() as conn, conn.transaction():
-            return await self._transition(conn, job_id, allowed, new_state, fields)
+            return await self._transition(conn, job_id, expected, new_state, fields)
 
     async def _transition(
         self,
         conn: psycopg.AsyncConnection,
         job_id: uuid.UUID,
-        allowed: Sequence[str],
+        expected: Sequence[str] | None,
         new_state: str,
         fields: Mapping[str, Any],
     ) -> JobRecord | None:
+        allowed = TRAINING_JOB.sources(new_state, expected)
         sets = ["state = %s", "updated_at = now()"]
         params: list[Any] = [new_state]
         for column, value in fields.items():
@@ -274,11 +276,11 @@ class JobStore:
                 raise ValueError(f"unknown training_jobs column {column!r}")
             sets.append(f"{column} = %s")
             params.append(_adapt(column, value))
-        if new_state in FINAL_STATES:
+        if new_state in TRAINING_JOB.final:
             sets.append("ended_at = coalesce(ended_at, now())")
-        if new_state == QUEUED:
+        if new_state == JobState.QUEUED:
             sets.append("queued_at = now()")
-        params.extend([job_id, list(allowed)])
+        params.extend([job_id, allowed])
         cur = await conn.cursor(row_factory=dict_row).execute(
             f"UPDATE training_jobs SET {', '.join(sets)} "  # noqa: S608 - columns checked above
             "WHERE id = %s AND state = ANY(%s) RETURNING *",
@@ -291,7 +293,8 @@ class JobStore:
         """The job waiting longest (FIFO)."""
         async with self._pool.connection() as conn:
             cur = await conn.cursor(row_factory=dict_row).execute(
-                "SELECT * FROM training_jobs WHERE state = 'QUEUED' ORDER BY queued_at, id LIMIT 1"
+                "SELECT * FROM training_jobs WHERE state = %s ORDER BY queued_at, id LIMIT 1",
+                (JobState.QUEUED.value,),
             )
             row = await cur.fetchone()
         return None if row is None else _record(row)
@@ -352,8 +355,8 @@ class JobStore:
                 params,
             )
             if effects.transition is not None:
-                allowed, new_state = effects.transition
-                await self._transition(conn, job_id, allowed, new_state, effects.fields)
+                expected, new_state = effects.transition
+                await self._transition(conn, job_id, expected, new_state, effects.fields)
         return True
 
     async def list_metrics(
@@ -385,27 +388,3 @@ class JobStore:
             return rows, ""
         rows = rows[:page_size]
         return rows, encode_page_token(rows[-1].step, rows[-1].name)
-
-    async def count_metrics(self, job_id: uuid.UUID) -> int:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT count(*) FROM job_metrics WHERE job_id = %s", (job_id,)
-            )
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def set_fields(self, job_id: uuid.UUID, **fields: Any) -> None:
-        """Set columns without a state change (e.g. the resolved run record)."""
-        sets = ["updated_at = now()"]
-        params: list[Any] = []
-        for column, value in fields.items():
-            if column not in JobRecord.__dataclass_fields__:
-                raise ValueError(f"unknown training_jobs column {column!r}")
-            sets.append(f"{column} = %s")
-            params.append(_adapt(column, value))
-        params.append(job_id)
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
-                params,
-            )

@@ -22,6 +22,7 @@ from typing import Any, Literal
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id
+from trademaster.service.lifecycle import JobState
 from trademaster.training.jobrunner_events import (
     CHECKPOINT_SAVED,
     JOB_KIND,
@@ -36,14 +37,7 @@ from trademaster.training.ray_job import REDIS_URL_ENV, RUN_RECORD_FILE, JobSpec
 from tm_trainer.config import TrainerSettings
 from tm_trainer.ray_cluster import TERMINAL_RAY_STATUSES, ClusterUnavailable, RayCluster
 from tm_trainer.store import (
-    CANCELLED,
-    CANCELLING,
-    FAILED,
     ON_CLUSTER_STATES,
-    PAUSED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
     EventEffects,
     JobRecord,
     JobStore,
@@ -54,7 +48,7 @@ _LOGGER = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 """Submissions of one job before the trainer gives up resubmitting after crashes."""
-_FINAL_EVENT_STATES = {SUCCEEDED, FAILED, CANCELLED}
+QUEUED, RUNNING, PAUSED, SUCCEEDED, FAILED, CANCELLING, CANCELLED = (s.value for s in JobState)
 
 
 def uri_to_path(uri: str) -> Path:
@@ -279,20 +273,20 @@ class JobSupervisor:
         """The Ray job ended without a final event: finish, pause or resubmit the job."""
         ended = f"Ray job {job.ray_submission_id} ended ({ray_status or 'vanished'})"
         if job.state == CANCELLING:
-            done = await self.store.transition(job.id, [CANCELLING], CANCELLED)
+            done = await self.store.transition(job.id, CANCELLED, expected=[CANCELLING])
             if done is not None:
                 await self._clear_control(job.id)
                 await self.events.finished(done, CANCELLING, CANCELLED, "cancelled on request")
             return
         pause_requested = await self.redis.get(control_key(str(job.id))) == "pause"
         if job.checkpoint_uri and pause_requested:
-            done = await self.store.transition(job.id, [RUNNING], PAUSED)
+            done = await self.store.transition(job.id, PAUSED, expected=[RUNNING])
             if done is not None:
                 await self._clear_control(job.id)
                 await self.events.state_changed(done, RUNNING, PAUSED, ended)
             return
         if job.checkpoint_uri and job.attempt < MAX_ATTEMPTS:
-            done = await self.store.transition(job.id, [RUNNING], QUEUED)
+            done = await self.store.transition(job.id, QUEUED, expected=[RUNNING])
             if done is not None:
                 _LOGGER.warning("trainer.job_requeued job.id=%s reason=%s", job.id, ended)
                 await self.events.state_changed(
@@ -302,7 +296,9 @@ class JobSupervisor:
         reason = f"{ended} without reporting a result and no checkpoint to resume from"
         if job.checkpoint_uri:
             reason = f"{ended}; gave up after {job.attempt} attempts"
-        done = await self.store.transition(job.id, [RUNNING], FAILED, failure_reason=reason)
+        done = await self.store.transition(
+            job.id, FAILED, expected=[RUNNING], failure_reason=reason
+        )
         if done is not None:
             await self._clear_control(job.id)
             await self.events.finished(done, RUNNING, FAILED, reason)
@@ -332,7 +328,7 @@ class JobSupervisor:
             if wanted.get("gpu_required") and capacity.gpus <= 0:
                 reason = "the job requires a GPU and the Ray cluster has none"
                 failed = await self.store.transition(
-                    job.id, [QUEUED], FAILED, failure_reason=reason
+                    job.id, FAILED, expected=[QUEUED], failure_reason=reason
                 )
                 if failed is not None:
                     await self.events.finished(failed, QUEUED, FAILED, reason)
@@ -368,8 +364,8 @@ class JobSupervisor:
         last = await self.bus.cursors([job_topic(str(job.id))], "$")
         claimed = await self.store.transition(
             job.id,
-            [QUEUED],
             RUNNING,
+            expected=[QUEUED],
             attempt=attempt,
             ray_submission_id=submission_id,
             assigned_resources={"num_cpus": cpus, "num_gpus": gpus},
@@ -392,7 +388,7 @@ class JobSupervisor:
             )
         except ClusterUnavailable as error:
             _LOGGER.warning("trainer.submit_failed job.id=%s error=%s", job.id, error)
-            await self.store.transition(job.id, [RUNNING], QUEUED, attempt=job.attempt)
+            await self.store.transition(job.id, QUEUED, expected=[RUNNING], attempt=job.attempt)
             raise
         _LOGGER.info(
             "trainer.job_submitted job.id=%s ray.submission_id=%s device=%s resume=%s",

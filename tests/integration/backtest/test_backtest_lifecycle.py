@@ -8,6 +8,7 @@ from urllib.parse import unquote, urlparse
 import numpy as np
 import pytest
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
+from trademaster.api.common.v1 import common_pb2
 from trademaster.backtest.data import MarketData
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.report import compute_metrics
@@ -155,9 +156,10 @@ async def test_progress_events_and_stored_progress_while_running(harness: Harnes
 async def test_cancel_running_is_idempotent_and_ends_cancelled(harness: Harness) -> None:
     owner = user()
     created = await harness.create(owner, harness.spec(LARGE))
-    await harness.wait_for(
+    running = await harness.wait_for(
         owner, created.backtest_id, lambda b: b.state == pb.BACKTEST_STATE_RUNNING
     )
+    assert list(running.allowed_actions) == [common_pb2.JOB_ACTION_CANCEL]
 
     first = await harness.stub.CancelBacktest(
         pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
@@ -171,6 +173,7 @@ async def test_cancel_running_is_idempotent_and_ends_cancelled(harness: Harness)
     assert done.state == pb.BACKTEST_STATE_CANCELLED
     assert again.backtest.state == pb.BACKTEST_STATE_CANCELLED
     assert done.end_time.seconds > 0
+    assert list(again.backtest.allowed_actions) == []
 
 
 async def test_cancel_succeeded_backtest_keeps_it_succeeded(harness: Harness) -> None:
@@ -183,6 +186,7 @@ async def test_cancel_succeeded_backtest_keeps_it_succeeded(harness: Harness) ->
     )
 
     assert reply.backtest.state == pb.BACKTEST_STATE_SUCCEEDED
+    assert list(reply.backtest.allowed_actions) == []
 
 
 async def test_same_request_id_returns_the_first_backtest(harness: Harness) -> None:

@@ -231,6 +231,17 @@ async def test_queued_job_pauses_resumes_and_cancels_with_clear_transitions(
     assert cancelled.job.end_time.seconds > 0
     assert cancelled_again.job.state == State.CANCELLED
     assert pause_cancelled.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert pause_cancelled.reason == "INVALID_JOB_STATE"
+    # Every reply lists exactly the controls the transition table allows in its state.
+    assert list(paused.job.allowed_actions) == [
+        common_pb2.JOB_ACTION_RESUME,
+        common_pb2.JOB_ACTION_CANCEL,
+    ]
+    assert list(resumed.job.allowed_actions) == [
+        common_pb2.JOB_ACTION_PAUSE,
+        common_pb2.JOB_ACTION_CANCEL,
+    ]
+    assert list(cancelled.job.allowed_actions) == []
 
 
 async def test_list_is_owner_scoped_paginated_and_filtered_by_state(

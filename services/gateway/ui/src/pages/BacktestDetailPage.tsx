@@ -326,7 +326,7 @@ export default function BacktestDetailPage() {
               <Title order={2}>Backtest {backtest.id.slice(0, 8)}</Title>
               <StateBadge state={backtest.state} testId="backtest-state" />
             </Group>
-            {running && (
+            {backtest.allowed_actions.includes("cancel") && (
               <Button color="red" variant="light" loading={cancelling} onClick={cancel}>
                 Cancel
               </Button>

@@ -26,7 +26,6 @@ import type { PlatformEvent, StreamStatus } from "../events";
 import { formatCount, formatDateTime, formatNumber, formatPercent } from "../format";
 import {
   RETURN_METRIC,
-  allowedActions,
   isFinal,
   isLossMetric,
   mergePoints,
@@ -246,7 +245,7 @@ export default function JobDetailPage() {
       </Stack>
     );
   }
-  const allowed = allowedActions(job.state);
+  const allowed = job.allowed_actions;
   const finalMetrics = Object.entries(job.final_metrics).sort(([a], [b]) => a.localeCompare(b));
   return (
     <Stack data-testid="job-detail">
