@@ -1,5 +1,6 @@
 """HTTP routes for training jobs and the training cluster; each mirrors one TrainerService RPC."""
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
@@ -50,7 +51,8 @@ class TrainingJobCreate(BaseModel):
     strategy_version: int = Field(default=0, ge=0, description="0 = the latest version.")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
-        description='Merged over the strategy config, e.g. {"agent": {"lr": 0.001}}.',
+        description="Merged over the strategy config (same shape as the config).",
+        examples=[{"agent_params": {"learning_rate": 0.001}, "training": {"seed": 7}}],
     )
     resources: ResourcesBody | None = Field(default=None, description="Unset = service default.")
     seed: int = Field(default=0, ge=0, description="0 lets the server choose and record one.")
@@ -102,6 +104,10 @@ class TrainingJobOut(BaseModel):
     allowed_actions: list[JobActionName] = Field(
         default_factory=list,
         description="Controls the trainer accepts in the current state (pause/resume/cancel).",
+    )
+    run_spec: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The resolved run: strategy config with defaults, seed, data, split.",
     )
 
 
@@ -189,6 +195,7 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
         updated_at=_time(job, "update_time"),
         events_topic=job_topic(job.job_id),
         allowed_actions=action_names(job.allowed_actions),
+        run_spec=json.loads(job.run_spec_json) if job.run_spec_json else {},
     )
 
 

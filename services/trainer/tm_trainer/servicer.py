@@ -4,9 +4,7 @@ does the cluster work in the background."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -18,7 +16,8 @@ from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
-from trademaster.config.strategy import validate_strategy_config
+from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
+from trademaster.config.strategy import ConfigError
 from trademaster.service.auth import Principal, Role, check_roles, current_principal
 from trademaster.service.errors import (
     Aborted,
@@ -111,8 +110,14 @@ def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
     )
 
 
+def task_name(task: int) -> str:
+    """``TASK_ORDER_EXECUTION`` → ``order_execution``."""
+    return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()  # type: ignore[arg-type]
+
+
 def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
-    total = max(job.total_steps, 1)
+    total_steps = job.run_spec.total_steps
+    total = max(total_steps, 1)
     return trainer_pb2.TrainingJob(
         job_id=str(job.id),
         owner_id=job.owner,
@@ -122,7 +127,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         failure_reason=job.failure_reason,
         progress=trainer_pb2.TrainingJobProgress(
             step=job.progress_step,
-            total_steps=job.total_steps,
+            total_steps=total_steps,
             fraction=min(1.0, job.progress_step / total),
             episodic_return=job.episodic_return,
             sps=job.sps,
@@ -140,6 +145,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         end_time=_timestamp(job.ended_at),
         update_time=_timestamp(job.updated_at),
         allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
+        run_spec_json=job.run_spec.model_dump_json(),
     )
 
 
@@ -147,17 +153,6 @@ def metric_message(row: MetricRow) -> common_pb2.MetricPoint:
     return common_pb2.MetricPoint(
         name=row.name, step=row.step, value=row.value, time=_timestamp(row.recorded_at)
     )
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``overrides`` merged into a copy of ``base``: objects merge, other values replace."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def _page_size(value: int, default: int, maximum: int) -> int:
@@ -243,36 +238,27 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
 
         strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
         overrides = struct_to_dict(request.overrides)
-        task = strategy_pb2.Task.Name(strategy.task).removeprefix("TASK_").lower()
-        config = deep_merge(struct_to_dict(strategy.config), overrides)
-        training = config.setdefault("training", {})
-        if not isinstance(training, dict):
-            raise InvalidArgument(
-                "overrides.training must be an object",
-                [("overrides.training", f"must be an object, was {type(training).__name__}")],
+        try:
+            resolved = resolve_strategy(
+                task_name(strategy.task),
+                strategy.agent,
+                struct_to_dict(strategy.config),
+                overrides,
+                seed=request.seed,
+                total_steps=request.total_steps,
             )
-        if request.total_steps:
-            training["total_steps"] = request.total_steps
-        seed = request.seed or int(overrides.get("training", {}).get("seed", 0) or 0)
-        training["seed"] = seed or secrets.randbelow(2**31 - 1) + 1
-        config_violations = [
-            (f"overrides.{v.field}" if v.field else "overrides", v.description)
-            for v in validate_strategy_config(task, strategy.agent, config)
-        ]
-        _raise_if(config_violations, "overrides")
-        dataset_path, dataset_hash = await self._dataset(context, config, strategy)
+        except ConfigError as error:
+            _raise_if([(v.field, v.description) for v in error.violations], "overrides")
+            raise
+        dataset = await self._dataset(context, resolved.dataset_id or strategy.dataset_id, strategy)
         if res.gpu_required:
             await self._require_gpu()
         new = NewJob(
             owner=principal.subject,
             strategy_id=strategy_id,
             strategy_version=strategy.version,
-            config=config,
+            run_spec=run_spec(resolved, dataset),
             overrides=overrides,
-            seed=int(training["seed"]),
-            total_steps=int(training.get("total_steps", 0)) or 100_000,
-            dataset_path=dataset_path,
-            dataset_hash=dataset_hash,
             requested_resources={
                 "num_cpus": res.num_cpus,
                 "num_gpus": res.num_gpus,
@@ -321,12 +307,9 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         return Unavailable(f"strategy service could not answer for {what}: {code.name}")
 
     async def _dataset(
-        self,
-        context: grpc.aio.ServicerContext,
-        config: dict[str, Any],
-        strategy: strategy_pb2.Strategy,
-    ) -> tuple[str, str]:
-        dataset_id = str(config.get("dataset_id") or strategy.dataset_id or "")
+        self, context: grpc.aio.ServicerContext, dataset_id: str, strategy: strategy_pb2.Strategy
+    ) -> DatasetRef:
+        """The catalog entry the run trains on, as a URI the job runner can open."""
         if not dataset_id:
             raise FailedPrecondition(
                 f"strategy {strategy.strategy_id} names no dataset; set dataset_id",
@@ -351,7 +334,11 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         for root in roots:
             candidate = (root / relative).absolute()
             if candidate.exists():
-                return str(candidate), reply.dataset.content_hash
+                return DatasetRef(
+                    uri=candidate.as_uri(),
+                    dataset_id=dataset_id,
+                    content_hash=reply.dataset.content_hash,
+                )
         raise FailedPrecondition(
             f"dataset {dataset_id!r} ({relative}) is not under any trainer data root "
             f"{[str(r) for r in roots]}",

@@ -19,6 +19,7 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from trademaster.config.run import RunSpec
 from trademaster.service.lifecycle import TRAINING_JOB, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
@@ -43,12 +44,9 @@ class NewJob:
     owner: str
     strategy_id: uuid.UUID
     strategy_version: int
-    config: dict[str, Any]
+    run_spec: RunSpec
+    """The resolved run: the only config, seed and data reference of the job."""
     overrides: dict[str, Any]
-    seed: int
-    total_steps: int
-    dataset_path: str
-    dataset_hash: str
     requested_resources: dict[str, Any]
     request_id: str | None
 
@@ -60,12 +58,8 @@ class JobRecord:
     strategy_id: uuid.UUID
     strategy_version: int
     state: str
-    config: dict[str, Any]
+    run_spec: RunSpec
     overrides: dict[str, Any]
-    seed: int
-    total_steps: int
-    dataset_path: str
-    dataset_hash: str
     requested_resources: dict[str, Any]
     assigned_resources: dict[str, Any] | None
     device: str
@@ -114,7 +108,6 @@ class EventEffects:
 
 _JSON_COLUMNS = frozenset(
     {
-        "config",
         "overrides",
         "requested_resources",
         "assigned_resources",
@@ -130,7 +123,9 @@ def _adapt(column: str, value: Any) -> Any:
 
 def _record(row: Mapping[str, Any]) -> JobRecord:
     names = JobRecord.__dataclass_fields__
-    return JobRecord(**{k: v for k, v in row.items() if k in names})
+    fields = {k: v for k, v in row.items() if k in names}
+    fields["run_spec"] = RunSpec.model_validate(row["run_spec"])
+    return JobRecord(**fields)
 
 
 def stream_id_key(stream_id: str) -> tuple[int, int]:
@@ -171,9 +166,9 @@ class JobStore:
             cur = await conn.cursor(row_factory=dict_row).execute(
                 """
                 INSERT INTO training_jobs (
-                    id, owner, strategy_id, strategy_version, state, config, overrides, seed,
-                    total_steps, dataset_path, dataset_hash, requested_resources, request_id)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    id, owner, strategy_id, strategy_version, state, run_spec, overrides,
+                    requested_resources, request_id)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
                 RETURNING *
                 """,
                 (
@@ -182,12 +177,8 @@ class JobStore:
                     new.strategy_id,
                     new.strategy_version,
                     TRAINING_JOB.initial.value,
-                    Jsonb(new.config),
+                    Jsonb(new.run_spec.model_dump(mode="json")),
                     Jsonb(new.overrides),
-                    new.seed,
-                    new.total_steps,
-                    new.dataset_path,
-                    new.dataset_hash,
                     Jsonb(new.requested_resources),
                     new.request_id or None,
                 ),

@@ -226,7 +226,7 @@ class JobSupervisor:
                     },
                     "model_uri": str(payload.get("model_uri", "")),
                     "run_record": self._read_run_record(job.id),
-                    "progress_step": job.total_steps,
+                    "progress_step": job.run_spec.total_steps,
                 }
             elif state == FAILED:
                 new = CANCELLED if job.state == CANCELLING else FAILED
@@ -347,16 +347,11 @@ class JobSupervisor:
             job_id=str(job.id),
             owner_id=job.owner,
             attempt=attempt,
-            config=job.config,
-            dataset_path=job.dataset_path,
-            seed=job.seed,
-            total_steps=job.total_steps,
+            run=job.run_spec,
             run_dir=str(run_dir),
             device=device,
             resume_from=str(uri_to_path(job.checkpoint_uri)) if job.checkpoint_uri else None,
             stream_prefix=self.settings.event_stream_prefix,
-            train_fraction=0.7,
-            valid_fraction=0.15,
         )
         spec_path = run_dir / f"spec-{attempt}.json"
         await asyncio.to_thread(_write_text, spec_path, spec.model_dump_json(indent=2))

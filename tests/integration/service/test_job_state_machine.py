@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 from support.servers import PostgresHandle
 from tm_backtest.store import BacktestStore
 from tm_trainer.store import JobStore, NewJob
+from trademaster.config.run import build_run_spec
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.lifecycle import BACKTEST, TRAINING_JOB, IllegalTransition, JobState
 
@@ -24,6 +25,7 @@ pytestmark = pytest.mark.integration
 SERVICES = Path(__file__).resolve().parents[3] / "services"
 STATES = [s.value for s in JobState]
 Step = tuple[list[str] | None, str]
+SPEC = build_run_spec("algorithmic_trading", "dqn", "synthetic")
 
 
 class Harness:
@@ -114,12 +116,8 @@ def test_training_jobs_only_move_along_the_table(harness: Harness, plan: list[St
             owner=f"u-{uuid.uuid4().hex[:8]}",
             strategy_id=uuid.uuid4(),
             strategy_version=1,
-            config={},
+            run_spec=SPEC,
             overrides={},
-            seed=1,
-            total_steps=10,
-            dataset_path="/nowhere.csv",
-            dataset_hash="",
             requested_resources={},
             request_id=None,
         )

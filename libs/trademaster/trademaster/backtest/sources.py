@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,7 +83,7 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
 
 
 CONFIG_FILES = ("config.json",)
-"""Run config (a ``RunConfig`` dump): ``trademaster train`` and trainer jobs both write it."""
+"""Run spec (a ``RunSpec`` dump): ``trademaster train`` and trainer jobs both write it."""
 MODEL_FILES = ("final_model.pt", "model.pt")
 """Final policy: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
 REPLAY_TASKS = ("algorithmic_trading", "portfolio_management")
@@ -95,12 +94,12 @@ def _first_file(run_dir: Path, names: Sequence[str]) -> Path | None:
 
 
 def load_run_config(run_dir: str | Path) -> Any:
-    """The ``RunConfig`` of a finished run dir (CLI or trainer job), without its training part.
+    """The :class:`~trademaster.config.run.RunSpec` of a finished run dir (CLI or trainer job).
 
     Raises:
         FileNotFoundError: no config or no final model in ``run_dir``.
     """
-    from trademaster.training.pipeline import RunConfig
+    from trademaster.config.run import RunSpec
 
     run_dir = Path(run_dir)
     config_file, model_file = _first_file(run_dir, CONFIG_FILES), _first_file(run_dir, MODEL_FILES)
@@ -109,9 +108,7 @@ def load_run_config(run_dir: str | Path) -> Any:
             f"{run_dir} is not a finished run (needs one of {list(CONFIG_FILES)} and one of "
             f"{list(MODEL_FILES)})"
         )
-    stored = json.loads(config_file.read_text())
-    stored.pop("training", None)
-    return RunConfig(**stored)
+    return RunSpec.model_validate_json(config_file.read_text())
 
 
 def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> WeightPlan:

@@ -19,10 +19,11 @@ import os
 import sys
 import threading
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trademaster.config.run import RunSpec
 from trademaster.training.jobrunner_events import JobChannel, JobEventsCallback, finite_metrics
 
 _LOGGER = logging.getLogger(__name__)
@@ -35,23 +36,22 @@ FINAL_EVAL_SEED = 12_345
 
 
 class JobSpec(BaseModel):
-    """Everything one attempt of a training job needs; written by the trainer service."""
+    """One attempt of a training job: the resolved run plus where and how this attempt runs.
+
+    ``run`` is exactly the :class:`RunSpec` the trainer stored; seed, step count, data and
+    split come from it and nowhere else.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     job_id: str = Field(..., min_length=1, description="Training job identifier.")
     owner_id: str = Field(..., description="Owner of the job; set on every event.")
     attempt: int = Field(1, ge=1, description="1 for the first submission, +1 per resume.")
-    config: dict[str, Any] = Field(..., description="Resolved strategy config (JSON).")
-    dataset_path: str = Field(..., min_length=1, description="Absolute path of the data file.")
-    seed: int = Field(..., ge=0, description="Seed of the run.")
-    total_steps: int = Field(..., ge=1, description="Env steps to train for.")
+    run: RunSpec = Field(..., description="The resolved run, as the trainer stored it.")
     run_dir: str = Field(..., min_length=1, description="Artifact dir of the job.")
     device: Literal["cpu", "cuda"] = Field("cpu", description="Torch device of the algorithm.")
     resume_from: str | None = Field(None, description="Checkpoint file or dir to resume from.")
     stream_prefix: str = Field("tm:events:", description="Redis stream prefix of the event bus.")
-    train_fraction: float = Field(0.7, gt=0, lt=1, description="Share of dates for training.")
-    valid_fraction: float = Field(0.15, gt=0, lt=1, description="Share of dates for validation.")
 
 
 def run(spec: JobSpec, channel: JobChannel) -> str:
@@ -59,40 +59,24 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
     (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
     import torch
 
-    from trademaster.config.strategy import parse_strategy_config
     from trademaster.training.pipeline import (
-        RunConfig,
         evaluate_run_policy,
         load_run_dataset,
         make_algorithm,
         make_env,
-        training_config,
     )
     from trademaster.training.run_record import create_run_record
     from trademaster.training.trainer import Trainer
 
-    strategy = parse_strategy_config(
-        str(spec.config.get("task", "")), str(spec.config.get("agent", "")), spec.config
-    )
-    run_config = RunConfig.from_strategy(
-        strategy,
-        data=spec.dataset_path,
-        train_fraction=spec.train_fraction,
-        valid_fraction=spec.valid_fraction,
-    )
-    run_config = run_config.model_copy(
-        update={
-            "training": {**run_config.training, "total_steps": spec.total_steps, "seed": spec.seed}
-        }
-    )
-    training = training_config(run_config)
-    dataset = load_run_dataset(run_config)
-    env = make_env(run_config, dataset, "train", evaluation=False, seed=spec.seed)
-    eval_env = make_env(run_config, dataset, "valid", evaluation=True, seed=spec.seed)
-    algorithm = make_algorithm(run_config, env, seed=spec.seed, device=spec.device)
+    run_spec = spec.run
+    training, seed = run_spec.training, run_spec.seed
+    dataset = load_run_dataset(run_spec)
+    env = make_env(run_spec, dataset, "train", evaluation=False, seed=seed)
+    eval_env = make_env(run_spec, dataset, "valid", evaluation=True, seed=seed)
+    algorithm = make_algorithm(run_spec, env, seed=seed, device=spec.device)
     record = create_run_record(
-        seed=spec.seed,
-        config=run_config.model_dump(mode="json"),
+        seed=seed,
+        config=run_spec.model_dump(mode="json"),
         dataset_hash=dataset.dataset_hash,
         device=spec.device,
         extra={"job_id": spec.job_id, "attempt": spec.attempt},
@@ -119,23 +103,21 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         return "CANCELLED"
     run_dir = Path(spec.run_dir)
     (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
-    # The same run config ``trademaster train`` writes, so backtests replay either kind of run.
-    (run_dir / RUN_CONFIG_FILE).write_text(
-        json.dumps(run_config.model_dump(mode="json"), indent=2, sort_keys=True)
-    )
+    # The same run spec ``trademaster train`` writes, so backtests replay either kind of run.
+    (run_dir / RUN_CONFIG_FILE).write_text(run_spec.model_dump_json(indent=2))
     model_path = run_dir / MODEL_FILE
     torch.save(
         {
-            "agent_name": strategy.agent,
+            "agent_name": run_spec.agent,
             "policy_state": algorithm.policy.state_dict(),
             "global_step": algorithm.global_step,
-            "config": spec.config,
+            "config": run_spec.model_dump(mode="json"),
         },
         model_path,
     )
-    final_env = make_env(run_config, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
+    final_env = make_env(run_spec, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
     outcome = evaluate_run_policy(
-        run_config,
+        run_spec,
         algorithm.policy,  # type: ignore[arg-type]
         final_env,
         seed=FINAL_EVAL_SEED,
@@ -172,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
     ) as channel:
         if spec.resume_from is None:
             # Tell watchers the run is alive before the slow part (torch import, data, model).
-            channel.progress(0, spec.total_steps, {})
+            channel.progress(0, spec.run.total_steps, {})
         try:
             status = run(spec, channel)
         except Exception as error:
