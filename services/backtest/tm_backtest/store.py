@@ -157,8 +157,9 @@ class BacktestStore:
             row = await cur.fetchone()
         return None if row is None else BacktestRecord(**row)
 
-    async def set_progress(self, backtest_id: uuid.UUID, progress: float) -> None:
-        """Raise the stored progress of a running backtest (never lowers it)."""
+    async def set_progress(self, backtest_id: uuid.UUID, progress: float) -> bool:
+        """Raise the stored progress of a running backtest (never lowers it); False when the
+        backtest is no longer running."""
         async with self._pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(
                 "UPDATE backtest.backtests SET progress=GREATEST(progress, %s), updated_at=now() "
@@ -169,6 +170,7 @@ class BacktestStore:
                     [JobState.RUNNING.value, JobState.CANCELLING.value],
                 ),
             )
+            return cur.rowcount > 0
 
     async def unfinished(self) -> builtins.list[BacktestRecord]:
         """Every backtest (any owner) not yet final, oldest first."""

@@ -14,6 +14,7 @@ from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
+from trademaster.service.topics import backtest_topic
 
 from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
@@ -144,7 +145,7 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         progress=b.progress,
         summary_metrics=dict(b.summary_metrics),
         spec=json_format.MessageToDict(b.spec),
-        events_topic=f"backtest/{b.backtest_id}",
+        events_topic=backtest_topic(b.backtest_id),
         create_time=_time(b.create_time),
         end_time=_time(b.end_time),
         allowed_actions=action_names(b.allowed_actions),

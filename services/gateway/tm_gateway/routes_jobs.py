@@ -12,6 +12,7 @@ from google.protobuf import json_format, struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from trademaster.service.topics import training_job_topic
 
 from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
@@ -138,11 +139,6 @@ class ClusterOut(BaseModel):
     cluster_reachable: bool
 
 
-def job_topic(job_id: str) -> str:
-    """Event topic of a training job (the trainer publishes its events there)."""
-    return f"training_job/{job_id}"
-
-
 def _time(message: Any, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
@@ -193,7 +189,7 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
         started_at=_time(job, "start_time"),
         ended_at=_time(job, "end_time"),
         updated_at=_time(job, "update_time"),
-        events_topic=job_topic(job.job_id),
+        events_topic=training_job_topic(job.job_id),
         allowed_actions=action_names(job.allowed_actions),
         run_spec=json.loads(job.run_spec_json) if job.run_spec_json else {},
     )

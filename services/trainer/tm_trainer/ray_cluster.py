@@ -17,7 +17,7 @@ from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
-RAY_JOB_MODULE = "trademaster.training.ray_job"
+RAY_JOB_MODULE = "trademaster.runner.training"
 TERMINAL_RAY_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
 
 
@@ -96,7 +96,7 @@ class RayCluster:
         env_vars: dict[str, str],
         python: str = "python",
     ) -> str:
-        """Submit ``python -m trademaster.training.ray_job --spec <spec_path>``."""
+        """Submit ``python -m trademaster.runner.training --spec <spec_path>``."""
         entrypoint = f"{shlex.quote(python)} -m {RAY_JOB_MODULE} --spec {shlex.quote(spec_path)}"
         kwargs: dict[str, Any] = {"entrypoint_num_cpus": num_cpus}
         if num_gpus > 0:

@@ -44,7 +44,10 @@ async def build(base: ServiceSettings) -> ServiceParts:
     _LOGGER.info("trainer.ray dashboard=%s", dashboard_url)
     cluster = RayCluster(dashboard_url)
     store = JobStore(pool)
-    supervisor = JobSupervisor(settings, store, cluster, bus, redis)
+    reports = EventBus(
+        settings.redis_url, stream_prefix=settings.report_stream_prefix, client=redis
+    )
+    supervisor = JobSupervisor(settings, store, cluster, bus, redis, reports)
     await supervisor.start()
     channel = insecure_channel(settings.strategy_addr)
     servicer = TrainerServicer(

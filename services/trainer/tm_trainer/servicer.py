@@ -31,9 +31,10 @@ from trademaster.service.errors import (
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
 from trademaster.service.structs import struct_to_dict
-from trademaster.training.jobrunner_events import control_key
+from trademaster.service.topics import control_key, training_job_topic
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.events import JobEvents
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
 from tm_trainer.store import (
     JobRecord,
@@ -42,7 +43,7 @@ from tm_trainer.store import (
     NewJob,
     TooManyActiveJobs,
 )
-from tm_trainer.supervisor import JobEvents, JobSupervisor
+from tm_trainer.supervisor import JobSupervisor
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -453,7 +454,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             job = await self._job(request.job_id, principal)
         if job.state == RUNNING:
             # The job checkpoints at its next iteration boundary and reports PAUSED.
-            await self._redis.set(control_key(str(job.id)), "pause")
+            await self._redis.set(control_key(training_job_topic(str(job.id))), "pause")
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
         if job.state == PAUSED:
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
@@ -466,7 +467,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         principal = self._require(WRITER_ROLES)
         job = await self._job(request.job_id, principal)
         TRAINING_JOB.require(job.state, JobAction.RESUME, job.id)
-        await self._redis.delete(control_key(str(job.id)))
+        await self._redis.delete(control_key(training_job_topic(str(job.id))))
         resumed = await self._store.transition(job.id, QUEUED, expected=[PAUSED])
         if resumed is None:
             job = await self._job(request.job_id, principal)
@@ -484,12 +485,12 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         if job.state in (QUEUED, PAUSED):
             done = await self._store.transition(job.id, CANCELLED, expected=[job.state])
             if done is not None:
-                await self._redis.delete(control_key(str(job.id)))
+                await self._redis.delete(control_key(training_job_topic(str(job.id))))
                 await self._events.finished(done, job.state, CANCELLED, "cancelled on request")
                 return trainer_pb2.CancelTrainingJobResponse(job=job_message(done))
             job = await self._job(request.job_id, principal)
         if job.state == RUNNING:
-            await self._redis.set(control_key(str(job.id)), "cancel")
+            await self._redis.set(control_key(training_job_topic(str(job.id))), "cancel")
             cancelling = await self._store.transition(job.id, CANCELLING, expected=[RUNNING])
             if cancelling is not None:
                 await self._events.state_changed(

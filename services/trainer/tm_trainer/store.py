@@ -92,7 +92,7 @@ class MetricRow:
 
 @dataclass
 class EventEffects:
-    """What one stream event changes; applied with the cursor in one transaction."""
+    """What one runner report changes; applied with the cursor in one transaction."""
 
     metrics: dict[str, float] = field(default_factory=dict)
     metrics_step: int = 0
@@ -104,6 +104,16 @@ class EventEffects:
     """(expected current states or None for any legal source, new state)."""
     fields: dict[str, Any] = field(default_factory=dict)
     """Columns set together with the transition (only when it happens)."""
+
+
+@dataclass(frozen=True)
+class AppliedReport:
+    """Outcome of :meth:`JobStore.apply_event`: whether it was new, and the state move it made."""
+
+    applied: bool
+    old_state: str
+    moved: JobRecord | None = None
+    """The job after the transition, when the report moved it."""
 
 
 _JSON_COLUMNS = frozenset(
@@ -303,19 +313,23 @@ class JobStore:
             cur = await conn.execute("SELECT state, count(*) FROM training_jobs GROUP BY state")
             return {str(state): int(n) for state, n in await cur.fetchall()}
 
-    async def apply_event(self, job_id: uuid.UUID, stream_id: str, effects: EventEffects) -> bool:
-        """Apply one event's effects and advance the job's cursor to ``stream_id`` atomically.
+    async def apply_event(
+        self, job_id: uuid.UUID, stream_id: str, effects: EventEffects
+    ) -> AppliedReport:
+        """Apply one report's effects and advance the job's cursor to ``stream_id`` atomically.
 
-        Returns False (and changes nothing) when the cursor is already at or past the event,
-        so a replayed event is never recorded twice.
+        Not applied (and nothing changed) when the cursor is already at or past the report, so
+        a replayed report is never recorded twice.
         """
         async with self._pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
-                "SELECT event_cursor FROM training_jobs WHERE id = %s FOR UPDATE", (job_id,)
+                "SELECT event_cursor, state FROM training_jobs WHERE id = %s FOR UPDATE",
+                (job_id,),
             )
             row = await cur.fetchone()
             if row is None or stream_id_key(stream_id) <= stream_id_key(str(row[0])):
-                return False
+                return AppliedReport(applied=False, old_state=str(row[1]) if row else "")
+            old_state = str(row[1])
             if effects.metrics:
                 async with conn.cursor() as metric_cursor:
                     await metric_cursor.executemany(
@@ -345,10 +359,11 @@ class JobStore:
                 f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
                 params,
             )
+            moved = None
             if effects.transition is not None:
                 expected, new_state = effects.transition
-                await self._transition(conn, job_id, expected, new_state, effects.fields)
-        return True
+                moved = await self._transition(conn, job_id, expected, new_state, effects.fields)
+        return AppliedReport(applied=True, old_state=old_state, moved=moved)
 
     async def list_metrics(
         self,

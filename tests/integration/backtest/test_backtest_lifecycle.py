@@ -198,3 +198,39 @@ async def test_same_request_id_returns_the_first_backtest(harness: Harness) -> N
     assert again.backtest_id == first.backtest_id
     assert again.spec.baseline == "buy_and_hold"
     await harness.wait_for(owner, first.backtest_id)
+
+
+async def test_every_public_event_is_already_stored(harness: Harness) -> None:
+    """One writer: re-reading the backtest after any public event shows that state or later."""
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+    topic = f"backtest/{created.backtest_id}"
+    cursor = {topic: "0-0"}
+    order = ["QUEUED", "RUNNING", "SUCCEEDED"]
+    mismatches: list[str] = []
+    seen: list[str] = []
+    for _ in range(600):  # one-second reads; a stuck backtest fails the test, never hangs it
+        if "backtest_finished" in seen:
+            break
+        for event in await harness.bus.read([topic], after=cursor, block_ms=1_000):
+            cursor[topic] = event.event_id.rpartition("@")[2]
+            seen.append(event.type)
+            reply = await harness.stub.GetBacktest(
+                pb.GetBacktestRequest(backtest_id=created.backtest_id),
+                metadata=auth(owner),
+                timeout=10,
+            )
+            stored = pb.BacktestState.Name(reply.backtest.state).removeprefix("BACKTEST_STATE_")
+            p = event.payload
+            if event.type == "backtest_progress" and reply.backtest.progress < p["fraction"]:
+                mismatches.append(f"progress {p['fraction']} > stored {reply.backtest.progress}")
+            if event.type == "job_state_changed" and order.index(stored) < order.index(
+                p["new_state"]
+            ):
+                mismatches.append(f"state {p['new_state']}, stored {stored}")
+            if event.type == "backtest_finished" and stored != p["state"]:
+                mismatches.append(f"finished {p['state']}, stored {stored}")
+
+    assert "backtest_finished" in seen
+    assert mismatches == []
+    assert seen.count("backtest_progress") >= 5

@@ -28,7 +28,6 @@ FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 STATES = ("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED")
 RECONNECT_TRIES = 5
 RECV_TIMEOUT_S = 60.0
-PERSIST_WAIT_S = 10.0
 
 
 def credentials_path() -> Path:
@@ -255,7 +254,7 @@ def _watch(gateway: Gateway, job_id: str, console: Console) -> int:
                             last_event_id = message["event_id"]
                         done = _apply(progress, bar, message)
                         if done is not None:
-                            _await_persisted(gateway, job_id)
+                            # The trainer publishes only what it has stored: no catch-up needed.
                             return _final(console, *done)
             except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as error:
                 tries += 1
@@ -263,20 +262,6 @@ def _watch(gateway: Gateway, job_id: str, console: Console) -> int:
                     raise click.ClickException(f"event stream lost: {error}") from error
                 _LOGGER.info("jobs.watch_reconnect try=%d error=%r", tries, error)
                 time.sleep(min(5.0, 0.5 * 2**tries))
-
-
-def _await_persisted(gateway: Gateway, job_id: str) -> None:
-    """Wait until the job resource shows a final state too: the event stream runs slightly ahead
-    of what the trainer has stored, and a script's next command reads the resource."""
-    deadline = time.monotonic() + PERSIST_WAIT_S
-    while True:
-        state = gateway.request("GET", f"/api/v1/training-jobs/{job_id}")["state"]
-        if state in FINAL_STATES:
-            return
-        if time.monotonic() > deadline:
-            _LOGGER.warning("jobs.watch_state_lag job.id=%s state=%s", job_id, state)
-            return
-        time.sleep(0.2)
 
 
 def _expect_heartbeat(ws: Any) -> None:

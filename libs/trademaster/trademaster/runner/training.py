@@ -1,11 +1,11 @@
-"""Entrypoint of one training run on the Ray cluster:
-``python -m trademaster.training.ray_job --spec <spec.json>``.
+"""The training runner, entrypoint of one training attempt on the Ray cluster:
+``python -m trademaster.runner.training --spec <spec.json>``.
 
-The trainer service writes the spec (what to train, on which data, from which checkpoint) into
-the artifact store and submits this module as a Ray job. The run reports through
-:class:`~trademaster.training.jobrunner_events.JobChannel` only; it never touches the trainer's
-database. The Redis URL comes from the ``TM_JOB_REDIS_URL`` env var so the spec file holds no
-credentials.
+The trainer service writes the spec (the stored :class:`RunSpec` plus this attempt's run dir,
+device and checkpoint) into the artifact store and submits this module as a Ray job. The run
+reports to the trainer on its private stream (:class:`ReportChannel`); it never touches the
+trainer's database or the public topic. The Redis URL comes from the ``TM_JOB_REDIS_URL`` env
+var so the spec file holds no credentials.
 
 Exit codes: 0 for succeeded, paused and cancelled runs (the events say which), 1 for failures.
 """
@@ -18,13 +18,24 @@ import logging
 import os
 import sys
 import threading
+import time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.config.run import RunSpec
-from trademaster.training.jobrunner_events import JobChannel, JobEventsCallback, finite_metrics
+from trademaster.runner.reports import ReportChannel, finite_metrics
+from trademaster.service import payloads
+from trademaster.service.topics import (
+    JOB_KIND_TRAINING,
+    REPORT_STREAM_PREFIX,
+    training_job_topic,
+)
+from trademaster.training.callbacks import Callback
+
+if TYPE_CHECKING:
+    from trademaster.training.trainer import TrainingResult
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,10 +62,10 @@ class JobSpec(BaseModel):
     run_dir: str = Field(..., min_length=1, description="Artifact dir of the job.")
     device: Literal["cpu", "cuda"] = Field("cpu", description="Torch device of the algorithm.")
     resume_from: str | None = Field(None, description="Checkpoint file or dir to resume from.")
-    stream_prefix: str = Field("tm:events:", description="Redis stream prefix of the event bus.")
+    stream_prefix: str = Field(REPORT_STREAM_PREFIX, description="Prefix of the report stream.")
 
 
-def run(spec: JobSpec, channel: JobChannel) -> str:
+def run(spec: JobSpec, channel: ReportChannel) -> str:
     """Train per ``spec``, publishing events; returns the final status name
     (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
     import torch
@@ -86,7 +97,9 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         algorithm,
         training,
         eval_env=eval_env if training.eval_every_steps is not None else None,
-        callbacks=[JobEventsCallback(channel, pause_event=pause_event, stop_event=stop_event)],
+        callbacks=[
+            JobEventsCallback(channel, spec.job_id, pause_event=pause_event, stop_event=stop_event)
+        ],
         run_dir=spec.run_dir,
         pause_event=pause_event,
         stop_event=stop_event,
@@ -96,10 +109,18 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         trainer.resume(spec.resume_from)
     result = trainer.run()
     if result.status == "paused":
-        channel.state_changed("RUNNING", "PAUSED", f"checkpointed at step {result.global_step}")
+        channel.report(
+            payloads.job_state_changed(
+                spec.job_id,
+                JOB_KIND_TRAINING,
+                "RUNNING",
+                "PAUSED",
+                f"checkpointed at step {result.global_step}",
+            )
+        )
         return "PAUSED"
     if result.status == "stopped":
-        channel.finished("CANCELLED", failure_reason="")
+        channel.report(payloads.training_finished(spec.job_id, "CANCELLED"))
         return "CANCELLED"
     run_dir = Path(spec.run_dir)
     (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
@@ -131,12 +152,84 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
                 if k.startswith("charts/episodic")
             }
         )
-    channel.finished(
-        "SUCCEEDED",
-        final_metrics=final,
-        model_uri=model_path.resolve().as_uri(),
+    channel.report(
+        payloads.training_finished(
+            spec.job_id, "SUCCEEDED", final_metrics=final, model_uri=model_path.resolve().as_uri()
+        )
     )
     return "SUCCEEDED"
+
+
+class JobEventsCallback(Callback):
+    """Publishes progress rows and checkpoints, and turns the control flag into pause/stop.
+
+    The flag is polled at most every ``control_poll_s`` seconds, so a fast loop is not slowed
+    by a Redis round trip per iteration.
+    """
+
+    def __init__(
+        self,
+        channel: ReportChannel,
+        job_id: str,
+        *,
+        pause_event: threading.Event,
+        stop_event: threading.Event,
+        control_poll_s: float = 0.05,
+    ) -> None:
+        self.channel = channel
+        self.job_id = job_id
+        self.pause_event = pause_event
+        self.stop_event = stop_event
+        self.control_poll_s = control_poll_s
+        self._next_poll = 0.0
+
+    def on_start(self) -> None:
+        self._progress(self.trainer.algorithm.global_step, {})
+        self._poll(force=True)
+
+    def _progress(self, step: int, metrics: dict[str, float]) -> None:
+        self.channel.report(
+            payloads.training_progress(self.job_id, step, self.trainer.config.total_steps, metrics)
+        )
+
+    def _poll(self, *, force: bool = False) -> None:
+        now = time.monotonic()
+        if not force and now < self._next_poll:
+            return
+        self._next_poll = now + self.control_poll_s
+        command = self.channel.control()
+        if command == "pause":
+            self.pause_event.set()
+        elif command == "cancel":
+            self.stop_event.set()
+
+    def on_iteration(self, metrics: dict[str, float]) -> bool:
+        self._poll()
+        return True
+
+    def on_log(self, row: dict[str, Any]) -> None:
+        if row.get("partial"):
+            # A window cut short by pause/stop; the resumed run completes it with the same step.
+            return
+        self._progress(int(row["global_step"]), finite_metrics(row))
+
+    def on_eval(self, metrics: dict[str, float]) -> None:
+        self._progress(self.trainer.algorithm.global_step, finite_metrics(metrics))
+
+    def on_checkpoint(self, path: Path) -> None:
+        self.channel.report(
+            payloads.checkpoint_saved(
+                self.job_id, self.trainer.algorithm.global_step, path.resolve().as_uri()
+            )
+        )
+
+    def on_end(self, result: TrainingResult) -> None:
+        _LOGGER.info(
+            "job.training_ended job.id=%s status=%s step=%d",
+            self.job_id,
+            result.status,
+            result.global_step,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -149,18 +242,25 @@ def main(argv: list[str] | None = None) -> int:
     if not redis_url:
         print(f"{REDIS_URL_ENV} must be set to the event bus Redis URL", file=sys.stderr)
         return 2
-    with JobChannel(
-        redis_url, spec.job_id, spec.owner_id, stream_prefix=spec.stream_prefix
+    with ReportChannel(
+        redis_url,
+        training_job_topic(spec.job_id),
+        spec.owner_id,
+        stream_prefix=spec.stream_prefix,
     ) as channel:
         if spec.resume_from is None:
-            # Tell watchers the run is alive before the slow part (torch import, data, model).
-            channel.progress(0, spec.run.total_steps, {})
+            # Tell the trainer the run is alive before the slow part (torch import, data, model).
+            channel.report(payloads.training_progress(spec.job_id, 0, spec.run.total_steps, {}))
         try:
             status = run(spec, channel)
         except Exception as error:
             # Any failure of the run ends it; the event carries the reason, the log the trace.
             _LOGGER.exception("job.failed job.id=%s", spec.job_id)
-            channel.finished("FAILED", failure_reason=f"{type(error).__name__}: {error}")
+            channel.report(
+                payloads.training_finished(
+                    spec.job_id, "FAILED", failure_reason=f"{type(error).__name__}: {error}"
+                )
+            )
             return 1
     _LOGGER.info("job.ended job.id=%s status=%s", spec.job_id, status)
     return 0

@@ -1,21 +1,23 @@
-"""Runs one backtest in a worker process: load data, build decisions, run, write report.
+"""The backtest runner: one backtest in a worker process (load data, build decisions, run,
+write the report).
 
-Progress goes to the event bus (topic ``backtest/<id>``) from the worker; cancellation is a
-Redis flag the progress callback polls. The return value is plain JSON-able data that the
-service persists (the service is the only writer of its tables).
+Progress is reported to the backtest service on the private report stream of ``backtest/<id>``
+(:class:`~trademaster.runner.reports.ReportChannel`); the service stores it and only then
+publishes it. Cancellation is the job's control flag, polled by the progress callback. The
+return value is plain JSON-able data that the service persists (it is the only writer of its
+tables).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import redis
 from pydantic import BaseModel, ConfigDict, Field
+
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.backtest.event import BacktestCancelled, run_target_weights
@@ -28,14 +30,12 @@ from trademaster.backtest.sources import (
 )
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.returns import infer_market
-from trademaster.service.events import EventBus
+from trademaster.runner.reports import ReportChannel
+from trademaster.service import payloads
+from trademaster.service.topics import REPORT_STREAM_PREFIX, backtest_topic
 
 _LOGGER = logging.getLogger(__name__)
 
-PROGRESS_EVENT = "backtest_progress"
-"""Event type = the notifier.v1 ``Event.payload`` field; payload is a ``BacktestProgress``."""
-
-CANCEL_KEY = "tm:backtest:cancel:{}"
 MAX_EQUITY_POINTS = 2_000
 
 
@@ -58,24 +58,7 @@ class JobSpec(BaseModel):
     config: BacktestConfig
     artifact_dir: str
     redis_url: str
-
-
-def topic(backtest_id: str) -> str:
-    return f"backtest/{backtest_id}"
-
-
-def _publish(spec: JobSpec, type_: str, payload: dict[str, Any]) -> None:
-    async def send() -> None:
-        bus = EventBus(spec.redis_url)
-        try:
-            await bus.publish(topic(spec.backtest_id), spec.owner_id, type_, payload)
-        finally:
-            await bus.close()
-
-    try:
-        asyncio.run(send())
-    except (OSError, redis.RedisError) as error:
-        _LOGGER.warning("backtest.publish_failed id=%s error=%s", spec.backtest_id, error)
+    stream_prefix: str = REPORT_STREAM_PREFIX
 
 
 def _finite(value: float) -> float | None:
@@ -88,12 +71,19 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     Raises:
         BacktestCancelled: the cancel flag was set.
     """
-    client = redis.Redis.from_url(spec.redis_url)
-    key = CANCEL_KEY.format(spec.backtest_id)
-    if client.exists(key):
-        client.close()
+    with ReportChannel(
+        spec.redis_url,
+        backtest_topic(spec.backtest_id),
+        spec.owner_id,
+        stream_prefix=spec.stream_prefix,
+    ) as channel:
+        return _run(spec, channel)
+
+
+def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
+    if channel.control_set():
         raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
-    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 0.0})
+    channel.report(payloads.backtest_progress(spec.backtest_id, 0.0))
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)
     # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
@@ -110,20 +100,17 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         fraction = done / total
         if fraction - last[0] >= 0.1 or done == total:
             last[0] = fraction
-            _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": fraction})
-        return not client.exists(key)
+            channel.report(payloads.backtest_progress(spec.backtest_id, fraction))
+        return not channel.control_set()
 
-    try:
-        result = run_target_weights(
-            data,
-            plan.weights,
-            config,
-            rebalance_every_bar=plan.rebalance_every_bar,
-            benchmark=spec.benchmark or "buy_and_hold",
-            progress=progress,
-        )
-    finally:
-        client.close()
+    result = run_target_weights(
+        data,
+        plan.weights,
+        config,
+        rebalance_every_bar=plan.rebalance_every_bar,
+        benchmark=spec.benchmark or "buy_and_hold",
+        progress=progress,
+    )
     out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
     files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
     frame_eq = result.equity_frame()
@@ -163,7 +150,7 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         for name, path in files.items()
     ]
     regimes = [{"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes]
-    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 1.0})
+    channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
     return {
         "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
         "equity": equity,
@@ -174,4 +161,4 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     }
 
 
-__all__ = ["CANCEL_KEY", "BacktestCancelled", "JobSpec", "run_job", "topic"]
+__all__ = ["BacktestCancelled", "JobSpec", "run_job"]
