@@ -21,6 +21,7 @@ from trademaster.config.run import SYNTHETIC, RunSpec, build_run_spec
 from trademaster.config.strategy import ConfigError
 from trademaster.data.loaders import DatasetError
 from trademaster.training.callbacks import Callback
+from trademaster.training.model_artifact import model_artifact
 from trademaster.training.pipeline import (
     SPLIT_NAMES,
     TASKS,
@@ -186,14 +187,7 @@ def _train(run: RunSpec, run_dir: Path, resume: bool, console: Console) -> Train
             except FileNotFoundError as exc:
                 raise click.UsageError(f"nothing to resume: {exc}") from exc
         result = trainer.run()
-    torch.save(
-        {
-            "agent_name": run.agent,
-            "policy_state": algorithm.policy.state_dict(),
-            "global_step": algorithm.global_step,
-        },
-        run_dir / FINAL_MODEL,
-    )
+    model_artifact(run, dataset, algorithm).save(run_dir / FINAL_MODEL)
     valid_env = make_env(run, dataset, "valid", evaluation=True, seed=EVAL_SEED)
     agent_eval = evaluate_run_policy(run, algorithm.policy, valid_env, seed=EVAL_SEED)
     bench_env = make_env(run, dataset, "valid", evaluation=True, seed=EVAL_SEED)

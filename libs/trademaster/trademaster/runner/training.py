@@ -68,8 +68,7 @@ class JobSpec(BaseModel):
 def run(spec: JobSpec, channel: ReportChannel) -> str:
     """Train per ``spec``, publishing events; returns the final status name
     (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
-    import torch
-
+    from trademaster.training.model_artifact import model_artifact
     from trademaster.training.pipeline import (
         evaluate_run_policy,
         load_run_dataset,
@@ -127,15 +126,8 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
     # The same run spec ``trademaster train`` writes, so backtests replay either kind of run.
     (run_dir / RUN_CONFIG_FILE).write_text(run_spec.model_dump_json(indent=2))
     model_path = run_dir / MODEL_FILE
-    torch.save(
-        {
-            "agent_name": run_spec.agent,
-            "policy_state": algorithm.policy.state_dict(),
-            "global_step": algorithm.global_step,
-            "config": run_spec.model_dump(mode="json"),
-        },
-        model_path,
-    )
+    # Self-contained: weights + run spec + train-fitted scaler, so replays never re-read data.
+    model_artifact(run_spec, dataset, algorithm).save(model_path)
     final_env = make_env(run_spec, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
     outcome = evaluate_run_policy(
         run_spec,
