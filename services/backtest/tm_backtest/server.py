@@ -10,6 +10,7 @@ from pathlib import Path
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2_grpc
 from trademaster.data.catalog import Catalog
+from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.events import EventBus, redis_client
@@ -62,7 +63,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         artifact_dir=settings.artifact_dir,
         redis_url=settings.redis_url,
     )
-    servicer = BacktestServicer(store, validator, runs)
+    servicer = BacktestServicer(store, validator, runs, ArtifactStore(settings.artifact_dir))
     requeued = await servicer.resume_unfinished()
     _LOGGER.info("backtest.resumed requeued=%d", requeued)
 

@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
 
 import grpc
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
+from trademaster.service.artifacts import CHUNK_BYTES, ArtifactNotFound, ArtifactStore, OutsideStore
 from trademaster.service.auth import Principal, Role, current_principal, require_roles
 from trademaster.service.errors import FailedPrecondition, NotFound
 from trademaster.service.ids import parse_uuid
@@ -36,10 +39,17 @@ def _scope(principal: Principal) -> str | None:
 class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     """Owner-scoped backtests; ``runs`` executes them on the worker pool."""
 
-    def __init__(self, store: BacktestStore, validator: SpecValidator, runs: BacktestRuns) -> None:
+    def __init__(
+        self,
+        store: BacktestStore,
+        validator: SpecValidator,
+        runs: BacktestRuns,
+        artifacts: ArtifactStore,
+    ) -> None:
         self._store = store
         self._validator = validator
         self._runs = runs
+        self._artifacts = artifacts
 
     async def resume_unfinished(self) -> int:
         return await self._runs.resume_unfinished()
@@ -123,6 +133,39 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         trades, last = await self._store.trades(record.id, after, size)
         token = "" if last is None else encode_page_token(last)
         return result_message(str(record.id), stored, equity, trades, token)
+
+    async def GetBacktestArtifact(
+        self, request: pb.GetBacktestArtifactRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[pb.GetBacktestArtifactResponse]:
+        record = await self._owned(request.backtest_id)
+        stored = await self._store.result(record.id) if record.state == JobState.SUCCEEDED else None
+        found = [a for a in (stored or {}).get("artifacts", []) if a["name"] == request.name]
+        if not found:
+            raise NotFound(
+                f"backtest {record.id} has no artifact {request.name!r}",
+                reason="ARTIFACT_NOT_FOUND",
+            )
+        artifact = found[0]
+        try:
+            size = await asyncio.to_thread(self._artifacts.size, artifact["uri"])
+            source = await asyncio.to_thread(self._artifacts.open, artifact["uri"])
+        except (OutsideStore, ArtifactNotFound) as error:
+            _LOGGER.warning("backtest.artifact_unreadable id=%s error=%s", record.id, error)
+            raise NotFound(
+                f"artifact {request.name!r} of backtest {record.id} is no longer stored",
+                reason="ARTIFACT_NOT_FOUND",
+            ) from error
+        first = True
+        try:
+            while block := await asyncio.to_thread(source.read, CHUNK_BYTES):
+                chunk = pb.GetBacktestArtifactResponse(data=block)
+                if first:
+                    chunk.media_type, chunk.size_bytes, first = artifact["media_type"], size, False
+                yield chunk
+        finally:
+            source.close()
+        if first:  # an empty file still tells its type
+            yield pb.GetBacktestArtifactResponse(media_type=artifact["media_type"], size_bytes=0)
 
     async def close(self) -> None:
         await self._runs.close()

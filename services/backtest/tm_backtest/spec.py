@@ -8,7 +8,6 @@ import math
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
-from urllib.parse import unquote, urlparse
 
 import grpc
 from google.protobuf import json_format
@@ -18,6 +17,7 @@ from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
+from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.errors import FailedPrecondition, InvalidArgument
 
 TRAINER_TIMEOUT_S = 10.0
@@ -56,6 +56,7 @@ class SpecValidator:
     ) -> None:
         self._catalog = catalog
         self._artifact_dir = artifact_dir.resolve()
+        self._store = ArtifactStore(self._artifact_dir)
         self._trainer = trainer
 
     async def stored_config(
@@ -203,16 +204,14 @@ class SpecValidator:
                 )
             return {"source": "checkpoint", "checkpoint_dir": str(path)}
         if which == "training_job_id":
-            return {
-                "source": "checkpoint",
-                "checkpoint_dir": await self._training_run_dir(spec, context),
-            }
+            return {"source": "model", "model_uri": await self._training_model(spec, context)}
         raise bad_field("spec.source", "must set one of baseline, signal_series, checkpoint_uri")
 
-    async def _training_run_dir(
+    async def _training_model(
         self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext
     ) -> str:
-        """The run dir of a succeeded training job, asked of the trainer AS THE CALLER."""
+        """The model artifact URI of a succeeded training job, asked of the trainer AS THE
+        CALLER; the artifact must be readable from this service's artifact store."""
         if self._trainer is None:
             raise FailedPrecondition(
                 "training_job_id sources need the trainer (set TM_BACKTEST_TRAINER_ADDR); "
@@ -245,11 +244,13 @@ class SpecValidator:
                 f"{trainer_pb2.TrainingJobState.Name(job.state)}, backtests need SUCCEEDED",
                 reason="TRAINING_JOB_NOT_SUCCEEDED",
             )
-        model = Path(unquote(urlparse(job.model_uri).path))
-        if urlparse(job.model_uri).scheme != "file" or not model.is_file():
+        readable = self._store.contains(job.model_uri) and await asyncio.to_thread(
+            self._store.exists, job.model_uri
+        )
+        if not readable:
             raise FailedPrecondition(
-                f"model {job.model_uri} of training job {spec.training_job_id} is not readable "
-                "from the backtest service",
+                f"model {job.model_uri} of training job {spec.training_job_id} is not in the "
+                f"backtest service's artifact store {self._store.root}",
                 reason="MODEL_UNREACHABLE",
             )
-        return str(model.parent)
+        return job.model_uri

@@ -1,15 +1,13 @@
 """HTTP routes for backtests; each mirrors one BacktestService RPC, plus the report download."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from pathlib import Path
 from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import unquote, urlparse
 
 import grpc
 from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
@@ -314,30 +312,27 @@ def backtests_router(backends: Backends, caller: Callable[..., Awaitable[CallerL
 
     @router.get(
         "/backtests/{backtest_id}/artifacts/{name}",
-        response_class=FileResponse,
+        response_class=StreamingResponse,
         responses={200: {"content": {"text/html": {}, "image/png": {}}}},
     )
-    async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> FileResponse:
-        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest."""
-        request = pb.GetBacktestResultRequest(
-            backtest_id=backtest_id, max_equity_points=1, trades_page_size=1
-        )
-        reply = await backends.call(backtest().GetBacktestResult, request, who.token)
-        for artifact in reply.artifacts:
-            if artifact.name == name:
-                parsed = urlparse(artifact.uri)
-                path = Path(unquote(parsed.path))
-                if parsed.scheme != "file" or not path.is_file():
-                    raise ApiError(
-                        grpc.StatusCode.UNAVAILABLE,
-                        f"artifact {name!r} is stored at {artifact.uri}, unreachable from here",
-                        reason="ARTIFACT_UNREACHABLE",
-                    )
-                return FileResponse(path, media_type=artifact.media_type, filename=name)
-        raise ApiError(
-            grpc.StatusCode.NOT_FOUND,
-            f"backtest {backtest_id} has no artifact {name!r}",
-            reason="ARTIFACT_NOT_FOUND",
+    async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> StreamingResponse:
+        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest,
+        streamed from the backtest service (GetBacktestArtifact), never read from disk here."""
+        request = pb.GetBacktestArtifactRequest(backtest_id=backtest_id, name=name)
+        first, rest = await backends.stream(backtest().GetBacktestArtifact, request, who.token)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield first.data
+            async for chunk in rest:
+                yield chunk.data
+
+        return StreamingResponse(
+            body(),
+            media_type=first.media_type or "application/octet-stream",
+            headers={
+                "Content-Length": str(first.size_bytes),
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
         )
 
     return router

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import grpc
 import numpy as np
 import pytest
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
@@ -234,3 +235,37 @@ async def test_every_public_event_is_already_stored(harness: Harness) -> None:
     assert "backtest_finished" in seen
     assert mismatches == []
     assert seen.count("backtest_progress") >= 5
+
+
+async def test_report_artifacts_stream_by_rpc_and_stay_owner_scoped(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec())
+    await harness.wait_for(owner, created.backtest_id)
+    result = await harness.stub.GetBacktestResult(
+        pb.GetBacktestResultRequest(backtest_id=created.backtest_id),
+        metadata=auth(owner),
+        timeout=30,
+    )
+    report = next(a for a in result.artifacts if a.name == "report.html")
+
+    chunks = [
+        c
+        async for c in harness.stub.GetBacktestArtifact(
+            pb.GetBacktestArtifactRequest(backtest_id=created.backtest_id, name="report.html"),
+            metadata=auth(owner),
+            timeout=30,
+        )
+    ]
+
+    body = b"".join(c.data for c in chunks)
+    assert body == Path(unquote(urlparse(report.uri).path)).read_bytes()
+    assert chunks[0].media_type == "text/html" and chunks[0].size_bytes == len(body)
+    for who, name in ((user(), "report.html"), (owner, "../../etc/passwd")):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in harness.stub.GetBacktestArtifact(
+                pb.GetBacktestArtifactRequest(backtest_id=created.backtest_id, name=name),
+                metadata=auth(who),
+                timeout=30,
+            ):
+                pass
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND

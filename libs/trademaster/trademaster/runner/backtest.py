@@ -25,6 +25,7 @@ from trademaster.backtest.report import write_report
 from trademaster.backtest.sources import (
     SignalPoint,
     baseline_plan,
+    model_plan,
     run_dir_plan,
     signal_plan,
 )
@@ -32,6 +33,7 @@ from trademaster.data.catalog import load_dataset
 from trademaster.metrics.returns import infer_market
 from trademaster.runner.reports import ReportChannel
 from trademaster.service import payloads
+from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.topics import REPORT_STREAM_PREFIX, backtest_topic
 
 _LOGGER = logging.getLogger(__name__)
@@ -54,11 +56,24 @@ class JobSpec(BaseModel):
     baseline: str = ""
     signals: list[tuple[str, str, float]] = Field(default_factory=list)
     checkpoint_dir: str = ""
+    model_uri: str = Field(
+        "", description="Model artifact URI in the artifact store (source model)."
+    )
     benchmark: str = "buy_and_hold"
     config: BacktestConfig
     artifact_dir: str
     redis_url: str
     stream_prefix: str = REPORT_STREAM_PREFIX
+
+
+def _load_model(spec: JobSpec) -> Any:
+    """The trained model artifact, read by URI from the artifact store (never a training file)."""
+    import io
+
+    from trademaster.training.model_artifact import ModelArtifact
+
+    data = ArtifactStore(spec.artifact_dir).read_bytes(spec.model_uri)
+    return ModelArtifact.load(io.BytesIO(data))
 
 
 def _finite(value: float) -> float | None:
@@ -92,6 +107,8 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         plan = baseline_plan(spec.baseline, data)
     elif spec.source == "signal_series":
         plan = signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
+    elif spec.source == "model":
+        plan = model_plan(_load_model(spec), data, frame)
     else:
         plan = run_dir_plan(spec.checkpoint_dir, data, frame)
     last = [0.0]

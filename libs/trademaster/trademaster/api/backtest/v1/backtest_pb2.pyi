@@ -315,3 +315,21 @@ class GetBacktestResultResponse(_message.Message):
     regimes: _containers.RepeatedCompositeFieldContainer[RegimeBreakdown]
     artifacts: _containers.RepeatedCompositeFieldContainer[_common_pb2.Artifact]
     def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ...) -> None: ...
+
+class GetBacktestArtifactRequest(_message.Message):
+    __slots__ = ("backtest_id", "name")
+    BACKTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    backtest_id: str
+    name: str
+    def __init__(self, backtest_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetBacktestArtifactResponse(_message.Message):
+    __slots__ = ("data", "media_type", "size_bytes")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    media_type: str
+    size_bytes: int
+    def __init__(self, data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
