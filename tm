@@ -15,8 +15,11 @@ Usage: ./tm <command> [args]
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
                 tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
-  lint          ruff check and ruff format --check on the whole repository, then mypy on
-                libs/trademaster and services/*/tm_* (generated api/ code excluded).
+  lint          ruff check and ruff format --check on the whole repository, mypy on
+                libs/trademaster and services/*/tm_* (generated api/ code excluded), then the
+                import-linter layering contracts in .importlinter (core never imports the kit
+                or a service; the gateway never imports torch-side code; services never
+                import each other).
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -58,6 +61,7 @@ case "$cmd" in
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
     .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
+    .venv/bin/lint-imports .importlinter --no-cache
     ;;
   help|-h|--help)
     usage
