@@ -11,7 +11,8 @@ import grpc
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.service.artifacts import CHUNK_BYTES, ArtifactNotFound, ArtifactStore, OutsideStore
-from trademaster.service.auth import Principal, Role, current_principal, require_roles
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import Action, Resource, authorize
 from trademaster.service.errors import FailedPrecondition, NotFound
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import JobState
@@ -24,16 +25,10 @@ from tm_backtest.store import BacktestRecord, BacktestStore
 
 _LOGGER = logging.getLogger(__name__)
 
-WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
-READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_TRADES_PAGE = 200
 MAX_TRADES_PAGE = 5_000
-
-
-def _scope(principal: Principal) -> str | None:
-    return None if Role.ADMIN in principal.roles else principal.subject
 
 
 class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
@@ -57,7 +52,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CreateBacktest(
         self, request: pb.CreateBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateBacktestResponse:
-        principal = require_roles(*WRITER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.CREATE)
         stored = await self._validator.stored_config(request.spec, context)
         record, created = await self._store.create(
             principal.subject, stored, request.request_id, request.spec.training_job_id
@@ -67,9 +62,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
             self._runs.schedule(record)
         return pb.CreateBacktestResponse(backtest=backtest_message(record))
 
-    async def _owned(self, backtest_id: str) -> BacktestRecord:
-        principal = require_roles(*READER_ROLES)
-        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), _scope(principal))
+    async def _owned(self, backtest_id: str, action: Action = Action.READ) -> BacktestRecord:
+        grant = authorize(current_principal(), Resource.BACKTEST, action)
+        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), grant.owner_scope)
         if record is None:
             raise NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
         return record
@@ -84,11 +79,11 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def ListBacktests(
         self, request: pb.ListBacktestsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListBacktestsResponse:
-        principal = require_roles(*READER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.READ)
         if request.page_size < 0:
             raise bad_field("page_size", f"must be >= 0, was {request.page_size}")
         size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        owner = _scope(principal)
+        owner = principal.owner_scope
         if request.owner_id:
             if owner is not None and request.owner_id != owner:
                 return pb.ListBacktestsResponse()
@@ -104,8 +99,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CancelBacktest(
         self, request: pb.CancelBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CancelBacktestResponse:
-        record = await self._owned(request.backtest_id)
-        require_roles(*WRITER_ROLES)
+        record = await self._owned(request.backtest_id, Action.CANCEL)
         await self._runs.cancel(record)
         current = await self._store.get(record.id, None)
         assert current is not None

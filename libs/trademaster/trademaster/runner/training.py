@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.config.run import RunSpec
 from trademaster.runner.reports import ReportChannel, finite_metrics
+from trademaster.runner.tracing import job_span
 from trademaster.service import payloads
 from trademaster.service.topics import (
     JOB_KIND_TRAINING,
@@ -244,7 +245,8 @@ def main(argv: list[str] | None = None) -> int:
             # Tell the trainer the run is alive before the slow part (torch import, data, model).
             channel.report(payloads.training_progress(spec.job_id, 0, spec.run.total_steps, {}))
         try:
-            status = run(spec, channel)
+            with job_span({"job.id": spec.job_id, "job.attempt": spec.attempt}):
+                status = run(spec, channel)
         except Exception as error:
             # Any failure of the run ends it; the event carries the reason, the log the trace.
             _LOGGER.exception("job.failed job.id=%s", spec.job_id)
