@@ -14,7 +14,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import _gateway
+from trademaster.cli.gateway_http import gateway_for
 from trademaster.cli.risk_common import api_path, connection, emit, table
 from trademaster.cli.risk_control import kill, state, verify
 from trademaster.cli.risk_orders import decisions, fills, orders, positions, watch
@@ -59,7 +59,7 @@ def accounts() -> None:
 def accounts_list(mode: str | None, url: str | None, token: str | None, as_json: bool) -> None:
     """Accounts visible to you (risk officers and admins: all)."""
     params = {"mode": mode.upper()} if mode else {}
-    reply = _gateway(url, token).request("GET", api_path("accounts"), params=params)
+    reply = gateway_for(url, token).request("GET", api_path("accounts"), params=params)
     emit(reply, as_json, lambda r, c: _render_accounts(r["accounts"], c))
 
 
@@ -68,7 +68,7 @@ def accounts_list(mode: str | None, url: str | None, token: str | None, as_json:
 @connection
 def accounts_show(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
     """One account with cash, equity, P&L and trading state."""
-    reply = _gateway(url, token).request("GET", api_path("accounts", account_id))
+    reply = gateway_for(url, token).request("GET", api_path("accounts", account_id))
     emit(reply, as_json, lambda r, c: _render_accounts([r], c))
 
 
@@ -98,7 +98,7 @@ def accounts_create(
         "broker": broker,
         "request_id": str(uuid.uuid4()),
     }
-    reply = _gateway(url, token).request("POST", api_path("accounts"), json=body)
+    reply = gateway_for(url, token).request("POST", api_path("accounts"), json=body)
     emit(reply, as_json, lambda r, c: _render_accounts([r], c))
 
 
@@ -147,7 +147,7 @@ def limits() -> None:
 @connection
 def limits_show(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
     """The limits of ACCOUNT_ID."""
-    reply = _gateway(url, token).request("GET", api_path("accounts", account_id, "limits"))
+    reply = gateway_for(url, token).request("GET", api_path("accounts", account_id, "limits"))
     emit(reply, as_json, _render_limits)
 
 
@@ -198,7 +198,7 @@ def limits_set(
         **values,
     }
     path = api_path("accounts", account_id, "limits")
-    reply = _gateway(url, token).request("PUT", path, json=body)
+    reply = gateway_for(url, token).request("PUT", path, json=body)
     emit(reply, as_json, _render_limits)
 
 
@@ -234,7 +234,9 @@ def _render_instruments(items: list[dict[str, Any]], console: Console) -> None:
 @connection
 def instruments_list(url: str | None, token: str | None, as_json: bool) -> None:
     """Every instrument, by id."""
-    reply = _gateway(url, token).request("GET", api_path("instruments"), params={"page_size": 500})
+    reply = gateway_for(url, token).request(
+        "GET", api_path("instruments"), params={"page_size": 500}
+    )
     emit(reply, as_json, lambda r, c: _render_instruments(r["instruments"], c))
 
 
@@ -268,7 +270,9 @@ def instruments_put(
         "min_notional": min_notional,
         "disabled": disabled,
     }
-    reply = _gateway(url, token).request("PUT", api_path("instruments", instrument_id), json=body)
+    reply = gateway_for(url, token).request(
+        "PUT", api_path("instruments", instrument_id), json=body
+    )
     emit(reply, as_json, lambda r, c: _render_instruments([r], c))
 
 

@@ -12,7 +12,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from trademaster.cli.jobs import _token_option, _url_option
+from trademaster.cli.gateway_http import url_option as _url_option
+from trademaster.cli.jobs import _token_option
 
 STATES = ("ACTIVE", "REDUCING", "HALTED")
 ORDER_STATUSES = (

@@ -7,7 +7,7 @@ from typing import Any
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import Gateway, _gateway
+from trademaster.cli.gateway_http import Gateway, gateway_for
 from trademaster.cli.risk_common import (
     STATES,
     api_path,
@@ -27,7 +27,7 @@ def verify(
 ) -> None:
     """Recompute the decision audit hash chain; exit 1 when it is broken."""
     params = {"from_sequence": from_sequence, "to_sequence": to_sequence}
-    reply = _gateway(url, token).request("GET", api_path("audit", "verify"), params=params)
+    reply = gateway_for(url, token).request("GET", api_path("audit", "verify"), params=params)
 
     def render(r: dict[str, Any], console: Console) -> None:
         if r["valid"]:
@@ -90,7 +90,7 @@ def state(
     """Show, change (--set) or list the changes (--history) of a trading state; SCOPE_ID is an
     account id unless --scope says otherwise."""
     target = _scope(scope, scope_id)
-    gateway = _gateway(url, token)
+    gateway = gateway_for(url, token)
     if new_state is not None:
         if not reason:
             raise click.UsageError("--set needs --reason")
@@ -130,7 +130,7 @@ def kill(
     """Halt SCOPE_ID (an account unless --scope says otherwise; --scope GLOBAL halts every
     account) and cancel its working orders at the venue."""
     target = _scope(scope, scope_id)
-    gateway: Gateway = _gateway(url, token)
+    gateway: Gateway = gateway_for(url, token)
     what = "EVERY account" if scope == "GLOBAL" else f"{scope.lower()} {scope_id}"
     if not yes:
         extra = " and flatten its positions" if flatten else ""

@@ -11,7 +11,9 @@ from typing import Any
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import _gateway, _token_option, _url_option
+from trademaster.cli.gateway_http import gateway_for
+from trademaster.cli.gateway_http import url_option as _url_option
+from trademaster.cli.jobs import _token_option
 from trademaster.cli.risk_common import (
     EXIT_DENIED,
     ORDER_STATUSES,
@@ -116,7 +118,7 @@ def _order_command(name: str, dry_run: bool) -> click.Command:
     ) -> None:
         body = _order_body(instrument, side, quantity, limit_price, tif, client_order_id)
         body["reduce_only"] = reduce_only
-        gateway = _gateway(url, token)
+        gateway = gateway_for(url, token)
         if dry_run:
             path = api_path("accounts", account_id, "orders") + ":check"
             decision = gateway.request("POST", path, json=body)
@@ -158,7 +160,7 @@ def orders_cancel(
 ) -> None:
     """Cancel an order; cancelling a closed order is not an error."""
     path = api_path("accounts", account_id, "orders", client_order_id) + ":cancel"
-    reply = _gateway(url, token).request("POST", path)
+    reply = gateway_for(url, token).request("POST", path)
     emit(reply, as_json, lambda r, c: _render_orders([r], c))
 
 
@@ -171,7 +173,7 @@ def orders_show(
 ) -> None:
     """One order."""
     path = api_path("accounts", account_id, "orders", client_order_id)
-    reply = _gateway(url, token).request("GET", path)
+    reply = gateway_for(url, token).request("GET", path)
     emit(reply, as_json, lambda r, c: _render_orders([r], c))
 
 
@@ -195,7 +197,7 @@ def orders_list(
     if working:
         params["working"] = "true"
     path = api_path("accounts", account_id, "orders")
-    reply = _gateway(url, token).request("GET", path, params=params)
+    reply = gateway_for(url, token).request("GET", path, params=params)
     emit(reply, as_json, lambda r, c: _render_orders(r["orders"], c))
 
 
@@ -209,7 +211,7 @@ def orders_list(
 def fills(account_id: str, limit: int, url: str | None, token: str | None, as_json: bool) -> None:
     """Fills of ACCOUNT_ID, newest first."""
     path = api_path("accounts", account_id, "fills")
-    reply = _gateway(url, token).request("GET", path, params={"page_size": limit})
+    reply = gateway_for(url, token).request("GET", path, params={"page_size": limit})
     emit(
         reply,
         as_json,
@@ -239,7 +241,7 @@ def fills(account_id: str, limit: int, url: str | None, token: str | None, as_js
 def positions(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
     """Open positions of ACCOUNT_ID at market."""
     path = api_path("accounts", account_id, "positions")
-    reply = _gateway(url, token).request("GET", path, params={"page_size": 500})
+    reply = gateway_for(url, token).request("GET", path, params={"page_size": 500})
     emit(
         reply,
         as_json,
@@ -310,7 +312,7 @@ def decisions(
         params["decision"] = decision.upper()
     if since is not None:
         params["start"] = since.isoformat() + ("" if since.tzinfo else "Z")
-    reply = _gateway(url, token).request("GET", api_path("decisions"), params=params)
+    reply = gateway_for(url, token).request("GET", api_path("decisions"), params=params)
     emit(reply, as_json, lambda r, c: _render_decisions(r["decisions"], c))
 
 
@@ -357,7 +359,7 @@ def watch(account_id: str, count: int | None, url: str | None, token: str | None
     from websockets.exceptions import ConnectionClosed, InvalidHandshake
     from websockets.sync.client import connect
 
-    gateway = _gateway(url, token)
+    gateway = gateway_for(url, token)
     topic = gateway.request("GET", api_path("accounts", account_id))["events_topic"]
     last_event_id, tries, seen = "", 0, 0
     while True:
