@@ -9,16 +9,9 @@ from google.protobuf import json_format, timestamp_pb2
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.common.v1 import common_pb2
 from trademaster.service.lifecycle import BACKTEST
+from trademaster.service.structs import timestamp_of
 
 from tm_backtest.store import BacktestRecord
-
-
-def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
 
 
 def backtest_message(record: BacktestRecord) -> pb.Backtest:
@@ -40,7 +33,7 @@ def backtest_message(record: BacktestRecord) -> pb.Backtest:
         ("end_time", record.ended_at),
         ("update_time", record.updated_at),
     ):
-        stamp = _ts(value)
+        stamp = timestamp_of(value)
         if stamp is not None:
             getattr(msg, name).CopyFrom(stamp)
     return msg

@@ -18,6 +18,7 @@ from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
 from trademaster.service.artifacts import ArtifactStore
+from trademaster.service.auth import forwarded_authorization
 from trademaster.service.errors import FailedPrecondition, InvalidArgument
 
 TRAINER_TIMEOUT_S = 10.0
@@ -218,11 +219,7 @@ class SpecValidator:
                 "pass checkpoint_uri instead",
                 reason="TRAINER_NOT_CONFIGURED",
             )
-        metadata = [
-            (key, value)
-            for key, value in (context.invocation_metadata() or ())
-            if key == "authorization"
-        ]
+        metadata = forwarded_authorization(context)
         try:
             reply = await self._trainer.GetTrainingJob(
                 trainer_pb2.GetTrainingJobRequest(job_id=spec.training_job_id),

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import grpc
-from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.config.strategy import (
     SUPPORTED_AGENTS_BY_TASK,
@@ -28,7 +27,7 @@ from trademaster.service.errors import (
     NotFound,
 )
 from trademaster.service.ids import parse_uuid
-from trademaster.service.structs import struct_to_dict
+from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.datasets import DatasetCatalog
@@ -84,18 +83,6 @@ def task_enum(name: str) -> strategy_pb2.Task:
     return strategy_pb2.Task.Value(f"TASK_{name.upper()}")
 
 
-def _timestamp(value: Any) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(data)
-    return out
-
-
 def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
     return strategy_pb2.Strategy(
         strategy_id=str(record.id),
@@ -105,11 +92,11 @@ def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
         task=task_enum(record.task),
         agent=record.agent,
         dataset_id=record.dataset_id,
-        config=_struct(record.config),
+        config=dict_to_struct(record.config),
         version=record.version,
         etag=record.etag,
-        create_time=_timestamp(record.created_at),
-        update_time=_timestamp(record.updated_at),
+        create_time=timestamp_of(record.created_at),
+        update_time=timestamp_of(record.updated_at),
     )
 
 
@@ -351,7 +338,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
                 ],
             )
         return strategy_pb2.ValidateConfigResponse(
-            valid=True, normalized_config=_struct(normalized)
+            valid=True, normalized_config=dict_to_struct(normalized)
         )
 
     async def ListAgents(
@@ -380,7 +367,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         return strategy_pb2.GetConfigSchemaResponse(
             json_schema=json.dumps(config_json_schema(name, request.agent)),
             schema_version=1,
-            default_config=_struct(default_config(name, request.agent)),
+            default_config=dict_to_struct(default_config(name, request.agent)),
         )
 
     async def ListDatasets(

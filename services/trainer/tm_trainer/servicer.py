@@ -12,13 +12,12 @@ from typing import Any
 
 import grpc
 import redis.asyncio as aioredis
-from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
 from trademaster.config.strategy import ConfigError
-from trademaster.service.auth import Principal, current_principal
+from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import (
     Aborted,
@@ -31,7 +30,7 @@ from trademaster.service.errors import (
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
-from trademaster.service.structs import struct_to_dict
+from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
 from trademaster.service.topics import control_key, training_job_topic
 
 from tm_trainer.config import TrainerSettings
@@ -72,20 +71,6 @@ def state_enum(state: str) -> int:
 
 def state_name(value: int) -> str:
     return trainer_pb2.TrainingJobState.Name(value).removeprefix(_STATE_PREFIX)
-
-
-def _timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(data)
-    return out
 
 
 def _resources(data: dict[str, Any] | None) -> common_pb2.Resources | None:
@@ -132,7 +117,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
             episodic_return=job.episodic_return,
             sps=job.sps,
         ),
-        overrides=_struct(job.overrides),
+        overrides=dict_to_struct(job.overrides),
         requested_resources=_resources(job.requested_resources),
         assigned_resources=_resources(job.assigned_resources),
         device=job.device,
@@ -140,10 +125,10 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         run_record=_run_record(job.run_record),
         checkpoint_uri=job.checkpoint_uri,
         model_uri=job.model_uri,
-        create_time=_timestamp(job.created_at),
-        start_time=_timestamp(job.started_at),
-        end_time=_timestamp(job.ended_at),
-        update_time=_timestamp(job.updated_at),
+        create_time=timestamp_of(job.created_at),
+        start_time=timestamp_of(job.started_at),
+        end_time=timestamp_of(job.ended_at),
+        update_time=timestamp_of(job.updated_at),
         allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
         run_spec_json=job.run_spec.model_dump_json(),
     )
@@ -151,7 +136,7 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
 
 def metric_message(row: MetricRow) -> common_pb2.MetricPoint:
     return common_pb2.MetricPoint(
-        name=row.name, step=row.step, value=row.value, time=_timestamp(row.recorded_at)
+        name=row.name, step=row.step, value=row.value, time=timestamp_of(row.recorded_at)
     )
 
 
@@ -163,15 +148,29 @@ def _page_size(value: int, default: int, maximum: int) -> int:
     return min(value or default, maximum)
 
 
+def _create_violations(request: trainer_pb2.CreateTrainingJobRequest) -> Violations:
+    """Every out-of-range field of a create request (the run spec is checked when resolved)."""
+    violations: Violations = []
+    if request.strategy_version < 0:
+        violations.append(("strategy_version", f"must be >= 0, was {request.strategy_version}"))
+    if request.total_steps < 0:
+        violations.append(("total_steps", f"must be >= 0, was {request.total_steps}"))
+    if request.seed < 0:
+        violations.append(("seed", f"must be >= 0, was {request.seed}"))
+    if len(request.request_id) > MAX_REQUEST_ID_LENGTH:
+        violations.append(("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters"))
+    res = request.resources
+    if res.num_cpus < 0:
+        violations.append(("resources.num_cpus", f"must be >= 0, was {res.num_cpus}"))
+    if res.num_gpus < 0:
+        violations.append(("resources.num_gpus", f"must be >= 0, was {res.num_gpus}"))
+    if res.gpu_required and res.num_gpus == 0:
+        violations.append(("resources.num_gpus", "must be >= 1 when gpu_required is set"))
+    return violations
+
+
 def _not_found(job_id: uuid.UUID | str) -> NotFound:
     return NotFound(f"training job {job_id} not found", reason="TRAINING_JOB_NOT_FOUND")
-
-
-def _authorization(context: grpc.aio.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == "authorization":
-            return value if isinstance(value, str) else value.decode()
-    return ""
 
 
 class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
@@ -213,23 +212,8 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.CreateTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
-        violations: Violations = []
-        if request.strategy_version < 0:
-            violations.append(("strategy_version", f"must be >= 0, was {request.strategy_version}"))
-        if request.total_steps < 0:
-            violations.append(("total_steps", f"must be >= 0, was {request.total_steps}"))
-        if request.seed < 0:
-            violations.append(("seed", f"must be >= 0, was {request.seed}"))
-        if len(request.request_id) > MAX_REQUEST_ID_LENGTH:
-            violations.append(("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters"))
+        _raise_if(_create_violations(request), "request")
         res = request.resources
-        if res.num_cpus < 0:
-            violations.append(("resources.num_cpus", f"must be >= 0, was {res.num_cpus}"))
-        if res.num_gpus < 0:
-            violations.append(("resources.num_gpus", f"must be >= 0, was {res.num_gpus}"))
-        if res.gpu_required and res.num_gpus == 0:
-            violations.append(("resources.num_gpus", "must be >= 1 when gpu_required is set"))
-        _raise_if(violations, "request")
 
         strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
         overrides = struct_to_dict(request.overrides)
@@ -282,7 +266,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self, context: grpc.aio.ServicerContext, strategy_id: uuid.UUID, version: int
     ) -> strategy_pb2.Strategy:
         """The strategy as the CALLER may see it: their token goes along."""
-        metadata = [("authorization", _authorization(context))]
+        metadata = forwarded_authorization(context)
         try:
             reply = await self._strategies.GetStrategy(
                 strategy_pb2.GetStrategyRequest(strategy_id=str(strategy_id), version=version),
@@ -314,7 +298,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         try:
             reply = await self._strategies.GetDataset(
                 strategy_pb2.GetDatasetRequest(dataset_id=dataset_id),
-                metadata=[("authorization", _authorization(context))],
+                metadata=forwarded_authorization(context),
                 timeout=STRATEGY_TIMEOUT_S,
             )
         except grpc.aio.AioRpcError as error:
