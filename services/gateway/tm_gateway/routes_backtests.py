@@ -1,9 +1,9 @@
 """HTTP routes for backtests; each mirrors one BacktestService RPC, plus the report download."""
 
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
-from typing import Annotated, Any, Literal, Protocol
+from typing import Annotated, Any, Literal
 
 import grpc
 from fastapi import APIRouter, Depends, Query, status
@@ -16,16 +16,12 @@ from trademaster.service.topics import backtest_topic
 
 from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike, time_of
 from tm_gateway.http_errors import ApiError
 
 _LOGGER = logging.getLogger(__name__)
 
 TAG = "backtests"
-
-
-class CallerLike(Protocol):
-    @property
-    def token(self) -> str: ...
 
 
 class SignalBody(BaseModel):
@@ -130,10 +126,6 @@ class BacktestResultOut(BaseModel):
     artifacts: list[ArtifactOut]
 
 
-def _time(stamp: Any) -> datetime | None:
-    return stamp.ToDatetime() if stamp.seconds or stamp.nanos else None
-
-
 def backtest_out(b: pb.Backtest) -> BacktestOut:
     return BacktestOut(
         id=b.backtest_id,
@@ -144,8 +136,8 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         summary_metrics=dict(b.summary_metrics),
         spec=json_format.MessageToDict(b.spec),
         events_topic=backtest_topic(b.backtest_id),
-        create_time=_time(b.create_time),
-        end_time=_time(b.end_time),
+        create_time=time_of(b, "create_time"),
+        end_time=time_of(b, "end_time"),
         allowed_actions=action_names(b.allowed_actions),
     )
 
@@ -200,7 +192,7 @@ def _num(text: str) -> float | None:
     return float(text) if text else None
 
 
-def backtests_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Routes under ``/backtests``; ``caller`` is the app's auth dependency."""
     router = APIRouter(tags=[TAG])
     CallerDep = Annotated[CallerLike, Depends(caller)]

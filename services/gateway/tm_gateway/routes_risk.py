@@ -3,7 +3,6 @@ mirrors one RiskService RPC, which authorizes by owner and role. Decisions, trad
 the kill switch live in `routes_risk_control` and are mounted by `risk_router` too."""
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 import grpc
@@ -14,8 +13,9 @@ from trademaster.api.risk.v1 import risk_pb2_grpc
 from tm_gateway import risk_control_models as c
 from tm_gateway import risk_models as m
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike
 from tm_gateway.http_errors import ApiError
-from tm_gateway.routes_risk_control import CallerLike, control_router, risk_stub
+from tm_gateway.routes_risk_control import control_router, risk_stub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def _check_limit_order(body: m.OrderCreate) -> None:
         )
 
 
-def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def risk_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Every risk route: ``/accounts/...``, ``/instruments``, ``/decisions``, ``/audit``,
     ``/trading-state`` and ``/kill-switch``."""
     router = APIRouter(tags=[TAG])
