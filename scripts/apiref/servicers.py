@@ -42,6 +42,10 @@ ERROR_CODES = {
 KIT_MODULES = ("auth.py", "errors.py", "revocation.py")
 """Kit files whose interceptors answer for every RPC."""
 
+KIT_HELPERS = {"lifecycle.py": ("require", "check")}
+"""Kit helpers servicers call (e.g. ``TRAINING_JOB.require``): their errors count for the
+calling RPC. Only these names, so a namesake elsewhere in the kit adds no false reasons."""
+
 AUTHZ_MODULE = "trademaster.service.authz"
 _MAX_DEPTH = 4
 _MAX_NAMESAKES = 2
@@ -195,6 +199,20 @@ def _service_files(root: Path, folder: str) -> list[Path]:
     return sorted((root / "services" / folder).glob("tm_*/**/*.py"))
 
 
+def _service_package(root: Path, folder: str) -> _Package:
+    """The service's own modules plus the kit helpers it may call (:data:`KIT_HELPERS`)."""
+    package = _Package(_service_files(root, folder))
+    kit = root / "libs/trademaster/trademaster/service"
+    for module, names in KIT_HELPERS.items():
+        if not (kit / module).is_file():
+            continue
+        helpers = _Package([kit / module])
+        package.error_classes.update(helpers.error_classes)
+        for name in names:
+            package.functions.setdefault(name, []).extend(helpers.functions.get(name, []))
+    return package
+
+
 def _kit_authz() -> object | None:
     try:
         return importlib.import_module(AUTHZ_MODULE)
@@ -267,7 +285,7 @@ def analyse_services(root: Path, api: Api) -> Analysis:
     for service in api.services:
         short = service.full_name.rsplit(".", 1)[1]
         folder = SERVICE_PACKAGES.get(short)
-        package = _Package(_service_files(root, folder)) if folder else _Package([])
+        package = _service_package(root, folder) if folder else _Package([])
         rpc_names = {rpc.name for rpc in service.rpcs}
         methods: dict[str, ast.AST] = {}
         for cls in package.classes:

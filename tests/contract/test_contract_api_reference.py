@@ -96,7 +96,8 @@ def test_reference_lists_roles_and_reasons_found_in_the_servicers() -> None:
     login = page.split('id="trademaster-api-identity-v1-IdentityService-Login"')[1]
     login = login.split('<div class="rpc"')[0]
 
-    assert "requires one of roles: admin" in create_user
+    # The kit's authorization table answers for the roles (its row for CreateUser: admins).
+    assert "roles: any of admin; service tokens need scope user:administer" in create_user
     assert "USERNAME_TAKEN" in create_user
     assert "public: no token needed" in login
     assert "TOKEN_EXPIRED" in page  # every authenticated RPC may answer it
