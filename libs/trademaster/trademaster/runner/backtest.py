@@ -22,8 +22,10 @@ from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.backtest.event import BacktestCancelled, run_target_weights
 from trademaster.backtest.report import write_report
+from trademaster.backtest.result import BacktestResult
 from trademaster.backtest.sources import (
     SignalPoint,
+    WeightPlan,
     baseline_plan,
     model_plan,
     run_dir_plan,
@@ -103,14 +105,7 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
     data = MarketData.from_frame(frame)
     # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
     config = spec.config.model_copy(update={"market": infer_market(data.dates)})
-    if spec.source == "baseline":
-        plan = baseline_plan(spec.baseline, data)
-    elif spec.source == "signal_series":
-        plan = signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
-    elif spec.source == "model":
-        plan = model_plan(_load_model(spec), data, frame)
-    else:
-        plan = run_dir_plan(spec.checkpoint_dir, data, frame)
+    plan = _plan(spec, data, frame)
     last = [0.0]
 
     def progress(done: int, total: int) -> bool:
@@ -130,10 +125,36 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
     )
     out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
     files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
+    channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
+    return {
+        "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
+        "equity": _equity_rows(result),
+        "trades": _trade_rows(result),
+        "regimes": [
+            {"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes
+        ],
+        "artifacts": _artifact_rows(files),
+        "warnings": result.warnings,
+    }
+
+
+def _plan(spec: JobSpec, data: MarketData, frame: Any) -> WeightPlan:
+    """The target weights of the spec's source (baseline, signals, trained model or run dir)."""
+    if spec.source == "baseline":
+        return baseline_plan(spec.baseline, data)
+    if spec.source == "signal_series":
+        return signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
+    if spec.source == "model":
+        return model_plan(_load_model(spec), data, frame)
+    return run_dir_plan(spec.checkpoint_dir, data, frame)
+
+
+def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
+    """At most MAX_EQUITY_POINTS evenly spaced equity rows, the last bar always included."""
     frame_eq = result.equity_frame()
     step = max(1, math.ceil(len(frame_eq) / MAX_EQUITY_POINTS))
     picks = sorted(set(range(0, len(frame_eq), step)) | {len(frame_eq) - 1})
-    equity = [
+    return [
         {
             "time": str(frame_eq["time"].iloc[i]),
             "equity": float(frame_eq["equity"].iloc[i]),
@@ -142,7 +163,10 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         }
         for i in picks
     ]
-    trades = [
+
+
+def _trade_rows(result: BacktestResult) -> list[dict[str, Any]]:
+    return [
         {
             "time": str(row.time),
             "asset": row.asset,
@@ -156,8 +180,12 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         }
         for row in result.trades.itertuples(index=False)
     ]
+
+
+def _artifact_rows(files: dict[str, Path]) -> list[dict[str, Any]]:
+    """The report files as artifact rows, each addressed by URI."""
     media = {"report.html": "text/html", "summary.png": "image/png"}
-    artifacts = [
+    return [
         {
             "name": name,
             "uri": path.resolve().as_uri(),
@@ -166,16 +194,6 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         }
         for name, path in files.items()
     ]
-    regimes = [{"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes]
-    channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
-    return {
-        "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
-        "equity": equity,
-        "trades": trades,
-        "regimes": regimes,
-        "artifacts": artifacts,
-        "warnings": result.warnings,
-    }
 
 
 __all__ = ["BacktestCancelled", "JobSpec", "run_job"]

@@ -69,13 +69,7 @@ class JobSpec(BaseModel):
 def run(spec: JobSpec, channel: ReportChannel) -> str:
     """Train per ``spec``, publishing events; returns the final status name
     (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
-    from trademaster.training.model_artifact import model_artifact
-    from trademaster.training.pipeline import (
-        evaluate_run_policy,
-        load_run_dataset,
-        make_algorithm,
-        make_env,
-    )
+    from trademaster.training.pipeline import load_run_dataset, make_algorithm, make_env
     from trademaster.training.run_record import create_run_record
     from trademaster.training.trainer import Trainer
 
@@ -122,17 +116,39 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
     if result.status == "stopped":
         channel.report(payloads.training_finished(spec.job_id, "CANCELLED"))
         return "CANCELLED"
+    _write_outputs(spec, dataset, algorithm, record)
+    final = _final_metrics(spec, dataset, algorithm, result)
+    model_uri = (Path(spec.run_dir) / MODEL_FILE).resolve().as_uri()
+    channel.report(
+        payloads.training_finished(
+            spec.job_id, "SUCCEEDED", final_metrics=final, model_uri=model_uri
+        )
+    )
+    return "SUCCEEDED"
+
+
+def _write_outputs(spec: JobSpec, dataset: Any, algorithm: Any, record: Any) -> None:
+    """Run record, run spec and the self-contained model artifact into the run dir."""
+    from trademaster.training.model_artifact import model_artifact
+
     run_dir = Path(spec.run_dir)
     (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
     # The same run spec ``trademaster train`` writes, so backtests replay either kind of run.
-    (run_dir / RUN_CONFIG_FILE).write_text(run_spec.model_dump_json(indent=2))
-    model_path = run_dir / MODEL_FILE
+    (run_dir / RUN_CONFIG_FILE).write_text(spec.run.model_dump_json(indent=2))
     # Self-contained: weights + run spec + train-fitted scaler, so replays never re-read data.
-    model_artifact(run_spec, dataset, algorithm).save(model_path)
-    final_env = make_env(run_spec, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
+    model_artifact(spec.run, dataset, algorithm).save(run_dir / MODEL_FILE)
+
+
+def _final_metrics(
+    spec: JobSpec, dataset: Any, algorithm: Any, result: TrainingResult
+) -> dict[str, float]:
+    """Validation metrics of the trained policy (fixed seed) plus the last episodic returns."""
+    from trademaster.training.pipeline import evaluate_run_policy, make_env
+
+    final_env = make_env(spec.run, dataset, "valid", evaluation=True, seed=FINAL_EVAL_SEED)
     outcome = evaluate_run_policy(
-        run_spec,
-        algorithm.policy,  # type: ignore[arg-type]
+        spec.run,
+        algorithm.policy,
         final_env,
         seed=FINAL_EVAL_SEED,
     )
@@ -145,12 +161,7 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
                 if k.startswith("charts/episodic")
             }
         )
-    channel.report(
-        payloads.training_finished(
-            spec.job_id, "SUCCEEDED", final_metrics=final, model_uri=model_path.resolve().as_uri()
-        )
-    )
-    return "SUCCEEDED"
+    return final
 
 
 class JobEventsCallback(Callback):
