@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from trademaster.api.strategy.v1 import strategy_pb2
+from trademaster.service import enums
+from trademaster.service.enums import enum_name, enum_value, task_name
 
 
 class CallerLike(Protocol):
@@ -26,23 +28,19 @@ def time_of(message: Any, field: str) -> datetime | None:
     return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
-def enum_name(enum: Any, value: int, prefix: str) -> str:
-    """An enum value's name without its prefix; empty for the UNSPECIFIED value."""
-    return "" if value == 0 else str(enum.Name(value)).removeprefix(prefix)
-
-
-def enum_value(enum: Any, name: str, prefix: str) -> Any:
-    """The number of ``prefix + name`` (typed Any: the stubs want each enum's own type)."""
-    return enum.Value(prefix + name)
-
-
 def task_enum(task: str | None) -> strategy_pb2.Task:
     """The Task of an HTTP task name (``order_execution``); UNSPECIFIED for None."""
     if not task:
         return strategy_pb2.TASK_UNSPECIFIED
-    return strategy_pb2.Task.Value(f"TASK_{task.upper()}")
+    return enums.task_enum(task)
 
 
-def task_name(task: int) -> str:
-    """The HTTP task name of a Task (``TASK_ORDER_EXECUTION`` → ``order_execution``)."""
-    return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()
+__all__ = [
+    "CallerDependency",
+    "CallerLike",
+    "enum_name",
+    "enum_value",
+    "task_enum",
+    "task_name",
+    "time_of",
+]

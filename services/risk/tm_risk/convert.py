@@ -6,7 +6,7 @@ import json
 import math
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from google.protobuf import json_format
 from trademaster.api.risk.v1 import risk_pb2 as pb
@@ -49,8 +49,9 @@ def stamp(target: Any, value: datetime | None) -> None:
         target.FromDatetime(value)
 
 
-def state_enum(name: str) -> int:
-    return pb.TradingState.Value(f"TRADING_STATE_{name}") if name else 0
+def state_enum(name: str) -> pb.TradingState:
+    value = pb.TradingState.Value(f"TRADING_STATE_{name}") if name else 0
+    return cast(pb.TradingState, value)
 
 
 def order(row: OrderRow) -> pb.Order:
@@ -209,7 +210,7 @@ def account(row: AccountRow, book: AccountBook, trading_state: TradingState) -> 
         initial_cash=num(row.initial_cash),
         cash=num(book.cash),
         equity=num(book.equity),
-        trading_state=int(trading_state),
+        trading_state=cast(pb.TradingState, int(trading_state)),
         realized_pnl=num(realized),
         unrealized_pnl=num(unrealized),
         day_start_equity=num(row.day_start_equity),

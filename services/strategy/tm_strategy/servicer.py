@@ -20,11 +20,13 @@ from trademaster.config.strategy import (
 )
 from trademaster.service.auth import Principal, current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.enums import task_enum, task_name
 from trademaster.service.errors import (
     Aborted,
     AlreadyExists,
     InvalidArgument,
     NotFound,
+    raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
@@ -72,15 +74,6 @@ class StrategyRepository(Protocol):
     async def delete(
         self, strategy_id: uuid.UUID, owner: str | None, expected_version: int | None = None
     ) -> bool: ...
-
-
-def task_name(task: int) -> str:
-    """``TASK_PORTFOLIO_MANAGEMENT`` → ``portfolio_management`` (the library's task names)."""
-    return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()
-
-
-def task_enum(name: str) -> strategy_pb2.Task:
-    return strategy_pb2.Task.Value(f"TASK_{name.upper()}")
 
 
 def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
@@ -163,14 +156,6 @@ def check_config(task: int, agent: str, config: dict[str, Any]) -> tuple[Violati
     return [], parse_strategy_config(name, agent, config).model_dump(mode="json")
 
 
-def _raise_if(violations: Violations, what: str) -> None:
-    if violations:
-        fields = ", ".join(field for field, _ in violations)
-        raise InvalidArgument(
-            f"{what} is invalid: {fields}", violations, reason="INVALID_" + what.upper()
-        )
-
-
 def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
@@ -200,7 +185,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         violations = _text_violations(s.name, s.description)
         config_violations, normalized = check_config(s.task, s.agent, config)
         violations += config_violations + await self._dataset_violations(s.dataset_id)
-        _raise_if(violations, "strategy")
+        raise_if_invalid(violations, "strategy")
         try:
             record = await self._store.create(
                 NewStrategy(
@@ -292,7 +277,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         violations += config_violations
         if "dataset_id" in paths:
             violations += await self._dataset_violations(merged["dataset_id"])
-        _raise_if(violations, "strategy")
+        raise_if_invalid(violations, "strategy")
         changes = {p: merged[p] for p in paths}
         if "task" in changes:
             changes["task"] = task_name(changes["task"])
@@ -362,7 +347,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.GetConfigSchemaRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetConfigSchemaResponse:
         self._require(Resource.CATALOG, Action.READ)
-        _raise_if(_task_and_agent_violations(request.task, request.agent), "request")
+        raise_if_invalid(_task_and_agent_violations(request.task, request.agent), "request")
         name = task_name(request.task)
         return strategy_pb2.GetConfigSchemaResponse(
             json_schema=json.dumps(config_json_schema(name, request.agent)),

@@ -19,6 +19,7 @@ from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
 from trademaster.config.strategy import ConfigError
 from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.enums import task_name
 from trademaster.service.errors import (
     Aborted,
     FailedPrecondition,
@@ -27,6 +28,7 @@ from trademaster.service.errors import (
     PermissionDenied,
     ResourceExhausted,
     Unavailable,
+    raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
@@ -93,11 +95,6 @@ def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
         library_versions={k: str(v) for k, v in (data.get("versions") or {}).items() if v},
         git_revision=str(data.get("git_revision") or ""),
     )
-
-
-def task_name(task: int) -> str:
-    """``TASK_ORDER_EXECUTION`` → ``order_execution``."""
-    return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()  # type: ignore[arg-type]
 
 
 def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
@@ -212,7 +209,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.CreateTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
-        _raise_if(_create_violations(request), "request")
+        raise_if_invalid(_create_violations(request), "request")
         res = request.resources
 
         strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
@@ -227,7 +224,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
                 total_steps=request.total_steps,
             )
         except ConfigError as error:
-            _raise_if([(v.field, v.description) for v in error.violations], "overrides")
+            raise_if_invalid([(v.field, v.description) for v in error.violations], "overrides")
             raise
         dataset = await self._dataset(context, resolved.dataset_id or strategy.dataset_id, strategy)
         if res.gpu_required:
@@ -485,11 +482,3 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             job = await self._job(request.job_id, principal)
         # Cancelling, already final, or changed under us: cancel is idempotent.
         return trainer_pb2.CancelTrainingJobResponse(job=job_message(job))
-
-
-def _raise_if(violations: Violations, what: str) -> None:
-    if violations:
-        fields = ", ".join(field for field, _ in violations)
-        raise InvalidArgument(
-            f"{what} is invalid: {fields}", violations, reason="INVALID_" + what.upper()
-        )

@@ -20,6 +20,7 @@ import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from trademaster.config.run import RunSpec
+from trademaster.service.events import stream_id_key
 from trademaster.service.lifecycle import TRAINING_JOB, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
@@ -136,12 +137,6 @@ def _record(row: Mapping[str, Any]) -> JobRecord:
     fields = {k: v for k, v in row.items() if k in names}
     fields["run_spec"] = RunSpec.model_validate(row["run_spec"])
     return JobRecord(**fields)
-
-
-def stream_id_key(stream_id: str) -> tuple[int, int]:
-    """Order of Redis stream ids: ``"1700-3"`` → ``(1700, 3)``."""
-    millis, _, seq = stream_id.partition("-")
-    return int(millis), int(seq or 0)
 
 
 class JobStore:

@@ -19,7 +19,7 @@ import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from trademaster.runner.tracing import ENV_CARRIER
 from trademaster.runner.training import REDIS_URL_ENV, JobSpec
-from trademaster.service.events import EventBus
+from trademaster.service.events import EventBus, stream_id_key
 from trademaster.service.lifecycle import JobState
 from trademaster.service.topics import control_key, training_job_topic
 from trademaster.service.tracing import child_span, current_trace_carrier
@@ -28,7 +28,7 @@ from tm_trainer.config import TrainerSettings
 from tm_trainer.events import JobEvents
 from tm_trainer.ray_cluster import TERMINAL_RAY_STATUSES, ClusterUnavailable, RayCluster
 from tm_trainer.recorder import ReportRecorder
-from tm_trainer.store import ON_CLUSTER_STATES, JobRecord, JobStore, stream_id_key
+from tm_trainer.store import ON_CLUSTER_STATES, JobRecord, JobStore
 
 _LOGGER = logging.getLogger(__name__)
 
