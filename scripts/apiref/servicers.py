@@ -158,7 +158,12 @@ class _Package:
             if not isinstance(node, ast.Call):
                 continue
             name = _callee(node)
-            if name in self.error_classes:
+            if name == "raise_if_invalid":  # kit helper: reason INVALID_<WHAT>
+                what = _const_str(node.args[1]) if len(node.args) > 1 else None
+                found.add(
+                    ("INVALID_ARGUMENT", f"INVALID_{what.upper()}" if what else "INVALID_ARGUMENT")
+                )
+            elif name in self.error_classes:
                 code, reason = self.error_classes[name]
                 for keyword in node.keywords:
                     if keyword.arg == "reason":
