@@ -237,9 +237,7 @@ async def test_job_streams_progress_and_reconnect_resumes_without_gap_or_duplica
         await _subscribe(ws, topic, _from_start(topic))
         everything = await _events(ws, until=_finished)
     # One writer: the trainer published training_finished only after storing it.
-    reply = http.get(f"/api/v1/training-jobs/{baseline['id']}", headers=alice)
-    assert reply.status_code == 200, reply.text
-    job = reply.json()
+    job = _get(http, alice, baseline["id"])
     history = _metrics(http, alice, baseline["id"])
 
     assert baseline["state"] == "QUEUED"
