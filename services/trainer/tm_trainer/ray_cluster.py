@@ -136,9 +136,3 @@ class RayCluster:
             raise ClusterUnavailable(f"cannot stop {submission_id}: {error}") from error
         except ConnectionError as error:
             raise ClusterUnavailable(f"cannot stop {submission_id}: {error}") from error
-
-    def logs(self, submission_id: str) -> str:
-        try:
-            return str(self._jobs().get_job_logs(submission_id))
-        except (RuntimeError, ConnectionError) as error:
-            raise ClusterUnavailable(f"cannot read logs of {submission_id}: {error}") from error
