@@ -18,8 +18,10 @@ Usage: ./tm <command> [args]
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
   lint          ruff check and ruff format --check on the whole repository, mypy on
                 libs/trademaster and services/*/tm_* (generated api/ code excluded), bandit
-                (skips justified in pyproject.toml), and pip-audit over uv.lock (skipped with
-                a message when its advisory source is unreachable).
+                (skips justified in pyproject.toml), the import-linter layering contracts in
+                .importlinter (core never imports the kit or a service; the gateway never
+                imports torch-side code; services never import each other), and pip-audit
+                over uv.lock (skipped with a message when its advisory source is unreachable).
   logs [SERVICE...] [--grep TEXT] [--since 10m|ISO] [--level L] [--follow] [--json]
                 Search the services' JSON logs (var/logs/<service>.jsonl, rotated by size),
                 merged in time order; --follow keeps printing new lines.
@@ -97,6 +99,7 @@ case "$cmd" in
     .venv/bin/ruff format --check .
     .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
     .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
+    .venv/bin/lint-imports .importlinter --no-cache
     audit_deps
     ;;
   logs|backup|restore|keys)

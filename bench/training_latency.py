@@ -41,7 +41,8 @@ from trademaster.service.auth import issue_token
 from trademaster.service.events import EventBus
 from trademaster.service.localstack import PostgresServer, RayHead, RedisServer
 from trademaster.service.server import ServiceParts, create_server, stop_server
-from trademaster.training.jobrunner_events import JOB_STATE_CHANGED, TRAINING_PROGRESS, job_topic
+from trademaster.service.topics import JOB_STATE_CHANGED, TRAINING_PROGRESS
+from trademaster.service.topics import training_job_topic as job_topic
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -16,7 +16,8 @@ import torch
 from trademaster.agents.config import DQNConfig, PPOConfig
 from trademaster.agents.dqn import DQN
 from trademaster.agents.ppo import PPO
-from trademaster.training.pipeline import RunConfig, load_dataset, make_env
+from trademaster.config.run import build_run_spec
+from trademaster.training.pipeline import load_dataset, make_env
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -38,7 +39,7 @@ SETTINGS: dict[str, dict[str, Any]] = {
 def measure(name: str) -> dict[str, Any]:
     dataset = load_dataset("synthetic", train_fraction=0.7, valid_fraction=0.15)
     env = make_env(
-        RunConfig(agent_name=name, env={"num_envs": NUM_ENVS}),
+        build_run_spec("algorithmic_trading", name, "synthetic", env={"num_envs": NUM_ENVS}),
         dataset,
         "train",
         evaluation=False,

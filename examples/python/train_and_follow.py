@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import uuid
 
 from google.protobuf import json_format, struct_pb2
@@ -25,11 +24,6 @@ from trademaster_client import Client, Endpoints, ServiceToken, TradeMasterError
 from trademaster_client.events import training_job_topic
 
 TASK = strategy_pb2.TASK_ALGORITHMIC_TRADING
-FINAL = {
-    trainer_pb2.TRAINING_JOB_STATE_SUCCEEDED,
-    trainer_pb2.TRAINING_JOB_STATE_FAILED,
-    trainer_pb2.TRAINING_JOB_STATE_CANCELLED,
-}
 SMALL = {  # a budget that trains in seconds
     "env": {"num_envs": 4, "episode_length": 64},
     "agent_params": {
@@ -67,16 +61,6 @@ def pick_dataset(tm: Client) -> str:
     raise SystemExit("no algorithmic-trading dataset in the catalog; set TM_DATASET")
 
 
-def wait_stored(tm: Client, job_id: str, patience_s: float = 30.0) -> trainer_pb2.TrainingJob:
-    """The job once its stored state is final too (events run slightly ahead of the store)."""
-    deadline = time.monotonic() + patience_s
-    while True:
-        job = tm.trainer.GetTrainingJob(trainer_pb2.GetTrainingJobRequest(job_id=job_id)).job
-        if job.state in FINAL or time.monotonic() > deadline:
-            return job
-        time.sleep(0.5)
-
-
 def main() -> int:
     steps = int(os.environ.get("TM_STEPS", "1000"))
     with Client(Endpoints.from_env(), ServiceToken(os.environ["TM_TOKEN"])) as tm:
@@ -112,7 +96,8 @@ def main() -> int:
             elif kind == "training_finished":
                 print(f"finished {event.training_finished.state}")
                 break
-        result = wait_stored(tm, job.job_id)
+        # The trainer publishes only what it has stored: the job already shows the final state.
+        result = tm.trainer.GetTrainingJob(trainer_pb2.GetTrainingJobRequest(job_id=job.job_id)).job
         state = trainer_pb2.TrainingJobState.Name(result.state).removeprefix("TRAINING_JOB_STATE_")
         metrics = ", ".join(f"{k}={v:.4f}" for k, v in sorted(result.final_metrics.items()))
         print(f"result {state} step={result.progress.step} model={result.model_uri} {metrics}")

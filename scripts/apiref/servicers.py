@@ -42,6 +42,10 @@ ERROR_CODES = {
 KIT_MODULES = ("auth.py", "errors.py", "revocation.py")
 """Kit files whose interceptors answer for every RPC."""
 
+KIT_HELPERS = {"lifecycle.py": ("require", "check")}
+"""Kit helpers servicers call (e.g. ``TRAINING_JOB.require``): their errors count for the
+calling RPC. Only these names, so a namesake elsewhere in the kit adds no false reasons."""
+
 AUTHZ_MODULE = "trademaster.service.authz"
 _MAX_DEPTH = 4
 _MAX_NAMESAKES = 2
@@ -154,7 +158,12 @@ class _Package:
             if not isinstance(node, ast.Call):
                 continue
             name = _callee(node)
-            if name in self.error_classes:
+            if name == "raise_if_invalid":  # kit helper: reason INVALID_<WHAT>
+                what = _const_str(node.args[1]) if len(node.args) > 1 else None
+                found.add(
+                    ("INVALID_ARGUMENT", f"INVALID_{what.upper()}" if what else "INVALID_ARGUMENT")
+                )
+            elif name in self.error_classes:
                 code, reason = self.error_classes[name]
                 for keyword in node.keywords:
                     if keyword.arg == "reason":
@@ -193,6 +202,20 @@ class _Package:
 
 def _service_files(root: Path, folder: str) -> list[Path]:
     return sorted((root / "services" / folder).glob("tm_*/**/*.py"))
+
+
+def _service_package(root: Path, folder: str) -> _Package:
+    """The service's own modules plus the kit helpers it may call (:data:`KIT_HELPERS`)."""
+    package = _Package(_service_files(root, folder))
+    kit = root / "libs/trademaster/trademaster/service"
+    for module, names in KIT_HELPERS.items():
+        if not (kit / module).is_file():
+            continue
+        helpers = _Package([kit / module])
+        package.error_classes.update(helpers.error_classes)
+        for name in names:
+            package.functions.setdefault(name, []).extend(helpers.functions.get(name, []))
+    return package
 
 
 def _kit_authz() -> object | None:
@@ -267,7 +290,7 @@ def analyse_services(root: Path, api: Api) -> Analysis:
     for service in api.services:
         short = service.full_name.rsplit(".", 1)[1]
         folder = SERVICE_PACKAGES.get(short)
-        package = _Package(_service_files(root, folder)) if folder else _Package([])
+        package = _service_package(root, folder) if folder else _Package([])
         rpc_names = {rpc.name for rpc in service.rpcs}
         methods: dict[str, ast.AST] = {}
         for cls in package.classes:

@@ -1,6 +1,6 @@
 # syntax=docker/dockerfile:1.7
 # The Ray image of the KubeRay RayCluster (head and every worker group): Ray plus the
-# trademaster library, so the trainer's jobs (`python -m trademaster.training.ray_job`) run
+# trademaster library, so the trainer's jobs (`python -m trademaster.runner.training`) run
 # unchanged on the cluster. Two variants from one file:
 #   docker build -f services/trainer/ray.Dockerfile --build-arg TORCH_VARIANT=cpu  -t trademaster/ray:dev-cpu .
 #   docker build -f services/trainer/ray.Dockerfile --build-arg TORCH_VARIANT=cuda -t trademaster/ray:dev-cuda .

@@ -86,7 +86,7 @@ def test_every_rpc_is_reachable_through_its_stub(
     assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_subscribe_is_the_only_streaming_rpc() -> None:
+def test_streaming_rpcs_are_event_subscription_and_artifact_download() -> None:
     streaming = [
         f"{service}.{method}"
         for domain, service, method in _rpcs()
@@ -95,4 +95,5 @@ def test_subscribe_is_the_only_streaming_rpc() -> None:
         .methods_by_name[method]
         .server_streaming
     ]
-    assert streaming == ["NotifierService.Subscribe"]
+    # Artifacts stream in chunks so no client (the gateway included) needs a service's disk.
+    assert sorted(streaming) == ["BacktestService.GetBacktestArtifact", "NotifierService.Subscribe"]

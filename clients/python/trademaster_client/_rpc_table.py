@@ -7,6 +7,7 @@ RPCS: tuple[tuple[str, str, str, bool, bool], ...] = (
     ('/trademaster.api.backtest.v1.BacktestService/CancelBacktest', 'yes', '', False, False),
     ('/trademaster.api.backtest.v1.BacktestService/CreateBacktest', 'key', 'request_id', False, False),
     ('/trademaster.api.backtest.v1.BacktestService/GetBacktest', 'read-only', '', False, False),
+    ('/trademaster.api.backtest.v1.BacktestService/GetBacktestArtifact', 'read-only', '', False, True),
     ('/trademaster.api.backtest.v1.BacktestService/GetBacktestResult', 'read-only', '', False, False),
     ('/trademaster.api.backtest.v1.BacktestService/ListBacktests', 'read-only', '', True, False),
     ('/trademaster.api.identity.v1.IdentityService/CreateServiceToken', 'no', '', False, False),

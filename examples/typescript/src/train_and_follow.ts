@@ -11,19 +11,10 @@ import { createGrpcTransport } from "@connectrpc/connect-node";
 import type { JsonObject } from "@bufbuild/protobuf";
 import { randomUUID } from "node:crypto";
 import { StrategyService, Task } from "./gen/trademaster/api/strategy/v1/strategy_pb.js";
-import {
-  TrainerService,
-  TrainingJobState,
-  type TrainingJob,
-} from "./gen/trademaster/api/trainer/v1/trainer_pb.js";
+import { TrainerService, TrainingJobState } from "./gen/trademaster/api/trainer/v1/trainer_pb.js";
 import { NotifierService } from "./gen/trademaster/api/notifier/v1/notifier_pb.js";
 
 const LOCAL_PORTS = { strategy: 50051, notifier: 50052, trainer: 50055 } as const;
-const FINAL = new Set([
-  TrainingJobState.SUCCEEDED,
-  TrainingJobState.FAILED,
-  TrainingJobState.CANCELLED,
-]);
 const SMALL: JsonObject = {
   env: { num_envs: 4, episode_length: 64 },
   agent_params: {
@@ -75,17 +66,6 @@ async function smallConfig(datasetId: string): Promise<JsonObject> {
   return config;
 }
 
-async function waitStored(jobId: string): Promise<TrainingJob> {
-  // Events run slightly ahead of the trainer's store: read until the stored state is final.
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const { job } = await trainer.getTrainingJob({ jobId }, call);
-    if (!job) throw new Error(`job ${jobId} vanished`);
-    if (FINAL.has(job.state) || Date.now() > deadline) return job;
-    await new Promise((resolve) => setTimeout(resolve, 500));
-  }
-}
-
 async function main(): Promise<number> {
   const datasetId = await pickDataset();
   const created = await strategies.createStrategy(
@@ -132,7 +112,9 @@ async function main(): Promise<number> {
       break;
     }
   }
-  const result = await waitStored(job!.jobId);
+  // The trainer publishes only what it has stored: the job already shows the final state.
+  const { job: result } = await trainer.getTrainingJob({ jobId: job!.jobId }, call);
+  if (!result) throw new Error(`job ${job!.jobId} vanished`);
   const metrics = Object.entries(result.finalMetrics)
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, value]) => `${name}=${value.toFixed(4)}`)

@@ -10,15 +10,19 @@ from pathlib import Path
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2_grpc
 from trademaster.data.catalog import Catalog
+from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.domain_metrics import Poller, StateCounts, table_state_counter
 from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
+from trademaster.service.topics import REPORT_STREAM_PREFIX
 
 from tm_backtest.config import BacktestSettings
+from tm_backtest.runs import BacktestRuns
 from tm_backtest.servicer import BacktestServicer
+from tm_backtest.spec import SpecValidator
 from tm_backtest.store import BacktestStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,21 +45,26 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     bus = EventBus(settings.redis_url)
     client = await redis_client(settings.redis_url)
+    reports = EventBus(settings.redis_url, stream_prefix=REPORT_STREAM_PREFIX, client=client)
     trainer_channel = (
         None if settings.trainer_addr is None else insecure_channel(settings.trainer_addr)
     )
-    servicer = BacktestServicer(
-        BacktestStore(pool),
+    store = BacktestStore(pool)
+    validator = SpecValidator(
         Catalog(settings.data_dirs),
+        settings.artifact_dir,
+        None if trainer_channel is None else trainer_pb2_grpc.TrainerServiceStub(trainer_channel),
+    )
+    runs = BacktestRuns(
+        store,
         executor,
         bus,
+        reports,
+        client,
         artifact_dir=settings.artifact_dir,
         redis_url=settings.redis_url,
-        redis_client=client,
-        trainer=None
-        if trainer_channel is None
-        else trainer_pb2_grpc.TrainerServiceStub(trainer_channel),
     )
+    servicer = BacktestServicer(store, validator, runs, ArtifactStore(settings.artifact_dir))
     requeued = await servicer.resume_unfinished()
     counts = StateCounts("backtest", "backtests", table_state_counter(pool, "backtest.backtests"))
     metrics = Poller([counts.refresh])

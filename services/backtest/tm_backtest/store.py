@@ -13,6 +13,7 @@ from typing import Any
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
+from trademaster.service.lifecycle import BACKTEST, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ _COLUMNS = (
     "id, owner, state, config, failure_reason, progress, summary_metrics, training_job_id, "
     "created_at, updated_at, started_at, ended_at"
 )
-FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
+FINAL_STATES = frozenset(s.value for s in BACKTEST.final)
 
 
 @dataclass(frozen=True)
@@ -124,54 +125,60 @@ class BacktestStore:
         )
         return records, token
 
-    async def set_state(
+    async def transition(
         self,
         backtest_id: uuid.UUID,
         state: str,
         *,
-        only_from: tuple[str, ...] = (),
+        expected: builtins.list[str] | None = None,
         failure_reason: str = "",
         progress: float | None = None,
     ) -> BacktestRecord | None:
-        """Move to ``state`` (if currently in ``only_from`` when given); None if not moved."""
+        """Move to ``state`` if currently in ``expected`` (default: every state the transition
+        table lets reach ``state``); None if not moved. A forbidden edge raises
+        ``IllegalTransition``."""
+        sources = BACKTEST.sources(state, expected)
         sets = ["state=%s", "updated_at=now()", "failure_reason=%s"]
         params: builtins.list[Any] = [state, failure_reason]
         if progress is not None:
             sets.append("progress=%s")
             params.append(progress)
-        if state == "RUNNING":
+        if state == JobState.RUNNING:
             sets.append("started_at=now()")
         if state in FINAL_STATES:
             sets.append("ended_at=now()")
-        cond = "id=%s"
-        params.append(backtest_id)
-        if only_from:
-            cond += " AND state = ANY(%s)"
-            params.append(list(only_from))
+        params += [backtest_id, sources]
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 f"UPDATE backtest.backtests SET {', '.join(sets)} "
-                f"WHERE {cond} RETURNING {_COLUMNS}",
+                f"WHERE id=%s AND state = ANY(%s) RETURNING {_COLUMNS}",
                 params,
             )
             row = await cur.fetchone()
         return None if row is None else BacktestRecord(**row)
 
-    async def set_progress(self, backtest_id: uuid.UUID, progress: float) -> None:
-        """Raise the stored progress of a running backtest (never lowers it)."""
+    async def set_progress(self, backtest_id: uuid.UUID, progress: float) -> bool:
+        """Raise the stored progress of a running backtest (never lowers it); False when the
+        backtest is no longer running."""
         async with self._pool.connection() as conn, conn.cursor() as cur:
             await cur.execute(
                 "UPDATE backtest.backtests SET progress=GREATEST(progress, %s), updated_at=now() "
-                "WHERE id=%s AND state IN ('RUNNING', 'CANCELLING')",
-                (min(max(progress, 0.0), 1.0), backtest_id),
+                "WHERE id=%s AND state = ANY(%s)",
+                (
+                    min(max(progress, 0.0), 1.0),
+                    backtest_id,
+                    [JobState.RUNNING.value, JobState.CANCELLING.value],
+                ),
             )
+            return cur.rowcount > 0
 
     async def unfinished(self) -> builtins.list[BacktestRecord]:
-        """Every backtest (any owner) in QUEUED, RUNNING or CANCELLING, oldest first."""
+        """Every backtest (any owner) not yet final, oldest first."""
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
                 f"SELECT {_COLUMNS} FROM backtest.backtests "
-                f"WHERE state IN ('QUEUED', 'RUNNING', 'CANCELLING') ORDER BY created_at, id"
+                f"WHERE state = ANY(%s) ORDER BY created_at, id",
+                (sorted(s.value for s in BACKTEST.active),),
             )
             rows = await cur.fetchall()
         return [BacktestRecord(**r) for r in rows]
@@ -214,10 +221,15 @@ class BacktestStore:
                 ],
             )
             await cur.execute(
-                "UPDATE backtest.backtests SET state='SUCCEEDED', progress=1, summary_metrics=%s, "
+                "UPDATE backtest.backtests SET state=%s, progress=1, summary_metrics=%s, "
                 "started_at=COALESCE(started_at, now()), updated_at=now(), ended_at=now() "
-                "WHERE id=%s AND state IN ('QUEUED','RUNNING')",
-                (Jsonb(clean_json(summary)), backtest_id),
+                "WHERE id=%s AND state = ANY(%s)",
+                (
+                    JobState.SUCCEEDED.value,
+                    Jsonb(clean_json(summary)),
+                    backtest_id,
+                    BACKTEST.sources(JobState.SUCCEEDED, [JobState.QUEUED, JobState.RUNNING]),
+                ),
             )
 
     async def result(self, backtest_id: uuid.UUID) -> dict[str, Any] | None:

@@ -11,6 +11,17 @@ TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
 RoleName = Literal["viewer", "researcher", "trader", "risk_officer", "admin"]
+JobActionName = Literal["pause", "resume", "cancel"]
+
+
+def action_names(values: Any) -> list[JobActionName]:
+    """``common.v1.JobAction`` values of a job message as the lower-case names routes return."""
+    from trademaster.api.common.v1 import common_pb2
+
+    return [
+        common_pb2.JobAction.Name(v).removeprefix("JOB_ACTION_").lower()  # type: ignore[misc]
+        for v in values
+    ]
 
 
 class _Body(BaseModel):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import grpc
@@ -43,6 +43,22 @@ class Backends:
             return await method(request, metadata=(("authorization", f"Bearer {token}"),))
         except grpc.aio.AioRpcError as error:
             raise api_error_from_rpc(error) from error
+
+    async def stream(
+        self, method: Callable[..., Any], request: Any, token: str
+    ) -> tuple[Any, AsyncIterator[Any]]:
+        """Start a server-streaming ``method``; returns its first message and the rest.
+
+        Errors before the first message become ``ApiError`` (so a route can still answer with
+        a proper status); errors later end the stream.
+        """
+        call = method(request, metadata=(("authorization", f"Bearer {token}"),))
+        iterator = call.__aiter__()
+        try:
+            first = await iterator.__anext__()
+        except grpc.aio.AioRpcError as error:
+            raise api_error_from_rpc(error) from error
+        return first, iterator
 
     async def health(self) -> dict[str, str]:
         """Health status name per backend (``SERVING`` when ready), checked concurrently."""

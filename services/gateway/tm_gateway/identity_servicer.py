@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime
 
 import grpc
-from google.protobuf import timestamp_pb2
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
 from trademaster.service.auth import current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import NotFound
+from trademaster.service.structs import timestamp_of
 
 from tm_gateway.identity import IdentityService
 from tm_gateway.identity_store import ServiceTokenRecord, UserRecord
@@ -32,20 +31,12 @@ def role_from_proto(value: int) -> str:
     return identity_pb2.Role.Name(value).removeprefix("ROLE_").lower()
 
 
-def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
 def user_message(user: UserRecord) -> identity_pb2.User:
     return identity_pb2.User(
         user_id=str(user.id),
         username=user.username,
         roles=[role_to_proto(r) for r in user.roles],
-        create_time=_timestamp(user.created_at),
+        create_time=timestamp_of(user.created_at),
     )
 
 
@@ -55,9 +46,9 @@ def token_message(token: ServiceTokenRecord) -> identity_pb2.ServiceToken:
         name=token.name,
         roles=[role_to_proto(r) for r in token.roles],
         creator_id=token.creator_id,
-        create_time=_timestamp(token.created_at),
-        expire_time=_timestamp(token.expires_at),
-        revoke_time=_timestamp(token.revoked_at),
+        create_time=timestamp_of(token.created_at),
+        expire_time=timestamp_of(token.expires_at),
+        revoke_time=timestamp_of(token.revoked_at),
         scopes=token.scopes,
     )
 
@@ -82,7 +73,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
         )
         return identity_pb2.LoginResponse(
             access_token=result.access_token,
-            expire_time=_timestamp(result.expires_at),
+            expire_time=timestamp_of(result.expires_at),
             user=user_message(result.user),
         )
 

@@ -8,12 +8,14 @@ unchanged, so no value is ever rounded through a float.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.risk.v1 import risk_pb2 as pb
+
+from tm_gateway.convert import enum_name, time_of
 
 Mode = Literal["PAPER", "LIVE"]
 StateName = Literal["ACTIVE", "REDUCING", "HALTED"]
@@ -55,20 +57,6 @@ Count = Annotated[int, Field(ge=0, le=2_000_000_000)]
 def decimal_text(value: Decimal | None) -> str:
     """The proto form of an optional decimal: plain notation, empty for "not set"."""
     return "" if value is None else format(value.normalize(), "f")
-
-
-def enum_name(enum: Any, value: int, prefix: str) -> str:
-    """An enum value's name without its prefix; empty for the UNSPECIFIED value."""
-    return "" if value == 0 else str(enum.Name(value)).removeprefix(prefix)
-
-
-def enum_value(enum: Any, name: str, prefix: str) -> Any:
-    """The number of ``prefix + name`` (typed Any: the stubs want each enum's own type)."""
-    return enum.Value(prefix + name)
-
-
-def time_of(message: Any, field: str) -> datetime | None:
-    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
 def difference(a: str, b: str) -> str:

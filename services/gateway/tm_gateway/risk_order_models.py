@@ -8,6 +8,7 @@ from datetime import datetime
 from pydantic import BaseModel, Field
 from trademaster.api.risk.v1 import risk_pb2 as pb
 
+from tm_gateway.convert import enum_name, enum_value, time_of
 from tm_gateway.risk_models import (
     Body,
     Identifier,
@@ -18,9 +19,6 @@ from tm_gateway.risk_models import (
     TifName,
     Unset,
     decimal_text,
-    enum_name,
-    enum_value,
-    time_of,
 )
 
 # --- orders, fills, positions -----------------------------------------------------------------

@@ -1,31 +1,27 @@
 """HTTP routes for backtests; each mirrors one BacktestService RPC, plus the report download."""
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime
-from pathlib import Path
-from typing import Annotated, Any, Literal, Protocol
-from urllib.parse import unquote, urlparse
+from typing import Annotated, Any, Literal
 
 import grpc
 from fastapi import APIRouter, Depends, Query, status
-from fastapi.responses import FileResponse
+from fastapi.responses import StreamingResponse
 from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
+from trademaster.service.topics import backtest_topic
 
+from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike, time_of
 from tm_gateway.http_errors import ApiError
 
 _LOGGER = logging.getLogger(__name__)
 
 TAG = "backtests"
-
-
-class CallerLike(Protocol):
-    @property
-    def token(self) -> str: ...
 
 
 class SignalBody(BaseModel):
@@ -78,6 +74,9 @@ class BacktestOut(BaseModel):
     events_topic: str
     create_time: datetime | None
     end_time: datetime | None
+    allowed_actions: list[JobActionName] = Field(
+        default_factory=list, description="Controls the service accepts now (cancel)."
+    )
 
 
 class BacktestList(BaseModel):
@@ -127,10 +126,6 @@ class BacktestResultOut(BaseModel):
     artifacts: list[ArtifactOut]
 
 
-def _time(stamp: Any) -> datetime | None:
-    return stamp.ToDatetime() if stamp.seconds or stamp.nanos else None
-
-
 def backtest_out(b: pb.Backtest) -> BacktestOut:
     return BacktestOut(
         id=b.backtest_id,
@@ -140,9 +135,10 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         progress=b.progress,
         summary_metrics=dict(b.summary_metrics),
         spec=json_format.MessageToDict(b.spec),
-        events_topic=f"backtest/{b.backtest_id}",
-        create_time=_time(b.create_time),
-        end_time=_time(b.end_time),
+        events_topic=backtest_topic(b.backtest_id),
+        create_time=time_of(b, "create_time"),
+        end_time=time_of(b, "end_time"),
+        allowed_actions=action_names(b.allowed_actions),
     )
 
 
@@ -196,7 +192,7 @@ def _num(text: str) -> float | None:
     return float(text) if text else None
 
 
-def backtests_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Routes under ``/backtests``; ``caller`` is the app's auth dependency."""
     router = APIRouter(tags=[TAG])
     CallerDep = Annotated[CallerLike, Depends(caller)]
@@ -308,30 +304,27 @@ def backtests_router(backends: Backends, caller: Callable[..., Awaitable[CallerL
 
     @router.get(
         "/backtests/{backtest_id}/artifacts/{name}",
-        response_class=FileResponse,
+        response_class=StreamingResponse,
         responses={200: {"content": {"text/html": {}, "image/png": {}}}},
     )
-    async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> FileResponse:
-        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest."""
-        request = pb.GetBacktestResultRequest(
-            backtest_id=backtest_id, max_equity_points=1, trades_page_size=1
-        )
-        reply = await backends.call(backtest().GetBacktestResult, request, who.token)
-        for artifact in reply.artifacts:
-            if artifact.name == name:
-                parsed = urlparse(artifact.uri)
-                path = Path(unquote(parsed.path))
-                if parsed.scheme != "file" or not path.is_file():
-                    raise ApiError(
-                        grpc.StatusCode.UNAVAILABLE,
-                        f"artifact {name!r} is stored at {artifact.uri}, unreachable from here",
-                        reason="ARTIFACT_UNREACHABLE",
-                    )
-                return FileResponse(path, media_type=artifact.media_type, filename=name)
-        raise ApiError(
-            grpc.StatusCode.NOT_FOUND,
-            f"backtest {backtest_id} has no artifact {name!r}",
-            reason="ARTIFACT_NOT_FOUND",
+    async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> StreamingResponse:
+        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest,
+        streamed from the backtest service (GetBacktestArtifact), never read from disk here."""
+        request = pb.GetBacktestArtifactRequest(backtest_id=backtest_id, name=name)
+        first, rest = await backends.stream(backtest().GetBacktestArtifact, request, who.token)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield first.data
+            async for chunk in rest:
+                yield chunk.data
+
+        return StreamingResponse(
+            body(),
+            media_type=first.media_type or "application/octet-stream",
+            headers={
+                "Content-Length": str(first.size_bytes),
+                "Content-Disposition": f'attachment; filename="{name}"',
+            },
         )
 
     return router

@@ -1,28 +1,25 @@
 """HTTP routes for training jobs and the training cluster; each mirrors one TrainerService RPC."""
 
+import json
 import logging
-from collections.abc import Awaitable, Callable
-from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, Protocol
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 import grpc
 from fastapi import APIRouter, Depends, Query, status
-from google.protobuf import json_format, struct_pb2
+from google.protobuf import json_format
 from pydantic import BaseModel, ConfigDict, Field
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from trademaster.service.structs import dict_to_struct
+from trademaster.service.topics import training_job_topic
 
+from tm_gateway.api_models import JobActionName, action_names
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike, time_of
 from tm_gateway.http_errors import ApiError
 
 _LOGGER = logging.getLogger(__name__)
-
-
-class CallerLike(Protocol):
-    """What the routes need of the app's authenticated caller: the token to forward."""
-
-    @property
-    def token(self) -> str: ...
 
 
 JobStateName = Literal[
@@ -49,7 +46,8 @@ class TrainingJobCreate(BaseModel):
     strategy_version: int = Field(default=0, ge=0, description="0 = the latest version.")
     overrides: dict[str, Any] = Field(
         default_factory=dict,
-        description='Merged over the strategy config, e.g. {"agent": {"lr": 0.001}}.',
+        description="Merged over the strategy config (same shape as the config).",
+        examples=[{"agent_params": {"learning_rate": 0.001}, "training": {"seed": 7}}],
     )
     resources: ResourcesBody | None = Field(default=None, description="Unset = service default.")
     seed: int = Field(default=0, ge=0, description="0 lets the server choose and record one.")
@@ -98,6 +96,14 @@ class TrainingJobOut(BaseModel):
     events_topic: str = Field(
         description="Topic to subscribe to on WS /api/v1/events for live progress."
     )
+    allowed_actions: list[JobActionName] = Field(
+        default_factory=list,
+        description="Controls the trainer accepts in the current state (pause/resume/cancel).",
+    )
+    run_spec: dict[str, Any] = Field(
+        default_factory=dict,
+        description="The resolved run: strategy config with defaults, seed, data, split.",
+    )
 
 
 class TrainingJobList(BaseModel):
@@ -125,15 +131,6 @@ class ClusterOut(BaseModel):
     queued_jobs: int
     running_jobs: int
     cluster_reachable: bool
-
-
-def job_topic(job_id: str) -> str:
-    """Event topic of a training job (the trainer publishes its events there)."""
-    return f"training_job/{job_id}"
-
-
-def _time(message: Any, field: str) -> datetime | None:
-    return getattr(message, field).ToDatetime(tzinfo=UTC) if message.HasField(field) else None
 
 
 def _resources(message: Any, field: str) -> ResourcesBody | None:
@@ -178,15 +175,17 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
         ),
         checkpoint_uri=job.checkpoint_uri,
         model_uri=job.model_uri,
-        created_at=_time(job, "create_time"),
-        started_at=_time(job, "start_time"),
-        ended_at=_time(job, "end_time"),
-        updated_at=_time(job, "update_time"),
-        events_topic=job_topic(job.job_id),
+        created_at=time_of(job, "create_time"),
+        started_at=time_of(job, "start_time"),
+        ended_at=time_of(job, "end_time"),
+        updated_at=time_of(job, "update_time"),
+        events_topic=training_job_topic(job.job_id),
+        allowed_actions=action_names(job.allowed_actions),
+        run_spec=json.loads(job.run_spec_json) if job.run_spec_json else {},
     )
 
 
-def jobs_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def jobs_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Routes under ``/training-jobs`` and ``/cluster``; ``caller`` is the app's auth dependency."""
     router = APIRouter(tags=[TAG])
     CallerDep = Annotated[CallerLike, Depends(caller)]
@@ -207,12 +206,10 @@ def jobs_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
     async def create_training_job(body: TrainingJobCreate, who: CallerDep) -> TrainingJobOut:
         """Queue a training job for a strategy version; returns at once (usually QUEUED).
         Follow it on WS `/api/v1/events` with the job's `events_topic`."""
-        overrides = struct_pb2.Struct()
-        overrides.update(body.overrides)
         request = trainer_pb2.CreateTrainingJobRequest(
             strategy_id=body.strategy_id,
             strategy_version=body.strategy_version,
-            overrides=overrides,
+            overrides=dict_to_struct(body.overrides),
             seed=body.seed,
             total_steps=body.total_steps,
             request_id=body.request_id,
@@ -309,7 +306,7 @@ def jobs_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         )
         return MetricList(
             metrics=[
-                MetricPointOut(name=m.name, step=m.step, value=m.value, time=_time(m, "time"))
+                MetricPointOut(name=m.name, step=m.step, value=m.value, time=time_of(m, "time"))
                 for m in reply.metrics
             ],
             next_page_token=reply.next_page_token,

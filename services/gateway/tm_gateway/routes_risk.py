@@ -3,7 +3,6 @@ mirrors one RiskService RPC, which authorizes by owner and role. Decisions, trad
 the kill switch live in `routes_risk_control` and are mounted by `risk_router` too."""
 
 import logging
-from collections.abc import Awaitable, Callable
 from typing import Annotated
 from uuid import UUID
 
@@ -16,8 +15,9 @@ from tm_gateway import risk_control_models as c
 from tm_gateway import risk_models as m
 from tm_gateway import risk_order_models as o
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike, enum_value
 from tm_gateway.http_errors import ApiError
-from tm_gateway.routes_risk_control import CallerLike, control_router, risk_stub
+from tm_gateway.routes_risk_control import control_router, risk_stub
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -41,7 +41,7 @@ def _check_limit_order(body: o.OrderCreate) -> None:
         )
 
 
-def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def risk_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Every risk route: ``/accounts/...``, ``/instruments``, ``/decisions``, ``/audit``,
     ``/trading-state`` and ``/kill-switch``."""
     router = APIRouter(tags=[TAG])
@@ -55,7 +55,7 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         """Open a trading account (paper accounts start with `initial_cash`), ACTIVE."""
         account = pb.Account(
             name=body.name,
-            mode=m.enum_value(pb.AccountMode, body.mode, "ACCOUNT_MODE_"),
+            mode=enum_value(pb.AccountMode, body.mode, "ACCOUNT_MODE_"),
             base_currency=body.base_currency,
             broker=body.broker,
             initial_cash=m.decimal_text(body.initial_cash),
@@ -76,7 +76,7 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         request = pb.ListAccountsRequest(
             page_size=page_size,
             page_token=page_token,
-            mode=m.enum_value(pb.AccountMode, mode or "UNSPECIFIED", "ACCOUNT_MODE_"),
+            mode=enum_value(pb.AccountMode, mode or "UNSPECIFIED", "ACCOUNT_MODE_"),
             owner_id=owner_id,
         )
         reply = await backends.call(risk().ListAccounts, request, who.token)
@@ -159,8 +159,7 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
             page_size=page_size,
             page_token=page_token,
             statuses=[
-                m.enum_value(pb.OrderStatus, s, "ORDER_STATUS_")
-                for s in dict.fromkeys(status_ or [])
+                enum_value(pb.OrderStatus, s, "ORDER_STATUS_") for s in dict.fromkeys(status_ or [])
             ],
             instrument_id=instrument_id,
             working_only=working,

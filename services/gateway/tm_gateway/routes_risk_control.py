@@ -2,9 +2,8 @@
 instrument) and the kill switch; each mirrors one RiskService RPC, which authorizes."""
 
 import logging
-from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import Annotated, Any, Protocol
+from typing import Annotated, Any
 from uuid import UUID
 
 import grpc
@@ -14,17 +13,13 @@ from trademaster.api.risk.v1 import risk_pb2_grpc
 
 from tm_gateway import risk_control_models as c
 from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike
 from tm_gateway.http_errors import ApiError
 
 _LOGGER = logging.getLogger(__name__)
 
 TAG = "risk"
 PageSize = Annotated[int, Query(ge=0, le=500)]
-
-
-class CallerLike(Protocol):
-    @property
-    def token(self) -> str: ...
 
 
 def risk_stub(backends: Backends) -> risk_pb2_grpc.RiskServiceStub:
@@ -50,7 +45,7 @@ def scope_args(scope: c.ScopeName, scope_id: str) -> tuple[Any, str]:
     return c.scope_value(scope), scope_id
 
 
-def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]) -> APIRouter:
+def control_router(backends: Backends, caller: CallerDependency) -> APIRouter:
     """Routes under ``/decisions``, ``/audit``, ``/trading-state`` and ``/kill-switch``."""
     router = APIRouter(tags=[TAG])
     CallerDep = Annotated[CallerLike, Depends(caller)]

@@ -33,12 +33,6 @@ _RETRY_DELAY_S = 1.0
 _TRIM_EVERY_S = 1.0
 
 
-def stream_id_key(stream_id: str) -> tuple[int, int]:
-    """Sort key of a Redis stream id ``"<ms>-<seq>"``."""
-    millis, _, seq = stream_id.partition("-")
-    return int(millis), int(seq or 0)
-
-
 @dataclass(frozen=True, slots=True)
 class Delivery:
     """A live event and its wire form, shared read-only by every subscriber of the topic."""

@@ -10,10 +10,10 @@ from trademaster.api.notifier.v1 import notifier_pb2, notifier_pb2_grpc
 from trademaster.service.auth import current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import InvalidArgument, ResourceExhausted
-from trademaster.service.events import EventBus, EventEnvelope, split_event_id
+from trademaster.service.events import EventBus, EventEnvelope, split_event_id, stream_id_key
 
 from tm_notifier.envelopes import EnvelopeError, heartbeat, payload_dict, to_event
-from tm_notifier.fanout import FanOut, stream_id_key
+from tm_notifier.fanout import FanOut
 
 _LOGGER = logging.getLogger(__name__)
 

@@ -6,14 +6,14 @@ import base64
 import binascii
 import logging
 import threading
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from google.protobuf import timestamp_pb2
 from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.data.catalog import Catalog, DatasetInfo
 from trademaster.data.loaders import CSV_SUFFIXES, PARQUET_SUFFIXES, load_ohlcv
 from trademaster.data.synthetic import gbm, write_synthetic_dataset
+from trademaster.service.structs import timestamp_of
 
 from tm_strategy.bars import Bars, BarsUnavailable, merge_bars
 
@@ -40,14 +40,6 @@ def _tasks_for(info: DatasetInfo) -> list[str]:
     if info.assets > 1:
         return ["portfolio_management"]
     return ["algorithmic_trading"]
-
-
-def _timestamp(value: datetime | None) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value if value.tzinfo else value.replace(tzinfo=UTC))
-    return stamp
 
 
 def ensure_synthetic_datasets(data_dir: Path) -> list[Path]:
@@ -100,8 +92,8 @@ class DatasetCatalog:
             format=info.format,
             rows=info.rows,
             assets=list(info.tics),
-            start_time=_timestamp(info.start),
-            end_time=_timestamp(info.end),
+            start_time=timestamp_of(info.start),
+            end_time=timestamp_of(info.end),
             frequency=info.frequency or "",
             columns=list(info.columns),
             content_hash=info.content_hash,

@@ -10,7 +10,6 @@ from collections.abc import Callable
 from typing import Any, Protocol
 
 import grpc
-from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.config.strategy import (
     SUPPORTED_AGENTS_BY_TASK,
@@ -21,14 +20,16 @@ from trademaster.config.strategy import (
 )
 from trademaster.service.auth import Principal, current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.enums import task_enum, task_name
 from trademaster.service.errors import (
     Aborted,
     AlreadyExists,
     InvalidArgument,
     NotFound,
+    raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
-from trademaster.service.structs import struct_to_dict
+from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.datasets import DatasetCatalog
@@ -75,27 +76,6 @@ class StrategyRepository(Protocol):
     ) -> bool: ...
 
 
-def task_name(task: int) -> str:
-    """``TASK_PORTFOLIO_MANAGEMENT`` → ``portfolio_management`` (the library's task names)."""
-    return strategy_pb2.Task.Name(task).removeprefix("TASK_").lower()
-
-
-def task_enum(name: str) -> strategy_pb2.Task:
-    return strategy_pb2.Task.Value(f"TASK_{name.upper()}")
-
-
-def _timestamp(value: Any) -> timestamp_pb2.Timestamp:
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(data)
-    return out
-
-
 def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
     return strategy_pb2.Strategy(
         strategy_id=str(record.id),
@@ -105,11 +85,11 @@ def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
         task=task_enum(record.task),
         agent=record.agent,
         dataset_id=record.dataset_id,
-        config=_struct(record.config),
+        config=dict_to_struct(record.config),
         version=record.version,
         etag=record.etag,
-        create_time=_timestamp(record.created_at),
-        update_time=_timestamp(record.updated_at),
+        create_time=timestamp_of(record.created_at),
+        update_time=timestamp_of(record.updated_at),
     )
 
 
@@ -176,14 +156,6 @@ def check_config(task: int, agent: str, config: dict[str, Any]) -> tuple[Violati
     return [], parse_strategy_config(name, agent, config).model_dump(mode="json")
 
 
-def _raise_if(violations: Violations, what: str) -> None:
-    if violations:
-        fields = ", ".join(field for field, _ in violations)
-        raise InvalidArgument(
-            f"{what} is invalid: {fields}", violations, reason="INVALID_" + what.upper()
-        )
-
-
 def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
@@ -213,7 +185,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         violations = _text_violations(s.name, s.description)
         config_violations, normalized = check_config(s.task, s.agent, config)
         violations += config_violations + await self._dataset_violations(s.dataset_id)
-        _raise_if(violations, "strategy")
+        raise_if_invalid(violations, "strategy")
         try:
             record = await self._store.create(
                 NewStrategy(
@@ -305,7 +277,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         violations += config_violations
         if "dataset_id" in paths:
             violations += await self._dataset_violations(merged["dataset_id"])
-        _raise_if(violations, "strategy")
+        raise_if_invalid(violations, "strategy")
         changes = {p: merged[p] for p in paths}
         if "task" in changes:
             changes["task"] = task_name(changes["task"])
@@ -351,7 +323,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
                 ],
             )
         return strategy_pb2.ValidateConfigResponse(
-            valid=True, normalized_config=_struct(normalized)
+            valid=True, normalized_config=dict_to_struct(normalized)
         )
 
     async def ListAgents(
@@ -375,12 +347,12 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.GetConfigSchemaRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetConfigSchemaResponse:
         self._require(Resource.CATALOG, Action.READ)
-        _raise_if(_task_and_agent_violations(request.task, request.agent), "request")
+        raise_if_invalid(_task_and_agent_violations(request.task, request.agent), "request")
         name = task_name(request.task)
         return strategy_pb2.GetConfigSchemaResponse(
             json_schema=json.dumps(config_json_schema(name, request.agent)),
             schema_version=1,
-            default_config=_struct(default_config(name, request.agent)),
+            default_config=dict_to_struct(default_config(name, request.agent)),
         )
 
     async def ListDatasets(

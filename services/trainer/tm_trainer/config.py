@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
 from trademaster.service.settings import PathList, ServiceSettings
+from trademaster.service.topics import REPORT_STREAM_PREFIX
 
 
 class TrainerSettings(ServiceSettings):
@@ -39,7 +40,9 @@ class TrainerSettings(ServiceSettings):
     job_python: str = "python"
     """Interpreter of the Ray job entrypoint on the cluster nodes."""
     event_stream_prefix: str = "tm:events:"
-    """Redis stream prefix of the platform event bus."""
+    """Redis stream prefix of the platform event bus (public events)."""
+    report_stream_prefix: str = REPORT_STREAM_PREFIX
+    """Redis stream prefix of the private runner reports (never read by the notifier)."""
 
     @model_validator(mode="after")
     def _ray_reachable(self) -> TrainerSettings:

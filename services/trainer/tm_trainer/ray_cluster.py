@@ -17,7 +17,7 @@ from typing import Any
 
 _LOGGER = logging.getLogger(__name__)
 
-RAY_JOB_MODULE = "trademaster.training.ray_job"
+RAY_JOB_MODULE = "trademaster.runner.training"
 TERMINAL_RAY_STATUSES = frozenset({"SUCCEEDED", "FAILED", "STOPPED"})
 
 
@@ -97,7 +97,7 @@ class RayCluster:
         env_vars: dict[str, str],
         python: str = "python",
     ) -> str:
-        """Submit ``python -m trademaster.training.ray_job --spec <spec_path>``."""
+        """Submit ``python -m trademaster.runner.training --spec <spec_path>``."""
         entrypoint = f"{shlex.quote(python)} -m {RAY_JOB_MODULE} --spec {shlex.quote(spec_path)}"
         kwargs: dict[str, Any] = {"entrypoint_num_cpus": num_cpus}
         if num_gpus > 0:
@@ -136,9 +136,3 @@ class RayCluster:
             raise ClusterUnavailable(f"cannot stop {submission_id}: {error}") from error
         except ConnectionError as error:
             raise ClusterUnavailable(f"cannot stop {submission_id}: {error}") from error
-
-    def logs(self, submission_id: str) -> str:
-        try:
-            return str(self._jobs().get_job_logs(submission_id))
-        except (RuntimeError, ConnectionError) as error:
-            raise ClusterUnavailable(f"cannot read logs of {submission_id}: {error}") from error

@@ -47,7 +47,10 @@ async def build(base: ServiceSettings) -> ServiceParts:
     store = JobStore(pool)
     job_metrics = trainer_metrics(pool)
     job_metrics.start()
-    supervisor = JobSupervisor(settings, store, cluster, bus, redis)
+    reports = EventBus(
+        settings.redis_url, stream_prefix=settings.report_stream_prefix, client=redis
+    )
+    supervisor = JobSupervisor(settings, store, cluster, bus, redis, reports)
     await supervisor.start()
     channel = insecure_channel(settings.strategy_addr)
     servicer = TrainerServicer(

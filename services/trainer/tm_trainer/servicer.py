@@ -4,9 +4,7 @@ does the cluster work in the background."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import logging
-import secrets
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -14,42 +12,50 @@ from typing import Any
 
 import grpc
 import redis.asyncio as aioredis
-from google.protobuf import struct_pb2, timestamp_pb2
 from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
-from trademaster.config.strategy import validate_strategy_config
-from trademaster.service.auth import Principal, current_principal
+from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
+from trademaster.config.strategy import ConfigError
+from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.enums import task_name
 from trademaster.service.errors import (
+    Aborted,
     FailedPrecondition,
     InvalidArgument,
     NotFound,
     PermissionDenied,
     ResourceExhausted,
     Unavailable,
+    raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
-from trademaster.service.structs import struct_to_dict
-from trademaster.training.jobrunner_events import control_key
+from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
+from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
+from trademaster.service.topics import control_key, training_job_topic
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.events import JobEvents
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
 from tm_trainer.store import (
-    CANCELLED,
-    CANCELLING,
-    PAUSED,
-    QUEUED,
-    RUNNING,
     JobRecord,
     JobStore,
     MetricRow,
     NewJob,
     TooManyActiveJobs,
 )
-from tm_trainer.supervisor import JobEvents, JobSupervisor
+from tm_trainer.supervisor import JobSupervisor
 
 _LOGGER = logging.getLogger(__name__)
+
+QUEUED, RUNNING, PAUSED, CANCELLING, CANCELLED = (
+    JobState.QUEUED.value,
+    JobState.RUNNING.value,
+    JobState.PAUSED.value,
+    JobState.CANCELLING.value,
+    JobState.CANCELLED.value,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -67,20 +73,6 @@ def state_enum(state: str) -> int:
 
 def state_name(value: int) -> str:
     return trainer_pb2.TrainingJobState.Name(value).removeprefix(_STATE_PREFIX)
-
-
-def _timestamp(value: Any) -> timestamp_pb2.Timestamp | None:
-    if value is None:
-        return None
-    stamp = timestamp_pb2.Timestamp()
-    stamp.FromDatetime(value)
-    return stamp
-
-
-def _struct(data: dict[str, Any]) -> struct_pb2.Struct:
-    out = struct_pb2.Struct()
-    out.update(data)
-    return out
 
 
 def _resources(data: dict[str, Any] | None) -> common_pb2.Resources | None:
@@ -106,7 +98,8 @@ def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
 
 
 def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
-    total = max(job.total_steps, 1)
+    total_steps = job.run_spec.total_steps
+    total = max(total_steps, 1)
     return trainer_pb2.TrainingJob(
         job_id=str(job.id),
         owner_id=job.owner,
@@ -116,12 +109,12 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         failure_reason=job.failure_reason,
         progress=trainer_pb2.TrainingJobProgress(
             step=job.progress_step,
-            total_steps=job.total_steps,
+            total_steps=total_steps,
             fraction=min(1.0, job.progress_step / total),
             episodic_return=job.episodic_return,
             sps=job.sps,
         ),
-        overrides=_struct(job.overrides),
+        overrides=dict_to_struct(job.overrides),
         requested_resources=_resources(job.requested_resources),
         assigned_resources=_resources(job.assigned_resources),
         device=job.device,
@@ -129,28 +122,19 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         run_record=_run_record(job.run_record),
         checkpoint_uri=job.checkpoint_uri,
         model_uri=job.model_uri,
-        create_time=_timestamp(job.created_at),
-        start_time=_timestamp(job.started_at),
-        end_time=_timestamp(job.ended_at),
-        update_time=_timestamp(job.updated_at),
+        create_time=timestamp_of(job.created_at),
+        start_time=timestamp_of(job.started_at),
+        end_time=timestamp_of(job.ended_at),
+        update_time=timestamp_of(job.updated_at),
+        allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
+        run_spec_json=job.run_spec.model_dump_json(),
     )
 
 
 def metric_message(row: MetricRow) -> common_pb2.MetricPoint:
     return common_pb2.MetricPoint(
-        name=row.name, step=row.step, value=row.value, time=_timestamp(row.recorded_at)
+        name=row.name, step=row.step, value=row.value, time=timestamp_of(row.recorded_at)
     )
-
-
-def deep_merge(base: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """``overrides`` merged into a copy of ``base``: objects merge, other values replace."""
-    merged = copy.deepcopy(base)
-    for key, value in overrides.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
 
 
 def _page_size(value: int, default: int, maximum: int) -> int:
@@ -161,24 +145,29 @@ def _page_size(value: int, default: int, maximum: int) -> int:
     return min(value or default, maximum)
 
 
+def _create_violations(request: trainer_pb2.CreateTrainingJobRequest) -> Violations:
+    """Every out-of-range field of a create request (the run spec is checked when resolved)."""
+    violations: Violations = []
+    if request.strategy_version < 0:
+        violations.append(("strategy_version", f"must be >= 0, was {request.strategy_version}"))
+    if request.total_steps < 0:
+        violations.append(("total_steps", f"must be >= 0, was {request.total_steps}"))
+    if request.seed < 0:
+        violations.append(("seed", f"must be >= 0, was {request.seed}"))
+    if len(request.request_id) > MAX_REQUEST_ID_LENGTH:
+        violations.append(("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters"))
+    res = request.resources
+    if res.num_cpus < 0:
+        violations.append(("resources.num_cpus", f"must be >= 0, was {res.num_cpus}"))
+    if res.num_gpus < 0:
+        violations.append(("resources.num_gpus", f"must be >= 0, was {res.num_gpus}"))
+    if res.gpu_required and res.num_gpus == 0:
+        violations.append(("resources.num_gpus", "must be >= 1 when gpu_required is set"))
+    return violations
+
+
 def _not_found(job_id: uuid.UUID | str) -> NotFound:
     return NotFound(f"training job {job_id} not found", reason="TRAINING_JOB_NOT_FOUND")
-
-
-def _bad_transition(job: JobRecord, action: str, allowed: tuple[str, ...]) -> FailedPrecondition:
-    return FailedPrecondition(
-        f"cannot {action} training job {job.id} in state {job.state}; "
-        f"only jobs in {', '.join(allowed)} can be {action}d",
-        reason="INVALID_JOB_STATE",
-        metadata={"state": job.state},
-    )
-
-
-def _authorization(context: grpc.aio.ServicerContext) -> str:
-    for key, value in context.invocation_metadata() or ():
-        if key == "authorization":
-            return value if isinstance(value, str) else value.decode()
-    return ""
 
 
 class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
@@ -220,56 +209,32 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.CreateTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
-        violations: Violations = []
-        if request.strategy_version < 0:
-            violations.append(("strategy_version", f"must be >= 0, was {request.strategy_version}"))
-        if request.total_steps < 0:
-            violations.append(("total_steps", f"must be >= 0, was {request.total_steps}"))
-        if request.seed < 0:
-            violations.append(("seed", f"must be >= 0, was {request.seed}"))
-        if len(request.request_id) > MAX_REQUEST_ID_LENGTH:
-            violations.append(("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters"))
+        raise_if_invalid(_create_violations(request), "request")
         res = request.resources
-        if res.num_cpus < 0:
-            violations.append(("resources.num_cpus", f"must be >= 0, was {res.num_cpus}"))
-        if res.num_gpus < 0:
-            violations.append(("resources.num_gpus", f"must be >= 0, was {res.num_gpus}"))
-        if res.gpu_required and res.num_gpus == 0:
-            violations.append(("resources.num_gpus", "must be >= 1 when gpu_required is set"))
-        _raise_if(violations, "request")
 
         strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
         overrides = struct_to_dict(request.overrides)
-        task = strategy_pb2.Task.Name(strategy.task).removeprefix("TASK_").lower()
-        config = deep_merge(struct_to_dict(strategy.config), overrides)
-        training = config.setdefault("training", {})
-        if not isinstance(training, dict):
-            raise InvalidArgument(
-                "overrides.training must be an object",
-                [("overrides.training", f"must be an object, was {type(training).__name__}")],
+        try:
+            resolved = resolve_strategy(
+                task_name(strategy.task),
+                strategy.agent,
+                struct_to_dict(strategy.config),
+                overrides,
+                seed=request.seed,
+                total_steps=request.total_steps,
             )
-        if request.total_steps:
-            training["total_steps"] = request.total_steps
-        seed = request.seed or int(overrides.get("training", {}).get("seed", 0) or 0)
-        training["seed"] = seed or secrets.randbelow(2**31 - 1) + 1
-        config_violations = [
-            (f"overrides.{v.field}" if v.field else "overrides", v.description)
-            for v in validate_strategy_config(task, strategy.agent, config)
-        ]
-        _raise_if(config_violations, "overrides")
-        dataset_path, dataset_hash = await self._dataset(context, config, strategy)
+        except ConfigError as error:
+            raise_if_invalid([(v.field, v.description) for v in error.violations], "overrides")
+            raise
+        dataset = await self._dataset(context, resolved.dataset_id or strategy.dataset_id, strategy)
         if res.gpu_required:
             await self._require_gpu()
         new = NewJob(
             owner=principal.subject,
             strategy_id=strategy_id,
             strategy_version=strategy.version,
-            config=config,
+            run_spec=run_spec(resolved, dataset),
             overrides=overrides,
-            seed=int(training["seed"]),
-            total_steps=int(training.get("total_steps", 0)) or 100_000,
-            dataset_path=dataset_path,
-            dataset_hash=dataset_hash,
             requested_resources={
                 "num_cpus": res.num_cpus,
                 "num_gpus": res.num_gpus,
@@ -298,7 +263,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self, context: grpc.aio.ServicerContext, strategy_id: uuid.UUID, version: int
     ) -> strategy_pb2.Strategy:
         """The strategy as the CALLER may see it: their token goes along."""
-        metadata = [("authorization", _authorization(context))]
+        metadata = forwarded_authorization(context)
         try:
             reply = await self._strategies.GetStrategy(
                 strategy_pb2.GetStrategyRequest(strategy_id=str(strategy_id), version=version),
@@ -319,12 +284,9 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         return Unavailable(f"strategy service could not answer for {what}: {code.name}")
 
     async def _dataset(
-        self,
-        context: grpc.aio.ServicerContext,
-        config: dict[str, Any],
-        strategy: strategy_pb2.Strategy,
-    ) -> tuple[str, str]:
-        dataset_id = str(config.get("dataset_id") or strategy.dataset_id or "")
+        self, context: grpc.aio.ServicerContext, dataset_id: str, strategy: strategy_pb2.Strategy
+    ) -> DatasetRef:
+        """The catalog entry the run trains on, as a URI the job runner can open."""
         if not dataset_id:
             raise FailedPrecondition(
                 f"strategy {strategy.strategy_id} names no dataset; set dataset_id",
@@ -333,7 +295,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         try:
             reply = await self._strategies.GetDataset(
                 strategy_pb2.GetDatasetRequest(dataset_id=dataset_id),
-                metadata=[("authorization", _authorization(context))],
+                metadata=forwarded_authorization(context),
                 timeout=STRATEGY_TIMEOUT_S,
             )
         except grpc.aio.AioRpcError as error:
@@ -349,7 +311,11 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         for root in roots:
             candidate = (root / relative).absolute()
             if candidate.exists():
-                return str(candidate), reply.dataset.content_hash
+                return DatasetRef(
+                    uri=candidate.as_uri(),
+                    dataset_id=dataset_id,
+                    content_hash=reply.dataset.content_hash,
+                )
         raise FailedPrecondition(
             f"dataset {dataset_id!r} ({relative}) is not under any trainer data root "
             f"{[str(r) for r in roots]}",
@@ -453,34 +419,39 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.PauseTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CONTROL)
         job = await self._job(request.job_id, principal)
+        if job.state == PAUSED:
+            return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
+        TRAINING_JOB.require(job.state, JobAction.PAUSE, job.id)
         if job.state == QUEUED:
-            paused = await self._store.transition(job.id, [QUEUED], PAUSED)
+            paused = await self._store.transition(job.id, PAUSED, expected=[QUEUED])
             if paused is not None:
                 await self._events.state_changed(paused, QUEUED, PAUSED, "paused on request")
                 return trainer_pb2.PauseTrainingJobResponse(job=job_message(paused))
             job = await self._job(request.job_id, principal)
         if job.state == RUNNING:
             # The job checkpoints at its next iteration boundary and reports PAUSED.
-            await self._redis.set(control_key(str(job.id)), "pause")
+            await self._redis.set(control_key(training_job_topic(str(job.id))), "pause")
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
         if job.state == PAUSED:
             return trainer_pb2.PauseTrainingJobResponse(job=job_message(job))
-        raise _bad_transition(job, "pause", (QUEUED, RUNNING))
+        TRAINING_JOB.require(job.state, JobAction.PAUSE, job.id)
+        raise AssertionError("unreachable: PAUSE is allowed only in QUEUED and RUNNING")
 
     async def ResumeTrainingJob(
         self, request: trainer_pb2.ResumeTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ResumeTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CONTROL)
         job = await self._job(request.job_id, principal)
-        if job.state == PAUSED:
-            await self._redis.delete(control_key(str(job.id)))
-            resumed = await self._store.transition(job.id, [PAUSED], QUEUED)
-            if resumed is not None:
-                await self._events.state_changed(resumed, PAUSED, QUEUED, "resumed on request")
-                self._supervisor.wake()
-                return trainer_pb2.ResumeTrainingJobResponse(job=job_message(resumed))
+        TRAINING_JOB.require(job.state, JobAction.RESUME, job.id)
+        await self._redis.delete(control_key(training_job_topic(str(job.id))))
+        resumed = await self._store.transition(job.id, QUEUED, expected=[PAUSED])
+        if resumed is None:
             job = await self._job(request.job_id, principal)
-        raise _bad_transition(job, "resume", (PAUSED,))
+            TRAINING_JOB.require(job.state, JobAction.RESUME, job.id)
+            raise Aborted(f"training job {job.id} changed state concurrently; retry")
+        await self._events.state_changed(resumed, PAUSED, QUEUED, "resumed on request")
+        self._supervisor.wake()
+        return trainer_pb2.ResumeTrainingJobResponse(job=job_message(resumed))
 
     async def CancelTrainingJob(
         self, request: trainer_pb2.CancelTrainingJobRequest, context: grpc.aio.ServicerContext
@@ -488,15 +459,15 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         principal = self._require(Resource.TRAINING_JOB, Action.CANCEL)
         job = await self._job(request.job_id, principal)
         if job.state in (QUEUED, PAUSED):
-            done = await self._store.transition(job.id, [job.state], CANCELLED)
+            done = await self._store.transition(job.id, CANCELLED, expected=[job.state])
             if done is not None:
-                await self._redis.delete(control_key(str(job.id)))
+                await self._redis.delete(control_key(training_job_topic(str(job.id))))
                 await self._events.finished(done, job.state, CANCELLED, "cancelled on request")
                 return trainer_pb2.CancelTrainingJobResponse(job=job_message(done))
             job = await self._job(request.job_id, principal)
         if job.state == RUNNING:
-            await self._redis.set(control_key(str(job.id)), "cancel")
-            cancelling = await self._store.transition(job.id, [RUNNING], CANCELLING)
+            await self._redis.set(control_key(training_job_topic(str(job.id))), "cancel")
+            cancelling = await self._store.transition(job.id, CANCELLING, expected=[RUNNING])
             if cancelling is not None:
                 await self._events.state_changed(
                     cancelling, RUNNING, CANCELLING, "cancel requested"
@@ -511,11 +482,3 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             job = await self._job(request.job_id, principal)
         # Cancelling, already final, or changed under us: cancel is idempotent.
         return trainer_pb2.CancelTrainingJobResponse(job=job_message(job))
-
-
-def _raise_if(violations: Violations, what: str) -> None:
-    if violations:
-        fields = ", ".join(field for field, _ in violations)
-        raise InvalidArgument(
-            f"{what} is invalid: {fields}", violations, reason="INVALID_" + what.upper()
-        )

@@ -1,8 +1,9 @@
 """PostgreSQL storage of training jobs and their metric history (schema ``trainer``).
 
-State changes are guarded updates (``WHERE state = ANY(allowed)``), so the servicer, the
+State changes are guarded updates (``WHERE state = ANY(sources)``) whose sources come from the
+one transition table (:data:`trademaster.service.lifecycle.TRAINING_JOB`), so the servicer, the
 scheduler and the event recorder can race without breaking the state machine: whoever loses
-simply gets ``None`` back.
+simply gets ``None`` back, and an edge the table forbids raises ``IllegalTransition``.
 """
 
 from __future__ import annotations
@@ -18,21 +19,16 @@ import psycopg
 import psycopg_pool
 from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
+from trademaster.config.run import RunSpec
+from trademaster.service.events import stream_id_key
+from trademaster.service.lifecycle import TRAINING_JOB, JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 
 _LOGGER = logging.getLogger(__name__)
 
-QUEUED = "QUEUED"
-RUNNING = "RUNNING"
-PAUSED = "PAUSED"
-SUCCEEDED = "SUCCEEDED"
-FAILED = "FAILED"
-CANCELLING = "CANCELLING"
-CANCELLED = "CANCELLED"
-ACTIVE_STATES: tuple[str, ...] = (QUEUED, RUNNING, PAUSED, CANCELLING)
+ACTIVE_STATES: tuple[str, ...] = tuple(sorted(s.value for s in TRAINING_JOB.active))
 """States that count against the per-user limit (a paused job still holds a checkpoint slot)."""
-ON_CLUSTER_STATES: tuple[str, ...] = (RUNNING, CANCELLING)
-FINAL_STATES: tuple[str, ...] = (SUCCEEDED, FAILED, CANCELLED)
+ON_CLUSTER_STATES: tuple[str, ...] = (JobState.RUNNING.value, JobState.CANCELLING.value)
 
 
 class TooManyActiveJobs(Exception):
@@ -49,12 +45,9 @@ class NewJob:
     owner: str
     strategy_id: uuid.UUID
     strategy_version: int
-    config: dict[str, Any]
+    run_spec: RunSpec
+    """The resolved run: the only config, seed and data reference of the job."""
     overrides: dict[str, Any]
-    seed: int
-    total_steps: int
-    dataset_path: str
-    dataset_hash: str
     requested_resources: dict[str, Any]
     request_id: str | None
 
@@ -66,12 +59,8 @@ class JobRecord:
     strategy_id: uuid.UUID
     strategy_version: int
     state: str
-    config: dict[str, Any]
+    run_spec: RunSpec
     overrides: dict[str, Any]
-    seed: int
-    total_steps: int
-    dataset_path: str
-    dataset_hash: str
     requested_resources: dict[str, Any]
     assigned_resources: dict[str, Any] | None
     device: str
@@ -104,7 +93,7 @@ class MetricRow:
 
 @dataclass
 class EventEffects:
-    """What one stream event changes; applied with the cursor in one transaction."""
+    """What one runner report changes; applied with the cursor in one transaction."""
 
     metrics: dict[str, float] = field(default_factory=dict)
     metrics_step: int = 0
@@ -112,15 +101,24 @@ class EventEffects:
     episodic_return: float | None = None
     sps: float | None = None
     checkpoint_uri: str | None = None
-    transition: tuple[Sequence[str], str] | None = None
-    """(allowed current states, new state)."""
+    transition: tuple[Sequence[str] | None, str] | None = None
+    """(expected current states or None for any legal source, new state)."""
     fields: dict[str, Any] = field(default_factory=dict)
     """Columns set together with the transition (only when it happens)."""
 
 
+@dataclass(frozen=True)
+class AppliedReport:
+    """Outcome of :meth:`JobStore.apply_event`: whether it was new, and the state move it made."""
+
+    applied: bool
+    old_state: str
+    moved: JobRecord | None = None
+    """The job after the transition, when the report moved it."""
+
+
 _JSON_COLUMNS = frozenset(
     {
-        "config",
         "overrides",
         "requested_resources",
         "assigned_resources",
@@ -136,13 +134,9 @@ def _adapt(column: str, value: Any) -> Any:
 
 def _record(row: Mapping[str, Any]) -> JobRecord:
     names = JobRecord.__dataclass_fields__
-    return JobRecord(**{k: v for k, v in row.items() if k in names})
-
-
-def stream_id_key(stream_id: str) -> tuple[int, int]:
-    """Order of Redis stream ids: ``"1700-3"`` → ``(1700, 3)``."""
-    millis, _, seq = stream_id.partition("-")
-    return int(millis), int(seq or 0)
+    fields = {k: v for k, v in row.items() if k in names}
+    fields["run_spec"] = RunSpec.model_validate(row["run_spec"])
+    return JobRecord(**fields)
 
 
 class JobStore:
@@ -177,9 +171,9 @@ class JobStore:
             cur = await conn.cursor(row_factory=dict_row).execute(
                 """
                 INSERT INTO training_jobs (
-                    id, owner, strategy_id, strategy_version, state, config, overrides, seed,
-                    total_steps, dataset_path, dataset_hash, requested_resources, request_id)
-                VALUES (%s, %s, %s, %s, 'QUEUED', %s, %s, %s, %s, %s, %s, %s, %s)
+                    id, owner, strategy_id, strategy_version, state, run_spec, overrides,
+                    requested_resources, request_id)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
                 RETURNING *
                 """,
                 (
@@ -187,12 +181,9 @@ class JobStore:
                     new.owner,
                     new.strategy_id,
                     new.strategy_version,
-                    Jsonb(new.config),
+                    TRAINING_JOB.initial.value,
+                    Jsonb(new.run_spec.model_dump(mode="json")),
                     Jsonb(new.overrides),
-                    new.seed,
-                    new.total_steps,
-                    new.dataset_path,
-                    new.dataset_hash,
                     Jsonb(new.requested_resources),
                     new.request_id or None,
                 ),
@@ -253,20 +244,27 @@ class JobStore:
         return rows, encode_page_token(last.created_at.isoformat(), last.id)
 
     async def transition(
-        self, job_id: uuid.UUID, allowed: Sequence[str], new_state: str, **fields: Any
+        self,
+        job_id: uuid.UUID,
+        new_state: str,
+        *,
+        expected: Sequence[str] | None = None,
+        **fields: Any,
     ) -> JobRecord | None:
-        """Move the job to ``new_state`` (and set ``fields``) if it is in one of ``allowed``."""
+        """Move the job to ``new_state`` (and set ``fields``) if it is in one of ``expected``
+        (default: every state the table lets reach ``new_state``); None when it is not."""
         async with self._pool.connection() as conn, conn.transaction():
-            return await self._transition(conn, job_id, allowed, new_state, fields)
+            return await self._transition(conn, job_id, expected, new_state, fields)
 
     async def _transition(
         self,
         conn: psycopg.AsyncConnection,
         job_id: uuid.UUID,
-        allowed: Sequence[str],
+        expected: Sequence[str] | None,
         new_state: str,
         fields: Mapping[str, Any],
     ) -> JobRecord | None:
+        allowed = TRAINING_JOB.sources(new_state, expected)
         sets = ["state = %s", "updated_at = now()"]
         params: list[Any] = [new_state]
         for column, value in fields.items():
@@ -274,11 +272,11 @@ class JobStore:
                 raise ValueError(f"unknown training_jobs column {column!r}")
             sets.append(f"{column} = %s")
             params.append(_adapt(column, value))
-        if new_state in FINAL_STATES:
+        if new_state in TRAINING_JOB.final:
             sets.append("ended_at = coalesce(ended_at, now())")
-        if new_state == QUEUED:
+        if new_state == JobState.QUEUED:
             sets.append("queued_at = now()")
-        params.extend([job_id, list(allowed)])
+        params.extend([job_id, allowed])
         cur = await conn.cursor(row_factory=dict_row).execute(
             f"UPDATE training_jobs SET {', '.join(sets)} "  # noqa: S608 - columns checked above
             "WHERE id = %s AND state = ANY(%s) RETURNING *",
@@ -291,7 +289,8 @@ class JobStore:
         """The job waiting longest (FIFO)."""
         async with self._pool.connection() as conn:
             cur = await conn.cursor(row_factory=dict_row).execute(
-                "SELECT * FROM training_jobs WHERE state = 'QUEUED' ORDER BY queued_at, id LIMIT 1"
+                "SELECT * FROM training_jobs WHERE state = %s ORDER BY queued_at, id LIMIT 1",
+                (JobState.QUEUED.value,),
             )
             row = await cur.fetchone()
         return None if row is None else _record(row)
@@ -309,19 +308,23 @@ class JobStore:
             cur = await conn.execute("SELECT state, count(*) FROM training_jobs GROUP BY state")
             return {str(state): int(n) for state, n in await cur.fetchall()}
 
-    async def apply_event(self, job_id: uuid.UUID, stream_id: str, effects: EventEffects) -> bool:
-        """Apply one event's effects and advance the job's cursor to ``stream_id`` atomically.
+    async def apply_event(
+        self, job_id: uuid.UUID, stream_id: str, effects: EventEffects
+    ) -> AppliedReport:
+        """Apply one report's effects and advance the job's cursor to ``stream_id`` atomically.
 
-        Returns False (and changes nothing) when the cursor is already at or past the event,
-        so a replayed event is never recorded twice.
+        Not applied (and nothing changed) when the cursor is already at or past the report, so
+        a replayed report is never recorded twice.
         """
         async with self._pool.connection() as conn, conn.transaction():
             cur = await conn.execute(
-                "SELECT event_cursor FROM training_jobs WHERE id = %s FOR UPDATE", (job_id,)
+                "SELECT event_cursor, state FROM training_jobs WHERE id = %s FOR UPDATE",
+                (job_id,),
             )
             row = await cur.fetchone()
             if row is None or stream_id_key(stream_id) <= stream_id_key(str(row[0])):
-                return False
+                return AppliedReport(applied=False, old_state=str(row[1]) if row else "")
+            old_state = str(row[1])
             if effects.metrics:
                 async with conn.cursor() as metric_cursor:
                     await metric_cursor.executemany(
@@ -351,10 +354,11 @@ class JobStore:
                 f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
                 params,
             )
+            moved = None
             if effects.transition is not None:
-                allowed, new_state = effects.transition
-                await self._transition(conn, job_id, allowed, new_state, effects.fields)
-        return True
+                expected, new_state = effects.transition
+                moved = await self._transition(conn, job_id, expected, new_state, effects.fields)
+        return AppliedReport(applied=True, old_state=old_state, moved=moved)
 
     async def list_metrics(
         self,
@@ -385,27 +389,3 @@ class JobStore:
             return rows, ""
         rows = rows[:page_size]
         return rows, encode_page_token(rows[-1].step, rows[-1].name)
-
-    async def count_metrics(self, job_id: uuid.UUID) -> int:
-        async with self._pool.connection() as conn:
-            cur = await conn.execute(
-                "SELECT count(*) FROM job_metrics WHERE job_id = %s", (job_id,)
-            )
-            row = await cur.fetchone()
-        return int(row[0]) if row else 0
-
-    async def set_fields(self, job_id: uuid.UUID, **fields: Any) -> None:
-        """Set columns without a state change (e.g. the resolved run record)."""
-        sets = ["updated_at = now()"]
-        params: list[Any] = []
-        for column, value in fields.items():
-            if column not in JobRecord.__dataclass_fields__:
-                raise ValueError(f"unknown training_jobs column {column!r}")
-            sets.append(f"{column} = %s")
-            params.append(_adapt(column, value))
-        params.append(job_id)
-        async with self._pool.connection() as conn:
-            await conn.execute(
-                f"UPDATE training_jobs SET {', '.join(sets)} WHERE id = %s",  # noqa: S608
-                params,
-            )

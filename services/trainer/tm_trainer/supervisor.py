@@ -1,62 +1,50 @@
-"""The trainer's background work: schedule queued jobs on Ray, record what running jobs report,
-and reconcile the jobs table with Ray (on start and then periodically).
+"""The trainer's background work: schedule queued jobs on Ray, record what running jobs report
+(:class:`~tm_trainer.recorder.ReportRecorder`), and reconcile the jobs table with Ray (on start
+and then periodically).
 
-One task does all three in turn, so recording and reconciling never race each other. It is the
-only writer of progress, metrics, checkpoints and results; each event is applied together with
-the job's stream cursor in one transaction, so a restart neither loses nor double-records.
+One task does all three in turn, so recording and reconciling never race each other.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import time
-import uuid
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
-from trademaster.service.events import EventBus, EventEnvelope, split_event_id
+from trademaster.runner.tracing import ENV_CARRIER
+from trademaster.runner.training import REDIS_URL_ENV, JobSpec
+from trademaster.service.events import EventBus, stream_id_key
+from trademaster.service.lifecycle import JobState
+from trademaster.service.topics import control_key, training_job_topic
 from trademaster.service.tracing import child_span, current_trace_carrier
-from trademaster.training.job_tracing import ENV_CARRIER
-from trademaster.training.jobrunner_events import (
-    CHECKPOINT_SAVED,
-    JOB_KIND,
-    JOB_STATE_CHANGED,
-    TRAINING_FINISHED,
-    TRAINING_PROGRESS,
-    control_key,
-    job_topic,
-)
-from trademaster.training.ray_job import REDIS_URL_ENV, RUN_RECORD_FILE, JobSpec
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.events import JobEvents
 from tm_trainer.ray_cluster import TERMINAL_RAY_STATUSES, ClusterUnavailable, RayCluster
-from tm_trainer.store import (
-    CANCELLED,
-    CANCELLING,
-    FAILED,
-    ON_CLUSTER_STATES,
-    PAUSED,
-    QUEUED,
-    RUNNING,
-    SUCCEEDED,
-    EventEffects,
-    JobRecord,
-    JobStore,
-    stream_id_key,
-)
+from tm_trainer.recorder import ReportRecorder
+from tm_trainer.store import ON_CLUSTER_STATES, JobRecord, JobStore
 
 _LOGGER = logging.getLogger(__name__)
 
 MAX_ATTEMPTS = 10
 """Submissions of one job before the trainer gives up resubmitting after crashes."""
-_FINAL_EVENT_STATES = {SUCCEEDED, FAILED, CANCELLED}
+QUEUED, RUNNING, PAUSED, FAILED, CANCELLING, CANCELLED = (
+    s.value
+    for s in (
+        JobState.QUEUED,
+        JobState.RUNNING,
+        JobState.PAUSED,
+        JobState.FAILED,
+        JobState.CANCELLING,
+        JobState.CANCELLED,
+    )
+)
 
 
 def uri_to_path(uri: str) -> Path:
@@ -66,42 +54,6 @@ def uri_to_path(uri: str) -> Path:
 
         return Path(unquote(urlparse(uri).path))
     return Path(uri)
-
-
-class JobEvents:
-    """Announces state changes the service itself makes, on the job's event stream."""
-
-    def __init__(self, bus: EventBus) -> None:
-        self._bus = bus
-
-    async def state_changed(self, job: JobRecord, old: str, new: str, reason: str = "") -> None:
-        await self._bus.publish(
-            job_topic(str(job.id)),
-            job.owner,
-            JOB_STATE_CHANGED,
-            {
-                "job_id": str(job.id),
-                "job_kind": JOB_KIND,
-                "old_state": old,
-                "new_state": new,
-                "reason": reason,
-            },
-        )
-
-    async def finished(self, job: JobRecord, old: str, state: str, reason: str = "") -> None:
-        await self.state_changed(job, old, state, reason)
-        await self._bus.publish(
-            job_topic(str(job.id)),
-            job.owner,
-            TRAINING_FINISHED,
-            {
-                "job_id": str(job.id),
-                "state": state,
-                "final_metrics": {},
-                "model_uri": "",
-                "failure_reason": reason if state == FAILED else "",
-            },
-        )
 
 
 class JobSupervisor:
@@ -114,14 +66,16 @@ class JobSupervisor:
         cluster: RayCluster,
         bus: EventBus,
         redis: aioredis.Redis,
+        reports: EventBus,
     ) -> None:
         self.settings = settings
         self.store = store
         self.cluster = cluster
-        self.bus = bus
         self.redis = redis
         self.events = JobEvents(bus)
+        self.reports = reports
         self.artifact_dir = settings.artifact_dir.absolute()
+        self.recorder = ReportRecorder(store, reports, self.events, redis, self.artifact_dir)
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
         # Trace context of the request that queued each job, continued by its Ray job.
@@ -177,93 +131,18 @@ class JobSupervisor:
 
     # -- recording -------------------------------------------------------------------------------
 
-    async def consume_once(
-        self, block_ms: int | None, jobs: Sequence[JobRecord] | None = None
-    ) -> int:
-        """Read and apply the next events of the running jobs; returns how many were applied."""
-        if jobs is None:
-            jobs = await self.store.in_states(ON_CLUSTER_STATES)
+    async def consume_once(self, block_ms: int | None) -> int:
+        """Apply the next reports of the jobs on the cluster (or wait for a wake-up)."""
+        jobs = await self.store.in_states(ON_CLUSTER_STATES)
         if not jobs:
             if block_ms:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), block_ms / 1000)
             return 0
-        by_topic = {job_topic(str(job.id)): job for job in jobs}
-        cursors = {topic: job.event_cursor for topic, job in by_topic.items()}
-        events = await self.bus.read(list(cursors), after=cursors, block_ms=block_ms, count=500)
-        applied = 0
-        for event in events:
-            job = by_topic[event.topic]
-            if await self._apply(job, event):
-                applied += 1
-        return applied
+        return await self.recorder.consume_once(jobs, block_ms)
 
-    async def drain(self, job: JobRecord) -> None:
-        """Apply every event the job's stream still holds (its Ray job has ended)."""
-        while True:
-            current = await self.store.get(job.id)
-            if current is None or not await self.consume_once(None, [current]):
-                return
-
-    async def _apply(self, job: JobRecord, event: EventEnvelope) -> bool:
-        _, stream_id = split_event_id(event.event_id)
-        effects = self._effects(job, event)
-        applied = await self.store.apply_event(job.id, stream_id, effects)
-        if applied and effects.transition is not None:
-            await self._clear_control(job.id)
-            _LOGGER.info(
-                "trainer.job_reported job.id=%s event=%s state=%s",
-                job.id,
-                event.type,
-                effects.transition[1],
-            )
-        return applied
-
-    def _effects(self, job: JobRecord, event: EventEnvelope) -> EventEffects:
-        payload: dict[str, Any] = event.payload
-        effects = EventEffects()
-        if event.type == TRAINING_PROGRESS:
-            step = int(payload.get("step", 0))
-            metrics = {str(k): float(v) for k, v in payload.get("metrics", {}).items()}
-            effects.metrics, effects.metrics_step, effects.progress_step = metrics, step, step
-            effects.episodic_return = metrics.get("charts/episodic_return")
-            effects.sps = metrics.get("charts/SPS")
-        elif event.type == CHECKPOINT_SAVED:
-            effects.checkpoint_uri = str(payload.get("checkpoint_uri", ""))
-        elif event.type == JOB_STATE_CHANGED:
-            if payload.get("old_state") == RUNNING and payload.get("new_state") == PAUSED:
-                effects.transition = ([RUNNING], PAUSED)
-        elif event.type == TRAINING_FINISHED:
-            state = str(payload.get("state", ""))
-            if state == SUCCEEDED:
-                effects.transition = ([RUNNING, CANCELLING], SUCCEEDED)
-                effects.fields = {
-                    "final_metrics": {
-                        str(k): float(v) for k, v in payload.get("final_metrics", {}).items()
-                    },
-                    "model_uri": str(payload.get("model_uri", "")),
-                    "run_record": self._read_run_record(job.id),
-                    "progress_step": job.total_steps,
-                }
-            elif state == FAILED:
-                new = CANCELLED if job.state == CANCELLING else FAILED
-                effects.transition = ([job.state], new)
-                if new == FAILED:
-                    effects.fields = {"failure_reason": str(payload.get("failure_reason", ""))}
-            elif state == CANCELLED:
-                effects.transition = ([RUNNING, CANCELLING], CANCELLED)
-        return effects
-
-    def _read_run_record(self, job_id: uuid.UUID) -> dict[str, Any] | None:
-        path = self.artifact_dir / str(job_id) / RUN_RECORD_FILE
-        try:
-            return dict(json.loads(path.read_text()))
-        except (OSError, ValueError) as error:
-            _LOGGER.warning("trainer.run_record_unreadable job.id=%s error=%s", job_id, error)
-            return None
-
-    async def _clear_control(self, job_id: uuid.UUID) -> None:
-        await self.redis.delete(control_key(str(job_id)))
+    async def _clear_control(self, job_id: object) -> None:
+        await self.redis.delete(control_key(training_job_topic(str(job_id))))
 
     # -- reconciling -----------------------------------------------------------------------------
 
@@ -280,7 +159,7 @@ class JobSupervisor:
                 ):
                     await asyncio.to_thread(self.cluster.stop, job.ray_submission_id)
                 continue
-            await self.drain(job)
+            await self.recorder.drain(job)
             current = await self.store.get(job.id)
             if current is None or current.state not in ON_CLUSTER_STATES:
                 continue
@@ -290,20 +169,22 @@ class JobSupervisor:
         """The Ray job ended without a final event: finish, pause or resubmit the job."""
         ended = f"Ray job {job.ray_submission_id} ended ({ray_status or 'vanished'})"
         if job.state == CANCELLING:
-            done = await self.store.transition(job.id, [CANCELLING], CANCELLED)
+            done = await self.store.transition(job.id, CANCELLED, expected=[CANCELLING])
             if done is not None:
                 await self._clear_control(job.id)
                 await self.events.finished(done, CANCELLING, CANCELLED, "cancelled on request")
             return
-        pause_requested = await self.redis.get(control_key(str(job.id))) == "pause"
+        pause_requested = (
+            await self.redis.get(control_key(training_job_topic(str(job.id)))) == "pause"
+        )
         if job.checkpoint_uri and pause_requested:
-            done = await self.store.transition(job.id, [RUNNING], PAUSED)
+            done = await self.store.transition(job.id, PAUSED, expected=[RUNNING])
             if done is not None:
                 await self._clear_control(job.id)
                 await self.events.state_changed(done, RUNNING, PAUSED, ended)
             return
         if job.checkpoint_uri and job.attempt < MAX_ATTEMPTS:
-            done = await self.store.transition(job.id, [RUNNING], QUEUED)
+            done = await self.store.transition(job.id, QUEUED, expected=[RUNNING])
             if done is not None:
                 _LOGGER.warning("trainer.job_requeued job.id=%s reason=%s", job.id, ended)
                 await self.events.state_changed(
@@ -313,7 +194,9 @@ class JobSupervisor:
         reason = f"{ended} without reporting a result and no checkpoint to resume from"
         if job.checkpoint_uri:
             reason = f"{ended}; gave up after {job.attempt} attempts"
-        done = await self.store.transition(job.id, [RUNNING], FAILED, failure_reason=reason)
+        done = await self.store.transition(
+            job.id, FAILED, expected=[RUNNING], failure_reason=reason
+        )
         if done is not None:
             await self._clear_control(job.id)
             await self.events.finished(done, RUNNING, FAILED, reason)
@@ -343,7 +226,7 @@ class JobSupervisor:
             if wanted.get("gpu_required") and capacity.gpus <= 0:
                 reason = "the job requires a GPU and the Ray cluster has none"
                 failed = await self.store.transition(
-                    job.id, [QUEUED], FAILED, failure_reason=reason
+                    job.id, FAILED, expected=[QUEUED], failure_reason=reason
                 )
                 if failed is not None:
                     await self.events.finished(failed, QUEUED, FAILED, reason)
@@ -362,31 +245,27 @@ class JobSupervisor:
             job_id=str(job.id),
             owner_id=job.owner,
             attempt=attempt,
-            config=job.config,
-            dataset_path=job.dataset_path,
-            seed=job.seed,
-            total_steps=job.total_steps,
+            run=job.run_spec,
             run_dir=str(run_dir),
             device=device,
             resume_from=str(uri_to_path(job.checkpoint_uri)) if job.checkpoint_uri else None,
-            stream_prefix=self.settings.event_stream_prefix,
-            train_fraction=0.7,
-            valid_fraction=0.15,
+            stream_prefix=self.settings.report_stream_prefix,
         )
         spec_path = run_dir / f"spec-{attempt}.json"
         await asyncio.to_thread(_write_text, spec_path, spec.model_dump_json(indent=2))
-        # Events of earlier attempts are settled; the new attempt's stream starts after them.
-        last = await self.bus.cursors([job_topic(str(job.id))], "$")
+        # Reports of earlier attempts are settled; the new attempt's start after them.
+        topic = training_job_topic(str(job.id))
+        last = await self.reports.cursors([topic], "$")
         claimed = await self.store.transition(
             job.id,
-            [QUEUED],
             RUNNING,
+            expected=[QUEUED],
             attempt=attempt,
             ray_submission_id=submission_id,
             assigned_resources={"num_cpus": cpus, "num_gpus": gpus},
             device=device,
             started_at=job.started_at or datetime.now(UTC),
-            event_cursor=max(last[job_topic(str(job.id))], job.event_cursor, key=stream_id_key),
+            event_cursor=max(last[topic], job.event_cursor, key=stream_id_key),
         )
         if claimed is None:
             return False
@@ -406,7 +285,7 @@ class JobSupervisor:
                 )
         except ClusterUnavailable as error:
             _LOGGER.warning("trainer.submit_failed job.id=%s error=%s", job.id, error)
-            await self.store.transition(job.id, [RUNNING], QUEUED, attempt=job.attempt)
+            await self.store.transition(job.id, QUEUED, expected=[RUNNING], attempt=job.attempt)
             raise
         _LOGGER.info(
             "trainer.job_submitted job.id=%s ray.submission_id=%s device=%s resume=%s",

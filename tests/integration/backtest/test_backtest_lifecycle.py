@@ -5,9 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 from urllib.parse import unquote, urlparse
 
+import grpc
 import numpy as np
 import pytest
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
+from trademaster.api.common.v1 import common_pb2
 from trademaster.backtest.data import MarketData
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.report import compute_metrics
@@ -155,9 +157,10 @@ async def test_progress_events_and_stored_progress_while_running(harness: Harnes
 async def test_cancel_running_is_idempotent_and_ends_cancelled(harness: Harness) -> None:
     owner = user()
     created = await harness.create(owner, harness.spec(LARGE))
-    await harness.wait_for(
+    running = await harness.wait_for(
         owner, created.backtest_id, lambda b: b.state == pb.BACKTEST_STATE_RUNNING
     )
+    assert list(running.allowed_actions) == [common_pb2.JOB_ACTION_CANCEL]
 
     first = await harness.stub.CancelBacktest(
         pb.CancelBacktestRequest(backtest_id=created.backtest_id), metadata=auth(owner), timeout=10
@@ -171,6 +174,7 @@ async def test_cancel_running_is_idempotent_and_ends_cancelled(harness: Harness)
     assert done.state == pb.BACKTEST_STATE_CANCELLED
     assert again.backtest.state == pb.BACKTEST_STATE_CANCELLED
     assert done.end_time.seconds > 0
+    assert list(again.backtest.allowed_actions) == []
 
 
 async def test_cancel_succeeded_backtest_keeps_it_succeeded(harness: Harness) -> None:
@@ -183,6 +187,7 @@ async def test_cancel_succeeded_backtest_keeps_it_succeeded(harness: Harness) ->
     )
 
     assert reply.backtest.state == pb.BACKTEST_STATE_SUCCEEDED
+    assert list(reply.backtest.allowed_actions) == []
 
 
 async def test_same_request_id_returns_the_first_backtest(harness: Harness) -> None:
@@ -194,3 +199,73 @@ async def test_same_request_id_returns_the_first_backtest(harness: Harness) -> N
     assert again.backtest_id == first.backtest_id
     assert again.spec.baseline == "buy_and_hold"
     await harness.wait_for(owner, first.backtest_id)
+
+
+async def test_every_public_event_is_already_stored(harness: Harness) -> None:
+    """One writer: re-reading the backtest after any public event shows that state or later."""
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+    topic = f"backtest/{created.backtest_id}"
+    cursor = {topic: "0-0"}
+    order = ["QUEUED", "RUNNING", "SUCCEEDED"]
+    mismatches: list[str] = []
+    seen: list[str] = []
+    for _ in range(600):  # one-second reads; a stuck backtest fails the test, never hangs it
+        if "backtest_finished" in seen:
+            break
+        for event in await harness.bus.read([topic], after=cursor, block_ms=1_000):
+            cursor[topic] = event.event_id.rpartition("@")[2]
+            seen.append(event.type)
+            reply = await harness.stub.GetBacktest(
+                pb.GetBacktestRequest(backtest_id=created.backtest_id),
+                metadata=auth(owner),
+                timeout=10,
+            )
+            stored = pb.BacktestState.Name(reply.backtest.state).removeprefix("BACKTEST_STATE_")
+            p = event.payload
+            if event.type == "backtest_progress" and reply.backtest.progress < p["fraction"]:
+                mismatches.append(f"progress {p['fraction']} > stored {reply.backtest.progress}")
+            if event.type == "job_state_changed" and order.index(stored) < order.index(
+                p["new_state"]
+            ):
+                mismatches.append(f"state {p['new_state']}, stored {stored}")
+            if event.type == "backtest_finished" and stored != p["state"]:
+                mismatches.append(f"finished {p['state']}, stored {stored}")
+
+    assert "backtest_finished" in seen
+    assert mismatches == []
+    assert seen.count("backtest_progress") >= 5
+
+
+async def test_report_artifacts_stream_by_rpc_and_stay_owner_scoped(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec())
+    await harness.wait_for(owner, created.backtest_id)
+    result = await harness.stub.GetBacktestResult(
+        pb.GetBacktestResultRequest(backtest_id=created.backtest_id),
+        metadata=auth(owner),
+        timeout=30,
+    )
+    report = next(a for a in result.artifacts if a.name == "report.html")
+
+    chunks = [
+        c
+        async for c in harness.stub.GetBacktestArtifact(
+            pb.GetBacktestArtifactRequest(backtest_id=created.backtest_id, name="report.html"),
+            metadata=auth(owner),
+            timeout=30,
+        )
+    ]
+
+    body = b"".join(c.data for c in chunks)
+    assert body == Path(unquote(urlparse(report.uri).path)).read_bytes()
+    assert chunks[0].media_type == "text/html" and chunks[0].size_bytes == len(body)
+    for who, name in ((user(), "report.html"), (owner, "../../etc/passwd")):
+        with pytest.raises(grpc.aio.AioRpcError) as caught:
+            async for _ in harness.stub.GetBacktestArtifact(
+                pb.GetBacktestArtifactRequest(backtest_id=created.backtest_id, name=name),
+                metadata=auth(who),
+                timeout=30,
+            ):
+                pass
+        assert caught.value.code() == grpc.StatusCode.NOT_FOUND

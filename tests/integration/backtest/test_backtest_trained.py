@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -52,13 +53,18 @@ def _train(task: str, agent: str, data: Path, run_dir: Path) -> None:
     [("portfolio_management", "ppo", SMALL), ("algorithmic_trading", "dqn", SINGLE)],
 )
 async def test_cli_run_dir_replays_to_a_succeeded_backtest(
-    harness: Harness, task: str, agent: str, dataset: str
+    harness: Harness, task: str, agent: str, dataset: str, tmp_path: Path
 ) -> None:
+    """The model artifact is self-contained: the training CSV is deleted before the backtest
+    (as on another machine's working directory) and the replay still runs."""
     data_dir = Path(harness.settings.data_dirs[0])
     if not (data_dir / SINGLE).exists():
         write_synthetic_dataset(data_dir / SINGLE, sine_trend(300, 1, seed=5, period=30))
     name = f"runs/{task}"
-    _train(task, agent, data_dir / dataset, harness.settings.artifact_dir / name)
+    training_csv = tmp_path / "training.csv"
+    shutil.copyfile(data_dir / dataset, training_csv)
+    _train(task, agent, training_csv, harness.settings.artifact_dir / name)
+    training_csv.unlink()
     owner = user()
     spec = pb.BacktestSpec(dataset_id=dataset, checkpoint_uri=name, fee_rate="0.001")
 

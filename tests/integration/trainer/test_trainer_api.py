@@ -3,18 +3,24 @@ validation, ownership, idempotency, the per-user limit and state transitions wit
 
 from __future__ import annotations
 
+import json
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
 from google.protobuf import struct_pb2
+from tm_gateway.routes_jobs import TrainingJobCreate
 from trademaster.api.common.v1 import common_pb2
+from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.api.trainer.v1 import trainer_pb2
+from trademaster.config.run import RunSpec
 from trademaster.service.errors import error_details
 
-from .conftest import State, TrainerHarness
+from .conftest import State, TrainerHarness, tiny_dqn_config
 
 pytestmark = pytest.mark.integration
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def _struct(data: dict) -> struct_pb2.Struct:
@@ -231,6 +237,17 @@ async def test_queued_job_pauses_resumes_and_cancels_with_clear_transitions(
     assert cancelled.job.end_time.seconds > 0
     assert cancelled_again.job.state == State.CANCELLED
     assert pause_cancelled.code == grpc.StatusCode.FAILED_PRECONDITION
+    assert pause_cancelled.reason == "INVALID_JOB_STATE"
+    # Every reply lists exactly the controls the transition table allows in its state.
+    assert list(paused.job.allowed_actions) == [
+        common_pb2.JOB_ACTION_RESUME,
+        common_pb2.JOB_ACTION_CANCEL,
+    ]
+    assert list(resumed.job.allowed_actions) == [
+        common_pb2.JOB_ACTION_PAUSE,
+        common_pb2.JOB_ACTION_CANCEL,
+    ]
+    assert list(cancelled.job.allowed_actions) == []
 
 
 async def test_list_is_owner_scoped_paginated_and_filtered_by_state(
@@ -297,3 +314,59 @@ async def test_viewer_cannot_create_jobs(queue_only: TrainerHarness) -> None:
     )
 
     assert error.code() == grpc.StatusCode.PERMISSION_DENIED
+
+
+async def _strategy_with_seed(harness: TrainerHarness, owner: str, seed: int) -> str:
+    config = tiny_dqn_config(harness.dataset_id)
+    config["training"]["seed"] = seed
+    reply = await harness.strategies.CreateStrategy(
+        strategy_pb2.CreateStrategyRequest(
+            strategy=strategy_pb2.Strategy(
+                name=f"seeded-{uuid.uuid4().hex[:6]}",
+                task=strategy_pb2.TASK_ALGORITHMIC_TRADING,
+                agent="dqn",
+                dataset_id=harness.dataset_id,
+                config=_struct(config),
+            )
+        ),
+        metadata=harness.auth(owner),
+        timeout=10,
+    )
+    return reply.strategy.strategy_id
+
+
+async def test_the_stored_run_spec_is_the_one_config_and_honours_the_strategy_seed(
+    queue_only: TrainerHarness,
+) -> None:
+    owner = _user()
+    strategy_id = await _strategy_with_seed(queue_only, owner, 4242)
+
+    from_strategy = await queue_only.create(owner, strategy_id=strategy_id)
+    from_request = await queue_only.create(owner, strategy_id=strategy_id, seed=5)
+    fetched = await queue_only.get(owner, from_strategy.job_id)
+
+    spec = RunSpec.model_validate_json(fetched.run_spec_json)
+    assert spec.seed == 4242
+    assert RunSpec.model_validate_json(from_request.run_spec_json).seed == 5
+    assert spec.total_steps == fetched.progress.total_steps == 1_600
+    assert isinstance(json.loads(fetched.run_spec_json)["strategy"]["training"]["seed"], int)
+    assert spec.dataset.dataset_id == spec.strategy.dataset_id == queue_only.dataset_id
+    assert spec.dataset.uri.startswith("file://") and spec.dataset.content_hash
+    await _cancel_all(queue_only, owner)
+
+
+async def test_the_documented_overrides_example_is_accepted(queue_only: TrainerHarness) -> None:
+    """The example the HTTP API documents (and trainer.proto repeats) is what the server takes."""
+    owner = _user()
+    (example,) = TrainingJobCreate.model_fields["overrides"].examples or [None]
+    assert example is not None
+
+    job = await queue_only.create(owner, overrides=_struct(example))
+
+    spec = RunSpec.model_validate_json(job.run_spec_json)
+    assert spec.strategy.agent_params.learning_rate == example["agent_params"]["learning_rate"]  # type: ignore[union-attr]
+    assert spec.seed == example["training"]["seed"]
+    proto = (ROOT / "protos/trademaster/api/trainer/v1/trainer.proto").read_text()
+    assert '{"agent_params": {"learning_rate": 0.001}' in proto
+    assert '"agent": {"lr"' not in proto
+    await _cancel_all(queue_only, owner)

@@ -17,7 +17,8 @@ from trademaster.agents.config import DQNConfig, PPOConfig  # noqa: E402
 from trademaster.agents.dqn import DQN, linear_epsilon  # noqa: E402
 from trademaster.agents.ppo import PPO  # noqa: E402
 from trademaster.agents.registry import get_algorithm  # noqa: E402
-from trademaster.training.pipeline import RunConfig, load_dataset, make_env  # noqa: E402
+from trademaster.config.run import build_run_spec  # noqa: E402
+from trademaster.training.pipeline import load_dataset, make_env  # noqa: E402
 from trademaster.training.trainer import evaluate_policy  # noqa: E402
 
 pytestmark = pytest.mark.unit
@@ -67,7 +68,7 @@ def test_ppo_learns_alternating_prices_and_beats_flat(continuous: bool) -> None:
 def test_dqn_and_ppo_beat_flat_on_synthetic_sine_market() -> None:
     dataset = load_dataset("synthetic", train_fraction=0.7, valid_fraction=0.15)
     for name, steps in (("dqn", 4_000), ("ppo", 8_192)):
-        run = RunConfig(agent_name=name)
+        run = build_run_spec("algorithmic_trading", name, "synthetic")
         env = make_env(run, dataset, "train", evaluation=False, seed=0)
         alg = get_algorithm(name)(env, run_agent_config(name), seed=0, device=CPU)
         train(alg, steps)

@@ -38,7 +38,7 @@ def _train_and_evaluate(
     for name in ("config.json", "run_record.json", "metrics.jsonl", "final_model.pt", "report.png"):
         assert (run_dir / name).is_file(), name
     config = json.loads((run_dir / "config.json").read_text())
-    assert config["task"] == task and config["env"]["kind"] == task
+    assert config["strategy"]["task"] == task and config["strategy"]["env"]["kind"] == task
     evaluated = _invoke("evaluate", "--run-dir", str(run_dir), "--split", "test")
     assert evaluated.exit_code == 0, evaluated.output
     assert BASELINES[task] in evaluated.output and "mean_return" in evaluated.output

@@ -8,8 +8,8 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from opentelemetry.trace import use_span
 from tm_trainer.supervisor import trace_env
+from trademaster.runner.tracing import SPAN_NAME, job_span
 from trademaster.service.tracing import current_trace_carrier
-from trademaster.training.job_tracing import SPAN_NAME, job_span
 
 pytestmark = pytest.mark.unit
 

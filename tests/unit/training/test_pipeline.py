@@ -8,20 +8,17 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from trademaster.config.strategy import default_config, parse_strategy_config
+from trademaster.config.run import build_run_spec
 from trademaster.data.loaders import DatasetError, OrderBook
 from trademaster.data.panel import Panel
 from trademaster.data.synthetic import gbm, write_synthetic_dataset
 from trademaster.training.pipeline import (
     TASKS,
-    RunConfig,
-    agent_config,
     check_agent_for_task,
     load_dataset,
     load_run_dataset,
     make_algorithm,
     make_env,
-    strategy_config,
 )
 
 pytestmark = pytest.mark.unit
@@ -97,7 +94,7 @@ def test_agent_must_suit_the_task() -> None:
     with pytest.raises(ValueError, match="not supported for task 'portfolio_management'"):
         check_agent_for_task("portfolio_management", "dqn")
     with pytest.raises(ValueError, match="agent must be one of"):
-        agent_config(RunConfig(agent_name="nope"))
+        check_agent_for_task("portfolio_management", "nope")
     with pytest.raises(ValueError, match="task must be one of"):
         check_agent_for_task("arbitrage", "ppo")
 
@@ -113,10 +110,7 @@ def test_agent_must_suit_the_task() -> None:
     ],
 )
 def test_every_task_builds_envs_and_an_agent_that_acts(task: str, agent: str) -> None:
-    strategy = parse_strategy_config(task, agent, default_config(task, agent))
-    run = RunConfig.from_strategy(strategy, data="synthetic").model_copy(
-        update={"env": {**strategy.env.model_dump(), "num_envs": 2}}
-    )
+    run = build_run_spec(task, agent, "synthetic", env={"num_envs": 2})
     dataset = load_run_dataset(run)
     env = make_env(run, dataset, "train", evaluation=False, seed=0)
     evaluation = make_env(run, dataset, "test", evaluation=True, seed=0)
@@ -127,13 +121,19 @@ def test_every_task_builds_envs_and_an_agent_that_acts(task: str, agent: str) ->
     result = env.step(actions)
     assert torch.isfinite(result.reward).all()
     assert torch.isfinite(result.info["portfolio_value"]).all()
-    assert strategy_config(run).env.kind == task  # type: ignore[union-attr]
+    assert run.strategy.env.kind == task  # type: ignore[union-attr]
 
 
 def test_dataset_of_another_task_is_refused() -> None:
     book = load_dataset("synthetic", task="order_execution")
     with pytest.raises(ValueError, match="loaded for task 'order_execution'"):
-        make_env(RunConfig(), book, "train", evaluation=False, seed=0)
+        make_env(
+            build_run_spec("algorithmic_trading", "dqn", "synthetic"),
+            book,
+            "train",
+            evaluation=False,
+            seed=0,
+        )
 
 
 def test_real_dj30_portfolio_and_btc_lob(shared_data_dir: Path) -> None:

@@ -8,9 +8,9 @@ import pytest
 import torch
 from trademaster.agents.base import Policy
 from trademaster.agents.baselines import TWAPPolicy
+from trademaster.config.run import build_run_spec
 from trademaster.envs.base import ActionSpec
 from trademaster.training.pipeline import (
-    RunConfig,
     baseline_policies,
     evaluate_run_policy,
     load_run_dataset,
@@ -36,7 +36,7 @@ class ConstantAction(Policy):
 
 
 def _twap_returns(data: str, env: dict[str, object], policy: Policy | None = None) -> list[float]:
-    run = RunConfig(task="order_execution", agent_name="ppo", data=data, env=env)
+    run = build_run_spec("order_execution", "ppo", data, env=env)
     vec = make_env(run, load_run_dataset(run), "test", evaluation=False, seed=0)
     policy = policy or baseline_policies(run, vec)["twap"]
     outcome = evaluate_run_policy(run, policy, vec, seed=3, episodes=40)

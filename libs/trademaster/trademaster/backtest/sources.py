@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -83,10 +82,8 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
     return WeightPlan(filled, False)
 
 
-CONFIG_FILES = ("config.json",)
-"""Run config (a ``RunConfig`` dump): ``trademaster train`` and trainer jobs both write it."""
 MODEL_FILES = ("final_model.pt", "model.pt")
-"""Final policy: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
+"""Model artifact: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
 REPLAY_TASKS = ("algorithmic_trading", "portfolio_management")
 
 
@@ -94,36 +91,37 @@ def _first_file(run_dir: Path, names: Sequence[str]) -> Path | None:
     return next((run_dir / n for n in names if (run_dir / n).is_file()), None)
 
 
-def load_run_config(run_dir: str | Path) -> Any:
-    """The ``RunConfig`` of a finished run dir (CLI or trainer job), without its training part.
+def run_dir_model(run_dir: str | Path) -> Path:
+    """The model artifact file of a finished run dir (CLI or trainer job).
 
     Raises:
-        FileNotFoundError: no config or no final model in ``run_dir``.
+        FileNotFoundError: no model artifact in ``run_dir``.
     """
-    from trademaster.training.pipeline import RunConfig
-
-    run_dir = Path(run_dir)
-    config_file, model_file = _first_file(run_dir, CONFIG_FILES), _first_file(run_dir, MODEL_FILES)
-    if config_file is None or model_file is None:
+    model_file = _first_file(Path(run_dir), MODEL_FILES)
+    if model_file is None:
         raise FileNotFoundError(
-            f"{run_dir} is not a finished run (needs one of {list(CONFIG_FILES)} and one of "
-            f"{list(MODEL_FILES)})"
+            f"{run_dir} is not a finished run (needs one of {list(MODEL_FILES)})"
         )
-    stored = json.loads(config_file.read_text())
-    stored.pop("training", None)
-    return RunConfig(**stored)
+    return model_file
 
 
 def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> WeightPlan:
-    """Replay a finished run's final policy over ``frame`` (the backtest period, long OHLCV).
+    """Replay the model artifact of a finished run dir (see :func:`model_plan`)."""
+    from trademaster.training.model_artifact import ModelArtifact
 
-    Features are computed causally as in training and standardized with the scaler fitted on
-    the run's own training dates, so the policy sees inputs on the scale it learned. Algorithmic
-    trading: the chosen position level is the target weight of the run's tic (others hold 0).
-    Portfolio management: the policy's asset weights (cash is the remainder).
+    return model_plan(ModelArtifact.load(run_dir_model(run_dir)), data, frame)
+
+
+def model_plan(artifact: Any, data: MarketData, frame: pd.DataFrame) -> WeightPlan:
+    """Replay a trained policy (a ``ModelArtifact``) over ``frame`` (the backtest period).
+
+    Features are computed causally as in training and standardized with the scaler stored in
+    the artifact (fitted on the run's own training dates), so the policy sees inputs on the
+    scale it learned and the training data is never read again. Algorithmic trading: the chosen
+    position level is the target weight of the run's tic (others hold 0). Portfolio management:
+    the policy's asset weights (cash is the remainder).
 
     Raises:
-        FileNotFoundError: not a finished run directory.
         ValueError: a task without bar replay, or assets the policy needs are missing.
     """
     import torch
@@ -132,22 +130,17 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
     from trademaster.data.panel import Panel
     from trademaster.envs.config import AlgorithmicTradingEnvConfig
     from trademaster.envs.factory import build_env
-    from trademaster.training.pipeline import (
-        PANEL_FIELDS,
-        env_config,
-        load_run_dataset,
-        make_algorithm,
-    )
+    from trademaster.training.pipeline import env_config, make_algorithm
 
-    run_dir = Path(run_dir)
-    run = load_run_config(run_dir)
+    run = artifact.run_spec
     if run.task not in REPLAY_TASKS:
         raise ValueError(
             f"run task must be one of {list(REPLAY_TASKS)} to backtest, was {run.task!r}"
         )
-    trained = load_run_dataset(run)
-    assert trained.split is not None and trained.scaler is not None
-    tics = sorted(trained.split.train["tic"].unique())
+    if artifact.scaler is None or not artifact.tics:
+        raise ValueError("the model artifact holds no fitted scaler; train the model again")
+    trained_tics = list(artifact.tics)
+    tics = trained_tics
     if run.task == "algorithmic_trading":
         tics = [run.tic] if run.tic in data.tics else [data.tics[0]]
     missing = [t for t in tics if t not in data.tics]
@@ -158,20 +151,17 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
     columns += ["adjcp"] if "adjcp" in base.columns else []
     base = base[columns]
     feats = pd.concat([base[["date", "tic", "open", "close"]], zfeatures(base)], axis=1).dropna()
-    scaled = trained.scaler.transform(feats.reset_index(drop=True))
+    scaled = artifact.scaler.transform(feats.reset_index(drop=True))
     if run.task == "algorithmic_trading":
-        scaled = scaled.assign(tic=str(sorted(trained.split.train["tic"].unique())[0]))
+        scaled = scaled.assign(tic=trained_tics[0])
         model_tics: list[str] | None = None
     else:
         model_tics = tics
-    panel = Panel.from_long(scaled, list(PANEL_FIELDS), ffill=True, tics=model_tics)
+    panel = Panel.from_long(scaled, list(artifact.feature_fields), ffill=True, tics=model_tics)
     cfg = env_config(run, num_envs=1, episode_length=None)
     env = build_env(cfg, panel, seed=0)
     algorithm = make_algorithm(run, env, seed=0)
-    model_file = _first_file(run_dir, MODEL_FILES)
-    assert model_file is not None
-    saved = torch.load(model_file, map_location="cpu", weights_only=True)
-    algorithm.policy.load_state_dict(saved["policy_state"])
+    algorithm.policy.load_state_dict(artifact.policy_state)
     columns_at = [data.tics.index(t) for t in tics]
     bars = np.searchsorted(data.dates, np.asarray(panel.dates, dtype="datetime64[ns]"))
     weights = np.full((data.num_bars, data.num_assets), np.nan)
@@ -187,7 +177,7 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
                 row[columns_at] = _portfolio_weights(env, action)
             weights[bars[t]] = row
             obs = env.step(action).obs
-    _LOGGER.info("backtest.run_dir_replayed run_dir=%s task=%s tics=%s", run_dir, run.task, tics)
+    _LOGGER.info("backtest.model_replayed task=%s tics=%s", run.task, tics)
     return WeightPlan(weights, run.task == "portfolio_management")
 
 

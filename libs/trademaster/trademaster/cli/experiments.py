@@ -17,24 +17,21 @@ from rich.table import Table
 
 from trademaster.agents.config import AGENT_CONFIGS, SUPPORTED_AGENTS_BY_TASK
 from trademaster.cli.report import write_report
+from trademaster.config.run import SYNTHETIC, RunSpec, build_run_spec
 from trademaster.config.strategy import ConfigError
 from trademaster.data.loaders import DatasetError
 from trademaster.training.callbacks import Callback
+from trademaster.training.model_artifact import model_artifact
 from trademaster.training.pipeline import (
     SPLIT_NAMES,
-    SYNTHETIC,
     TASKS,
     Dataset,
-    RunConfig,
     baseline_policies,
     check_agent_for_task,
-    env_config,
     evaluate_run_policy,
     load_run_dataset,
     make_algorithm,
     make_env,
-    strategy_config,
-    training_config,
 )
 from trademaster.training.run_record import create_run_record
 from trademaster.training.trainer import Trainer, TrainingResult
@@ -92,17 +89,6 @@ def _check_pair(task: str, agent: str) -> None:
         raise click.UsageError(str(exc)) from exc
 
 
-def _validated(run: RunConfig) -> RunConfig:
-    """``run`` after the typed StrategyConfig accepted its env, agent and training fields."""
-    try:
-        strategy_config(run)
-    except ConfigError as exc:
-        raise click.UsageError(str(exc)) from exc
-    except ValidationError as exc:
-        raise click.UsageError(f"invalid configuration: {exc}") from exc
-    return run
-
-
 def _run_config(
     *,
     data: str,
@@ -112,7 +98,7 @@ def _run_config(
     steps: int,
     seed: int,
     config_path: Path | None,
-) -> RunConfig:
+) -> RunSpec:
     extra = _read_json(config_path) if config_path is not None else {}
     unknown = set(extra) - set(CONFIG_KEYS)
     if unknown:
@@ -122,32 +108,35 @@ def _run_config(
     training = {"log_every_steps": max(1, steps // 50), **extra.get("training", {})}
     training.update(total_steps=steps, seed=seed)
     try:
-        run = RunConfig(
-            task=task,
-            agent_name=agent,
-            data=data,
+        return build_run_spec(
+            task,
+            agent,
+            data,
             tic=tic,
-            agent=extra.get("agent", {}),
+            agent_params=extra.get("agent", {}),
             env=extra.get("env", {}),
             training=training,
             **{k: extra[k] for k in ("train_fraction", "valid_fraction") if k in extra},
         )
+    except ConfigError as exc:
+        raise click.UsageError(str(exc)) from exc
     except ValidationError as exc:
         raise click.UsageError(f"invalid --config: {exc}") from exc
-    return _validated(run)
 
 
-def _dataset(run: RunConfig) -> Dataset:
+def _dataset(run: RunSpec) -> Dataset:
     try:
         return load_run_dataset(run)
     except (FileNotFoundError, DatasetError, ValueError) as exc:
-        raise click.UsageError(f"cannot use data {run.data!r} for {run.task}: {exc}") from exc
+        raise click.UsageError(
+            f"cannot use data {run.dataset.local_path()!r} for {run.task}: {exc}"
+        ) from exc
 
 
-def _train(run: RunConfig, run_dir: Path, resume: bool, console: Console) -> TrainingResult:
+def _train(run: RunSpec, run_dir: Path, resume: bool, console: Console) -> TrainingResult:
     dataset = _dataset(run)
     try:
-        tcfg = training_config(run)
+        tcfg = run.training
         if run.task == "order_execution" and tcfg.eval_every_steps is not None:
             raise ValueError(
                 "training.eval_every_steps must be None for order_execution: the trainer's "
@@ -159,16 +148,13 @@ def _train(run: RunConfig, run_dir: Path, resume: bool, console: Console) -> Tra
     except (ValidationError, ValueError, KeyError) as exc:
         raise click.UsageError(f"invalid configuration: {exc}") from exc
     config_json = run.model_dump(mode="json")
-    config_json["agent"] = algorithm.config.model_dump(mode="json")  # type: ignore[attr-defined]
-    config_json["env"] = env_config(run).model_dump(mode="json")
-    config_json["training"] = tcfg.model_dump(mode="json")
     if resume:
         if not (run_dir / CONFIG_FILE).exists():
             raise click.UsageError(f"--resume needs an existing run in {run_dir}")
         previous = _read_json(run_dir / CONFIG_FILE)
-        prev_cfg = {k: v for k, v in previous.items() if k != "training"}
-        new_cfg = {k: v for k, v in config_json.items() if k != "training"}
-        if prev_cfg != new_cfg:
+        for cfg in (previous, config_json):
+            cfg.get("strategy", {}).pop("training", None)
+        if previous != config_json:
             raise click.UsageError(
                 "--resume must use the same data/tic/agent/task/config as the run"
             )
@@ -176,7 +162,7 @@ def _train(run: RunConfig, run_dir: Path, resume: bool, console: Console) -> Tra
     record = create_run_record(
         seed=tcfg.seed, config=config_json, dataset_hash=dataset.dataset_hash, device="cpu"
     )
-    (run_dir / CONFIG_FILE).write_text(json.dumps(config_json, indent=2, sort_keys=True))
+    (run_dir / CONFIG_FILE).write_text(run.model_dump_json(indent=2))
     (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), indent=2, sort_keys=True))
     with Progress(
         TextColumn("[bold]{task.description}"),
@@ -201,14 +187,7 @@ def _train(run: RunConfig, run_dir: Path, resume: bool, console: Console) -> Tra
             except FileNotFoundError as exc:
                 raise click.UsageError(f"nothing to resume: {exc}") from exc
         result = trainer.run()
-    torch.save(
-        {
-            "agent_name": run.agent_name,
-            "policy_state": algorithm.policy.state_dict(),
-            "global_step": algorithm.global_step,
-        },
-        run_dir / FINAL_MODEL,
-    )
+    model_artifact(run, dataset, algorithm).save(run_dir / FINAL_MODEL)
     valid_env = make_env(run, dataset, "valid", evaluation=True, seed=EVAL_SEED)
     agent_eval = evaluate_run_policy(run, algorithm.policy, valid_env, seed=EVAL_SEED)
     bench_env = make_env(run, dataset, "valid", evaluation=True, seed=EVAL_SEED)
@@ -220,7 +199,7 @@ def _train(run: RunConfig, run_dir: Path, resume: bool, console: Console) -> Tra
         benchmark=bench.equity_curve,
         benchmark_label=bench_name,
         history=result.history,
-        title=f"{run.agent_name} on {run.task}",
+        title=f"{run.agent} on {run.task}",
     )
     return result
 
@@ -350,16 +329,15 @@ def evaluate(
         raise click.UsageError(
             f"{run_dir} is not a finished run (needs {CONFIG_FILE}, {FINAL_MODEL})"
         )
-    stored = _read_json(config_file)
-    if data is not None:
-        _check_data(data)
-        stored["data"] = data
-    if tic is not None:
-        stored["tic"] = tic
     try:
-        run = RunConfig(**stored)
+        run = RunSpec.model_validate(_read_json(config_file))
+        if data is not None:
+            _check_data(data)
+            run = run.with_data(data if data == SYNTHETIC else Path(data).absolute().as_uri())
+        if tic is not None:
+            run = RunSpec.model_validate({**run.model_dump(), "tic": tic})
     except ValidationError as exc:
-        raise click.UsageError(f"invalid {config_file}: {exc}") from exc
+        raise click.UsageError(f"invalid {config_file} (or --tic): {exc}") from exc
     dataset = _dataset(run)
     try:
         env = make_env(run, dataset, split, evaluation=True, seed=EVAL_SEED)
@@ -371,7 +349,7 @@ def evaluate(
         algorithm.policy.load_state_dict(saved["policy_state"])
     except RuntimeError as exc:
         raise click.UsageError(f"the model does not fit this data's env: {exc}") from exc
-    policies = {run.agent_name: algorithm.policy, **baseline_policies(run, env)}
+    policies = {run.agent: algorithm.policy, **baseline_policies(run, env)}
     results = {
         name: evaluate_run_policy(
             run,
@@ -382,7 +360,7 @@ def evaluate(
         ).metrics
         for name, policy in policies.items()
     }
-    keys = [k for k in results[run.agent_name] if k.startswith("eval/")]
+    keys = [k for k in results[run.agent] if k.startswith("eval/")]
     table = Table(title=f"{run_dir} ({run.task}) on {split} split")
     table.add_column("metric")
     for name in results:

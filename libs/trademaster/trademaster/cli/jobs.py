@@ -13,7 +13,6 @@ from __future__ import annotations
 import json
 import logging
 import os
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -37,7 +36,6 @@ _LOGGER = logging.getLogger(__name__)
 TIMEOUT_S = 30.0
 FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 STATES = ("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED")
-PERSIST_WAIT_S = 10.0
 _STATE_PREFIX = "TRAINING_JOB_STATE_"
 
 
@@ -261,25 +259,11 @@ def _watch(tm: Client, job_id: str, console: Console) -> int:
                     continue
                 done = _apply(progress, bar, event)
                 if done is not None:
-                    _await_persisted(tm, job_id)
+                    # The trainer publishes only what it has stored: no catch-up needed.
                     return _final(console, *done)
         finally:
             stream.close()
     raise click.ClickException("event stream ended")
-
-
-def _await_persisted(tm: Client, job_id: str) -> None:
-    """Wait until the job resource shows a final state too: the event stream runs slightly ahead
-    of what the trainer has stored, and a script's next command reads the resource."""
-    deadline = time.monotonic() + PERSIST_WAIT_S
-    while True:
-        state = _state(_get(tm, job_id))
-        if state in FINAL_STATES:
-            return
-        if time.monotonic() > deadline:
-            _LOGGER.warning("jobs.watch_state_lag job.id=%s state=%s", job_id, state)
-            return
-        time.sleep(0.2)
 
 
 def _apply(progress: Progress, bar: Any, event: notifier_pb2.Event) -> tuple[str, str] | None:

@@ -197,6 +197,15 @@ def current_principal() -> Principal:
     return principal
 
 
+def forwarded_authorization(context: Any) -> list[tuple[str, str]]:
+    """The caller's ``authorization`` metadata, to pass on when a servicer calls another
+    service on the caller's behalf (so that service authorizes the caller, not us)."""
+    for key, value in context.invocation_metadata() or ():
+        if key == "authorization":
+            return [(key, value if isinstance(value, str) else value.decode())]
+    return []
+
+
 def _bearer_token(metadata: Any) -> str | None:
     for key, value in metadata or ():
         if key == "authorization":

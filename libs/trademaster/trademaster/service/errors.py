@@ -123,6 +123,16 @@ class Internal(DomainError):
     default_reason = "INTERNAL"
 
 
+def raise_if_invalid(violations: list[tuple[str, str]], what: str) -> None:
+    """Raise one INVALID_ARGUMENT naming every bad field of ``what`` (reason ``INVALID_<WHAT>``);
+    nothing when ``violations`` is empty."""
+    if violations:
+        fields = ", ".join(field for field, _ in violations)
+        raise InvalidArgument(
+            f"{what} is invalid: {fields}", violations, reason="INVALID_" + what.upper()
+        )
+
+
 def validation_error_to_domain(error: pydantic.ValidationError) -> InvalidArgument:
     """Map a pydantic ValidationError to INVALID_ARGUMENT with one violation per bad field."""
     violations = [

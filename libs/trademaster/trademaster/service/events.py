@@ -46,6 +46,12 @@ async def redis_client(url: str, *, timeout_s: float = 5.0) -> aioredis.Redis:
     return client
 
 
+def stream_id_key(stream_id: str) -> tuple[int, int]:
+    """Sort key of a Redis stream id: ``"1700-3"`` → ``(1700, 3)``."""
+    millis, _, seq = stream_id.partition("-")
+    return int(millis), int(seq or 0)
+
+
 def _redacted(url: str) -> str:
     scheme, sep, rest = url.partition("://")
     return f"{scheme}{sep}{rest.rpartition('@')[2]}"

@@ -1,9 +1,8 @@
 """One experiment pipeline for all four tasks: data source → causal features → split → env → agent.
 
-Used by the ``trademaster`` CLI and the trainer's Ray job, so a run behaves the same wherever it
-is launched. A run is a :class:`RunConfig` (task, agent, data source, env/agent/training fields);
-the typed :class:`~trademaster.config.strategy.StrategyConfig` validates it and converts to and
-from it.
+Used by the ``trademaster`` CLI and the trainer's job runner, so a run behaves the same wherever
+it is launched. A run is a :class:`~trademaster.config.run.RunSpec` (typed strategy config, data
+reference, split fractions): the one shape from the HTTP route to the runner.
 
 Data per task (``data`` is a path or ``"synthetic"``):
 
@@ -34,13 +33,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import torch
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel
 
 from trademaster.agents.base import Algorithm, Policy
 from trademaster.agents.baselines import BuyAndHoldPolicy, EqualWeightPolicy, FlatPolicy, TWAPPolicy
 from trademaster.agents.config import AGENT_CONFIGS, SUPPORTED_AGENTS_BY_TASK
 from trademaster.agents.registry import get_algorithm
-from trademaster.config.strategy import ENV_CONFIGS, StrategyConfig, parse_strategy_config
+from trademaster.config.run import SYNTHETIC, RunSpec
+from trademaster.config.strategy import ENV_CONFIGS
 from trademaster.data.features import Z_COLUMNS, zfeatures
 from trademaster.data.loaders import (
     DatasetError,
@@ -62,7 +62,6 @@ from trademaster.training.trainer import EvalOutcome, evaluate_policy
 
 _LOGGER = logging.getLogger(__name__)
 
-SYNTHETIC = "synthetic"
 SYNTHETIC_STEPS = 1_200
 SYNTHETIC_ASSETS = 4
 SYNTHETIC_BOOK_STEPS = 3_000
@@ -78,14 +77,6 @@ BOOK_TASKS = frozenset({"order_execution", "high_frequency_trading"})
 SPLIT_NAMES: tuple[str, ...] = ("train", "valid", "test")
 PANEL_FIELDS: tuple[str, ...] = ("open", "close", *Z_COLUMNS)
 
-TASK_ENV_DEFAULTS: dict[str, dict[str, Any]] = {
-    "algorithmic_trading": {"num_envs": 8, "window": 10, "episode_length": 64},
-    "portfolio_management": {"num_envs": 4, "window": 10, "episode_length": 64},
-    "order_execution": {"num_envs": 8, "window": 10, "horizon": 20},
-    "high_frequency_trading": {"num_envs": 8, "window": 10, "episode_length": 64},
-}
-"""Pipeline defaults under the user's env fields: short random episodes, a few envs at once."""
-
 EVAL_EPISODES: dict[str, int] = {
     "algorithmic_trading": 1,
     "portfolio_management": 1,
@@ -93,47 +84,6 @@ EVAL_EPISODES: dict[str, int] = {
     "high_frequency_trading": 1,
 }
 """Episodes per evaluation: one pass over the split, or 20 random orders for execution."""
-
-
-class RunConfig(BaseModel):
-    """Everything a run needs; saved as ``config.json`` in the run dir."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-    task: str = Field("algorithmic_trading", description="Trading task (env family).")
-    agent_name: str = Field("dqn", description="Algorithm registry name.")
-    data: str = Field(SYNTHETIC, description="Data file or folder, or 'synthetic'.")
-    tic: str | None = Field(
-        None, min_length=1, description="Ticker to trade from a long file (algorithmic_trading)."
-    )
-    train_fraction: float = Field(0.7, gt=0, lt=1, description="Share of dates for training.")
-    valid_fraction: float = Field(0.15, gt=0, lt=1, description="Share of dates for validation.")
-    agent: dict[str, Any] = Field(default_factory=dict, description="Agent config fields.")
-    env: dict[str, Any] = Field(default_factory=dict, description="Env config fields.")
-    training: dict[str, Any] = Field(default_factory=dict, description="TrainingConfig fields.")
-
-    @classmethod
-    def from_strategy(
-        cls,
-        strategy: StrategyConfig,
-        *,
-        data: str,
-        tic: str | None = None,
-        train_fraction: float = 0.7,
-        valid_fraction: float = 0.15,
-    ) -> RunConfig:
-        """The run for a validated strategy config on ``data``."""
-        return cls(
-            task=strategy.task,
-            agent_name=strategy.agent,
-            data=data,
-            tic=tic,
-            train_fraction=train_fraction,
-            valid_fraction=valid_fraction,
-            agent=strategy.agent_params.model_dump(mode="json"),
-            env=strategy.env.model_dump(mode="json"),
-            training=strategy.training.model_dump(mode="json"),
-        )
 
 
 @dataclass(frozen=True)
@@ -218,10 +168,10 @@ def load_dataset(
     return _book_dataset(data, task, train_fraction, valid_fraction)
 
 
-def load_run_dataset(run: RunConfig) -> Dataset:
+def load_run_dataset(run: RunSpec) -> Dataset:
     """:func:`load_dataset` with the run's data source, task, tic and split fractions."""
     return load_dataset(
-        run.data,
+        run.dataset.local_path(),
         task=run.task,
         tic=run.tic,
         train_fraction=run.train_fraction,
@@ -352,16 +302,14 @@ def _book_dataset(data: str, task: str, train_fraction: float, valid_fraction: f
     return Dataset(task, parts, digest, data)
 
 
-def env_config(run: RunConfig, **overrides: Any) -> EnvConfig:
-    """The task's typed env config: pipeline defaults < ``run.env`` < ``overrides``."""
+def env_config(run: RunSpec, **overrides: Any) -> EnvConfig:
+    """The run's typed env config with ``overrides`` (e.g. one env for evaluation) applied."""
     check_task(run.task)
-    fields = {**TASK_ENV_DEFAULTS[run.task], **run.env, **overrides}
+    fields = {**run.strategy.env.model_dump(), **overrides}
     return ENV_CONFIGS[run.task](**fields)  # type: ignore[return-value]
 
 
-def make_env(
-    run: RunConfig, dataset: Dataset, split: str, *, evaluation: bool, seed: int
-) -> VecEnv:
+def make_env(run: RunSpec, dataset: Dataset, split: str, *, evaluation: bool, seed: int) -> VecEnv:
     """Training env (vectorised, random episode starts) or eval env (one env, whole split)."""
     if dataset.task != run.task and {dataset.task, run.task} - BAR_TASKS:
         raise ValueError(f"dataset was loaded for task {dataset.task!r}, run is {run.task!r}")
@@ -373,38 +321,24 @@ def make_env(
     return build_env(env_config(run, **overrides), dataset.part(split), seed=seed)
 
 
-def agent_config(run: RunConfig) -> BaseModel:
-    """Validated agent hyperparameters for ``run.agent_name`` (which must suit ``run.task``)."""
-    check_agent_for_task(run.task, run.agent_name)
-    return AGENT_CONFIGS[run.agent_name](**run.agent)
+def agent_config(run: RunSpec) -> BaseModel:
+    """Validated agent hyperparameters of the run (they suit ``run.task`` by construction)."""
+    check_agent_for_task(run.task, run.agent)
+    return run.strategy.agent_params
 
 
-def training_config(run: RunConfig) -> TrainingConfig:
-    return TrainingConfig(**run.training)
-
-
-def strategy_config(run: RunConfig) -> StrategyConfig:
-    """The run as a typed strategy config (raises ``ConfigError`` listing every bad field)."""
-    check_task(run.task)
-    return parse_strategy_config(
-        run.task,
-        run.agent_name,
-        {
-            "env": {**TASK_ENV_DEFAULTS[run.task], **run.env},
-            "agent_params": run.agent,
-            "training": run.training,
-        },
-    )
+def training_config(run: RunSpec) -> TrainingConfig:
+    return run.strategy.training
 
 
 def make_algorithm(
-    run: RunConfig, env: VecEnv, *, seed: int, device: torch.device | str = "cpu"
+    run: RunSpec, env: VecEnv, *, seed: int, device: torch.device | str = "cpu"
 ) -> Algorithm:
-    cls = get_algorithm(run.agent_name)
+    cls = get_algorithm(run.agent)
     return cls(env, agent_config(run), seed=seed, device=torch.device(device))
 
 
-def baseline_policies(run: RunConfig, env: VecEnv) -> dict[str, Policy]:
+def baseline_policies(run: RunSpec, env: VecEnv) -> dict[str, Policy]:
     """Rule-based policies a trained agent is compared with on ``run.task``."""
     spec = env.action_spec
     if run.task == "portfolio_management":
@@ -416,7 +350,7 @@ def baseline_policies(run: RunConfig, env: VecEnv) -> dict[str, Policy]:
 
 
 def evaluate_run_policy(
-    run: RunConfig, policy: Policy, env: VecEnv, *, seed: int, episodes: int | None = None
+    run: RunSpec, policy: Policy, env: VecEnv, *, seed: int, episodes: int | None = None
 ) -> EvalOutcome:
     """Evaluate ``policy`` the way the task is judged (``EVAL_EPISODES[task]`` by default).
 

@@ -204,6 +204,8 @@ export interface TrainingJob {
   ended_at: string | null;
   updated_at: string | null;
   events_topic: string;
+  /** Controls the trainer accepts in the current state (from its one transition table). */
+  allowed_actions: ("pause" | "resume" | "cancel")[];
 }
 
 export interface TrainingJobInput {
@@ -274,6 +276,8 @@ export interface Backtest {
   events_topic: string;
   create_time: string | null;
   end_time: string | null;
+  /** Controls the backtest service accepts in the current state. */
+  allowed_actions: "cancel"[];
 }
 
 export interface BacktestList {

@@ -1,22 +1,8 @@
-// Rules of training jobs the UI needs: what a state allows, and merging metric points.
-import type { JobState, MetricPoint } from "./api";
+// Training-job helpers the UI needs: final states and merging metric points. Which controls a
+// job accepts comes from the server (`allowed_actions`), never from a table here.
+import type { MetricPoint } from "./api";
 
 export type JobAction = "pause" | "resume" | "cancel";
-
-const ACTIONS: Record<JobState, JobAction[]> = {
-  QUEUED: ["pause", "cancel"],
-  RUNNING: ["pause", "cancel"],
-  PAUSED: ["resume", "cancel"],
-  SUCCEEDED: [],
-  FAILED: [],
-  CANCELLING: [],
-  CANCELLED: [],
-};
-
-/** The controls the trainer accepts in `state` (mirrors its Pause/Resume/Cancel rules). */
-export function allowedActions(state: JobState): JobAction[] {
-  return ACTIONS[state] ?? [];
-}
 
 export function isFinal(state: string): boolean {
   return state === "SUCCEEDED" || state === "FAILED" || state === "CANCELLED";

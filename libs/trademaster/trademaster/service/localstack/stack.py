@@ -177,7 +177,10 @@ class Stack:
             extra["TM_GATEWAY_ADMIN_PASSWORD"] = self.admin_password
         extra.setdefault("TM_STRATEGY_DATA_DIR", str(self.work_dir / "datasets"))
         artifacts = self.work_dir / "artifacts"
-        extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
+        # As in deploy/k8s: the backtest service's store is the platform's artifact root, so it
+        # reads trained models (artifacts/trainer/...) by URI and writes artifacts/backtests/...
+        own = artifacts if name == "backtest" else artifacts / name
+        extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(own))
         # JSON logs rotated by size, searchable with `./tm logs` (trademaster.service.ops).
         extra.setdefault(f"TM_{name.upper()}_LOG_DIR", str(self.work_dir / "logs"))
         metrics = self.metrics_ports.get(name)

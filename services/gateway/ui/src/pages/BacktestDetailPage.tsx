@@ -28,7 +28,6 @@ import { isFinal } from "../jobs";
 
 const TRADES_PAGE = 20;
 const EQUITY_POINTS = 1000;
-const POLL_MS = 1000;
 
 function MetricsTable({ metrics }: { metrics: Record<string, number> }) {
   const rows = Object.entries(metrics).sort(([a], [b]) => a.localeCompare(b));
@@ -279,21 +278,16 @@ export default function BacktestDetailPage() {
     void reload();
   }, [reload]);
 
-  // The notifier relays only typed events; until the backtest service publishes them as
-  // `backtest_progress`/`backtest_finished`, polling GET drives the progress bar.
+  // The backtest service publishes progress and state only after storing them, so events
+  // drive the page: a re-read after a state event shows that state or a later one.
   const running = backtest !== null && !isFinal(backtest.state);
-  useEffect(() => {
-    if (!running) return undefined;
-    const timer = setInterval(() => void reload(), POLL_MS);
-    return () => clearInterval(timer);
-  }, [running, reload]);
 
   const onEvent = useCallback(
     (event: PlatformEvent) => {
       if (event.type === "backtest_progress") {
         const fraction = Number(event.payload.fraction ?? 0);
         setBacktest((b) => (b && !isFinal(b.state) ? { ...b, progress: fraction } : b));
-      } else if (event.type === "backtest_finished") {
+      } else if (event.type === "job_state_changed" || event.type === "backtest_finished") {
         void reload();
       }
     },
@@ -326,7 +320,7 @@ export default function BacktestDetailPage() {
               <Title order={2}>Backtest {backtest.id.slice(0, 8)}</Title>
               <StateBadge state={backtest.state} testId="backtest-state" />
             </Group>
-            {running && (
+            {backtest.allowed_actions.includes("cancel") && (
               <Button color="red" variant="light" loading={cancelling} onClick={cancel}>
                 Cancel
               </Button>

@@ -26,7 +26,6 @@ import type { PlatformEvent, StreamStatus } from "../events";
 import { formatCount, formatDateTime, formatNumber, formatPercent } from "../format";
 import {
   RETURN_METRIC,
-  allowedActions,
   isFinal,
   isLossMetric,
   mergePoints,
@@ -34,8 +33,6 @@ import {
 import type { JobAction, MetricHistory } from "../jobs";
 
 const METRICS_PAGE = 5000;
-const STATE_SYNC_TRIES = 20;
-const STATE_SYNC_DELAY_MS = 250;
 
 function Fact({ label, value }: { label: string; value: string }) {
   return (
@@ -119,29 +116,6 @@ export default function JobDetailPage() {
     }
   }, [id]);
 
-  // A state event comes straight from the job and the trainer records it a moment later, so
-  // a reload right after the event can still read the old state: poll until the record agrees
-  // (or give up after STATE_SYNC_TRIES) and never let a stale read undo the event's state.
-  const reloadJobUntil = useCallback(
-    async (state: TrainingJob["state"]) => {
-      for (let attempt = 0; attempt < STATE_SYNC_TRIES; attempt += 1) {
-        try {
-          const fetched = await api.getJob(id);
-          if (fetched.state === state || attempt === STATE_SYNC_TRIES - 1) {
-            setJob(fetched.state === state ? fetched : { ...fetched, state });
-            setError(null);
-            return;
-          }
-        } catch (e) {
-          setError(e instanceof Error ? e : new Error(String(e)));
-          return;
-        }
-        await new Promise((resolve) => setTimeout(resolve, STATE_SYNC_DELAY_MS));
-      }
-    },
-    [id],
-  );
-
   const reloadHistory = useCallback(async () => {
     try {
       const points = await loadMetrics(id, lastStep(historyRef.current));
@@ -192,19 +166,19 @@ export default function JobDetailPage() {
         );
       } else if (event.type === "job_state_changed" || event.type === "training_finished") {
         const state = String(p.new_state ?? p.state ?? "");
+        // The trainer publishes a state only after storing it, so one re-read shows it (or a
+        // later state) together with the controls that state allows.
         if (state) {
           setJob((j) => (j ? { ...j, state: state as TrainingJob["state"] } : j));
           setPauseRequested(false);
-          void reloadJobUntil(state as TrainingJob["state"]);
-        } else {
-          void reloadJob();
         }
+        void reloadJob();
       } else if (event.type === "checkpoint_saved") {
         const uri = String(p.checkpoint_uri ?? "");
         setJob((j) => (j && uri ? { ...j, checkpoint_uri: uri } : j));
       }
     },
-    [reloadJob, reloadJobUntil],
+    [reloadJob],
   );
 
   // After every (re)subscription: catch up on what happened while not subscribed.
@@ -246,7 +220,7 @@ export default function JobDetailPage() {
       </Stack>
     );
   }
-  const allowed = allowedActions(job.state);
+  const allowed = job.allowed_actions;
   const finalMetrics = Object.entries(job.final_metrics).sort(([a], [b]) => a.localeCompare(b));
   return (
     <Stack data-testid="job-detail">

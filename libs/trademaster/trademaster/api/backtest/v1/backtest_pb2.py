@@ -26,7 +26,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from trademaster.api.common.v1 import common_pb2 as trademaster_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*trademaster/api/backtest/v1/backtest.proto\x12\x1btrademaster.api.backtest.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"D\n\x0cSignalSeries\x12\x34\n\x07signals\x18\x01 \x03(\x0b\x32#.trademaster.api.backtest.v1.Signal\"X\n\x06Signal\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x15\n\rtarget_weight\x18\x03 \x01(\t\"\x1f\n\x10\x46ixedBpsSlippage\x12\x0b\n\x03\x62ps\x18\x01 \x01(\t\"A\n\x13VolumeShareSlippage\x12\x14\n\x0cvolume_limit\x18\x01 \x01(\t\x12\x14\n\x0cprice_impact\x18\x02 \x01(\t\"9\n\x12SqrtImpactSlippage\x12\x13\n\x0b\x63oefficient\x18\x01 \x01(\t\x12\x0e\n\x06window\x18\x02 \x01(\x05\"\xee\x01\n\rSlippageModel\x12\x42\n\tfixed_bps\x18\x01 \x01(\x0b\x32-.trademaster.api.backtest.v1.FixedBpsSlippageH\x00\x12H\n\x0cvolume_share\x18\x02 \x01(\x0b\x32\x30.trademaster.api.backtest.v1.VolumeShareSlippageH\x00\x12\x46\n\x0bsqrt_impact\x18\x03 \x01(\x0b\x32/.trademaster.api.backtest.v1.SqrtImpactSlippageH\x00\x42\x07\n\x05model\"\xbd\x03\n\x0c\x42\x61\x63ktestSpec\x12\x19\n\x0ftraining_job_id\x18\x01 \x01(\tH\x00\x12\x18\n\x0e\x63heckpoint_uri\x18\x02 \x01(\tH\x00\x12\x12\n\x08\x62\x61seline\x18\x03 \x01(\tH\x00\x12\x42\n\rsignal_series\x18\x04 \x01(\x0b\x32).trademaster.api.backtest.v1.SignalSeriesH\x00\x12\x12\n\ndataset_id\x18\x05 \x01(\t\x12\x38\n\ndate_range\x18\x06 \x01(\x0b\x32$.trademaster.api.common.v1.DateRange\x12\x14\n\x0cinitial_cash\x18\x07 \x01(\t\x12\x10\n\x08\x66\x65\x65_rate\x18\x08 \x01(\t\x12\x11\n\tfixed_fee\x18\t \x01(\t\x12<\n\x08slippage\x18\n \x01(\x0b\x32*.trademaster.api.backtest.v1.SlippageModel\x12<\n\x0b\x66ill_timing\x18\x0b \x01(\x0e\x32\'.trademaster.api.backtest.v1.FillTiming\x12\x11\n\tbenchmark\x18\x0c \x01(\tB\x08\n\x06source\"\x9a\x04\n\x08\x42\x61\x63ktest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x04spec\x18\x03 \x01(\x0b\x32).trademaster.api.backtest.v1.BacktestSpec\x12\x39\n\x05state\x18\x04 \x01(\x0e\x32*.trademaster.api.backtest.v1.BacktestState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x05 \x01(\t\x12\x10\n\x08progress\x18\x06 \x01(\x01\x12R\n\x0fsummary_metrics\x18\x07 \x03(\x0b\x32\x39.trademaster.api.backtest.v1.Backtest.SummaryMetricsEntry\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x35\n\x13SummaryMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"s\n\x0b\x45quityPoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x65quity\x18\x02 \x01(\t\x12\x18\n\x10\x62\x65nchmark_equity\x18\x03 \x01(\t\x12\x10\n\x08\x64rawdown\x18\x04 \x01(\x01\"\x86\x02\n\x05Trade\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x34\n\x04side\x18\x03 \x01(\x0e\x32&.trademaster.api.backtest.v1.TradeSide\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12\r\n\x05price\x18\x05 \x01(\t\x12\x0b\n\x03\x66\x65\x65\x18\x06 \x01(\t\x12\x10\n\x08slippage\x18\x07 \x01(\t\x12\x38\n\x06\x65\x66\x66\x65\x63t\x18\x08 \x01(\x0e\x32(.trademaster.api.backtest.v1.TradeEffect\x12\x14\n\x0crealized_pnl\x18\t \x01(\t\"\xab\x01\n\x0fRegimeBreakdown\x12\x0e\n\x06regime\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61rs\x18\x02 \x01(\x03\x12J\n\x07metrics\x18\x03 \x03(\x0b\x32\x39.trademaster.api.backtest.v1.RegimeBreakdown.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"d\n\x15\x43reateBacktestRequest\x12\x37\n\x04spec\x18\x01 \x01(\x0b\x32).trademaster.api.backtest.v1.BacktestSpec\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"Q\n\x16\x43reateBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\")\n\x12GetBacktestRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\"N\n\x13GetBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\"\xa4\x01\n\x14ListBacktestsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12:\n\x06states\x18\x03 \x03(\x0e\x32*.trademaster.api.backtest.v1.BacktestState\x12\x17\n\x0ftraining_job_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x15ListBacktestsResponse\x12\x38\n\tbacktests\x18\x01 \x03(\x0b\x32%.trademaster.api.backtest.v1.Backtest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\",\n\x15\x43\x61ncelBacktestRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\"Q\n\x16\x43\x61ncelBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\"\x7f\n\x18GetBacktestResultRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12\x19\n\x11max_equity_points\x18\x02 \x01(\x05\x12\x18\n\x10trades_page_size\x18\x03 \x01(\x05\x12\x19\n\x11trades_page_token\x18\x04 \x01(\t\"\xc1\x03\n\x19GetBacktestResultResponse\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12T\n\x07metrics\x18\x02 \x03(\x0b\x32\x43.trademaster.api.backtest.v1.GetBacktestResultResponse.MetricsEntry\x12>\n\x0c\x65quity_curve\x18\x03 \x03(\x0b\x32(.trademaster.api.backtest.v1.EquityPoint\x12\x32\n\x06trades\x18\x04 \x03(\x0b\x32\".trademaster.api.backtest.v1.Trade\x12\x1e\n\x16next_trades_page_token\x18\x05 \x01(\t\x12=\n\x07regimes\x18\x06 \x03(\x0b\x32,.trademaster.api.backtest.v1.RegimeBreakdown\x12\x36\n\tartifacts\x18\x07 \x03(\x0b\x32#.trademaster.api.common.v1.Artifact\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01*\xdc\x01\n\rBacktestState\x12\x1e\n\x1a\x42\x41\x43KTEST_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42\x41\x43KTEST_STATE_QUEUED\x10\x01\x12\x1a\n\x16\x42\x41\x43KTEST_STATE_RUNNING\x10\x02\x12\x1c\n\x18\x42\x41\x43KTEST_STATE_SUCCEEDED\x10\x03\x12\x19\n\x15\x42\x41\x43KTEST_STATE_FAILED\x10\x04\x12\x1d\n\x19\x42\x41\x43KTEST_STATE_CANCELLING\x10\x05\x12\x1c\n\x18\x42\x41\x43KTEST_STATE_CANCELLED\x10\x06*|\n\nFillTiming\x12\x1b\n\x17\x46ILL_TIMING_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46ILL_TIMING_NEXT_OPEN\x10\x01\x12\x1a\n\x16\x46ILL_TIMING_NEXT_CLOSE\x10\x02\x12\x1a\n\x16\x46ILL_TIMING_SAME_CLOSE\x10\x03*P\n\tTradeSide\x12\x1a\n\x16TRADE_SIDE_UNSPECIFIED\x10\x00\x12\x12\n\x0eTRADE_SIDE_BUY\x10\x01\x12\x13\n\x0fTRADE_SIDE_SELL\x10\x02*Z\n\x0bTradeEffect\x12\x1c\n\x18TRADE_EFFECT_UNSPECIFIED\x10\x00\x12\x16\n\x12TRADE_EFFECT_ENTRY\x10\x01\x12\x15\n\x11TRADE_EFFECT_EXIT\x10\x02\x32\xf6\x04\n\x0f\x42\x61\x63ktestService\x12y\n\x0e\x43reateBacktest\x12\x32.trademaster.api.backtest.v1.CreateBacktestRequest\x1a\x33.trademaster.api.backtest.v1.CreateBacktestResponse\x12p\n\x0bGetBacktest\x12/.trademaster.api.backtest.v1.GetBacktestRequest\x1a\x30.trademaster.api.backtest.v1.GetBacktestResponse\x12v\n\rListBacktests\x12\x31.trademaster.api.backtest.v1.ListBacktestsRequest\x1a\x32.trademaster.api.backtest.v1.ListBacktestsResponse\x12y\n\x0e\x43\x61ncelBacktest\x12\x32.trademaster.api.backtest.v1.CancelBacktestRequest\x1a\x33.trademaster.api.backtest.v1.CancelBacktestResponse\x12\x82\x01\n\x11GetBacktestResult\x12\x35.trademaster.api.backtest.v1.GetBacktestResultRequest\x1a\x36.trademaster.api.backtest.v1.GetBacktestResultResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*trademaster/api/backtest/v1/backtest.proto\x12\x1btrademaster.api.backtest.v1\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"D\n\x0cSignalSeries\x12\x34\n\x07signals\x18\x01 \x03(\x0b\x32#.trademaster.api.backtest.v1.Signal\"X\n\x06Signal\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x15\n\rtarget_weight\x18\x03 \x01(\t\"\x1f\n\x10\x46ixedBpsSlippage\x12\x0b\n\x03\x62ps\x18\x01 \x01(\t\"A\n\x13VolumeShareSlippage\x12\x14\n\x0cvolume_limit\x18\x01 \x01(\t\x12\x14\n\x0cprice_impact\x18\x02 \x01(\t\"9\n\x12SqrtImpactSlippage\x12\x13\n\x0b\x63oefficient\x18\x01 \x01(\t\x12\x0e\n\x06window\x18\x02 \x01(\x05\"\xee\x01\n\rSlippageModel\x12\x42\n\tfixed_bps\x18\x01 \x01(\x0b\x32-.trademaster.api.backtest.v1.FixedBpsSlippageH\x00\x12H\n\x0cvolume_share\x18\x02 \x01(\x0b\x32\x30.trademaster.api.backtest.v1.VolumeShareSlippageH\x00\x12\x46\n\x0bsqrt_impact\x18\x03 \x01(\x0b\x32/.trademaster.api.backtest.v1.SqrtImpactSlippageH\x00\x42\x07\n\x05model\"\xbd\x03\n\x0c\x42\x61\x63ktestSpec\x12\x19\n\x0ftraining_job_id\x18\x01 \x01(\tH\x00\x12\x18\n\x0e\x63heckpoint_uri\x18\x02 \x01(\tH\x00\x12\x12\n\x08\x62\x61seline\x18\x03 \x01(\tH\x00\x12\x42\n\rsignal_series\x18\x04 \x01(\x0b\x32).trademaster.api.backtest.v1.SignalSeriesH\x00\x12\x12\n\ndataset_id\x18\x05 \x01(\t\x12\x38\n\ndate_range\x18\x06 \x01(\x0b\x32$.trademaster.api.common.v1.DateRange\x12\x14\n\x0cinitial_cash\x18\x07 \x01(\t\x12\x10\n\x08\x66\x65\x65_rate\x18\x08 \x01(\t\x12\x11\n\tfixed_fee\x18\t \x01(\t\x12<\n\x08slippage\x18\n \x01(\x0b\x32*.trademaster.api.backtest.v1.SlippageModel\x12<\n\x0b\x66ill_timing\x18\x0b \x01(\x0e\x32\'.trademaster.api.backtest.v1.FillTiming\x12\x11\n\tbenchmark\x18\x0c \x01(\tB\x08\n\x06source\"\xd9\x04\n\x08\x42\x61\x63ktest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x37\n\x04spec\x18\x03 \x01(\x0b\x32).trademaster.api.backtest.v1.BacktestSpec\x12\x39\n\x05state\x18\x04 \x01(\x0e\x32*.trademaster.api.backtest.v1.BacktestState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x05 \x01(\t\x12\x10\n\x08progress\x18\x06 \x01(\x01\x12R\n\x0fsummary_metrics\x18\x07 \x03(\x0b\x32\x39.trademaster.api.backtest.v1.Backtest.SummaryMetricsEntry\x12/\n\x0b\x63reate_time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\n \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x0b \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0f\x61llowed_actions\x18\x0c \x03(\x0e\x32$.trademaster.api.common.v1.JobAction\x1a\x35\n\x13SummaryMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"s\n\x0b\x45quityPoint\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06\x65quity\x18\x02 \x01(\t\x12\x18\n\x10\x62\x65nchmark_equity\x18\x03 \x01(\t\x12\x10\n\x08\x64rawdown\x18\x04 \x01(\x01\"\x86\x02\n\x05Trade\x12(\n\x04time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\r\n\x05\x61sset\x18\x02 \x01(\t\x12\x34\n\x04side\x18\x03 \x01(\x0e\x32&.trademaster.api.backtest.v1.TradeSide\x12\x10\n\x08quantity\x18\x04 \x01(\t\x12\r\n\x05price\x18\x05 \x01(\t\x12\x0b\n\x03\x66\x65\x65\x18\x06 \x01(\t\x12\x10\n\x08slippage\x18\x07 \x01(\t\x12\x38\n\x06\x65\x66\x66\x65\x63t\x18\x08 \x01(\x0e\x32(.trademaster.api.backtest.v1.TradeEffect\x12\x14\n\x0crealized_pnl\x18\t \x01(\t\"\xab\x01\n\x0fRegimeBreakdown\x12\x0e\n\x06regime\x18\x01 \x01(\t\x12\x0c\n\x04\x62\x61rs\x18\x02 \x01(\x03\x12J\n\x07metrics\x18\x03 \x03(\x0b\x32\x39.trademaster.api.backtest.v1.RegimeBreakdown.MetricsEntry\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"d\n\x15\x43reateBacktestRequest\x12\x37\n\x04spec\x18\x01 \x01(\x0b\x32).trademaster.api.backtest.v1.BacktestSpec\x12\x12\n\nrequest_id\x18\x02 \x01(\t\"Q\n\x16\x43reateBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\")\n\x12GetBacktestRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\"N\n\x13GetBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\"\xa4\x01\n\x14ListBacktestsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12:\n\x06states\x18\x03 \x03(\x0e\x32*.trademaster.api.backtest.v1.BacktestState\x12\x17\n\x0ftraining_job_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x15ListBacktestsResponse\x12\x38\n\tbacktests\x18\x01 \x03(\x0b\x32%.trademaster.api.backtest.v1.Backtest\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\",\n\x15\x43\x61ncelBacktestRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\"Q\n\x16\x43\x61ncelBacktestResponse\x12\x37\n\x08\x62\x61\x63ktest\x18\x01 \x01(\x0b\x32%.trademaster.api.backtest.v1.Backtest\"\x7f\n\x18GetBacktestResultRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12\x19\n\x11max_equity_points\x18\x02 \x01(\x05\x12\x18\n\x10trades_page_size\x18\x03 \x01(\x05\x12\x19\n\x11trades_page_token\x18\x04 \x01(\t\"\xc1\x03\n\x19GetBacktestResultResponse\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12T\n\x07metrics\x18\x02 \x03(\x0b\x32\x43.trademaster.api.backtest.v1.GetBacktestResultResponse.MetricsEntry\x12>\n\x0c\x65quity_curve\x18\x03 \x03(\x0b\x32(.trademaster.api.backtest.v1.EquityPoint\x12\x32\n\x06trades\x18\x04 \x03(\x0b\x32\".trademaster.api.backtest.v1.Trade\x12\x1e\n\x16next_trades_page_token\x18\x05 \x01(\t\x12=\n\x07regimes\x18\x06 \x03(\x0b\x32,.trademaster.api.backtest.v1.RegimeBreakdown\x12\x36\n\tartifacts\x18\x07 \x03(\x0b\x32#.trademaster.api.common.v1.Artifact\x1a.\n\x0cMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"?\n\x1aGetBacktestArtifactRequest\x12\x13\n\x0b\x62\x61\x63ktest_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\"S\n\x1bGetBacktestArtifactResponse\x12\x0c\n\x04\x64\x61ta\x18\x01 \x01(\x0c\x12\x12\n\nmedia_type\x18\x02 \x01(\t\x12\x12\n\nsize_bytes\x18\x03 \x01(\x03*\xdc\x01\n\rBacktestState\x12\x1e\n\x1a\x42\x41\x43KTEST_STATE_UNSPECIFIED\x10\x00\x12\x19\n\x15\x42\x41\x43KTEST_STATE_QUEUED\x10\x01\x12\x1a\n\x16\x42\x41\x43KTEST_STATE_RUNNING\x10\x02\x12\x1c\n\x18\x42\x41\x43KTEST_STATE_SUCCEEDED\x10\x03\x12\x19\n\x15\x42\x41\x43KTEST_STATE_FAILED\x10\x04\x12\x1d\n\x19\x42\x41\x43KTEST_STATE_CANCELLING\x10\x05\x12\x1c\n\x18\x42\x41\x43KTEST_STATE_CANCELLED\x10\x06*|\n\nFillTiming\x12\x1b\n\x17\x46ILL_TIMING_UNSPECIFIED\x10\x00\x12\x19\n\x15\x46ILL_TIMING_NEXT_OPEN\x10\x01\x12\x1a\n\x16\x46ILL_TIMING_NEXT_CLOSE\x10\x02\x12\x1a\n\x16\x46ILL_TIMING_SAME_CLOSE\x10\x03*P\n\tTradeSide\x12\x1a\n\x16TRADE_SIDE_UNSPECIFIED\x10\x00\x12\x12\n\x0eTRADE_SIDE_BUY\x10\x01\x12\x13\n\x0fTRADE_SIDE_SELL\x10\x02*Z\n\x0bTradeEffect\x12\x1c\n\x18TRADE_EFFECT_UNSPECIFIED\x10\x00\x12\x16\n\x12TRADE_EFFECT_ENTRY\x10\x01\x12\x15\n\x11TRADE_EFFECT_EXIT\x10\x02\x32\x83\x06\n\x0f\x42\x61\x63ktestService\x12y\n\x0e\x43reateBacktest\x12\x32.trademaster.api.backtest.v1.CreateBacktestRequest\x1a\x33.trademaster.api.backtest.v1.CreateBacktestResponse\x12p\n\x0bGetBacktest\x12/.trademaster.api.backtest.v1.GetBacktestRequest\x1a\x30.trademaster.api.backtest.v1.GetBacktestResponse\x12v\n\rListBacktests\x12\x31.trademaster.api.backtest.v1.ListBacktestsRequest\x1a\x32.trademaster.api.backtest.v1.ListBacktestsResponse\x12y\n\x0e\x43\x61ncelBacktest\x12\x32.trademaster.api.backtest.v1.CancelBacktestRequest\x1a\x33.trademaster.api.backtest.v1.CancelBacktestResponse\x12\x82\x01\n\x11GetBacktestResult\x12\x35.trademaster.api.backtest.v1.GetBacktestResultRequest\x1a\x36.trademaster.api.backtest.v1.GetBacktestResultResponse\x12\x8a\x01\n\x13GetBacktestArtifact\x12\x37.trademaster.api.backtest.v1.GetBacktestArtifactRequest\x1a\x38.trademaster.api.backtest.v1.GetBacktestArtifactResponse0\x01\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -39,14 +39,14 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_REGIMEBREAKDOWN_METRICSENTRY']._serialized_options = b'8\001'
   _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._loaded_options = None
   _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._serialized_options = b'8\001'
-  _globals['_BACKTESTSTATE']._serialized_start=3547
-  _globals['_BACKTESTSTATE']._serialized_end=3767
-  _globals['_FILLTIMING']._serialized_start=3769
-  _globals['_FILLTIMING']._serialized_end=3893
-  _globals['_TRADESIDE']._serialized_start=3895
-  _globals['_TRADESIDE']._serialized_end=3975
-  _globals['_TRADEEFFECT']._serialized_start=3977
-  _globals['_TRADEEFFECT']._serialized_end=4067
+  _globals['_BACKTESTSTATE']._serialized_start=3760
+  _globals['_BACKTESTSTATE']._serialized_end=3980
+  _globals['_FILLTIMING']._serialized_start=3982
+  _globals['_FILLTIMING']._serialized_end=4106
+  _globals['_TRADESIDE']._serialized_start=4108
+  _globals['_TRADESIDE']._serialized_end=4188
+  _globals['_TRADEEFFECT']._serialized_start=4190
+  _globals['_TRADEEFFECT']._serialized_end=4280
   _globals['_SIGNALSERIES']._serialized_start=148
   _globals['_SIGNALSERIES']._serialized_end=216
   _globals['_SIGNAL']._serialized_start=218
@@ -62,39 +62,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_BACKTESTSPEC']._serialized_start=709
   _globals['_BACKTESTSPEC']._serialized_end=1154
   _globals['_BACKTEST']._serialized_start=1157
-  _globals['_BACKTEST']._serialized_end=1695
-  _globals['_BACKTEST_SUMMARYMETRICSENTRY']._serialized_start=1642
-  _globals['_BACKTEST_SUMMARYMETRICSENTRY']._serialized_end=1695
-  _globals['_EQUITYPOINT']._serialized_start=1697
-  _globals['_EQUITYPOINT']._serialized_end=1812
-  _globals['_TRADE']._serialized_start=1815
-  _globals['_TRADE']._serialized_end=2077
-  _globals['_REGIMEBREAKDOWN']._serialized_start=2080
-  _globals['_REGIMEBREAKDOWN']._serialized_end=2251
-  _globals['_REGIMEBREAKDOWN_METRICSENTRY']._serialized_start=2205
-  _globals['_REGIMEBREAKDOWN_METRICSENTRY']._serialized_end=2251
-  _globals['_CREATEBACKTESTREQUEST']._serialized_start=2253
-  _globals['_CREATEBACKTESTREQUEST']._serialized_end=2353
-  _globals['_CREATEBACKTESTRESPONSE']._serialized_start=2355
-  _globals['_CREATEBACKTESTRESPONSE']._serialized_end=2436
-  _globals['_GETBACKTESTREQUEST']._serialized_start=2438
-  _globals['_GETBACKTESTREQUEST']._serialized_end=2479
-  _globals['_GETBACKTESTRESPONSE']._serialized_start=2481
-  _globals['_GETBACKTESTRESPONSE']._serialized_end=2559
-  _globals['_LISTBACKTESTSREQUEST']._serialized_start=2562
-  _globals['_LISTBACKTESTSREQUEST']._serialized_end=2726
-  _globals['_LISTBACKTESTSRESPONSE']._serialized_start=2728
-  _globals['_LISTBACKTESTSRESPONSE']._serialized_end=2834
-  _globals['_CANCELBACKTESTREQUEST']._serialized_start=2836
-  _globals['_CANCELBACKTESTREQUEST']._serialized_end=2880
-  _globals['_CANCELBACKTESTRESPONSE']._serialized_start=2882
-  _globals['_CANCELBACKTESTRESPONSE']._serialized_end=2963
-  _globals['_GETBACKTESTRESULTREQUEST']._serialized_start=2965
-  _globals['_GETBACKTESTRESULTREQUEST']._serialized_end=3092
-  _globals['_GETBACKTESTRESULTRESPONSE']._serialized_start=3095
-  _globals['_GETBACKTESTRESULTRESPONSE']._serialized_end=3544
-  _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._serialized_start=2205
-  _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._serialized_end=2251
-  _globals['_BACKTESTSERVICE']._serialized_start=4070
-  _globals['_BACKTESTSERVICE']._serialized_end=4700
+  _globals['_BACKTEST']._serialized_end=1758
+  _globals['_BACKTEST_SUMMARYMETRICSENTRY']._serialized_start=1705
+  _globals['_BACKTEST_SUMMARYMETRICSENTRY']._serialized_end=1758
+  _globals['_EQUITYPOINT']._serialized_start=1760
+  _globals['_EQUITYPOINT']._serialized_end=1875
+  _globals['_TRADE']._serialized_start=1878
+  _globals['_TRADE']._serialized_end=2140
+  _globals['_REGIMEBREAKDOWN']._serialized_start=2143
+  _globals['_REGIMEBREAKDOWN']._serialized_end=2314
+  _globals['_REGIMEBREAKDOWN_METRICSENTRY']._serialized_start=2268
+  _globals['_REGIMEBREAKDOWN_METRICSENTRY']._serialized_end=2314
+  _globals['_CREATEBACKTESTREQUEST']._serialized_start=2316
+  _globals['_CREATEBACKTESTREQUEST']._serialized_end=2416
+  _globals['_CREATEBACKTESTRESPONSE']._serialized_start=2418
+  _globals['_CREATEBACKTESTRESPONSE']._serialized_end=2499
+  _globals['_GETBACKTESTREQUEST']._serialized_start=2501
+  _globals['_GETBACKTESTREQUEST']._serialized_end=2542
+  _globals['_GETBACKTESTRESPONSE']._serialized_start=2544
+  _globals['_GETBACKTESTRESPONSE']._serialized_end=2622
+  _globals['_LISTBACKTESTSREQUEST']._serialized_start=2625
+  _globals['_LISTBACKTESTSREQUEST']._serialized_end=2789
+  _globals['_LISTBACKTESTSRESPONSE']._serialized_start=2791
+  _globals['_LISTBACKTESTSRESPONSE']._serialized_end=2897
+  _globals['_CANCELBACKTESTREQUEST']._serialized_start=2899
+  _globals['_CANCELBACKTESTREQUEST']._serialized_end=2943
+  _globals['_CANCELBACKTESTRESPONSE']._serialized_start=2945
+  _globals['_CANCELBACKTESTRESPONSE']._serialized_end=3026
+  _globals['_GETBACKTESTRESULTREQUEST']._serialized_start=3028
+  _globals['_GETBACKTESTRESULTREQUEST']._serialized_end=3155
+  _globals['_GETBACKTESTRESULTRESPONSE']._serialized_start=3158
+  _globals['_GETBACKTESTRESULTRESPONSE']._serialized_end=3607
+  _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._serialized_start=2268
+  _globals['_GETBACKTESTRESULTRESPONSE_METRICSENTRY']._serialized_end=2314
+  _globals['_GETBACKTESTARTIFACTREQUEST']._serialized_start=3609
+  _globals['_GETBACKTESTARTIFACTREQUEST']._serialized_end=3672
+  _globals['_GETBACKTESTARTIFACTRESPONSE']._serialized_start=3674
+  _globals['_GETBACKTESTARTIFACTRESPONSE']._serialized_end=3757
+  _globals['_BACKTESTSERVICE']._serialized_start=4283
+  _globals['_BACKTESTSERVICE']._serialized_end=5054
 # @@protoc_insertion_point(module_scope)

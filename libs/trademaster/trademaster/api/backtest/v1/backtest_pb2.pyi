@@ -134,7 +134,7 @@ class BacktestSpec(_message.Message):
     def __init__(self, training_job_id: _Optional[str] = ..., checkpoint_uri: _Optional[str] = ..., baseline: _Optional[str] = ..., signal_series: _Optional[_Union[SignalSeries, _Mapping]] = ..., dataset_id: _Optional[str] = ..., date_range: _Optional[_Union[_common_pb2.DateRange, _Mapping]] = ..., initial_cash: _Optional[str] = ..., fee_rate: _Optional[str] = ..., fixed_fee: _Optional[str] = ..., slippage: _Optional[_Union[SlippageModel, _Mapping]] = ..., fill_timing: _Optional[_Union[FillTiming, str]] = ..., benchmark: _Optional[str] = ...) -> None: ...
 
 class Backtest(_message.Message):
-    __slots__ = ("backtest_id", "owner_id", "spec", "state", "failure_reason", "progress", "summary_metrics", "create_time", "start_time", "end_time", "update_time")
+    __slots__ = ("backtest_id", "owner_id", "spec", "state", "failure_reason", "progress", "summary_metrics", "create_time", "start_time", "end_time", "update_time", "allowed_actions")
     class SummaryMetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -153,6 +153,7 @@ class Backtest(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     backtest_id: str
     owner_id: str
     spec: BacktestSpec
@@ -164,7 +165,8 @@ class Backtest(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, backtest_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., spec: _Optional[_Union[BacktestSpec, _Mapping]] = ..., state: _Optional[_Union[BacktestState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[float] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    allowed_actions: _containers.RepeatedScalarFieldContainer[_common_pb2.JobAction]
+    def __init__(self, backtest_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., spec: _Optional[_Union[BacktestSpec, _Mapping]] = ..., state: _Optional[_Union[BacktestState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[float] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ...) -> None: ...
 
 class EquityPoint(_message.Message):
     __slots__ = ("time", "equity", "benchmark_equity", "drawdown")
@@ -313,3 +315,21 @@ class GetBacktestResultResponse(_message.Message):
     regimes: _containers.RepeatedCompositeFieldContainer[RegimeBreakdown]
     artifacts: _containers.RepeatedCompositeFieldContainer[_common_pb2.Artifact]
     def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ...) -> None: ...
+
+class GetBacktestArtifactRequest(_message.Message):
+    __slots__ = ("backtest_id", "name")
+    BACKTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    backtest_id: str
+    name: str
+    def __init__(self, backtest_id: _Optional[str] = ..., name: _Optional[str] = ...) -> None: ...
+
+class GetBacktestArtifactResponse(_message.Message):
+    __slots__ = ("data", "media_type", "size_bytes")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    media_type: str
+    size_bytes: int
+    def __init__(self, data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...

@@ -60,6 +60,11 @@ class BacktestServiceStub:
                 request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultResponse.FromString,
                 _registered_method=True)
+        self.GetBacktestArtifact = channel.unary_stream(
+                '/trademaster.api.backtest.v1.BacktestService/GetBacktestArtifact',
+                request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.FromString,
+                _registered_method=True)
 
 
 class BacktestServiceServicer:
@@ -106,6 +111,15 @@ class BacktestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetBacktestArtifact(self, request, context):
+        """Streams one report artifact of a succeeded backtest (e.g. "report.html") in chunks, so
+        clients never need the service's file system.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BacktestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -133,6 +147,11 @@ def add_BacktestServiceServicer_to_server(servicer, server):
                     servicer.GetBacktestResult,
                     request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultResponse.SerializeToString,
+            ),
+            'GetBacktestArtifact': grpc.unary_stream_rpc_method_handler(
+                    servicer.GetBacktestArtifact,
+                    request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -271,6 +290,33 @@ class BacktestService:
             '/trademaster.api.backtest.v1.BacktestService/GetBacktestResult',
             trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultRequest.SerializeToString,
             trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestResultResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetBacktestArtifact(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/trademaster.api.backtest.v1.BacktestService/GetBacktestArtifact',
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.SerializeToString,
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -1,12 +1,24 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
 from google.protobuf import message as _message
 from collections.abc import Mapping as _Mapping
 from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 
 DESCRIPTOR: _descriptor.FileDescriptor
+
+class JobAction(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    JOB_ACTION_UNSPECIFIED: _ClassVar[JobAction]
+    JOB_ACTION_PAUSE: _ClassVar[JobAction]
+    JOB_ACTION_RESUME: _ClassVar[JobAction]
+    JOB_ACTION_CANCEL: _ClassVar[JobAction]
+JOB_ACTION_UNSPECIFIED: JobAction
+JOB_ACTION_PAUSE: JobAction
+JOB_ACTION_RESUME: JobAction
+JOB_ACTION_CANCEL: JobAction
 
 class Resources(_message.Message):
     __slots__ = ("num_cpus", "num_gpus", "gpu_required")

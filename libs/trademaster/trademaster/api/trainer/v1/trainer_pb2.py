@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from trademaster.api.common.v1 import common_pb2 as trademaster_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(trademaster/api/trainer/v1/trainer.proto\x12\x1atrademaster.api.trainer.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"p\n\x13TrainingJobProgress\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x03\x12\x10\n\x08\x66raction\x18\x03 \x01(\x01\x12\x17\n\x0f\x65pisodic_return\x18\x04 \x01(\x01\x12\x0b\n\x03sps\x18\x05 \x01(\x01\"\xe8\x01\n\tRunRecord\x12\x0c\n\x04seed\x18\x01 \x01(\x03\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_hash\x18\x03 \x01(\t\x12T\n\x10library_versions\x18\x04 \x03(\x0b\x32:.trademaster.api.trainer.v1.RunRecord.LibraryVersionsEntry\x12\x14\n\x0cgit_revision\x18\x05 \x01(\t\x1a\x36\n\x14LibraryVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xe4\x06\n\x0bTrainingJob\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x03 \x01(\t\x12\x18\n\x10strategy_version\x18\x04 \x01(\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x41\n\x08progress\x18\x07 \x01(\x0b\x32/.trademaster.api.trainer.v1.TrainingJobProgress\x12*\n\toverrides\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x41\n\x13requested_resources\x18\t \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12@\n\x12\x61ssigned_resources\x18\n \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\x12P\n\rfinal_metrics\x18\x0c \x03(\x0b\x32\x39.trademaster.api.trainer.v1.TrainingJob.FinalMetricsEntry\x12\x39\n\nrun_record\x18\r \x01(\x0b\x32%.trademaster.api.trainer.v1.RunRecord\x12\x16\n\x0e\x63heckpoint_uri\x18\x0e \x01(\t\x12\x11\n\tmodel_uri\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x1a\x33\n\x11\x46inalMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xe5\x01\n\x18\x43reateTrainingJobRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x18\n\x10strategy_version\x18\x02 \x01(\x03\x12*\n\toverrides\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x37\n\tresources\x18\x04 \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x06 \x01(\x03\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"Q\n\x19\x43reateTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\'\n\x15GetTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16GetTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\xa5\x01\n\x17ListTrainingJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12<\n\x06states\x18\x03 \x03(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x13\n\x0bstrategy_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x18ListTrainingJobsResponse\x12\x35\n\x04jobs\x18\x01 \x03(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x17PauseTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"P\n\x18PauseTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18ResumeTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19ResumeTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18\x43\x61ncelTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19\x43\x61ncelTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"q\n\x15ListJobMetricsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x12\n\nstart_step\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"j\n\x16ListJobMetricsResponse\x12\x37\n\x07metrics\x18\x01 \x03(\x0b\x32&.trademaster.api.common.v1.MetricPoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x19\n\x17GetClusterStatusRequest\"\xb8\x01\n\x18GetClusterStatusResponse\x12\x12\n\ncpus_total\x18\x01 \x01(\x01\x12\x16\n\x0e\x63pus_available\x18\x02 \x01(\x01\x12\x12\n\ngpus_total\x18\x03 \x01(\x01\x12\x16\n\x0egpus_available\x18\x04 \x01(\x01\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x14\n\x0crunning_jobs\x18\x06 \x01(\x05\x12\x19\n\x11\x63luster_reachable\x18\x07 \x01(\x08*\x9a\x02\n\x10TrainingJobState\x12\"\n\x1eTRAINING_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRAINING_JOB_STATE_QUEUED\x10\x01\x12\x1e\n\x1aTRAINING_JOB_STATE_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_JOB_STATE_PAUSED\x10\x03\x12 \n\x1cTRAINING_JOB_STATE_SUCCEEDED\x10\x04\x12\x1d\n\x19TRAINING_JOB_STATE_FAILED\x10\x05\x12!\n\x1dTRAINING_JOB_STATE_CANCELLING\x10\x06\x12 \n\x1cTRAINING_JOB_STATE_CANCELLED\x10\x07\x32\x88\x08\n\x0eTrainerService\x12\x80\x01\n\x11\x43reateTrainingJob\x12\x34.trademaster.api.trainer.v1.CreateTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CreateTrainingJobResponse\x12w\n\x0eGetTrainingJob\x12\x31.trademaster.api.trainer.v1.GetTrainingJobRequest\x1a\x32.trademaster.api.trainer.v1.GetTrainingJobResponse\x12}\n\x10ListTrainingJobs\x12\x33.trademaster.api.trainer.v1.ListTrainingJobsRequest\x1a\x34.trademaster.api.trainer.v1.ListTrainingJobsResponse\x12}\n\x10PauseTrainingJob\x12\x33.trademaster.api.trainer.v1.PauseTrainingJobRequest\x1a\x34.trademaster.api.trainer.v1.PauseTrainingJobResponse\x12\x80\x01\n\x11ResumeTrainingJob\x12\x34.trademaster.api.trainer.v1.ResumeTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.ResumeTrainingJobResponse\x12\x80\x01\n\x11\x43\x61ncelTrainingJob\x12\x34.trademaster.api.trainer.v1.CancelTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CancelTrainingJobResponse\x12w\n\x0eListJobMetrics\x12\x31.trademaster.api.trainer.v1.ListJobMetricsRequest\x1a\x32.trademaster.api.trainer.v1.ListJobMetricsResponse\x12}\n\x10GetClusterStatus\x12\x33.trademaster.api.trainer.v1.GetClusterStatusRequest\x1a\x34.trademaster.api.trainer.v1.GetClusterStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(trademaster/api/trainer/v1/trainer.proto\x12\x1atrademaster.api.trainer.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"p\n\x13TrainingJobProgress\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x03\x12\x10\n\x08\x66raction\x18\x03 \x01(\x01\x12\x17\n\x0f\x65pisodic_return\x18\x04 \x01(\x01\x12\x0b\n\x03sps\x18\x05 \x01(\x01\"\xe8\x01\n\tRunRecord\x12\x0c\n\x04seed\x18\x01 \x01(\x03\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_hash\x18\x03 \x01(\t\x12T\n\x10library_versions\x18\x04 \x03(\x0b\x32:.trademaster.api.trainer.v1.RunRecord.LibraryVersionsEntry\x12\x14\n\x0cgit_revision\x18\x05 \x01(\t\x1a\x36\n\x14LibraryVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\"\xba\x07\n\x0bTrainingJob\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x03 \x01(\t\x12\x18\n\x10strategy_version\x18\x04 \x01(\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x41\n\x08progress\x18\x07 \x01(\x0b\x32/.trademaster.api.trainer.v1.TrainingJobProgress\x12*\n\toverrides\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x41\n\x13requested_resources\x18\t \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12@\n\x12\x61ssigned_resources\x18\n \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\x12P\n\rfinal_metrics\x18\x0c \x03(\x0b\x32\x39.trademaster.api.trainer.v1.TrainingJob.FinalMetricsEntry\x12\x39\n\nrun_record\x18\r \x01(\x0b\x32%.trademaster.api.trainer.v1.RunRecord\x12\x16\n\x0e\x63heckpoint_uri\x18\x0e \x01(\t\x12\x11\n\tmodel_uri\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0f\x61llowed_actions\x18\x14 \x03(\x0e\x32$.trademaster.api.common.v1.JobAction\x12\x15\n\rrun_spec_json\x18\x15 \x01(\t\x1a\x33\n\x11\x46inalMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xe5\x01\n\x18\x43reateTrainingJobRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x18\n\x10strategy_version\x18\x02 \x01(\x03\x12*\n\toverrides\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x37\n\tresources\x18\x04 \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x06 \x01(\x03\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"Q\n\x19\x43reateTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\'\n\x15GetTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16GetTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\xa5\x01\n\x17ListTrainingJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12<\n\x06states\x18\x03 \x03(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x13\n\x0bstrategy_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x18ListTrainingJobsResponse\x12\x35\n\x04jobs\x18\x01 \x03(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x17PauseTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"P\n\x18PauseTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18ResumeTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19ResumeTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18\x43\x61ncelTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19\x43\x61ncelTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"q\n\x15ListJobMetricsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x12\n\nstart_step\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"j\n\x16ListJobMetricsResponse\x12\x37\n\x07metrics\x18\x01 \x03(\x0b\x32&.trademaster.api.common.v1.MetricPoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x19\n\x17GetClusterStatusRequest\"\xb8\x01\n\x18GetClusterStatusResponse\x12\x12\n\ncpus_total\x18\x01 \x01(\x01\x12\x16\n\x0e\x63pus_available\x18\x02 \x01(\x01\x12\x12\n\ngpus_total\x18\x03 \x01(\x01\x12\x16\n\x0egpus_available\x18\x04 \x01(\x01\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x14\n\x0crunning_jobs\x18\x06 \x01(\x05\x12\x19\n\x11\x63luster_reachable\x18\x07 \x01(\x08*\x9a\x02\n\x10TrainingJobState\x12\"\n\x1eTRAINING_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRAINING_JOB_STATE_QUEUED\x10\x01\x12\x1e\n\x1aTRAINING_JOB_STATE_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_JOB_STATE_PAUSED\x10\x03\x12 \n\x1cTRAINING_JOB_STATE_SUCCEEDED\x10\x04\x12\x1d\n\x19TRAINING_JOB_STATE_FAILED\x10\x05\x12!\n\x1dTRAINING_JOB_STATE_CANCELLING\x10\x06\x12 \n\x1cTRAINING_JOB_STATE_CANCELLED\x10\x07\x32\x88\x08\n\x0eTrainerService\x12\x80\x01\n\x11\x43reateTrainingJob\x12\x34.trademaster.api.trainer.v1.CreateTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CreateTrainingJobResponse\x12w\n\x0eGetTrainingJob\x12\x31.trademaster.api.trainer.v1.GetTrainingJobRequest\x1a\x32.trademaster.api.trainer.v1.GetTrainingJobResponse\x12}\n\x10ListTrainingJobs\x12\x33.trademaster.api.trainer.v1.ListTrainingJobsRequest\x1a\x34.trademaster.api.trainer.v1.ListTrainingJobsResponse\x12}\n\x10PauseTrainingJob\x12\x33.trademaster.api.trainer.v1.PauseTrainingJobRequest\x1a\x34.trademaster.api.trainer.v1.PauseTrainingJobResponse\x12\x80\x01\n\x11ResumeTrainingJob\x12\x34.trademaster.api.trainer.v1.ResumeTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.ResumeTrainingJobResponse\x12\x80\x01\n\x11\x43\x61ncelTrainingJob\x12\x34.trademaster.api.trainer.v1.CancelTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CancelTrainingJobResponse\x12w\n\x0eListJobMetrics\x12\x31.trademaster.api.trainer.v1.ListJobMetricsRequest\x1a\x32.trademaster.api.trainer.v1.ListJobMetricsResponse\x12}\n\x10GetClusterStatus\x12\x33.trademaster.api.trainer.v1.GetClusterStatusRequest\x1a\x34.trademaster.api.trainer.v1.GetClusterStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -38,8 +38,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNRECORD_LIBRARYVERSIONSENTRY']._serialized_options = b'8\001'
   _globals['_TRAININGJOB_FINALMETRICSENTRY']._loaded_options = None
   _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_options = b'8\001'
-  _globals['_TRAININGJOBSTATE']._serialized_start=2924
-  _globals['_TRAININGJOBSTATE']._serialized_end=3206
+  _globals['_TRAININGJOBSTATE']._serialized_start=3010
+  _globals['_TRAININGJOBSTATE']._serialized_end=3292
   _globals['_TRAININGJOBPROGRESS']._serialized_start=175
   _globals['_TRAININGJOBPROGRESS']._serialized_end=287
   _globals['_RUNRECORD']._serialized_start=290
@@ -47,41 +47,41 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNRECORD_LIBRARYVERSIONSENTRY']._serialized_start=468
   _globals['_RUNRECORD_LIBRARYVERSIONSENTRY']._serialized_end=522
   _globals['_TRAININGJOB']._serialized_start=525
-  _globals['_TRAININGJOB']._serialized_end=1393
-  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_start=1342
-  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_end=1393
-  _globals['_CREATETRAININGJOBREQUEST']._serialized_start=1396
-  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=1625
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=1627
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=1708
-  _globals['_GETTRAININGJOBREQUEST']._serialized_start=1710
-  _globals['_GETTRAININGJOBREQUEST']._serialized_end=1749
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=1751
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=1829
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=1832
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=1997
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=1999
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=2105
-  _globals['_PAUSETRAININGJOBREQUEST']._serialized_start=2107
-  _globals['_PAUSETRAININGJOBREQUEST']._serialized_end=2148
-  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_start=2150
-  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_end=2230
-  _globals['_RESUMETRAININGJOBREQUEST']._serialized_start=2232
-  _globals['_RESUMETRAININGJOBREQUEST']._serialized_end=2274
-  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_start=2276
-  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_end=2357
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2359
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2401
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2403
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2484
-  _globals['_LISTJOBMETRICSREQUEST']._serialized_start=2486
-  _globals['_LISTJOBMETRICSREQUEST']._serialized_end=2599
-  _globals['_LISTJOBMETRICSRESPONSE']._serialized_start=2601
-  _globals['_LISTJOBMETRICSRESPONSE']._serialized_end=2707
-  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_start=2709
-  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_end=2734
-  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_start=2737
-  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_end=2921
-  _globals['_TRAINERSERVICE']._serialized_start=3209
-  _globals['_TRAINERSERVICE']._serialized_end=4241
+  _globals['_TRAININGJOB']._serialized_end=1479
+  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_start=1428
+  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_end=1479
+  _globals['_CREATETRAININGJOBREQUEST']._serialized_start=1482
+  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=1711
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=1713
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=1794
+  _globals['_GETTRAININGJOBREQUEST']._serialized_start=1796
+  _globals['_GETTRAININGJOBREQUEST']._serialized_end=1835
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=1837
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=1915
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=1918
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=2083
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=2085
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=2191
+  _globals['_PAUSETRAININGJOBREQUEST']._serialized_start=2193
+  _globals['_PAUSETRAININGJOBREQUEST']._serialized_end=2234
+  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_start=2236
+  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_end=2316
+  _globals['_RESUMETRAININGJOBREQUEST']._serialized_start=2318
+  _globals['_RESUMETRAININGJOBREQUEST']._serialized_end=2360
+  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_start=2362
+  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_end=2443
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2445
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2487
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2489
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2570
+  _globals['_LISTJOBMETRICSREQUEST']._serialized_start=2572
+  _globals['_LISTJOBMETRICSREQUEST']._serialized_end=2685
+  _globals['_LISTJOBMETRICSRESPONSE']._serialized_start=2687
+  _globals['_LISTJOBMETRICSRESPONSE']._serialized_end=2793
+  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_start=2795
+  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_end=2820
+  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_start=2823
+  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_end=3007
+  _globals['_TRAINERSERVICE']._serialized_start=3295
+  _globals['_TRAINERSERVICE']._serialized_end=4327
 # @@protoc_insertion_point(module_scope)

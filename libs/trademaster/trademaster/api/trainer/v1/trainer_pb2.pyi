@@ -67,7 +67,7 @@ class RunRecord(_message.Message):
     def __init__(self, seed: _Optional[int] = ..., config_hash: _Optional[str] = ..., dataset_hash: _Optional[str] = ..., library_versions: _Optional[_Mapping[str, str]] = ..., git_revision: _Optional[str] = ...) -> None: ...
 
 class TrainingJob(_message.Message):
-    __slots__ = ("job_id", "owner_id", "strategy_id", "strategy_version", "state", "failure_reason", "progress", "overrides", "requested_resources", "assigned_resources", "device", "final_metrics", "run_record", "checkpoint_uri", "model_uri", "create_time", "start_time", "end_time", "update_time")
+    __slots__ = ("job_id", "owner_id", "strategy_id", "strategy_version", "state", "failure_reason", "progress", "overrides", "requested_resources", "assigned_resources", "device", "final_metrics", "run_record", "checkpoint_uri", "model_uri", "create_time", "start_time", "end_time", "update_time", "allowed_actions", "run_spec_json")
     class FinalMetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -94,6 +94,8 @@ class TrainingJob(_message.Message):
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    RUN_SPEC_JSON_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     owner_id: str
     strategy_id: str
@@ -113,7 +115,9 @@ class TrainingJob(_message.Message):
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, job_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., state: _Optional[_Union[TrainingJobState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[_Union[TrainingJobProgress, _Mapping]] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., requested_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., assigned_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., device: _Optional[str] = ..., final_metrics: _Optional[_Mapping[str, float]] = ..., run_record: _Optional[_Union[RunRecord, _Mapping]] = ..., checkpoint_uri: _Optional[str] = ..., model_uri: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    allowed_actions: _containers.RepeatedScalarFieldContainer[_common_pb2.JobAction]
+    run_spec_json: str
+    def __init__(self, job_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., state: _Optional[_Union[TrainingJobState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[_Union[TrainingJobProgress, _Mapping]] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., requested_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., assigned_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., device: _Optional[str] = ..., final_metrics: _Optional[_Mapping[str, float]] = ..., run_record: _Optional[_Union[RunRecord, _Mapping]] = ..., checkpoint_uri: _Optional[str] = ..., model_uri: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ..., run_spec_json: _Optional[str] = ...) -> None: ...
 
 class CreateTrainingJobRequest(_message.Message):
     __slots__ = ("strategy_id", "strategy_version", "overrides", "resources", "seed", "total_steps", "request_id")

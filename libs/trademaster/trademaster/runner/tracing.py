@@ -2,7 +2,7 @@
 
 The trainer passes the W3C trace context in the job's environment (``TRACEPARENT``,
 ``TRACESTATE``: the OpenTelemetry convention for environment carriers). Spans are exported over
-OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set. OpenTelemetry is optional here: the core
+OTLP when ``OTEL_EXPORTER_OTLP_ENDPOINT`` is set. OpenTelemetry is optional here: the
 library does not require it, and without it (or without a trace context) this does nothing.
 """
 

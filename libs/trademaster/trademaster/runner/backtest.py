@@ -1,41 +1,45 @@
-"""Runs one backtest in a worker process: load data, build decisions, run, write report.
+"""The backtest runner: one backtest in a worker process (load data, build decisions, run,
+write the report).
 
-Progress goes to the event bus (topic ``backtest/<id>``) from the worker; cancellation is a
-Redis flag the progress callback polls. The return value is plain JSON-able data that the
-service persists (the service is the only writer of its tables).
+Progress is reported to the backtest service on the private report stream of ``backtest/<id>``
+(:class:`~trademaster.runner.reports.ReportChannel`); the service stores it and only then
+publishes it. Cancellation is the job's control flag, polled by the progress callback. The
+return value is plain JSON-able data that the service persists (it is the only writer of its
+tables).
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import math
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import redis
 from pydantic import BaseModel, ConfigDict, Field
+
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.backtest.event import BacktestCancelled, run_target_weights
 from trademaster.backtest.report import write_report
+from trademaster.backtest.result import BacktestResult
 from trademaster.backtest.sources import (
     SignalPoint,
+    WeightPlan,
     baseline_plan,
+    model_plan,
     run_dir_plan,
     signal_plan,
 )
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.returns import infer_market
-from trademaster.service.events import EventBus
+from trademaster.runner.reports import ReportChannel
+from trademaster.service import payloads
+from trademaster.service.artifacts import ArtifactStore
+from trademaster.service.topics import REPORT_STREAM_PREFIX, backtest_topic
 
 _LOGGER = logging.getLogger(__name__)
 
-PROGRESS_EVENT = "backtest_progress"
-"""Event type = the notifier.v1 ``Event.payload`` field; payload is a ``BacktestProgress``."""
-
-CANCEL_KEY = "tm:backtest:cancel:{}"
 MAX_EQUITY_POINTS = 2_000
 
 
@@ -54,28 +58,24 @@ class JobSpec(BaseModel):
     baseline: str = ""
     signals: list[tuple[str, str, float]] = Field(default_factory=list)
     checkpoint_dir: str = ""
+    model_uri: str = Field(
+        "", description="Model artifact URI in the artifact store (source model)."
+    )
     benchmark: str = "buy_and_hold"
     config: BacktestConfig
     artifact_dir: str
     redis_url: str
+    stream_prefix: str = REPORT_STREAM_PREFIX
 
 
-def topic(backtest_id: str) -> str:
-    return f"backtest/{backtest_id}"
+def _load_model(spec: JobSpec) -> Any:
+    """The trained model artifact, read by URI from the artifact store (never a training file)."""
+    import io
 
+    from trademaster.training.model_artifact import ModelArtifact
 
-def _publish(spec: JobSpec, type_: str, payload: dict[str, Any]) -> None:
-    async def send() -> None:
-        bus = EventBus(spec.redis_url)
-        try:
-            await bus.publish(topic(spec.backtest_id), spec.owner_id, type_, payload)
-        finally:
-            await bus.close()
-
-    try:
-        asyncio.run(send())
-    except (OSError, redis.RedisError) as error:
-        _LOGGER.warning("backtest.publish_failed id=%s error=%s", spec.backtest_id, error)
+    data = ArtifactStore(spec.artifact_dir).read_bytes(spec.model_uri)
+    return ModelArtifact.load(io.BytesIO(data))
 
 
 def _finite(value: float) -> float | None:
@@ -88,48 +88,73 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
     Raises:
         BacktestCancelled: the cancel flag was set.
     """
-    client = redis.Redis.from_url(spec.redis_url)
-    key = CANCEL_KEY.format(spec.backtest_id)
-    if client.exists(key):
-        client.close()
+    with ReportChannel(
+        spec.redis_url,
+        backtest_topic(spec.backtest_id),
+        spec.owner_id,
+        stream_prefix=spec.stream_prefix,
+    ) as channel:
+        return _run(spec, channel)
+
+
+def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
+    if channel.control_set():
         raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
-    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 0.0})
+    channel.report(payloads.backtest_progress(spec.backtest_id, 0.0))
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)
     # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
     config = spec.config.model_copy(update={"market": infer_market(data.dates)})
-    if spec.source == "baseline":
-        plan = baseline_plan(spec.baseline, data)
-    elif spec.source == "signal_series":
-        plan = signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
-    else:
-        plan = run_dir_plan(spec.checkpoint_dir, data, frame)
+    plan = _plan(spec, data, frame)
     last = [0.0]
 
     def progress(done: int, total: int) -> bool:
         fraction = done / total
         if fraction - last[0] >= 0.1 or done == total:
             last[0] = fraction
-            _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": fraction})
-        return not client.exists(key)
+            channel.report(payloads.backtest_progress(spec.backtest_id, fraction))
+        return not channel.control_set()
 
-    try:
-        result = run_target_weights(
-            data,
-            plan.weights,
-            config,
-            rebalance_every_bar=plan.rebalance_every_bar,
-            benchmark=spec.benchmark or "buy_and_hold",
-            progress=progress,
-        )
-    finally:
-        client.close()
+    result = run_target_weights(
+        data,
+        plan.weights,
+        config,
+        rebalance_every_bar=plan.rebalance_every_bar,
+        benchmark=spec.benchmark or "buy_and_hold",
+        progress=progress,
+    )
     out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
     files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
+    channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
+    return {
+        "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
+        "equity": _equity_rows(result),
+        "trades": _trade_rows(result),
+        "regimes": [
+            {"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes
+        ],
+        "artifacts": _artifact_rows(files),
+        "warnings": result.warnings,
+    }
+
+
+def _plan(spec: JobSpec, data: MarketData, frame: Any) -> WeightPlan:
+    """The target weights of the spec's source (baseline, signals, trained model or run dir)."""
+    if spec.source == "baseline":
+        return baseline_plan(spec.baseline, data)
+    if spec.source == "signal_series":
+        return signal_plan([SignalPoint(t, a, w) for t, a, w in spec.signals], data)
+    if spec.source == "model":
+        return model_plan(_load_model(spec), data, frame)
+    return run_dir_plan(spec.checkpoint_dir, data, frame)
+
+
+def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
+    """At most MAX_EQUITY_POINTS evenly spaced equity rows, the last bar always included."""
     frame_eq = result.equity_frame()
     step = max(1, math.ceil(len(frame_eq) / MAX_EQUITY_POINTS))
     picks = sorted(set(range(0, len(frame_eq), step)) | {len(frame_eq) - 1})
-    equity = [
+    return [
         {
             "time": str(frame_eq["time"].iloc[i]),
             "equity": float(frame_eq["equity"].iloc[i]),
@@ -138,7 +163,10 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         }
         for i in picks
     ]
-    trades = [
+
+
+def _trade_rows(result: BacktestResult) -> list[dict[str, Any]]:
+    return [
         {
             "time": str(row.time),
             "asset": row.asset,
@@ -152,8 +180,12 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         }
         for row in result.trades.itertuples(index=False)
     ]
+
+
+def _artifact_rows(files: dict[str, Path]) -> list[dict[str, Any]]:
+    """The report files as artifact rows, each addressed by URI."""
     media = {"report.html": "text/html", "summary.png": "image/png"}
-    artifacts = [
+    return [
         {
             "name": name,
             "uri": path.resolve().as_uri(),
@@ -162,16 +194,6 @@ def run_job(spec: JobSpec) -> dict[str, Any]:
         }
         for name, path in files.items()
     ]
-    regimes = [{"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes]
-    _publish(spec, PROGRESS_EVENT, {"backtest_id": spec.backtest_id, "fraction": 1.0})
-    return {
-        "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
-        "equity": equity,
-        "trades": trades,
-        "regimes": regimes,
-        "artifacts": artifacts,
-        "warnings": result.warnings,
-    }
 
 
-__all__ = ["CANCEL_KEY", "BacktestCancelled", "JobSpec", "run_job", "topic"]
+__all__ = ["BacktestCancelled", "JobSpec", "run_job"]

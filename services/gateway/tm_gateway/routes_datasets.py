@@ -1,0 +1,114 @@
+"""HTTP routes for the dataset catalog and its bars; each mirrors one StrategyService RPC."""
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query
+from trademaster.api.strategy.v1 import strategy_pb2
+
+from tm_gateway import api_models as m
+from tm_gateway.backends import Backends
+from tm_gateway.convert import CallerDependency, CallerLike, task_enum, task_name, time_of
+
+TAG = "datasets"
+
+
+def dataset_out(d: strategy_pb2.Dataset) -> m.DatasetOut:
+    return m.DatasetOut(
+        id=d.dataset_id,
+        name=d.name,
+        tasks=[task_name(t) for t in d.tasks],  # type: ignore[misc]
+        path=d.path,
+        format=d.format,
+        rows=d.rows,
+        assets=list(d.assets),
+        start_time=time_of(d, "start_time"),
+        end_time=time_of(d, "end_time"),
+        frequency=d.frequency,
+        columns=list(d.columns),
+        content_hash=d.content_hash,
+        synthetic=d.synthetic,
+        splits=[
+            m.DatasetSplitOut(
+                name=sp.name,
+                start_time=time_of(sp, "start_time"),
+                end_time=time_of(sp, "end_time"),
+                rows=sp.rows,
+            )
+            for sp in d.splits
+        ],
+    )
+
+
+def ohlcv_out(dataset_id: str, tic: str, reply: strategy_pb2.GetDatasetBarsResponse) -> m.OhlcvOut:
+    bars = reply.bars
+    return m.OhlcvOut(
+        dataset_id=dataset_id,
+        tic=tic,
+        time=[b.time.ToDatetime(tzinfo=UTC) for b in bars],
+        open=[b.open for b in bars],
+        high=[b.high for b in bars],
+        low=[b.low for b in bars],
+        close=[b.close for b in bars],
+        volume=[b.volume for b in bars] if reply.has_volume else None,
+        total_rows=reply.total_rows,
+        bucket_rows=reply.bucket_rows,
+    )
+
+
+def datasets_router(backends: Backends, caller: CallerDependency) -> APIRouter:
+    router = APIRouter(tags=[TAG])
+    CallerDep = Annotated[CallerLike, Depends(caller)]
+
+    @router.get("/datasets", response_model=m.DatasetList)
+    async def list_datasets(
+        who: CallerDep,
+        page_size: Annotated[int, Query(ge=0, le=500)] = 0,
+        page_token: str = "",
+        task: m.TaskName | None = None,
+    ) -> m.DatasetList:
+        """Datasets in the catalog, sorted by id."""
+        reply = await backends.call(
+            backends.strategy.ListDatasets,
+            strategy_pb2.ListDatasetsRequest(
+                page_size=page_size, page_token=page_token, task=task_enum(task)
+            ),
+            who.token,
+        )
+        return m.DatasetList(
+            datasets=[dataset_out(d) for d in reply.datasets],
+            next_page_token=reply.next_page_token,
+        )
+
+    @router.get("/datasets/{dataset_id}", response_model=m.DatasetOut)
+    async def get_dataset(dataset_id: str, who: CallerDep) -> m.DatasetOut:
+        """One dataset of the catalog."""
+        reply = await backends.call(
+            backends.strategy.GetDataset,
+            strategy_pb2.GetDatasetRequest(dataset_id=dataset_id),
+            who.token,
+        )
+        return dataset_out(reply.dataset)
+
+    @router.get("/datasets/{dataset_id}/ohlcv", response_model=m.OhlcvOut)
+    async def dataset_ohlcv(
+        dataset_id: str,
+        tic: Annotated[str, Query(min_length=1)],
+        who: CallerDep,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        max_points: Annotated[int, Query(ge=0, le=10_000)] = 0,
+    ) -> m.OhlcvOut:
+        """One asset's OHLCV bars between inclusive ``start`` and ``end``, merged to at most
+        ``max_points`` bars (0 = server default)."""
+        request = strategy_pb2.GetDatasetBarsRequest(
+            dataset_id=dataset_id, tic=tic, max_points=max_points
+        )
+        if start is not None:
+            request.start_time.FromDatetime(start)
+        if end is not None:
+            request.end_time.FromDatetime(end)
+        reply = await backends.call(backends.strategy.GetDatasetBars, request, who.token)
+        return ohlcv_out(dataset_id, tic, reply)
+
+    return router
