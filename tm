@@ -11,7 +11,10 @@ Usage: ./tm <command> [args]
   up            Run the platform on this machine: PostgreSQL, Redis, a Ray head and all six
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
-                Prints the admin login; Ctrl-C stops everything.
+                Prints the admin login; Ctrl-C stops everything. A part that dies is
+                restarted with backoff (why is logged).
+  status        State, pid, port, restarts and health of each part of a running ./tm up
+                (read from var/run/status.json; TM_LOCAL_VAR_DIR for another var dir).
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
                 tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
@@ -71,6 +74,10 @@ case "$cmd" in
     bootstrap
     build_ui
     exec .venv/bin/python -m trademaster.service.localstack --repo-root "$root" "$@"
+    ;;
+  status)
+    [ -x .venv/bin/python ] || { echo "no .venv yet: run ./tm up first" >&2; exit 1; }
+    exec .venv/bin/python -m trademaster.service.localstack.supervisor "$@"
     ;;
   test)
     bootstrap

@@ -29,6 +29,7 @@ from tm_gateway.error_handlers import (
 )
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
+from tm_gateway.routes_admin import admin_router
 from tm_gateway.routes_backtests import backtests_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
@@ -443,6 +444,7 @@ def create_app(
     api.include_router(jobs_router(backends, caller))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, caller))
+    api.include_router(admin_router(identity, caller))
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
