@@ -21,7 +21,7 @@ from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
-from tm_gateway.edge import EdgeMiddleware, document_formats
+from tm_gateway.edge import EdgeMiddleware, authorize_route, document_formats
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
     error_response,
@@ -176,7 +176,18 @@ def create_app(
             raise ApiError(grpc.StatusCode.UNAUTHENTICATED, "token revoked", reason="TOKEN_REVOKED")
         return Caller(principal, credentials.credentials)
 
-    CallerDep = Annotated[Caller, Depends(caller)]
+    async def authorized(
+        request: Request,
+        credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+    ) -> Caller:
+        """The caller, if the authorization table lets it call this route at all (ownership
+        is still the services' business). Runs before the body is read, so a 403 never
+        depends on what was sent; a route missing from the table is refused."""
+        who = await caller(credentials)
+        authorize_route(who.principal, request)
+        return who
+
+    CallerDep = Annotated[Caller, Depends(authorized)]
     api = APIRouter(prefix="/api/v1")
 
     @api.post("/auth/login", response_model=m.LoginResponse, tags=["auth"])
@@ -441,10 +452,10 @@ def create_app(
             bucket_rows=reply.bucket_rows,
         )
 
-    api.include_router(jobs_router(backends, caller))
+    api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))
-    api.include_router(backtests_router(backends, caller))
-    api.include_router(admin_router(identity, caller))
+    api.include_router(backtests_router(backends, authorized))
+    api.include_router(admin_router(identity, authorized))
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
