@@ -8,7 +8,9 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import grpc
-from trademaster.api.risk.v1 import risk_pb2_grpc
+from trademaster.api.risk.v1 import risk_pb2, risk_pb2_grpc
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import authorize, permission_for_rpc
 from trademaster.service.errors import Unimplemented
 
 _LOGGER = logging.getLogger(__name__)
@@ -17,7 +19,11 @@ Handler = Callable[[Any, Any, grpc.aio.ServicerContext], Awaitable[Any]]
 
 
 def _unimplemented(method: str) -> Handler:
+    row = permission_for_rpc(f"/{risk_pb2.DESCRIPTOR.package}.RiskService/{method}")
+    assert row is not None, f"RiskService/{method} has no row in trademaster.service.authz"
+
     async def handler(self: Any, request: Any, context: grpc.aio.ServicerContext) -> Any:
+        authorize(current_principal(), row.resource, row.action)
         raise Unimplemented(f"{method} is not implemented yet", reason="NOT_IMPLEMENTED_YET")
 
     handler.__name__ = method
