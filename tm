@@ -12,7 +12,8 @@ Usage: ./tm <command> [args]
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
                 Prints the admin login; Ctrl-C stops everything. A part that dies is
-                restarted with backoff (why is logged).
+                restarted with backoff (why is logged). --monitoring also runs
+                Prometheus on http://127.0.0.1:59090/ scraping every service's /metrics.
   status        State, pid, port, restarts and health of each part of a running ./tm up
                 (read from var/run/status.json; TM_LOCAL_VAR_DIR for another var dir).
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
@@ -89,8 +90,8 @@ case "$cmd" in
     bootstrap
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
-    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
-    .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services
+    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
+    .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
     audit_deps
     ;;
   help|-h|--help)

@@ -11,7 +11,7 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check uv
 fi
 stamp=".venv/.tm-installed"
-want="$(cat uv.lock pyproject.toml libs/trademaster/pyproject.toml services/*/pyproject.toml | sha256sum | cut -c1-16)"
+want="$(cat uv.lock pyproject.toml libs/*/pyproject.toml clients/*/pyproject.toml services/*/pyproject.toml | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi

@@ -23,6 +23,8 @@ from trademaster.service.localstack import (
     RayHead,
     Stack,
     StackConfig,
+    StackPorts,
+    free_port,
     missing_entry_points,
 )
 
@@ -137,6 +139,8 @@ def stack_factory(
                 work_dir=work_dir,
                 services=tuple(services),
                 database_url=postgres_server.create_database(name),
+                # Every service serves /metrics (tests/e2e/test_observability.py reads them).
+                ports=StackPorts(metrics={service: free_port() for service in services}),
                 ray_address=ray_address,
                 extra_env=env,
                 startup_timeout_s=float(os.environ.get("TM_TEST_STACK_TIMEOUT_S", "90")),

@@ -31,9 +31,12 @@ from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
 from tm_gateway.routes_admin import admin_router
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
+from tm_gateway.routes_risk import risk_router
 from tm_gateway.spa import SpaStaticFiles
+from tm_gateway.telemetry import instrument
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -52,7 +55,8 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 _FALLBACK_PAGE = """<!doctype html><html><head><title>TradeMaster</title></head>
 <body><h1>TradeMaster Platform</h1><p>The UI is not built yet. See the
-<a href="/docs">API documentation</a>.</p></body></html>"""
+<a href="/docs">API documentation</a> and the <a href="/docs/api">gRPC API reference</a>.</p>
+</body></html>"""
 
 
 @dataclass(frozen=True)
@@ -154,6 +158,7 @@ def create_app(
     )
     app.add_middleware(EdgeMiddleware, routes_of=app)
     app.add_middleware(RequestIdMiddleware)
+    instrument(app)
     install_error_handlers(app)
     app.add_exception_handler(
         DomainError,
@@ -455,8 +460,10 @@ def create_app(
     api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, authorized))
+    api.include_router(risk_router(backends, authorized))
     api.include_router(admin_router(identity, authorized))
     app.include_router(api)
+    app.include_router(api_reference_router())
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
     async def healthz() -> m.HealthResponse:

@@ -290,6 +290,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         if created:
             _LOGGER.info("trainer.job_created job.id=%s owner=%s", job.id, job.owner)
             await self._events.state_changed(job, "", QUEUED, "created")
+            self._supervisor.remember_trace(str(job.id))
             self._supervisor.wake()
         return trainer_pb2.CreateTrainingJobResponse(job=job_message(job))
 

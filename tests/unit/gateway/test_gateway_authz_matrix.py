@@ -24,7 +24,7 @@ from trademaster.service.errors import NotFound
 pytestmark = pytest.mark.unit
 
 SECRET = "matrix-unit-test-secret-0123456789abcd"
-_BACKENDS = ("strategy", "trainer", "backtest", "notifier")
+_BACKENDS = ("strategy", "trainer", "backtest", "notifier", "risk")
 
 
 @dataclass
@@ -94,11 +94,14 @@ TABLED = [op for op in GUARDED if op in authz.ROUTES]
 async def _call(api: _Api, operation: str, token: str | None) -> Any:
     method, template = operation.split(" ", 1)
     path = template
-    for name in ("strategy_id", "job_id", "backtest_id", "user_id", "token_id"):
+    for name in (
+        "strategy_id", "job_id", "backtest_id", "user_id", "token_id", "account_id", "decision_id",
+    ):  # fmt: skip
         path = path.replace("{" + name + "}", str(uuid.uuid4()))
     path = path.replace("{dataset_id}", "d").replace("{name}", "report.html")
+    path = path.replace("{client_order_id}", "o-1").replace("{instrument_id}", "AAPL")
     headers = {"authorization": f"Bearer {token}"} if token is not None else {}
-    body = {} if method in ("POST", "PATCH") else None
+    body = {} if method in ("POST", "PATCH", "PUT") else None
     return await api.client.request(method, path, headers=headers, json=body)
 
 

@@ -42,6 +42,8 @@ class Resource(StrEnum):
     TRADING_STATE = "trading_state"
     KILL_SWITCH = "kill_switch"
     DECISION = "decision"
+    INSTRUMENT = "instrument"
+    AUDIT_CHAIN = "audit_chain"
     USER = "user"
     SERVICE_TOKEN = "service_token"  # a resource name, not a secret  # nosec B105
 
@@ -67,6 +69,9 @@ BUILDERS = frozenset({_R, _T, _A})
 TRADING = frozenset({_T, _A})
 RISK = frozenset({_O, _A})
 TRADING_READERS = frozenset({_T, _O, _A})
+"""Act on trading resources (traders on their own; risk officers on any account)."""
+ACCOUNT_READERS = frozenset({_V, _T, _O, _A})
+"""Read trading accounts and what hangs off them (viewers and traders: their own)."""
 ADMINS = frozenset({_A})
 SEES_ALL = frozenset({_O, _A})
 """Read every owner's resources."""
@@ -143,11 +148,11 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
     Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
                rpcs=_rpcs(_NOTE, "Publish"), summary="append events (producers' service tokens)"),
-    Permission(Resource.ACCOUNT, Action.READ, TRADING_READERS, SEES_ALL,
+    Permission(Resource.ACCOUNT, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "GetAccount", "ListAccounts"), summary="read trading accounts"),
     Permission(Resource.ACCOUNT, Action.CREATE, TRADING, NOBODY,
                rpcs=_rpcs(_RISK, "CreateAccount"), summary="open trading accounts"),
-    Permission(Resource.ORDER, Action.READ, TRADING_READERS, SEES_ALL,
+    Permission(Resource.ORDER, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "GetOrder", "ListOrders", "ListFills", "ListPositions"),
                summary="orders, fills and positions"),
     Permission(Resource.ORDER, Action.SUBMIT, TRADING,
@@ -155,18 +160,27 @@ TABLE: tuple[Permission, ...] = (
                summary="check and submit orders on own accounts"),
     Permission(Resource.ORDER, Action.CANCEL, TRADING_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "CancelOrder"), summary="cancel orders"),
-    Permission(Resource.LIMITS, Action.READ, TRADING_READERS, SEES_ALL,
+    Permission(Resource.LIMITS, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "GetLimits"), summary="read risk limits"),
     Permission(Resource.LIMITS, Action.UPDATE, RISK, SEES_ALL,
                rpcs=_rpcs(_RISK, "SetLimits"), summary="set risk limits"),
-    Permission(Resource.TRADING_STATE, Action.READ, TRADING_READERS, SEES_ALL,
-               rpcs=_rpcs(_RISK, "GetTradingState"), summary="read trading states"),
+    Permission(Resource.TRADING_STATE, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetTradingState", "ListTradingStateChanges"),
+               summary="read trading states and their history"),
     Permission(Resource.TRADING_STATE, Action.UPDATE, RISK, SEES_ALL,
                rpcs=_rpcs(_RISK, "SetTradingState"), summary="halt, reduce-only, resume"),
-    Permission(Resource.KILL_SWITCH, Action.ENGAGE, RISK, SEES_ALL,
-               rpcs=_rpcs(_RISK, "KillSwitch"), summary="engage the kill switch"),
-    Permission(Resource.DECISION, Action.READ, TRADING_READERS, SEES_ALL,
-               rpcs=_rpcs(_RISK, "ListDecisions"), summary="the risk engine's decisions"),
+    Permission(Resource.KILL_SWITCH, Action.ENGAGE, TRADING_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "KillSwitch"),
+               summary="engage the kill switch (traders: own accounts; global: risk officers)"),
+    Permission(Resource.DECISION, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "ListDecisions", "GetDecision"),
+               summary="the risk engine's decisions"),
+    Permission(Resource.AUDIT_CHAIN, Action.READ, RISK, owned=False,
+               rpcs=_rpcs(_RISK, "VerifyAuditChain"), summary="verify the decision hash chain"),
+    Permission(Resource.INSTRUMENT, Action.READ, EVERYONE, owned=False,
+               rpcs=_rpcs(_RISK, "ListInstruments"), summary="tradable instruments"),
+    Permission(Resource.INSTRUMENT, Action.UPDATE, RISK, owned=False,
+               rpcs=_rpcs(_RISK, "PutInstrument"), summary="define instruments and their rules"),
     Permission(Resource.USER, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_ID, "GetUser"), summary="read a user (others: risk officers, admins)"),
     Permission(Resource.USER, Action.ADMINISTER, ADMINS, owned=False,
@@ -210,6 +224,33 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/backtests/{backtest_id}:cancel": (_R_.BACKTEST, _A_.CANCEL),
     "GET /api/v1/backtests/{backtest_id}/result": (_R_.BACKTEST, _A_.READ),
     "GET /api/v1/backtests/{backtest_id}/artifacts/{name}": (_R_.BACKTEST, _A_.READ),
+    "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
+    "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
+    "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/limits": (_R_.LIMITS, _A_.READ),
+    "PUT /api/v1/accounts/{account_id}/limits": (_R_.LIMITS, _A_.UPDATE),
+    "POST /api/v1/accounts/{account_id}/orders": (_R_.ORDER, _A_.SUBMIT),
+    "POST /api/v1/accounts/{account_id}/orders:check": (_R_.ORDER, _A_.SUBMIT),
+    "GET /api/v1/accounts/{account_id}/orders": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/orders/{client_order_id}": (_R_.ORDER, _A_.READ),
+    "POST /api/v1/accounts/{account_id}/orders/{client_order_id}:cancel": (
+        _R_.ORDER,
+        _A_.CANCEL,
+    ),
+    "GET /api/v1/accounts/{account_id}/fills": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/positions": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.READ),
+    "PUT /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.UPDATE),
+    "GET /api/v1/accounts/{account_id}/trading-state/changes": (_R_.TRADING_STATE, _A_.READ),
+    "GET /api/v1/trading-state": (_R_.TRADING_STATE, _A_.READ),
+    "PUT /api/v1/trading-state": (_R_.TRADING_STATE, _A_.UPDATE),
+    "GET /api/v1/trading-state/changes": (_R_.TRADING_STATE, _A_.READ),
+    "POST /api/v1/kill-switch": (_R_.KILL_SWITCH, _A_.ENGAGE),
+    "GET /api/v1/decisions": (_R_.DECISION, _A_.READ),
+    "GET /api/v1/decisions/{decision_id}": (_R_.DECISION, _A_.READ),
+    "GET /api/v1/audit/verify": (_R_.AUDIT_CHAIN, _A_.READ),
+    "GET /api/v1/instruments": (_R_.INSTRUMENT, _A_.READ),
+    "PUT /api/v1/instruments/{instrument_id}": (_R_.INSTRUMENT, _A_.UPDATE),
     "GET /api/v1/admin/users": (_R_.USER, _A_.ADMINISTER),
     "POST /api/v1/admin/users": (_R_.USER, _A_.ADMINISTER),
     "PATCH /api/v1/admin/users/{user_id}": (_R_.USER, _A_.ADMINISTER),
@@ -223,10 +264,17 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
 its row; the gateway checks it before anything else runs (so a 403 never depends on the body).
 """
 PUBLIC_ROUTES = frozenset(
-    {"POST /api/v1/auth/login", "GET /healthz", "GET /readyz", "GET /api/v1/events"}
+    {
+        "POST /api/v1/auth/login",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /api/v1/events",
+        "GET /docs/api",
+    }
 )
 """Routes callable without a token. ``GET /api/v1/events`` only documents the WebSocket (it
-answers 426); the WebSocket itself takes a token and checks ``event:subscribe`` downstream."""
+answers 426); the WebSocket itself takes a token and checks ``event:subscribe`` downstream.
+``GET /docs/api`` is the generated gRPC reference (public, like ``/docs``)."""
 ANY_TOKEN_ROUTES = frozenset({"GET /api/v1/auth/me"})
 """Routes any valid token may call (they answer about the caller only)."""
 

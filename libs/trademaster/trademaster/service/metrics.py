@@ -94,5 +94,5 @@ def start_metrics_server(port: int, host: str = "127.0.0.1") -> int:
     """Serve ``/metrics`` over HTTP in a background thread; returns the bound port."""
     server, _thread = prometheus_client.start_http_server(port, addr=host)
     bound = int(server.server_port)
-    _LOGGER.info("metrics.ready port=%d", bound)
+    _LOGGER.info("metrics.ready host=%s port=%d", host, bound)
     return bound

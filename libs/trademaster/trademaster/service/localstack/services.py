@@ -211,12 +211,15 @@ class ServiceProcess:
     def spawn(self) -> None:
         self.port_file.parent.mkdir(parents=True, exist_ok=True)
         self.port_file.unlink(missing_ok=True)
+        self.grpc_port = None
         self._process.spawn()
 
     def wait_ready(self) -> None:
         if self.http_port is not None:
             url = f"http://{LOOPBACK}:{self.http_port}/readyz"
             self._process.wait_until(lambda: http_ready(url), self.startup_timeout_s, f"200 {url}")
+            # The gateway also serves IdentityService over gRPC; its port file says where.
+            self._process.wait_until(self._read_port, self.startup_timeout_s, "gRPC port file")
         else:
             self._process.wait_until(self._serving, self.startup_timeout_s, "gRPC SERVING")
         _LOGGER.info(
@@ -247,7 +250,7 @@ class ServiceProcess:
             return http_ready(f"http://{LOOPBACK}:{self.http_port}/readyz")
         return self.grpc_port is not None and grpc_serving(self.address)
 
-    def _serving(self) -> bool:
+    def _read_port(self) -> bool:
         if self.grpc_port is None:
             try:
                 text = self.port_file.read_text().strip()
@@ -256,4 +259,7 @@ class ServiceProcess:
             if not text.isdigit():
                 return False
             self.grpc_port = int(text)
-        return grpc_serving(self.address)
+        return True
+
+    def _serving(self) -> bool:
+        return self._read_port() and grpc_serving(self.address)
