@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from trademaster.service.localstack.processes import StartupError
-from trademaster.service.localstack.supervisor import STATUS_FILE, Supervisor, format_status
+from trademaster.service.localstack.supervisor import (
+    STATUS_FILE,
+    Supervisor,
+    format_status,
+    main,
+    stop_running,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -124,3 +133,37 @@ def test_status_table_names_each_part() -> None:
 
     assert "postgres" in table and "55432" in table and "serving" in table
     assert "killed by signal 9" in table
+
+
+def _status_file(tmp_path: Path, pid: int) -> Path:
+    path = tmp_path / STATUS_FILE
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"written_at": 0, "supervisor_pid": pid, "parts": []}))
+    return path
+
+
+def test_down_stops_the_running_stack_and_waits_for_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # Stands in for `./tm up`: exits on SIGTERM (Python's default), like the stack's handler.
+    up = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(120)"])
+    reaper = threading.Thread(target=up.wait)  # ./tm down is not its parent: no zombie
+    reaper.start()
+    path = _status_file(tmp_path, up.pid)
+    try:
+        assert stop_running(path, timeout_s=30) == 0
+        assert up.returncode == -15
+    finally:
+        if up.returncode is None:
+            up.kill()
+        reaper.join(timeout=5)
+    assert "TradeMaster stopped" in capsys.readouterr().out
+
+
+def test_down_when_nothing_runs_says_so(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["down", "--var-dir", str(tmp_path)]) == 0
+    path = _status_file(tmp_path, 2**22 + 12345)  # above pid_max defaults: no such process
+
+    assert stop_running(path) == 0
+    out = capsys.readouterr().out
+    assert "has not run here" in out and "not running" in out

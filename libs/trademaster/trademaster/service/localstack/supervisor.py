@@ -13,6 +13,7 @@ import argparse
 import json
 import logging
 import os
+import signal
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -198,9 +199,29 @@ def _pid_alive(pid: int) -> bool:
     return True
 
 
+def stop_running(path: Path, timeout_s: float = 120.0) -> int:
+    """``./tm down``: SIGTERM the ``./tm up`` that wrote ``path`` (it stops every part in
+    order, as Ctrl-C does) and wait until it has exited."""
+    pid = json.loads(path.read_text()).get("supervisor_pid")
+    if not isinstance(pid, int) or not _pid_alive(pid):
+        print("the local stack is not running")
+        return 0
+    print(f"stopping the local stack (pid {pid})", flush=True)
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout_s
+    while _pid_alive(pid):
+        if time.monotonic() > deadline:
+            print(f"pid {pid} still running after {timeout_s:.0f} s; its log is ./var/logs")
+            return 1
+        time.sleep(0.5)
+    print("TradeMaster stopped")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
-    """``./tm status``: print the state of each part of the local stack."""
+    """``./tm status`` (print the state of each part) and ``./tm down`` (stop the stack)."""
     parser = argparse.ArgumentParser(prog="python -m trademaster.service.localstack.supervisor")
+    parser.add_argument("command", nargs="?", choices=("status", "down"), default="status")
     parser.add_argument(
         "--var-dir", type=Path, default=Path(os.environ.get("TM_LOCAL_VAR_DIR") or "var")
     )
@@ -208,7 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     path = args.var_dir / STATUS_FILE
     if not path.is_file():
         print(f"no status at {path}: the local stack has not run here (./tm up)")
-        return 1
+        return 0 if args.command == "down" else 1
+    if args.command == "down":
+        return stop_running(path)
     print(format_status(json.loads(path.read_text())))
     return 0
 
