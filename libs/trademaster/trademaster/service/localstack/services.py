@@ -238,7 +238,12 @@ class ServiceProcess:
         return self.log_path
 
     def restart(self) -> None:
-        """Start the service again (same environment and ports) and wait until it serves."""
+        """Start the service again (same environment and ports) and wait until it serves.
+
+        A service started on an ephemeral port (0) is pinned to the port it had: its peers
+        were given that address and never learn a new one."""
+        if self.grpc_port is not None and self._process.env is not None:
+            self._process.env[f"TM_{self.name.upper()}_GRPC_PORT"] = str(self.grpc_port)
         self.port_file.unlink(missing_ok=True)
         self.grpc_port = None
         self._process.respawn()
