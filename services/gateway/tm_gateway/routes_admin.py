@@ -156,14 +156,14 @@ def admin_router(identity: IdentityService, caller: Callable[..., Awaitable[Any]
         return authorize(who.principal, resource, action).subject
 
     @router.get("/users", response_model=AdminUserList)
-    async def list_users(who: CallerDep, page_size: Page = 0, page_token: Token = "") -> Any:
+    async def admin_list_users(who: CallerDep, page_size: Page = 0, page_token: Token = "") -> Any:
         """Every user, disabled ones included."""
         admin(who, Resource.USER, Action.ADMINISTER)
         users, next_page = await identity.list_users(page_size, page_token)
         return AdminUserList(users=[_user(u) for u in users], next_page_token=next_page)
 
     @router.post("/users", response_model=AdminUserOut, status_code=status.HTTP_201_CREATED)
-    async def create_user(body: UserCreate, who: CallerDep) -> Any:
+    async def admin_create_user(body: UserCreate, who: CallerDep) -> Any:
         actor = admin(who, Resource.USER, Action.ADMINISTER)
         return _user(await identity.create_user(body.username, body.password, body.roles, actor))
 
