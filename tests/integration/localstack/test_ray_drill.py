@@ -32,19 +32,22 @@ JOB_LIMIT_S = 600.0
 def stack() -> Iterator[Stack]:
     root = Path(tempfile.mkdtemp(prefix="tm-ray-drill-"))
     root.chmod(0o755)
+    # Ray's socket paths must stay short: its temp dir lives directly under /tmp.
+    ray_temp = Path(tempfile.mkdtemp(prefix="tm-rd-", dir="/tmp"))  # nosec B108
     stack = Stack(
         StackConfig(
             work_dir=root / "stack",
             services=("strategy", "notifier", "trainer", "gateway"),
             durable=True,
             startup_timeout_s=180,
-            ray_temp_dir=Path(tempfile.mkdtemp(prefix="tm-rd-", dir="/tmp")),
+            ray_temp_dir=ray_temp,
         )
     )
     stack.start()
     yield stack
     stack.stop()
     shutil.rmtree(root, ignore_errors=True)
+    shutil.rmtree(ray_temp, ignore_errors=True)
 
 
 def _job(client: httpx.Client, job_id: str) -> dict[str, Any]:
