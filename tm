@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TradeMaster developer entry point: ./tm up | test | lint | logs | backup | restore | keys | help
+# TradeMaster developer entry point: ./tm up | status | down | test | lint | logs | backup | restore | keys | help
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -11,8 +11,12 @@ Usage: ./tm <command> [args]
   up            Run the platform on this machine: PostgreSQL, Redis, a Ray head and all six
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
-                Prints the admin login; Ctrl-C stops everything. --monitoring also runs
+                Prints the admin login; Ctrl-C stops everything. A part that dies is
+                restarted with backoff (why is logged). --monitoring also runs
                 Prometheus on http://127.0.0.1:59090/ scraping every service's /metrics.
+  status        State, pid, port, restarts and health of each part of a running ./tm up
+                (read from var/run/status.json; TM_LOCAL_VAR_DIR for another var dir).
+  down          Stop a running ./tm up (from another shell; same as its Ctrl-C).
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
                 tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
@@ -86,6 +90,14 @@ case "$cmd" in
     bootstrap
     build_ui
     exec .venv/bin/python -m trademaster.service.localstack --repo-root "$root" "$@"
+    ;;
+  status)
+    [ -x .venv/bin/python ] || { echo "no .venv yet: run ./tm up first" >&2; exit 1; }
+    exec .venv/bin/python -m trademaster.service.localstack.supervisor status "$@"
+    ;;
+  down)
+    [ -x .venv/bin/python ] || { echo "no .venv yet: nothing to stop" >&2; exit 0; }
+    exec .venv/bin/python -m trademaster.service.localstack.supervisor down "$@"
     ;;
   test)
     bootstrap

@@ -5,7 +5,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
-export UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
+export UV_LINK_MODE=copy
 if ! command -v uv >/dev/null 2>&1; then
   echo "bootstrap: installing uv (pip install uv)"
   python3 -m pip install --quiet --disable-pip-version-check uv
@@ -29,8 +29,13 @@ if [ -n "$cpu_wheel" ]; then
   mv "$req.cpu" "$req"
 fi
 echo "bootstrap: installing $(grep -c '==' "$req") locked packages into .venv" \
-  "(first run ~1-3 min: torch, ray, and bundled PostgreSQL/Redis/Node.js for machines without them)"
+  "(first run ~1-2 min: torch, ray, and bundled PostgreSQL/Redis/Node.js for machines without them)"
 uv pip install --python .venv/bin/python -r "$req"
 rm -f "$req"
+# Bytecode up front makes every later service start faster; uv's own compile step is silent
+# for minutes, so say what is happening. Unparsable files inside some packages are expected.
+echo "bootstrap: compiling Python bytecode (first run ~2-3 min on 2 cores)"
+site="$(.venv/bin/python -c 'import sysconfig; print(sysconfig.get_path("purelib"))')"
+.venv/bin/python -m compileall -q -j 0 "$site" >/dev/null 2>&1 || true
 echo "$want" > "$stamp"
 echo "bootstrap: .venv ready"

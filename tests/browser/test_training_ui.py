@@ -93,6 +93,8 @@ def test_job_started_from_strategy_page_charts_live_points_until_succeeded(
     expect(page.get_by_test_id("job-detail")).to_be_visible()
     assert re.search(r"/jobs/[0-9a-f-]{36}$", page.url), page.url
     expect(page.get_by_test_id("stream-status")).to_have_text("live")
+    # The job names its strategy by name, not by id.
+    expect(page.get_by_test_id("job-strategy")).to_have_text(f"{strategy['name']} v1")
     expect(page.get_by_test_id("job-state")).to_have_text(
         re.compile("QUEUED|RUNNING"), timeout=JOB_TIMEOUT_MS
     )

@@ -136,6 +136,8 @@ def test_user_b_does_not_see_user_a_strategies(
 def test_datasets_list_and_detail_chart(page: Any, ui_stack: UiStack, user_a: UiUser) -> None:
     sign_in(page, ui_stack, user_a, "/datasets")
     table = page.get_by_test_id("datasets-table")
+    expect(table).to_be_visible()
+    page.get_by_test_id("datasets-search").fill("gbm_daily")  # the list is paged
     expect(table).to_contain_text(SYNTHETIC_DATASET)
     screenshot(page, "datasets")
 

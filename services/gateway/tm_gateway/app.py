@@ -11,7 +11,7 @@ from trademaster.service.errors import DomainError
 from trademaster.service.signing_keys import KeyRing
 
 from tm_gateway.backends import Backends
-from tm_gateway.caller import bearer_caller
+from tm_gateway.caller import bearer_caller, route_authorized
 from tm_gateway.edge import EdgeMiddleware, document_formats
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
@@ -20,6 +20,7 @@ from tm_gateway.error_handlers import (
 )
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
+from tm_gateway.routes_admin import admin_router
 from tm_gateway.routes_auth import auth_router
 from tm_gateway.routes_backtests import backtests_router
 from tm_gateway.routes_datasets import datasets_router
@@ -84,14 +85,16 @@ def create_app(
     )
 
     caller = bearer_caller(identity, jwt_secret, jwt_issuer)
+    authorized = route_authorized(caller)
     api = APIRouter(prefix="/api/v1")
-    api.include_router(auth_router(identity, caller))
-    api.include_router(strategies_router(backends, caller))
-    api.include_router(datasets_router(backends, caller))
-    api.include_router(jobs_router(backends, caller))
+    api.include_router(auth_router(identity, authorized))
+    api.include_router(strategies_router(backends, authorized))
+    api.include_router(datasets_router(backends, authorized))
+    api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))
-    api.include_router(backtests_router(backends, caller))
-    api.include_router(risk_router(backends, caller))
+    api.include_router(backtests_router(backends, authorized))
+    api.include_router(risk_router(backends, authorized))
+    api.include_router(admin_router(identity, authorized))
     app.include_router(api)
     app.include_router(api_reference_router())
     app.include_router(probes_router(identity, backends))

@@ -6,11 +6,12 @@ from dataclasses import dataclass
 from typing import Annotated
 
 import grpc
-from fastapi import Depends
+from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from trademaster.service.auth import Principal, verify_token
 from trademaster.service.signing_keys import KeyRing
 
+from tm_gateway.edge import authorize_route
 from tm_gateway.http_errors import ApiError
 from tm_gateway.identity import IdentityService
 
@@ -44,3 +45,17 @@ def bearer_caller(
         return Caller(principal, credentials.credentials)
 
     return caller
+
+
+def route_authorized(
+    caller: Callable[..., Awaitable[Caller]],
+) -> Callable[..., Awaitable[Caller]]:
+    """``caller``, refused (403) unless the authorization table lets it call this route at all;
+    ownership stays the services' business. Runs before the body is read, so a 403 never depends
+    on what was sent, and a route missing from the table is refused."""
+
+    async def authorized(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
+        authorize_route(who.principal, request)
+        return who
+
+    return authorized

@@ -8,7 +8,9 @@ recursion limit. Each used to be a 500; now it is a 400/413 in the common error 
 
 from __future__ import annotations
 
+import functools
 import json
+import re
 from typing import Any
 from urllib.parse import parse_qsl
 
@@ -18,6 +20,15 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Match, Mount
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from trademaster.service.auth import Principal
+from trademaster.service.authz import (
+    ANY_TOKEN_ROUTES,
+    PUBLIC_ROUTES,
+    ROUTES,
+    authorize,
+    permission_for_route,
+)
+from trademaster.service.errors import PermissionDenied
 
 from tm_gateway.error_handlers import error_response
 from tm_gateway.http_errors import ApiError
@@ -131,6 +142,42 @@ def allowed_methods(app: FastAPI, path: str) -> list[str]:
     if "GET" in methods:
         methods.add("HEAD")
     return sorted(methods | {"OPTIONS"}) if methods else []
+
+
+@functools.cache
+def _template_regex(template: str) -> re.Pattern[str]:
+    parts = re.split(r"(\{[^}]+\})", template)
+    return re.compile("".join("[^/]+" if p.startswith("{") else re.escape(p) for p in parts) + "$")
+
+
+def route_key(request: Request) -> str:
+    """``"METHOD /path-template"`` of the matched route, as the authorization table keys it.
+
+    Routes of included routers report templates relative to their prefix, so the full
+    template is the table key that ends with it and matches the request path.
+    """
+    route = request.scope.get("route")
+    relative = str(getattr(route, "path_format", None) or getattr(route, "path", ""))
+    method = "GET" if request.method == "HEAD" else request.method
+    path = request.url.path
+    for key in (*ROUTES, *PUBLIC_ROUTES, *ANY_TOKEN_ROUTES):
+        key_method, template = key.split(" ", 1)
+        fits = key_method == method and template.endswith(relative)
+        if fits and _template_regex(template).match(path):
+            return key
+    return f"{method} {relative}"
+
+
+def authorize_route(principal: Principal, request: Request) -> None:
+    """PERMISSION_DENIED unless the table's row for this route allows ``principal``."""
+    key = route_key(request)
+    row = permission_for_route(key)
+    if row is not None:
+        authorize(principal, row.resource, row.action)
+    elif key not in ANY_TOKEN_ROUTES:
+        raise PermissionDenied(
+            f"route {key} is not in the authorization table", reason="ROUTE_NOT_AUTHORIZED"
+        )
 
 
 UUID_FIELDS = frozenset(

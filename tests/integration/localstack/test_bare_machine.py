@@ -49,6 +49,23 @@ def test_embedded_binaries_are_found_when_system_ones_are_ignored(embedded_only:
     assert node_path_dirs() != []
 
 
+def test_bundled_npm_runs(embedded_only: Path) -> None:
+    """The wheel's own bin/npm cannot find npm's code (MODULE_NOT_FOUND on a fresh clone's
+    first UI build); the launchers on node_path_dirs() must run."""
+    (shims,) = node_path_dirs()
+    env = {"PATH": f"{shims}{os.pathsep}/usr/bin:/bin", "HOME": str(embedded_only)}
+
+    npm = subprocess.run(
+        ["npm", "--version"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    npx = subprocess.run(
+        ["npx", "--version"], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert npm.returncode == 0 and npm.stdout.strip()[0].isdigit(), npm.stderr
+    assert npx.returncode == 0, npx.stderr
+
+
 def test_embedded_postgres_and_redis_serve_what_the_platform_uses(embedded_only: Path) -> None:
     pg = PostgresServer(embedded_only / "pg", fsync=False)
     with pg, psycopg.connect(pg.dsn, autocommit=True) as conn:

@@ -167,7 +167,9 @@ async def client(fake: tuple[RecordingRisk, str]) -> AsyncIterator[httpx.AsyncCl
     backends = Backends({"strategy": "127.0.0.1:1", "risk": fake[1]}, timeout_s=5.0)
     identity = _identity()
     app = create_app(identity, backends, jwt_secret=SECRET, jwt_issuer=ISSUER)
-    token, _ = issue_token(SECRET, USER_ID, ["trader"], issuer=ISSUER)
+    # Trader and risk officer: these tests are about conversions, so every risk route must pass
+    # the gateway's authorization table (limit and state changes are risk officers' rows).
+    token, _ = issue_token(SECRET, USER_ID, ["trader", "risk_officer"], issuer=ISSUER)
     async with httpx.AsyncClient(
         transport=httpx.ASGITransport(app=app),
         base_url="http://gateway",

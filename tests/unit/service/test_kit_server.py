@@ -12,7 +12,12 @@ from opentelemetry.sdk.trace import TracerProvider
 from trademaster.service.auth import Role
 from trademaster.service.clients import insecure_channel
 from trademaster.service.health import wait_for_serving
-from trademaster.service.server import create_server, stop_server, write_port_file
+from trademaster.service.server import (
+    MAX_MESSAGE_BYTES,
+    create_server,
+    stop_server,
+    write_port_file,
+)
 from trademaster.service.settings import ServiceSettings
 
 pytestmark = pytest.mark.unit
@@ -65,6 +70,17 @@ async def test_trace_context_is_propagated_to_server_span(echo_server, bearer) -
             )
 
     assert traceparent.decode().split("-")[1] == trace_id
+
+
+async def test_requests_over_the_message_limit_are_resource_exhausted(echo_server, bearer) -> None:
+    header = echo_server.unary("Header")
+
+    small = await header(b"x-request-id", metadata=bearer())
+    with pytest.raises(grpc.aio.AioRpcError) as too_big:
+        await header(b"x" * (MAX_MESSAGE_BYTES + 1), metadata=bearer())
+
+    assert small is not None
+    assert too_big.value.code() == grpc.StatusCode.RESOURCE_EXHAUSTED
 
 
 async def test_reflection_lists_registered_services(echo_server) -> None:

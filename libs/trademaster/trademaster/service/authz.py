@@ -198,6 +198,87 @@ TABLE: tuple[Permission, ...] = (
 PUBLIC_RPCS = _rpcs(_ID, "Login")
 """RPCs callable without a token (besides health and reflection)."""
 
+_R_, _A_ = Resource, Action
+ROUTES: dict[str, tuple[Resource, Action]] = {
+    "GET /api/v1/strategies": (_R_.STRATEGY, _A_.READ),
+    "POST /api/v1/strategies": (_R_.STRATEGY, _A_.CREATE),
+    "POST /api/v1/strategies:validate": (_R_.CATALOG, _A_.READ),
+    "GET /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.READ),
+    "PATCH /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.UPDATE),
+    "DELETE /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.DELETE),
+    "GET /api/v1/config-schema": (_R_.CATALOG, _A_.READ),
+    "GET /api/v1/agents": (_R_.CATALOG, _A_.READ),
+    "GET /api/v1/datasets": (_R_.DATASET, _A_.READ),
+    "GET /api/v1/datasets/{dataset_id}": (_R_.DATASET, _A_.READ),
+    "GET /api/v1/datasets/{dataset_id}/ohlcv": (_R_.DATASET, _A_.READ),
+    "POST /api/v1/training-jobs": (_R_.TRAINING_JOB, _A_.CREATE),
+    "GET /api/v1/training-jobs": (_R_.TRAINING_JOB, _A_.READ),
+    "GET /api/v1/training-jobs/{job_id}": (_R_.TRAINING_JOB, _A_.READ),
+    "POST /api/v1/training-jobs/{job_id}:pause": (_R_.TRAINING_JOB, _A_.CONTROL),
+    "POST /api/v1/training-jobs/{job_id}:resume": (_R_.TRAINING_JOB, _A_.CONTROL),
+    "POST /api/v1/training-jobs/{job_id}:cancel": (_R_.TRAINING_JOB, _A_.CANCEL),
+    "GET /api/v1/training-jobs/{job_id}/metrics": (_R_.TRAINING_JOB, _A_.READ),
+    "GET /api/v1/cluster": (_R_.CLUSTER, _A_.READ),
+    "POST /api/v1/backtests": (_R_.BACKTEST, _A_.CREATE),
+    "GET /api/v1/backtests": (_R_.BACKTEST, _A_.READ),
+    "GET /api/v1/backtests/{backtest_id}": (_R_.BACKTEST, _A_.READ),
+    "POST /api/v1/backtests/{backtest_id}:cancel": (_R_.BACKTEST, _A_.CANCEL),
+    "GET /api/v1/backtests/{backtest_id}/result": (_R_.BACKTEST, _A_.READ),
+    "GET /api/v1/backtests/{backtest_id}/artifacts/{name}": (_R_.BACKTEST, _A_.READ),
+    "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
+    "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
+    "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/limits": (_R_.LIMITS, _A_.READ),
+    "PUT /api/v1/accounts/{account_id}/limits": (_R_.LIMITS, _A_.UPDATE),
+    "POST /api/v1/accounts/{account_id}/orders": (_R_.ORDER, _A_.SUBMIT),
+    "POST /api/v1/accounts/{account_id}/orders:check": (_R_.ORDER, _A_.SUBMIT),
+    "GET /api/v1/accounts/{account_id}/orders": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/orders/{client_order_id}": (_R_.ORDER, _A_.READ),
+    "POST /api/v1/accounts/{account_id}/orders/{client_order_id}:cancel": (
+        _R_.ORDER,
+        _A_.CANCEL,
+    ),
+    "GET /api/v1/accounts/{account_id}/fills": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/positions": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.READ),
+    "PUT /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.UPDATE),
+    "GET /api/v1/accounts/{account_id}/trading-state/changes": (_R_.TRADING_STATE, _A_.READ),
+    "GET /api/v1/trading-state": (_R_.TRADING_STATE, _A_.READ),
+    "PUT /api/v1/trading-state": (_R_.TRADING_STATE, _A_.UPDATE),
+    "GET /api/v1/trading-state/changes": (_R_.TRADING_STATE, _A_.READ),
+    "POST /api/v1/kill-switch": (_R_.KILL_SWITCH, _A_.ENGAGE),
+    "GET /api/v1/decisions": (_R_.DECISION, _A_.READ),
+    "GET /api/v1/decisions/{decision_id}": (_R_.DECISION, _A_.READ),
+    "GET /api/v1/audit/verify": (_R_.AUDIT_CHAIN, _A_.READ),
+    "GET /api/v1/instruments": (_R_.INSTRUMENT, _A_.READ),
+    "PUT /api/v1/instruments/{instrument_id}": (_R_.INSTRUMENT, _A_.UPDATE),
+    "GET /api/v1/admin/users": (_R_.USER, _A_.ADMINISTER),
+    "POST /api/v1/admin/users": (_R_.USER, _A_.ADMINISTER),
+    "PATCH /api/v1/admin/users/{user_id}": (_R_.USER, _A_.ADMINISTER),
+    "POST /api/v1/admin/users/{user_id}:reset-password": (_R_.USER, _A_.ADMINISTER),
+    "GET /api/v1/admin/service-tokens": (_R_.SERVICE_TOKEN, _A_.READ),
+    "POST /api/v1/admin/service-tokens": (_R_.SERVICE_TOKEN, _A_.CREATE),
+    "POST /api/v1/admin/service-tokens/{token_id}:revoke": (_R_.SERVICE_TOKEN, _A_.DELETE),
+    "GET /api/v1/admin/audit": (_R_.USER, _A_.ADMINISTER),
+}
+"""Every REST route of the gateway (``METHOD /path-template`` as in the OpenAPI document) →
+its row; the gateway checks it before anything else runs (so a 403 never depends on the body).
+"""
+PUBLIC_ROUTES = frozenset(
+    {
+        "POST /api/v1/auth/login",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /api/v1/events",
+        "GET /docs/api",
+    }
+)
+"""Routes callable without a token. ``GET /api/v1/events`` only documents the WebSocket (it
+answers 426); the WebSocket itself takes a token and checks ``event:subscribe`` downstream.
+``GET /docs/api`` is the generated gRPC reference (public, like ``/docs``)."""
+ANY_TOKEN_ROUTES = frozenset({"GET /api/v1/auth/me"})
+"""Routes any valid token may call (they answer about the caller only)."""
+
 _BY_KEY: dict[tuple[Resource, Action], Permission] = {(p.resource, p.action): p for p in TABLE}
 if len(_BY_KEY) != len(TABLE):  # pragma: no cover - guards edits of TABLE
     raise RuntimeError("authz.TABLE has two rows for one (resource, action)")
@@ -219,6 +300,12 @@ def permission_for_rpc(method: str) -> Permission | None:
         if method in row.rpcs:
             return row
     return None
+
+
+def permission_for_route(route: str) -> Permission | None:
+    """The row for ``"METHOD /path-template"``, or None (public, any-token or unknown)."""
+    key = ROUTES.get(route)
+    return None if key is None else permission(*key)
 
 
 def scopes_for_roles(roles: Iterable[Role]) -> frozenset[str]:

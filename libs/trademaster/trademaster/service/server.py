@@ -38,6 +38,12 @@ _REVOCATIONS: weakref.WeakKeyDictionary[grpc.aio.Server, RevokedTokens] = (
 )
 
 
+MAX_MESSAGE_BYTES = 4 * 1024 * 1024
+"""Largest request or reply message of any RPC (pages and bar windows are sized to fit)."""
+MAX_METADATA_BYTES = 16 * 1024
+"""Largest header/trailer block: a bearer token plus request id and trace context fit easily."""
+
+
 @dataclass(frozen=True)
 class ServiceParts:
     """What a service contributes to ``serve``: its servicers, names, and clean-up."""
@@ -69,8 +75,14 @@ async def create_server(
     """
     revocations = RevokedTokens.from_url(settings.redis_url) if settings.redis_url else None
     server = grpc.aio.server(
-        # Without this a second server silently shares the port with the first.
-        options=[("grpc.so_reuseport", 0)],
+        options=[
+            # Without this a second server silently shares the port with the first.
+            ("grpc.so_reuseport", 0),
+            # Stated limits (a larger request is RESOURCE_EXHAUSTED before any handler runs).
+            ("grpc.max_receive_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_send_message_length", MAX_MESSAGE_BYTES),
+            ("grpc.max_metadata_size", MAX_METADATA_BYTES),
+        ],
         interceptors=[
             # Tracing outermost: the per-RPC log line is written inside the span (its trace_id).
             TracingInterceptor(),

@@ -16,6 +16,7 @@ const JobDetailPage = lazy(() => import("./pages/JobDetailPage"));
 const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
 const BacktestDetailPage = lazy(() => import("./pages/BacktestDetailPage"));
 const RiskConsolePage = lazy(() => import("./pages/RiskConsolePage"));
+const AdminPage = lazy(() => import("./pages/AdminPage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
@@ -24,6 +25,7 @@ const NAV = [
   { to: "/backtests", label: "Backtests" },
   { to: "/datasets", label: "Datasets" },
   { to: "/risk", label: "Risk console" },
+  { to: "/admin", label: "Administration", roles: ["admin"] },
 ];
 
 function Shell() {
@@ -59,7 +61,8 @@ function Shell() {
         </Group>
       </AppShell.Header>
       <AppShell.Navbar p="xs">
-        {NAV.map((item) => (
+        {NAV.filter((item) => !item.roles || item.roles.some((r) => user.roles.includes(r))).map(
+          (item) => (
           <NavLink
             key={item.to}
             component={Link}
@@ -68,7 +71,8 @@ function Shell() {
             active={active(item.to)}
             onClick={close}
           />
-        ))}
+          ),
+        )}
       </AppShell.Navbar>
       <AppShell.Main>
         <Suspense fallback={<Loading label="Loading page…" />}>
@@ -97,6 +101,7 @@ export function App() {
           <Route path="backtests/:id" element={<BacktestDetailPage />} />
           <Route path="risk" element={<RiskConsolePage />} />
           <Route path="risk/:accountId" element={<RiskConsolePage />} />
+          <Route path="admin" element={<AdminPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -16,6 +16,7 @@ from types import FrameType
 from trademaster.service.localstack.processes import StartupError
 from trademaster.service.localstack.services import SERVICE_NAMES
 from trademaster.service.localstack.stack import Stack, StackConfig, StackPorts
+from trademaster.service.localstack.supervisor import Supervisor
 from trademaster.service.signing_keys import ensure_key_file
 
 _LOGGER = logging.getLogger(__name__)
@@ -181,11 +182,10 @@ def main(argv: list[str] | None = None) -> int:
         if stack.prometheus is not None:
             print(f"  Prometheus:  {stack.prometheus.url}/targets", flush=True)
         print(f"  data, logs:  {config.work_dir}  (Ctrl-C stops everything)", flush=True)
+        print("  ./tm status shows each part; a part that dies is restarted", flush=True)
+        supervisor = Supervisor(stack)
         while True:
-            dead = stack.dead_parts()
-            if dead:
-                _LOGGER.error("exited unexpectedly: %s; stopping the stack", ", ".join(dead))
-                return 1
+            supervisor.poll()
             time.sleep(1.0)
     except _Stop as stop:
         _LOGGER.info("received %s, stopping", stop)

@@ -163,6 +163,9 @@ class PostgresServer(SupervisedServer):
             log_path=self.log_path,
         )
 
+    def serving(self) -> bool:
+        return self.running and self._accepts_connections()
+
     def _accepts_connections(self) -> bool:
         try:
             with psycopg.connect(self.dsn_for("postgres"), connect_timeout=1):

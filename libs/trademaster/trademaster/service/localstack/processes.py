@@ -98,6 +98,17 @@ class ManagedProcess:
     def running(self) -> bool:
         return self._popen is not None and self._popen.poll() is None
 
+    @property
+    def exit_code(self) -> int | None:
+        """The exit status once the process has ended (negative: killed by that signal)."""
+        return None if self._popen is None else self._popen.poll()
+
+    def respawn(self) -> None:
+        """Reap what is left of the previous run (its whole group), then start again."""
+        self.stop()
+        self._popen = None
+        self.spawn()
+
     def spawn(self) -> None:
         """Start the process; readiness is the caller's business (see `wait_until`)."""
         if self._popen is not None:
@@ -188,6 +199,23 @@ class SupervisedServer(ABC):
     @property
     def pid(self) -> int | None:
         return self._process.pid if self._process else None
+
+    @property
+    def exit_code(self) -> int | None:
+        return self._process.exit_code if self._process else None
+
+    @property
+    def log_file(self) -> Path | None:
+        return self._process.log_path if self._process else None
+
+    def serving(self) -> bool:
+        """Health right now (subclasses ask the server itself)."""
+        return self.running
+
+    def restart(self) -> None:
+        """Stop what is left (if anything) and start again with the same data and port."""
+        self.stop()
+        self.start()
 
     def _launch(
         self, process: ManagedProcess, ready: Callable[[], bool], timeout_s: float, what: str

@@ -111,6 +111,9 @@ class RayHead(SupervisedServer):
         _LOGGER.info("ray head ready (address=%s, dashboard=%s)", self.address, self.dashboard_url)
         return self
 
+    def serving(self) -> bool:
+        return self.running and self._job_server_answers()
+
     def _job_server_answers(self) -> bool:
         from ray.job_submission import JobSubmissionClient
 

@@ -73,6 +73,9 @@ class RedisServer(SupervisedServer):
         _LOGGER.info("redis ready (port=%d, appendonly=%s)", self.port, self.appendonly)
         return self
 
+    def serving(self) -> bool:
+        return self.running and self._answers_ping()
+
     def _answers_ping(self) -> bool:
         client = redis.Redis(host=LOOPBACK, port=self.port, socket_connect_timeout=1)
         try:

@@ -229,6 +229,32 @@ class ServiceProcess:
     def stop(self) -> int | None:
         return self._process.stop()
 
+    @property
+    def exit_code(self) -> int | None:
+        return self._process.exit_code
+
+    @property
+    def log_file(self) -> Path:
+        return self.log_path
+
+    def restart(self) -> None:
+        """Start the service again (same environment and ports) and wait until it serves.
+
+        A service started on an ephemeral port (0) is pinned to the port it had: its peers
+        were given that address and never learn a new one."""
+        if self.grpc_port is not None and self._process.env is not None:
+            self._process.env[f"TM_{self.name.upper()}_GRPC_PORT"] = str(self.grpc_port)
+        self.port_file.unlink(missing_ok=True)
+        self.grpc_port = None
+        self._process.respawn()
+        self.wait_ready()
+
+    def serving(self) -> bool:
+        """Health right now: gRPC SERVING, or the gateway's /readyz answering 200."""
+        if self.http_port is not None:
+            return http_ready(f"http://{LOOPBACK}:{self.http_port}/readyz")
+        return self.grpc_port is not None and grpc_serving(self.address)
+
     def _read_port(self) -> bool:
         if self.grpc_port is None:
             try:

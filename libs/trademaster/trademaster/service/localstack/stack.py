@@ -9,6 +9,7 @@ from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from trademaster.service.localstack.postgres import PostgresServer
 from trademaster.service.localstack.processes import LOOPBACK, resolve_port
@@ -145,6 +146,22 @@ class Stack:
             self._ray_started.result()
             if self.ray is not None:
                 self.ray_dashboard_url = self.ray.dashboard_url
+
+    def parts(self) -> dict[str, Any]:
+        """Every started part by name: servers first, then services in start order."""
+        found: dict[str, Any] = {}
+        for name, server in (("postgres", self.postgres), ("redis", self.redis), ("ray", self.ray)):
+            if server is not None:
+                found[name] = server
+        found.update(self.services)
+        return found
+
+    def restart(self, name: str) -> None:
+        """Start one part again with its data and ports (the supervisor's recovery step)."""
+        part = self.parts().get(name)
+        if part is None:
+            raise KeyError(f"no started part named {name!r}")
+        part.restart()
 
     def dead_parts(self) -> list[str]:
         """Names of started parts whose process has exited."""

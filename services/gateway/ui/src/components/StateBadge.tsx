@@ -13,10 +13,16 @@ const COLORS: Record<string, string> = {
   HALTED: "red",
 };
 
-/** The state of a job, backtest or trading scope, one color per state everywhere. */
+/** The state of a job, backtest or trading scope, one color per state everywhere. Never
+ * narrower than its text: in a tight table column a Badge otherwise ellipsizes ("S…"). */
 export function StateBadge({ state, testId }: { state: string; testId?: string }) {
   return (
-    <Badge color={COLORS[state] ?? "gray"} variant="light" data-testid={testId}>
+    <Badge
+      color={COLORS[state] ?? "gray"}
+      variant="light"
+      data-testid={testId}
+      style={{ minWidth: "max-content", flexShrink: 0 }}
+    >
       {state}
     </Badge>
   );

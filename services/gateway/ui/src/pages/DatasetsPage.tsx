@@ -1,22 +1,55 @@
-import { Anchor, Badge, Group, Select, Stack, Table, Text, Title } from "@mantine/core";
-import { useState } from "react";
+import {
+  Anchor,
+  Badge,
+  Group,
+  Pagination,
+  Select,
+  Stack,
+  Table,
+  Text,
+  TextInput,
+  Title,
+} from "@mantine/core";
+import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { TASKS, api } from "../api";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
 import { formatCount, formatDate, taskLabel } from "../format";
 import { useApi } from "../useApi";
 
+/** Rows per page: the catalog holds hundreds of datasets (one long list was ~17,000 px). */
+export const DATASETS_PAGE_SIZE = 25;
+
 export default function DatasetsPage() {
   const [task, setTask] = useState<string | null>(null);
+  const [query, setQuery] = useState("");
+  const [page, setPage] = useState(1);
   const list = useApi((signal) => api.listDatasets("", 500, signal), []);
+  const needle = query.trim().toLowerCase();
   const datasets = (list.data?.datasets ?? []).filter(
-    (d) => !task || d.tasks.includes(task as never),
+    (d) =>
+      (!task || d.tasks.includes(task as never)) &&
+      (!needle ||
+        [d.id, d.name, ...d.assets].some((text) => (text ?? "").toLowerCase().includes(needle))),
   );
+  const pages = Math.max(1, Math.ceil(datasets.length / DATASETS_PAGE_SIZE));
+  // A new filter starts at its first page.
+  useEffect(() => setPage(1), [task, needle]);
+  const shown = datasets.slice((page - 1) * DATASETS_PAGE_SIZE, page * DATASETS_PAGE_SIZE);
   return (
     <Stack data-testid="datasets-page">
       <Group justify="space-between">
         <Title order={2}>Datasets</Title>
-        <Select
+        <Group gap="sm">
+          <TextInput
+            placeholder="Search name, id or asset"
+            value={query}
+            onChange={(e) => setQuery(e.currentTarget.value)}
+            w={260}
+            aria-label="Search datasets"
+            data-testid="datasets-search"
+          />
+          <Select
           placeholder="All tasks"
           clearable
           data={TASKS.map((t) => ({ value: t, label: taskLabel(t) }))}
@@ -24,12 +57,16 @@ export default function DatasetsPage() {
           onChange={setTask}
           w={240}
           aria-label="Filter by task"
-        />
+          />
+        </Group>
       </Group>
       {list.loading && !list.data && <Loading label="Loading datasets…" />}
       {list.error && <ErrorAlert error={list.error} />}
       {list.data && datasets.length === 0 && (
-        <Empty>No datasets{task ? ` for ${taskLabel(task)}` : ""} in the catalog.</Empty>
+        <Empty>
+          No datasets{task ? ` for ${taskLabel(task)}` : ""}
+          {needle ? ` matching “${query.trim()}”` : ""} in the catalog.
+        </Empty>
       )}
       {datasets.length > 0 && (
         <Table.ScrollContainer minWidth={760}>
@@ -45,7 +82,7 @@ export default function DatasetsPage() {
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
-              {datasets.map((d) => (
+              {shown.map((d) => (
                 <Table.Tr key={d.id}>
                   <Table.Td>
                     <Anchor component={Link} to={`/datasets/${encodeURIComponent(d.id)}`}>
@@ -86,6 +123,21 @@ export default function DatasetsPage() {
             </Table.Tbody>
           </Table>
         </Table.ScrollContainer>
+      )}
+      {datasets.length > DATASETS_PAGE_SIZE && (
+        <Group justify="space-between">
+          <Text size="sm" c="dimmed" data-testid="datasets-count">
+            {(page - 1) * DATASETS_PAGE_SIZE + 1}–
+            {Math.min(page * DATASETS_PAGE_SIZE, datasets.length)} of {datasets.length}
+          </Text>
+          <Pagination
+            total={pages}
+            value={page}
+            onChange={setPage}
+            size="sm"
+            data-testid="datasets-pages"
+          />
+        </Group>
       )}
     </Stack>
   );

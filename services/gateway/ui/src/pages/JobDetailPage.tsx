@@ -22,6 +22,7 @@ import { LineChart, seriesColor } from "../components/LineChart";
 import type { ChartSeries } from "../components/LineChart";
 import { StateBadge } from "../components/StateBadge";
 import { useEventStream } from "../events";
+import { useApi } from "../useApi";
 import type { PlatformEvent, StreamStatus } from "../events";
 import { formatCount, formatDateTime, formatNumber, formatPercent } from "../format";
 import {
@@ -34,13 +35,13 @@ import type { JobAction, MetricHistory } from "../jobs";
 
 const METRICS_PAGE = 5000;
 
-function Fact({ label, value }: { label: string; value: string }) {
+function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
     <div>
       <Text size="xs" c="dimmed">
         {label}
       </Text>
-      <Text size="sm" fw={500}>
+      <Text size="sm" fw={500} data-testid={testId}>
         {value}
       </Text>
     </div>
@@ -106,6 +107,12 @@ export default function JobDetailPage() {
   const [pauseRequested, setPauseRequested] = useState(false);
   const historyRef = useRef(history);
   historyRef.current = history;
+  // The job names its strategy by id; show the strategy's name (the id when it is gone).
+  const strategyId = job?.strategy_id ?? "";
+  const strategy = useApi(
+    (signal) => (strategyId ? api.getStrategy(strategyId, signal) : Promise.resolve(null)),
+    [strategyId],
+  );
 
   const reloadJob = useCallback(async () => {
     try {
@@ -287,7 +294,11 @@ export default function JobDetailPage() {
           aria-label="Training progress"
         />
         <SimpleGrid cols={{ base: 2, sm: 3, md: 6 }} mt="md">
-          <Fact label="Strategy" value={`${job.strategy_id.slice(0, 8)} v${job.strategy_version}`} />
+          <Fact
+            label="Strategy"
+            value={`${strategy.data?.name || job.strategy_id.slice(0, 8)} v${job.strategy_version}`}
+            testId="job-strategy"
+          />
           <Fact label="Device" value={job.device || "—"} />
           <Fact label="Seed" value={job.run_record ? String(job.run_record.seed) : "—"} />
           <Fact label="Created" value={formatDateTime(job.created_at)} />
