@@ -25,6 +25,7 @@ from trademaster.backtest.event import BacktestCancelled
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
 from trademaster.service.auth import Principal, Role, current_principal, require_roles
+from trademaster.service.dataset_gate import DatasetGate
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
 from trademaster.service.ids import parse_uuid
@@ -128,18 +129,33 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         self._redis_url = redis_url
         self._redis = redis_client
         self._trainer = trainer
+        self._gate = DatasetGate(list(catalog.roots))
         self._tasks: set[asyncio.Task[None]] = set()
 
     # --- validation --------------------------------------------------------------------
-    async def _dataset(self, dataset_id: str) -> DatasetInfo:
+    async def _dataset(self, dataset_id: str, principal: Principal) -> DatasetInfo:
         if not dataset_id:
             raise _bad("spec.dataset_id", "must not be empty")
-        try:
-            info = await asyncio.to_thread(self._catalog.get, dataset_id)
-        except KeyError:
-            raise _bad(
-                "spec.dataset_id", f"names no known dataset, was {dataset_id!r}", "UNKNOWN_DATASET"
-            ) from None
+        gate = self._gate
+        if dataset_id.startswith("ds_"):
+            info = await asyncio.to_thread(gate.user_dataset, dataset_id, _scope(principal))
+        else:
+            try:
+                info = await asyncio.to_thread(self._catalog.get, dataset_id)
+            except KeyError:
+                raise _bad(
+                    "spec.dataset_id",
+                    f"names no known dataset, was {dataset_id!r}",
+                    "UNKNOWN_DATASET",
+                ) from None
+            if info.dataset_id.startswith("uploads."):  # users' files only by their ds_ id
+                raise _bad(
+                    "spec.dataset_id",
+                    f"names no known dataset, was {dataset_id!r}",
+                    "UNKNOWN_DATASET",
+                )
+            if info.kind is not None:
+                await asyncio.to_thread(gate.check, info)
         if info.kind != "ohlcv":
             raise _bad(
                 "spec.dataset_id", f"must be an OHLCV dataset, {dataset_id!r} is {info.kind}"
@@ -305,7 +321,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         principal = require_roles(*WRITER_ROLES)
         spec = request.spec
         source = await self._source(spec, context)
-        info = await self._dataset(spec.dataset_id)
+        info = await self._dataset(spec.dataset_id, principal)
         start, end = self._dates(spec, info)
         config = self._config(spec)
         benchmark = spec.benchmark or "buy_and_hold"

@@ -15,6 +15,8 @@ from tm_strategy.config import StrategySettings
 from tm_strategy.datasets import DatasetCatalog, ensure_synthetic_datasets
 from tm_strategy.servicer import StrategyServicer
 from tm_strategy.store import StrategyStore
+from tm_strategy.uploads import UserDatasets
+from tm_strategy.user_datasets import UserDatasetStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,7 +55,13 @@ async def build(base: ServiceSettings) -> ServiceParts:
     async def stop_warming() -> None:
         warm.cancel()
 
-    servicer = StrategyServicer(StrategyStore(pool), catalog)
+    users = UserDatasets(
+        UserDatasetStore(pool),
+        catalog,
+        settings.data_dir,
+        max_upload_bytes=settings.max_upload_bytes,
+    )
+    servicer = StrategyServicer(StrategyStore(pool), catalog, users=users)
     return ServiceParts(
         register=lambda server: strategy_pb2_grpc.add_StrategyServiceServicer_to_server(
             servicer, server

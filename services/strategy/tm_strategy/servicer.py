@@ -30,6 +30,7 @@ from trademaster.service.ids import parse_uuid
 from trademaster.service.structs import struct_to_dict
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
+from tm_strategy.dataset_rpcs import DatasetRpcs
 from tm_strategy.datasets import DatasetCatalog
 from tm_strategy.store import (
     UPDATABLE_FIELDS,
@@ -38,6 +39,7 @@ from tm_strategy.store import (
     StrategyRecord,
     VersionConflict,
 )
+from tm_strategy.uploads import UserDatasets
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -194,7 +196,7 @@ def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
 
-class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
+class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
     """Owner-scoped strategy CRUD, config validation and the dataset catalog."""
 
     def __init__(
@@ -202,10 +204,12 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         store: StrategyRepository,
         catalog: DatasetCatalog,
         principal: Callable[[], Principal] = current_principal,
+        users: UserDatasets | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._principal = principal
+        self._users = users
 
     def _require(self, roles: tuple[Role, ...]) -> Principal:
         return check_roles(self._principal(), *roles)
@@ -392,27 +396,14 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ListDatasets(
         self, request: strategy_pb2.ListDatasetsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListDatasetsResponse:
-        self._require(READER_ROLES)
         page_size = _check_page_size(request.page_size)
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
-        try:
-            datasets, next_token = await asyncio.to_thread(
-                self._catalog.page, page_size, request.page_token, task
-            )
-        except ValueError as exc:
-            raise InvalidArgument(
-                str(exc), [("page_token", str(exc))], reason="INVALID_PAGE_TOKEN"
-            ) from exc
-        return strategy_pb2.ListDatasetsResponse(datasets=datasets, next_page_token=next_token)
+        return await self.list_datasets(request, task, page_size)
 
     async def GetDataset(
         self, request: strategy_pb2.GetDatasetRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetDatasetResponse:
-        self._require(READER_ROLES)
-        dataset = await asyncio.to_thread(self._catalog.get, request.dataset_id)
-        if dataset is None:
-            raise NotFound(f"dataset {request.dataset_id!r} not found", reason="DATASET_NOT_FOUND")
-        return strategy_pb2.GetDatasetResponse(dataset=dataset)
+        return strategy_pb2.GetDatasetResponse(dataset=await self.get_dataset(request.dataset_id))
 
     async def GetDatasetBars(
         self, request: strategy_pb2.GetDatasetBarsRequest, context: grpc.aio.ServicerContext

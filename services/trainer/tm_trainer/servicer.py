@@ -20,6 +20,7 @@ from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.strategy import validate_strategy_config
 from trademaster.service.auth import Principal, Role, check_roles, current_principal
+from trademaster.service.dataset_gate import refuse_blocked
 from trademaster.service.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -349,6 +350,8 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
                     reason="DATASET_NOT_FOUND",
                 ) from error
             raise self._strategy_error(error, f"dataset {dataset_id!r}") from error
+        quality = reply.dataset.quality
+        refuse_blocked(dataset_id, quality.status, list(quality.error_codes))
         roots = self._settings.dataset_roots()
         relative = Path(reply.dataset.path)
         for root in roots:
