@@ -30,6 +30,7 @@ from tm_gateway.error_handlers import (
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_datasets import datasets_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.spa import SpaStaticFiles
@@ -116,6 +117,19 @@ def dataset_out(d: strategy_pb2.Dataset) -> m.DatasetOut:
         columns=list(d.columns),
         content_hash=d.content_hash,
         synthetic=d.synthetic,
+        owner_id=d.owner_id,
+        version=d.version or "original",
+        parent_dataset_id=d.parent_dataset_id,
+        segment_count=d.segment_count,
+        size_bytes=d.size_bytes,
+        repairs=list(d.repairs),
+        quality=m.DatasetQualityOut(
+            status=d.quality.status,
+            errors=d.quality.errors,
+            warnings=d.quality.warnings,
+            error_codes=list(d.quality.error_codes),
+            report_path=d.quality.report_path,
+        ),
         splits=[
             m.DatasetSplitOut(
                 name=sp.name,
@@ -141,6 +155,7 @@ def create_app(
     jwt_secret: str,
     jwt_issuer: str,
     static_dir: Path | None = None,
+    max_upload_bytes: int = 1 << 30,
 ) -> FastAPI:
     """Build the HTTP app; ``identity`` and ``backends`` are opened and closed by the caller."""
     app = FastAPI(
@@ -442,6 +457,7 @@ def create_app(
     api.include_router(jobs_router(backends, caller))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, caller))
+    api.include_router(datasets_router(backends, caller, dataset_out, max_upload_bytes))
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])

@@ -88,6 +88,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         jwt_secret=settings.jwt_secret.get_secret_value(),
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     http = _EmbeddedUvicorn(
         uvicorn.Config(

@@ -60,6 +60,18 @@ class DatasetRpcs:
             ) from exc
         return strategy_pb2.ListDatasetsResponse(datasets=chunk, next_page_token=token)
 
+    async def dataset_known(self, dataset_id: str, principal: Principal) -> bool:
+        """A platform dataset, or one of the caller's (an admin reaches every owner's)."""
+        if is_user_dataset_id(dataset_id):
+            if self._users is None:
+                return False
+            try:
+                await self._users.get(dataset_id, _reach(principal))
+            except NotFound:
+                return False
+            return True
+        return await asyncio.to_thread(self._catalog.get, dataset_id) is not None
+
     async def get_dataset(self, dataset_id: str) -> strategy_pb2.Dataset:
         """A platform dataset with its quality summary (computed once), or one of the caller's."""
         principal = self._require(READERS)

@@ -441,6 +441,8 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         return reply
 
     async def _dataset_violations(self, dataset_id: str) -> Violations:
-        if dataset_id and await asyncio.to_thread(self._catalog.get, dataset_id) is None:
+        if dataset_id and await self.dataset_known(dataset_id, self._principal()):
+            return []
+        if dataset_id:
             return [("dataset_id", f"must name a dataset in the catalog, was {dataset_id!r}")]
         return []
