@@ -215,3 +215,34 @@ def test_large_upload_streams_through_the_gateway(stack_factory: Any) -> None:
     grown_mib = (after - before) / 1024
     print(f"gateway peak RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB for {size >> 20} MiB")
     assert grown_mib < 48, f"gateway peak RSS grew {grown_mib:.0f} MiB on a 128 MiB upload"
+
+
+def test_cli_import_uploads_and_prints_the_report(
+    http: httpx.Client, stack: Stack, tmp_path: Any
+) -> None:
+    from click.testing import CliRunner
+    from trademaster.cli.main import cli
+
+    who = _researcher(http, stack)
+    path = tmp_path / "mine.csv.gz"
+    pd.read_csv(__import__("io").BytesIO(_csv(duplicates=1))).to_csv(path, index=False)
+    token = who["Authorization"].split(" ", 1)[1]
+    result = CliRunner().invoke(
+        cli,
+        [
+            "datasets",
+            "import",
+            str(path),
+            "--name",
+            "mine",
+            "--url",
+            stack.gateway_url,
+            "--token",
+            token,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert "quality: blocked" in result.output and "duplicate_rows" in result.output
+    listed = http.get("/api/v1/datasets", headers=who, params={"page_size": 500}).json()
+    mine = [d for d in listed["datasets"] if d["owner_id"]]
+    assert [(d["name"], d["rows"]) for d in mine] == [("mine", 251)]

@@ -9,6 +9,7 @@ whole, was parsed and was recorded, so a failed or cancelled upload leaves nothi
 from __future__ import annotations
 
 import asyncio
+import gzip
 import hashlib
 import logging
 import shutil
@@ -151,8 +152,13 @@ class UserDatasets:
         dataset_id = f"ds_{uuid.uuid4().hex}"
         incoming = self._root / UPLOADS_DIR / ".incoming" / f"{dataset_id}{suffix}"
         incoming.parent.mkdir(parents=True, exist_ok=True)
+        plain = incoming.with_name(f"{dataset_id}.csv")
         try:
             size, digest = await self._receive(requests, incoming)
+            if suffix == ".csv.gz":  # stored plain: every loader and service reads .csv
+                size, digest = await asyncio.to_thread(_gunzip, incoming, plain, self._max * 20)
+                incoming.unlink()
+                incoming, suffix = plain, ".csv"
             return await self._commit(
                 owner,
                 dataset_id,
@@ -167,6 +173,7 @@ class UserDatasets:
             )
         finally:
             incoming.unlink(missing_ok=True)
+            plain.unlink(missing_ok=True)
 
     async def _receive(
         self, requests: AsyncIterator[strategy_pb2.UploadDatasetRequest], target: Path
@@ -363,6 +370,28 @@ class UserDatasets:
         if row is None:
             raise NotFound(f"dataset {dataset_id!r} not found", reason="DATASET_NOT_FOUND")
         shutil.rmtree((self._root / row.relative_path).parent, ignore_errors=True)
+
+
+def _gunzip(source: Path, target: Path, limit: int) -> tuple[int, str]:
+    """Decompress ``source`` into ``target``; size and sha256 of the plain bytes."""
+    digest, size = hashlib.sha256(), 0
+    try:
+        with gzip.open(source, "rb") as src, target.open("wb") as dst:
+            for block in iter(lambda: src.read(1 << 20), b""):
+                size += len(block)
+                if size > limit:
+                    raise _bad(
+                        "chunk",
+                        f"decompresses to more than {limit} bytes",
+                        reason="UPLOAD_TOO_LARGE",
+                    )
+                digest.update(block)
+                dst.write(block)
+    except (OSError, EOFError) as exc:
+        raise _bad(
+            "chunk", f"is not a readable gzip file: {exc}", reason="UNREADABLE_DATASET"
+        ) from exc
+    return size, digest.hexdigest()
 
 
 def _label_to_file(

@@ -298,3 +298,20 @@ async def test_platform_dataset_has_a_quality_summary(stack: Stack) -> None:
         pb.GetDatasetRequest(dataset_id=platform[0].dataset_id), metadata=auth("reader"), timeout=30
     )
     assert got.dataset.quality.status in ("clean", "warnings")
+
+
+async def test_gzip_and_parquet_uploads_are_stored_readable(stack: Stack) -> None:
+    import gzip
+    import io
+
+    owner = f"u-{uuid.uuid4().hex[:6]}"
+    gz = await _upload(stack, owner, gzip.compress(_bars()), "prices.csv.gz")
+    assert (gz.format, gz.rows, gz.path.endswith("data.csv")) == ("csv", 400, True)
+    buffer = io.BytesIO()
+    pd.read_csv(io.BytesIO(_bars())).to_parquet(buffer)
+    pq = await _upload(stack, owner, buffer.getvalue(), "prices.parquet")
+    assert (pq.format, pq.rows) == ("parquet", 400)
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await _upload(stack, owner, b"not gzip at all", "broken.csv.gz")
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert _leftovers(stack) == []
