@@ -218,31 +218,25 @@ def test_large_upload_streams_through_the_gateway(stack_factory: Any) -> None:
 
 
 def test_cli_import_uploads_and_prints_the_report(
-    http: httpx.Client, stack: Stack, tmp_path: Any
+    http: httpx.Client, stack: Stack, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from click.testing import CliRunner
+    from support.client_endpoints import client_env
     from trademaster.cli.main import cli
 
+    monkeypatch.delenv("TM_CLIENT_TARGET", raising=False)
+    for name, value in client_env(stack).items():
+        monkeypatch.setenv(name, value)
     who = _researcher(http, stack)
     path = tmp_path / "mine.csv.gz"
     pd.read_csv(__import__("io").BytesIO(_csv(duplicates=1))).to_csv(path, index=False)
     token = who["Authorization"].split(" ", 1)[1]
-    result = CliRunner().invoke(
-        cli,
-        [
-            "datasets",
-            "import",
-            str(path),
-            "--name",
-            "mine",
-            "--url",
-            stack.gateway_url,
-            "--token",
-            token,
-        ],
-    )
+    args = ["datasets", "import", str(path), "--name", "mine", "--token", token]
+    result = CliRunner().invoke(cli, args)
     assert result.exit_code == 0, result.output
     assert "quality: blocked" in result.output and "duplicate_rows" in result.output
     listed = http.get("/api/v1/datasets", headers=who, params={"page_size": 500}).json()
     mine = [d for d in listed["datasets"] if d["owner_id"]]
     assert [(d["name"], d["rows"]) for d in mine] == [("mine", 251)]
+    refused = CliRunner().invoke(cli, [*args[:3], "--token", "not-a-token"])
+    assert refused.exit_code != 0 and "UNAUTHENTICATED" in refused.output

@@ -24,8 +24,9 @@ from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.event import BacktestCancelled
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
-from trademaster.service.auth import Principal, Role, current_principal, require_roles
-from trademaster.service.dataset_gate import DatasetGate
+from trademaster.service.auth import Principal, current_principal
+from trademaster.service.authz import Action, Resource, authorize
+from trademaster.service.dataset_gate import DatasetGate, dataset_scope
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
 from trademaster.service.ids import parse_uuid
@@ -40,8 +41,6 @@ from tm_backtest.worker import CANCEL_KEY, PROGRESS_EVENT, JobSpec, run_job, top
 
 _LOGGER = logging.getLogger(__name__)
 
-WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
-READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_TRADES_PAGE = 200
@@ -76,10 +75,6 @@ def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(value)
     return stamp
-
-
-def _scope(principal: Principal) -> str | None:
-    return None if Role.ADMIN in principal.roles else principal.subject
 
 
 def backtest_message(record: BacktestRecord) -> pb.Backtest:
@@ -134,11 +129,12 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
 
     # --- validation --------------------------------------------------------------------
     async def _dataset(self, dataset_id: str, principal: Principal) -> DatasetInfo:
+        """The spec's dataset if its creator may read it and its quality report allows it."""
         if not dataset_id:
             raise _bad("spec.dataset_id", "must not be empty")
         gate = self._gate
         if dataset_id.startswith("ds_"):
-            info = await asyncio.to_thread(gate.user_dataset, dataset_id, _scope(principal))
+            info = await asyncio.to_thread(gate.user_dataset, dataset_id, dataset_scope(principal))
         else:
             try:
                 info = await asyncio.to_thread(self._catalog.get, dataset_id)
@@ -318,10 +314,10 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CreateBacktest(
         self, request: pb.CreateBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateBacktestResponse:
-        principal = require_roles(*WRITER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.CREATE)
         spec = request.spec
         source = await self._source(spec, context)
-        info = await self._dataset(spec.dataset_id, principal)
+        info = await self._dataset(spec.dataset_id, principal.principal)
         start, end = self._dates(spec, info)
         config = self._config(spec)
         benchmark = spec.benchmark or "buy_and_hold"
@@ -489,9 +485,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         )
         await self._state_event(moved)
 
-    async def _owned(self, backtest_id: str) -> BacktestRecord:
-        principal = require_roles(*READER_ROLES)
-        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), _scope(principal))
+    async def _owned(self, backtest_id: str, action: Action = Action.READ) -> BacktestRecord:
+        grant = authorize(current_principal(), Resource.BACKTEST, action)
+        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), grant.owner_scope)
         if record is None:
             raise NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
         return record
@@ -506,11 +502,11 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def ListBacktests(
         self, request: pb.ListBacktestsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListBacktestsResponse:
-        principal = require_roles(*READER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.READ)
         if request.page_size < 0:
             raise _bad("page_size", f"must be >= 0, was {request.page_size}")
         size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        owner = _scope(principal)
+        owner = principal.owner_scope
         if request.owner_id:
             if owner is not None and request.owner_id != owner:
                 return pb.ListBacktestsResponse()
@@ -526,8 +522,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CancelBacktest(
         self, request: pb.CancelBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CancelBacktestResponse:
-        record = await self._owned(request.backtest_id)
-        require_roles(*WRITER_ROLES)
+        record = await self._owned(request.backtest_id, Action.CANCEL)
         if record.state in ("QUEUED", "RUNNING"):
             await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
             moved = await self._store.set_state(record.id, "CANCELLED", only_from=("QUEUED",))

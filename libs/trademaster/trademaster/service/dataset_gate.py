@@ -14,11 +14,23 @@ from pathlib import Path
 from trademaster.data.catalog import DatasetInfo, describe
 from trademaster.data.meta import find_user_file, is_user_dataset_id, read_meta
 from trademaster.data.quality import check_file
+from trademaster.service.auth import Principal
+from trademaster.service.authz import Action, Resource, allowed, authorize
 from trademaster.service.errors import FailedPrecondition, NotFound
 
 
 def report_path(dataset_id: str) -> str:
     return f"/api/v1/datasets/{dataset_id}/quality"
+
+
+def dataset_scope(principal: Principal) -> str | None:
+    """Whose datasets ``principal`` may use: None = every owner's, else only their own.
+
+    From the ``dataset:read`` row, so a job can only name datasets its creator could read.
+    """
+    if allowed(principal, Resource.DATASET, Action.READ):
+        return authorize(principal, Resource.DATASET, Action.READ).owner_scope
+    return principal.subject
 
 
 def refuse_blocked(dataset_id: str, status: str, error_codes: list[str] | tuple[str, ...]) -> None:

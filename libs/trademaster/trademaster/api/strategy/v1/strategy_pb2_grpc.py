@@ -123,6 +123,7 @@ class StrategyServiceServicer:
 
     def CreateStrategy(self, request, context):
         """Creates a strategy after validating its config; version starts at 1.
+        Idempotent: by request_id; a retry with the same key returns the first strategy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -130,6 +131,7 @@ class StrategyServiceServicer:
 
     def GetStrategy(self, request, context):
         """Returns a strategy, at its latest or a given version.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -137,6 +139,7 @@ class StrategyServiceServicer:
 
     def ListStrategies(self, request, context):
         """Lists strategies visible to the caller, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -144,6 +147,7 @@ class StrategyServiceServicer:
 
     def UpdateStrategy(self, request, context):
         """Updates the fields named in update_mask and bumps the version; etag guards lost updates.
+        Idempotent: no, every update bumps the version; send the etag so a repeat fails with ABORTED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -151,6 +155,7 @@ class StrategyServiceServicer:
 
     def DeleteStrategy(self, request, context):
         """Deletes a strategy; jobs that used it keep their copy of its config.
+        Idempotent: no, a repeat after success fails with NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -158,6 +163,7 @@ class StrategyServiceServicer:
 
     def ValidateConfig(self, request, context):
         """Validates a config for a task and agent without storing anything.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -165,6 +171,7 @@ class StrategyServiceServicer:
 
     def ListAgents(self, request, context):
         """Lists the agents available for a task.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -172,6 +179,7 @@ class StrategyServiceServicer:
 
     def GetConfigSchema(self, request, context):
         """Returns the JSON schema of an agent's config so clients can render forms.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -179,6 +187,7 @@ class StrategyServiceServicer:
 
     def ListDatasets(self, request, context):
         """Lists datasets in the catalog.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -186,6 +195,7 @@ class StrategyServiceServicer:
 
     def GetDataset(self, request, context):
         """Returns one dataset of the catalog.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -193,6 +203,7 @@ class StrategyServiceServicer:
 
     def GetDatasetBars(self, request, context):
         """Returns one asset's OHLCV bars of a dataset, merged to at most max_points bars (for charts).
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
