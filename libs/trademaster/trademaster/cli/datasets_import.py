@@ -72,4 +72,4 @@ def import_(path: Path, name: str, request_id: str, target: str | None, token: s
         f"dataset [bold]{dataset.dataset_id}[/bold]: {dataset.rows} rows, "
         f"{len(dataset.assets)} instrument(s)"
     )
-    print_report(json.loads(quality.report_json), console)
+    print_report(json.loads(quality.report_json) | {"status": quality.quality.status}, console)
