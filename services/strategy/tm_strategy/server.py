@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
@@ -55,11 +56,13 @@ async def build(base: ServiceSettings) -> ServiceParts:
     async def stop_warming() -> None:
         warm.cancel()
 
+    bus = EventBus(settings.redis_url)  # dataset quality-drop events
     users = UserDatasets(
         UserDatasetStore(pool),
         catalog,
         settings.data_dir,
         max_upload_bytes=settings.max_upload_bytes,
+        publish=bus.publish,
     )
     servicer = StrategyServicer(StrategyStore(pool), catalog, users=users)
     return ServiceParts(
@@ -67,5 +70,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[stop_warming, pool.close],
+        on_shutdown=[stop_warming, pool.close, bus.close],
     )

@@ -35,9 +35,11 @@ from trademaster.data.meta import (
 from trademaster.data.quality import QualityReport
 from trademaster.data.repair import RepairSpec, repair_file
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
+from trademaster.service.request_checks import request_violations
 
 from tm_strategy.datasets import DatasetCatalog, dataset_message
 from tm_strategy.quality_cache import QualityCache, report_path
+from tm_strategy.quality_watch import Publish, QualityWatch
 from tm_strategy.user_datasets import UserDataset, UserDatasetStore
 
 _LOGGER = logging.getLogger(__name__)
@@ -62,6 +64,18 @@ def _bad(field: str, message: str, reason: str = "INVALID_ARGUMENT") -> InvalidA
     return InvalidArgument(f"{field} {message}", [(field, message)], reason=reason)
 
 
+def _checked(part: object) -> strategy_pb2.UploadDatasetRequest:
+    """One message of the stream, held to the rules the interceptor applies to unary requests
+    (it sees no stream items): decodable, no NUL in strings."""
+    if not isinstance(part, strategy_pb2.UploadDatasetRequest):
+        raise _bad("request", "is not a valid UploadDatasetRequest", "UNDECODABLE_REQUEST")
+    violations = request_violations(part)
+    if violations:
+        fields = ", ".join(dict.fromkeys(name for name, _ in violations))
+        raise InvalidArgument(f"request is invalid: {fields}", violations, reason="INVALID_REQUEST")
+    return part
+
+
 class UserDatasets:
     """Operations on users' datasets; ``owner=None`` means an admin reaching every owner."""
 
@@ -72,11 +86,13 @@ class UserDatasets:
         data_dir: Path,
         *,
         max_upload_bytes: int,
+        publish: Publish | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._root = data_dir.resolve()
         self._quality = QualityCache(self._root / UPLOADS_DIR / ".quality")
+        self._watch = QualityWatch(self._root / UPLOADS_DIR / ".quality" / "latest", publish)
         self._max = max_upload_bytes
         self._infos: dict[str, DatasetInfo] = {}
         self._lock = threading.Lock()
@@ -124,15 +140,20 @@ class UserDatasets:
         return Path(found.path), found.content_hash, found.dataset_id
 
     async def report(self, dataset_id: str, owner: str | None) -> QualityReport:
+        """The report of the dataset's current content; a platform file that changed for the
+        worse raises a quality-drop event (users' versions never change)."""
         path, content_hash, _ = await self.source(dataset_id, owner)
-        return await asyncio.to_thread(self._quality.report, path, content_hash)
+        report = await asyncio.to_thread(self._quality.report, path, content_hash)
+        if not is_user_dataset_id(dataset_id):
+            await self._watch.observe(dataset_id, "", content_hash, report)
+        return report
 
     # --- import -------------------------------------------------------------------------
     async def upload(
         self, owner: str, requests: AsyncIterator[strategy_pb2.UploadDatasetRequest]
     ) -> UserDataset:
         first = await anext(requests, None)
-        if first is None or first.WhichOneof("part") != "metadata":
+        if first is None or _checked(first).WhichOneof("part") != "metadata":
             raise _bad("metadata", "must be the first message of the upload")
         meta = first.metadata
         suffix = normal_suffix(meta.filename)
@@ -182,7 +203,7 @@ class UserDatasets:
         size = 0
         with target.open("wb") as handle:
             async for part in requests:
-                if part.WhichOneof("part") != "chunk":
+                if _checked(part).WhichOneof("part") != "chunk":
                     raise _bad("metadata", "must be sent once, before the chunks")
                 size += len(part.chunk)
                 if size > self._max:

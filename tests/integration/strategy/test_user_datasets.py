@@ -28,6 +28,7 @@ from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.api.strategy.v1 import strategy_pb2 as pb
 from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.service.auth import issue_token
+from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts, create_server, stop_server
 
 pytestmark = pytest.mark.integration
@@ -47,6 +48,8 @@ class Stack:
     data_dir: Path
     strategies: strategy_pb2_grpc.StrategyServiceStub
     backtests: backtest_pb2_grpc.BacktestServiceStub
+    strategy_channel: grpc.aio.Channel
+    redis_url: str
 
 
 async def _start(settings, name: str, build) -> tuple[grpc.aio.Server, int, ServiceParts]:  # noqa: ANN001
@@ -91,6 +94,8 @@ async def stack(
         data_dir,
         strategy_pb2_grpc.StrategyServiceStub(channels[0]),
         backtest_pb2_grpc.BacktestServiceStub(channels[1]),
+        channels[0],
+        redis_url,
     )
     for channel in channels:
         await channel.close()
@@ -198,6 +203,21 @@ async def test_bad_uploads_leave_nothing_behind(stack: Stack) -> None:
     with pytest.raises(grpc.aio.AioRpcError) as err:
         await stack.strategies.UploadDataset(only_chunks, metadata=auth(owner), timeout=10)
     assert "metadata" in (err.value.details() or "")
+    nul_name = _parts(_bars(), "ok.csv", request_id="k\x00")
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await stack.strategies.UploadDataset(nul_name, metadata=auth(owner), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "metadata.request_id" in (err.value.details() or "")
+    raw = stack.strategy_channel.stream_unary(  # bytes that are no UploadDatasetRequest
+        "/trademaster.api.strategy.v1.StrategyService/UploadDataset",
+        request_serializer=lambda b: b,
+        response_deserializer=pb.UploadDatasetResponse.FromString,
+    )
+    first = next(_parts(b"x", "ok.csv")).SerializeToString()
+    with pytest.raises(grpc.aio.AioRpcError) as err:
+        await raw(iter([first, b"\xff\xff\xff"]), metadata=auth(owner), timeout=10)
+    assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+    assert "UNDECODABLE_REQUEST" in str(err.value.trailing_metadata())
     assert _leftovers(stack) == []
     listed = await stack.strategies.ListDatasets(
         pb.ListDatasetsRequest(page_size=500), metadata=auth(owner), timeout=30
@@ -315,3 +335,33 @@ async def test_gzip_and_parquet_uploads_are_stored_readable(stack: Stack) -> Non
         await _upload(stack, owner, b"not gzip at all", "broken.csv.gz")
     assert err.value.code() == grpc.StatusCode.INVALID_ARGUMENT
     assert _leftovers(stack) == []
+
+
+async def test_platform_file_that_got_worse_raises_a_quality_event(stack: Stack) -> None:
+    name = f"drift{uuid.uuid4().hex[:6]}"
+    path = stack.data_dir / f"{name}.csv"
+    path.write_bytes(_bars())
+    listed = await stack.strategies.ListDatasets(
+        pb.ListDatasetsRequest(page_size=500), metadata=auth("reader"), timeout=30
+    )
+    [dataset_id] = [d.dataset_id for d in listed.datasets if d.path.endswith(f"{name}.csv")]
+    bus = EventBus(stack.redis_url)
+    topic = f"dataset/{dataset_id}"
+    try:
+        before = await stack.strategies.GetDatasetQuality(
+            pb.GetDatasetQualityRequest(dataset_id=dataset_id), metadata=auth("r"), timeout=60
+        )
+        path.write_bytes(_bars(duplicates=3))  # the file changes for the worse
+        after = await stack.strategies.GetDatasetQuality(
+            pb.GetDatasetQualityRequest(dataset_id=dataset_id), metadata=auth("r"), timeout=60
+        )
+        events = await bus.read([topic])
+    finally:
+        await bus.close()
+        path.unlink()
+    assert before.quality.status in ("clean", "warnings")
+    assert after.quality.status == "blocked"
+    assert [e.type for e in events] == ["dataset_quality_dropped"]
+    assert events[0].owner_id == ""
+    assert events[0].payload["after"]["status"] == "blocked"
+    assert "duplicate_rows" in events[0].payload["error_codes"]
