@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import copy
 import logging
+import math
 import secrets
 import uuid
 from collections.abc import Callable
@@ -103,6 +104,11 @@ def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
         dataset_hash=str(data.get("dataset_hash") or ""),
         library_versions={k: str(v) for k, v in (data.get("versions") or {}).items() if v},
         git_revision=str(data.get("git_revision") or ""),
+        resource_usage={
+            str(k): float(v)
+            for k, v in (data.get("resource_usage") or {}).items()
+            if isinstance(v, int | float) and math.isfinite(v)
+        },
     )
 
 

@@ -23,6 +23,7 @@ from trademaster.service.events import EventBus
 from trademaster.training.callbacks import Callback
 
 if TYPE_CHECKING:
+    from trademaster.training.resources import ResourceSampler
     from trademaster.training.trainer import TrainingResult
 
 _LOGGER = logging.getLogger(__name__)
@@ -145,7 +146,8 @@ class JobChannel:
 
 
 class JobEventsCallback(Callback):
-    """Publishes progress rows and checkpoints, and turns the control flag into pause/stop.
+    """Publishes progress rows (with the latest resource sample, when a sampler is given) and
+    checkpoints, and turns the control flag into pause/stop.
 
     The flag is polled at most every ``control_poll_s`` seconds, so a fast loop is not slowed
     by a Redis round trip per iteration.
@@ -158,8 +160,10 @@ class JobEventsCallback(Callback):
         pause_event: threading.Event,
         stop_event: threading.Event,
         control_poll_s: float = 0.05,
+        resources: ResourceSampler | None = None,
     ) -> None:
         self.channel = channel
+        self.resources = resources
         self.pause_event = pause_event
         self.stop_event = stop_event
         self.control_poll_s = control_poll_s
@@ -189,9 +193,10 @@ class JobEventsCallback(Callback):
         if row.get("partial"):
             # A window cut short by pause/stop; the resumed run completes it with the same step.
             return
-        self.channel.progress(
-            int(row["global_step"]), self.trainer.config.total_steps, finite_metrics(row)
-        )
+        metrics = finite_metrics(row)
+        if self.resources is not None:  # live usage rides along, stored as metric history
+            metrics.update(self.resources.latest())
+        self.channel.progress(int(row["global_step"]), self.trainer.config.total_steps, metrics)
 
     def on_eval(self, metrics: dict[str, float]) -> None:
         self.channel.progress(

@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.training.job_tracing import job_span
 from trademaster.training.jobrunner_events import JobChannel, JobEventsCallback, finite_metrics
+from trademaster.training.resources import ResourceSampler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -32,6 +33,9 @@ REDIS_URL_ENV = "TM_JOB_REDIS_URL"
 MODEL_FILE = "model.pt"
 RUN_RECORD_FILE = "run_record.json"
 RUN_CONFIG_FILE = "config.json"
+RESOURCES_FILE = "resources.jsonl"
+"""Resource history of the attempt (one JSON sample per line, appended across resumes)."""
+RESOURCE_INTERVAL_ENV = "TM_JOB_RESOURCE_INTERVAL_S"
 FINAL_EVAL_SEED = 12_345
 
 
@@ -56,8 +60,20 @@ class JobSpec(BaseModel):
 
 
 def run(spec: JobSpec, channel: JobChannel) -> str:
-    """Train per ``spec``, publishing events; returns the final status name
-    (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
+    """Train per ``spec``, publishing events and sampling resource usage; returns the final
+    status name (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
+    interval = float(os.environ.get(RESOURCE_INTERVAL_ENV, "2.0"))
+    sampler = ResourceSampler(interval_s=interval).start()
+    try:
+        return _train(spec, channel, sampler)
+    finally:
+        sampler.stop()
+        with (Path(spec.run_dir) / RESOURCES_FILE).open("a") as history:
+            for sample in sampler.history:
+                history.write(json.dumps({"attempt": spec.attempt, **sample}) + "\n")
+
+
+def _train(spec: JobSpec, channel: JobChannel, sampler: ResourceSampler) -> str:
     import torch
 
     from trademaster.config.strategy import parse_strategy_config
@@ -103,7 +119,11 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         algorithm,
         training,
         eval_env=eval_env if training.eval_every_steps is not None else None,
-        callbacks=[JobEventsCallback(channel, pause_event=pause_event, stop_event=stop_event)],
+        callbacks=[
+            JobEventsCallback(
+                channel, pause_event=pause_event, stop_event=stop_event, resources=sampler
+            )
+        ],
         run_dir=spec.run_dir,
         pause_event=pause_event,
         stop_event=stop_event,
@@ -119,7 +139,8 @@ def run(spec: JobSpec, channel: JobChannel) -> str:
         channel.finished("CANCELLED", failure_reason="")
         return "CANCELLED"
     run_dir = Path(spec.run_dir)
-    (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
+    usage = {**record.to_dict(), "resource_usage": sampler.summary()}
+    (run_dir / RUN_RECORD_FILE).write_text(json.dumps(usage, sort_keys=True))
     # The same run config ``trademaster train`` writes, so backtests replay either kind of run.
     (run_dir / RUN_CONFIG_FILE).write_text(
         json.dumps(run_config.model_dump(mode="json"), indent=2, sort_keys=True)
