@@ -1,4 +1,4 @@
-"""Importing one's own file in the UI: upload with progress, then its quality report."""
+"""Importing one's own file in the UI: upload with progress, its report, the report page."""
 
 from __future__ import annotations
 
@@ -50,5 +50,14 @@ def test_upload_shows_progress_then_the_report_and_lists_the_dataset(
     expect(row).to_contain_text("blocked")
     screenshot(page, "dataset_upload_report")
 
+    report.get_by_role("link", name=name).click()  # the report page, with its pictures
+    full = page.get_by_test_id("quality-report")
+    expect(full).to_contain_text("blocked", timeout=60_000)
+    expect(page.get_by_test_id("quality-findings")).to_contain_text("duplicate_rows")
+    expect(page.get_by_test_id("quality-heatmap")).to_contain_text("MINE")
+    expect(page.get_by_test_id("quality-returns")).to_be_visible()
+    screenshot(page, "dataset_quality_report")
+
+    page.go_back()
     page.get_by_test_id("dataset-file").set_input_files(str(_csv(tmp_path / "x.txt", 0)))
     expect(page.get_by_test_id("upload-error")).to_contain_text(".csv")
