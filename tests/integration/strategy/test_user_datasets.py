@@ -18,6 +18,8 @@ import numpy as np
 import pandas as pd
 import pytest
 from google.protobuf import struct_pb2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from support.servers import PostgresHandle
 from tm_backtest.config import BacktestSettings
 from tm_backtest.server import build as build_backtest
@@ -50,6 +52,7 @@ class Stack:
     backtests: backtest_pb2_grpc.BacktestServiceStub
     strategy_channel: grpc.aio.Channel
     redis_url: str
+    strategy_addr: str
 
 
 async def _start(settings, name: str, build) -> tuple[grpc.aio.Server, int, ServiceParts]:  # noqa: ANN001
@@ -96,6 +99,7 @@ async def stack(
         backtest_pb2_grpc.BacktestServiceStub(channels[1]),
         channels[0],
         redis_url,
+        f"127.0.0.1:{started[0][1]}",
     )
     for channel in channels:
         await channel.close()
@@ -365,3 +369,35 @@ async def test_platform_file_that_got_worse_raises_a_quality_event(stack: Stack)
     assert events[0].owner_id == ""
     assert events[0].payload["after"]["status"] == "blocked"
     assert "duplicate_rows" in events[0].payload["error_codes"]
+
+
+_BASE = _bars(n=30)
+_EDIT = st.tuples(st.integers(0, len(_BASE)), st.integers(0, 300), st.binary(max_size=60))
+
+
+async def test_generated_malformed_csvs_are_refused_cleanly_or_imported(stack: Stack) -> None:
+    """Hypothesis edits of a valid file (cut, spliced bytes) and random text: every answer is
+    a dataset or INVALID_ARGUMENT, never INTERNAL, and nothing half-imported stays behind."""
+    owner = f"u-{uuid.uuid4().hex[:6]}"
+
+    def run_examples() -> None:  # sync client on a worker thread; the servers keep the loop
+        with grpc.insecure_channel(stack.strategy_addr) as channel:
+            stub = strategy_pb2_grpc.StrategyServiceStub(channel)
+
+            @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck))
+            @given(edits=st.lists(_EDIT, max_size=3), text=st.text(max_size=200), raw=st.booleans())
+            def one(edits: list[tuple[int, int, bytes]], text: str, raw: bool) -> None:
+                body = text.encode() if raw else _BASE
+                for at, cut, blob in edits:
+                    body = body[:at] + blob + body[at + cut :]
+                try:
+                    reply = stub.UploadDataset(_parts(body, "gen.csv"), metadata=auth(owner))
+                except grpc.RpcError as error:
+                    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT, error.details()
+                else:
+                    assert reply.dataset.quality.status in ("clean", "warnings", "blocked")
+                assert _leftovers(stack) == []
+
+            one()
+
+    await asyncio.to_thread(run_examples)
