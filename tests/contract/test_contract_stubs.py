@@ -79,7 +79,9 @@ def test_every_rpc_is_reachable_through_its_stub(
     stub = getattr(_module(domain, "pb2_grpc"), f"{service}Stub")(channel)
 
     with pytest.raises(grpc.RpcError) as raised:
-        response = getattr(stub, method)(request, timeout=5)
+        # Client-streaming RPCs (dataset upload) take an iterator of requests.
+        sent = iter([request]) if descriptor.client_streaming else request
+        response = getattr(stub, method)(sent, timeout=5)
         if descriptor.server_streaming:
             next(iter(response))
 

@@ -18,7 +18,8 @@ from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
 from trademaster.service.artifacts import ArtifactStore
-from trademaster.service.auth import forwarded_authorization
+from trademaster.service.auth import Principal, forwarded_authorization
+from trademaster.service.dataset_gate import DatasetGate, dataset_scope
 from trademaster.service.errors import FailedPrecondition, InvalidArgument
 
 TRAINER_TIMEOUT_S = 10.0
@@ -59,13 +60,14 @@ class SpecValidator:
         self._artifact_dir = artifact_dir.resolve()
         self._store = ArtifactStore(self._artifact_dir)
         self._trainer = trainer
+        self._gate = DatasetGate(list(catalog.roots))
 
     async def stored_config(
-        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext
+        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext, principal: Principal
     ) -> dict[str, Any]:
         """The validated spec as stored: the request, the costs and the runner's job fields."""
         source = await self._source(spec, context)
-        info = await self._dataset(spec.dataset_id)
+        info = await self._dataset(spec.dataset_id, principal)
         start, end = self._dates(spec, info)
         config = self._config(spec)
         benchmark = spec.benchmark or "buy_and_hold"
@@ -89,15 +91,25 @@ class SpecValidator:
             "job": job_fields,
         }
 
-    async def _dataset(self, dataset_id: str) -> DatasetInfo:
+    async def _dataset(self, dataset_id: str, principal: Principal) -> DatasetInfo:
+        """The spec's dataset if its creator may read it and its quality report allows it."""
         if not dataset_id:
             raise bad_field("spec.dataset_id", "must not be empty")
-        try:
-            info = await asyncio.to_thread(self._catalog.get, dataset_id)
-        except KeyError:
-            raise bad_field(
-                "spec.dataset_id", f"names no known dataset, was {dataset_id!r}", "UNKNOWN_DATASET"
-            ) from None
+        unknown = bad_field(
+            "spec.dataset_id", f"names no known dataset, was {dataset_id!r}", "UNKNOWN_DATASET"
+        )
+        if dataset_id.startswith("ds_"):
+            scope = dataset_scope(principal)
+            info = await asyncio.to_thread(self._gate.user_dataset, dataset_id, scope)
+        else:
+            try:
+                info = await asyncio.to_thread(self._catalog.get, dataset_id)
+            except KeyError:
+                raise unknown from None
+            if info.dataset_id.startswith("uploads."):  # users' files only by their ds_ id
+                raise unknown
+            if info.kind is not None:
+                await asyncio.to_thread(self._gate.check, info)
         if info.kind != "ohlcv":
             raise bad_field(
                 "spec.dataset_id", f"must be an OHLCV dataset, {dataset_id!r} is {info.kind}"

@@ -142,6 +142,16 @@ class DatasetSplitOut(BaseModel):
     rows: int
 
 
+class DatasetQualityOut(BaseModel):
+    """Quality summary; ``status`` is empty until the report was computed."""
+
+    status: str = Field("", description="clean, warnings or blocked (blocked: no jobs).")
+    errors: int = 0
+    warnings: int = 0
+    error_codes: list[str] = []
+    report_path: str = Field("", description="The full report: GET this path.")
+
+
 class DatasetOut(BaseModel):
     id: str
     name: str
@@ -156,6 +166,13 @@ class DatasetOut(BaseModel):
     columns: list[str]
     content_hash: str
     synthetic: bool
+    owner_id: str = Field("", description="Empty for platform datasets.")
+    version: str = Field("original", description="original, uploaded, labelled or repaired.")
+    parent_dataset_id: str = ""
+    segment_count: int = Field(0, description="Market-dynamics segment files folded in.")
+    size_bytes: int = 0
+    repairs: list[str] = []
+    quality: DatasetQualityOut = DatasetQualityOut()
     splits: list[DatasetSplitOut]
 
 

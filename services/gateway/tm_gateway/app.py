@@ -23,6 +23,7 @@ from tm_gateway.identity import IdentityService
 from tm_gateway.routes_admin import admin_router
 from tm_gateway.routes_auth import auth_router
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_dataset_uploads import dataset_uploads_router
 from tm_gateway.routes_datasets import datasets_router
 from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
@@ -65,6 +66,7 @@ def create_app(
     jwt_secret: str | KeyRing,
     jwt_issuer: str,
     static_dir: Path | None = None,
+    max_upload_bytes: int = 1 << 30,
 ) -> FastAPI:
     """Build the HTTP app; ``identity`` and ``backends`` are opened and closed by the caller."""
     app = FastAPI(
@@ -93,6 +95,7 @@ def create_app(
     api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, authorized))
+    api.include_router(dataset_uploads_router(backends, authorized, max_upload_bytes))
     api.include_router(risk_router(backends, authorized))
     api.include_router(admin_router(identity, authorized))
     app.include_router(api)

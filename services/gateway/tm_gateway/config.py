@@ -43,6 +43,8 @@ class GatewaySettings(IdentitySettings):
     notifier_addr: str | None = None
     backend_timeout_s: float = Field(default=10.0, gt=0)
     """Deadline of each backend call."""
+    max_upload_bytes: int = Field(default=1 << 30, ge=1)
+    """Largest dataset file accepted by ``POST /api/v1/datasets`` (bytes; 1 GiB)."""
     static_dir: Path = DEFAULT_STATIC_DIR
     """Built UI served at ``/`` when the directory exists."""
 

@@ -28,6 +28,19 @@ def dataset_out(d: strategy_pb2.Dataset) -> m.DatasetOut:
         columns=list(d.columns),
         content_hash=d.content_hash,
         synthetic=d.synthetic,
+        owner_id=d.owner_id,
+        version=d.version or "original",
+        parent_dataset_id=d.parent_dataset_id,
+        segment_count=d.segment_count,
+        size_bytes=d.size_bytes,
+        repairs=list(d.repairs),
+        quality=m.DatasetQualityOut(
+            status=d.quality.status,
+            errors=d.quality.errors,
+            warnings=d.quality.warnings,
+            error_codes=list(d.quality.error_codes),
+            report_path=d.quality.report_path,
+        ),
         splits=[
             m.DatasetSplitOut(
                 name=sp.name,

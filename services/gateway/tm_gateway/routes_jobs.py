@@ -71,6 +71,11 @@ class RunRecordOut(BaseModel):
     dataset_hash: str
     library_versions: dict[str, str]
     git_revision: str
+    resource_usage: dict[str, float] = Field(
+        default_factory=dict,
+        description="Peak/mean CPU % (100 = one core), resident MiB and, only when a GPU was "
+        "used, GPU utilisation % and MiB of the final attempt (e.g. cpu_percent_peak).",
+    )
 
 
 class TrainingJobOut(BaseModel):
@@ -169,6 +174,7 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
                 dataset_hash=rr.dataset_hash,
                 library_versions=dict(rr.library_versions),
                 git_revision=rr.git_revision,
+                resource_usage=dict(rr.resource_usage),
             )
             if job.HasField("run_record")
             else None

@@ -92,6 +92,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         jwt_secret=keys,
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
+        max_upload_bytes=settings.max_upload_bytes,
     )
     http = _EmbeddedUvicorn(
         uvicorn.Config(

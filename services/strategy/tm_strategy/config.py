@@ -18,3 +18,5 @@ class StrategySettings(ServiceSettings):
     """Root of the platform's own datasets; a synthetic dataset is generated here if empty."""
     extra_data_dirs: PathList = Field(default_factory=list)
     """More catalog roots, ``os.pathsep``-separated in the env (e.g. the shared market data)."""
+    max_upload_bytes: int = Field(1 << 30, ge=1)
+    """Largest dataset file a user may import (bytes); 1 GiB by default."""

@@ -10,8 +10,9 @@ from datetime import datetime
 from pathlib import Path
 
 from trademaster.api.strategy.v1 import strategy_pb2
-from trademaster.data.catalog import Catalog, DatasetInfo
+from trademaster.data.catalog import Catalog, DatasetEntry, DatasetInfo
 from trademaster.data.loaders import CSV_SUFFIXES, PARQUET_SUFFIXES, load_ohlcv
+from trademaster.data.meta import UPLOADS_DIR
 from trademaster.data.synthetic import gbm, write_synthetic_dataset
 from trademaster.service.structs import timestamp_of
 
@@ -40,6 +41,32 @@ def _tasks_for(info: DatasetInfo) -> list[str]:
     if info.assets > 1:
         return ["portfolio_management"]
     return ["algorithmic_trading"]
+
+
+def dataset_message(info: DatasetInfo, relative: str) -> strategy_pb2.Dataset:
+    """The proto of one described file; ``relative`` is its path under its data root."""
+    return strategy_pb2.Dataset(
+        dataset_id=info.dataset_id,
+        name=relative,
+        tasks=[strategy_pb2.Task.Value(f"TASK_{t.upper()}") for t in _tasks_for(info)],
+        path=relative,
+        format=info.format,
+        rows=info.rows,
+        assets=list(info.tics),
+        start_time=timestamp_of(info.start),
+        end_time=timestamp_of(info.end),
+        frequency=info.frequency or "",
+        columns=list(info.columns),
+        content_hash=info.content_hash,
+        synthetic=info.synthetic,
+        size_bytes=info.size_bytes,
+        version="original",
+    )
+
+
+def _uploaded(dataset_id: str) -> bool:
+    """Catalog ids of users' files (``uploads.*``): served as ``ds_*`` ids, owner-checked."""
+    return dataset_id.split(".", 1)[0] == UPLOADS_DIR
 
 
 def ensure_synthetic_datasets(data_dir: Path) -> list[Path]:
@@ -74,31 +101,40 @@ class DatasetCatalog:
         self._catalog = Catalog(self._roots)
         self._lock = threading.Lock()
 
-    def _usable(self) -> list[DatasetInfo]:
+    def _usable(self) -> list[DatasetEntry]:
+        """Grouped platform datasets: segment files folded into labelled versions."""
         with self._lock:
-            infos = self._catalog.list()
-        return [i for i in infos if i.error is None and i.kind is not None]
+            entries = self._catalog.grouped()
+        return [
+            e
+            for e in entries
+            if e.info.error is None and e.info.kind is not None and not _uploaded(e.info.dataset_id)
+        ]
 
-    def _message(self, info: DatasetInfo) -> strategy_pb2.Dataset:
+    def _message(
+        self, info: DatasetInfo, entry: DatasetEntry | None = None
+    ) -> strategy_pb2.Dataset:
         path = Path(info.path)
         relative = next(
             (str(path.relative_to(r)) for r in self._roots if path.is_relative_to(r)), path.name
         )
-        return strategy_pb2.Dataset(
-            dataset_id=info.dataset_id,
-            name=relative,
-            tasks=[strategy_pb2.Task.Value(f"TASK_{t.upper()}") for t in _tasks_for(info)],
-            path=relative,
-            format=info.format,
-            rows=info.rows,
-            assets=list(info.tics),
-            start_time=timestamp_of(info.start),
-            end_time=timestamp_of(info.end),
-            frequency=info.frequency or "",
-            columns=list(info.columns),
-            content_hash=info.content_hash,
-            synthetic=info.synthetic,
-        )
+        out = dataset_message(info, relative)
+        if entry is not None:
+            out.version = entry.version
+            out.parent_dataset_id = entry.parent_id or ""
+            out.segment_count = len(entry.segment_ids)
+        return out
+
+    def info(self, dataset_id: str) -> DatasetInfo | None:
+        """A usable platform dataset's description (users' files are not reachable here)."""
+        if _uploaded(dataset_id):
+            return None
+        with self._lock:
+            try:
+                info = self._catalog.get(dataset_id)
+            except KeyError:
+                return None
+        return None if info.error is not None or info.kind is None else info
 
     def warm(self) -> int:
         """Describe every file now (start-up), so the first request is fast; returns the count."""
@@ -112,21 +148,20 @@ class DatasetCatalog:
         Raises:
             ValueError: ``page_token`` is not one this catalog returned.
         """
-        offset = decode_offset(page_token)
-        infos = [i for i in self._usable() if not task or task in _tasks_for(i)]
-        chunk = infos[offset : offset + page_size]
-        more = offset + page_size < len(infos)
-        return [self._message(i) for i in chunk], encode_offset(offset + page_size) if more else ""
+        messages = self.all(task)
+        return page_of(messages, page_size, page_token)
+
+    def all(self, task: str = "") -> list[strategy_pb2.Dataset]:
+        """Every usable grouped platform dataset, optionally only those for ``task``."""
+        entries = [e for e in self._usable() if not task or task in _tasks_for(e.info)]
+        return [self._message(e.info, e) for e in entries]
 
     def get(self, dataset_id: str) -> strategy_pb2.Dataset | None:
-        with self._lock:
-            try:
-                info = self._catalog.get(dataset_id)
-            except KeyError:
-                return None
-        if info.error is not None or info.kind is None:
+        info = self.info(dataset_id)
+        if info is None:
             return None
-        return self._message(info)
+        entry = next((e for e in self._usable() if e.info.dataset_id == dataset_id), None)
+        return self._message(info, entry)
 
     def bars(
         self,
@@ -141,9 +176,11 @@ class DatasetCatalog:
         Raises:
             KeyError: unknown dataset. BarsUnavailable: not OHLCV data, or ``tic`` not in it.
         """
-        with self._lock:
-            info = self._catalog.get(dataset_id)
-        if info.error is not None or info.kind != "ohlcv":
+        found = self.info(dataset_id)
+        if found is None:
+            raise KeyError(dataset_id)
+        info = found
+        if info.kind != "ohlcv":
             raise BarsUnavailable(
                 "dataset_id", f"dataset {dataset_id!r} has no OHLC bars (kind {info.kind!r})"
             )
@@ -152,6 +189,20 @@ class DatasetCatalog:
             raise BarsUnavailable("tic", f"tic must be one of [{shown}], was {tic!r}")
         frame = load_ohlcv(Path(info.path), tics=[tic], start=start, end=end)
         return merge_bars(frame.sort_values("date", kind="stable"), max_points)
+
+
+def page_of(
+    messages: list[strategy_pb2.Dataset], page_size: int, page_token: str
+) -> tuple[list[strategy_pb2.Dataset], str]:
+    """One page of an already sorted list, with the offset token of the next.
+
+    Raises:
+        ValueError: ``page_token`` is not one this catalog returned.
+    """
+    offset = decode_offset(page_token)
+    chunk = messages[offset : offset + page_size]
+    more = offset + page_size < len(messages)
+    return chunk, encode_offset(offset + page_size) if more else ""
 
 
 def encode_offset(offset: int) -> str:

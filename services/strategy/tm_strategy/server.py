@@ -8,6 +8,7 @@ from pathlib import Path
 
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
@@ -15,6 +16,8 @@ from tm_strategy.config import StrategySettings
 from tm_strategy.datasets import DatasetCatalog, ensure_synthetic_datasets
 from tm_strategy.servicer import StrategyServicer
 from tm_strategy.store import StrategyStore
+from tm_strategy.uploads import UserDatasets
+from tm_strategy.user_datasets import UserDatasetStore
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -53,11 +56,19 @@ async def build(base: ServiceSettings) -> ServiceParts:
     async def stop_warming() -> None:
         warm.cancel()
 
-    servicer = StrategyServicer(StrategyStore(pool), catalog)
+    bus = EventBus(settings.redis_url)  # dataset quality-drop events
+    users = UserDatasets(
+        UserDatasetStore(pool),
+        catalog,
+        settings.data_dir,
+        max_upload_bytes=settings.max_upload_bytes,
+        publish=bus.publish,
+    )
+    servicer = StrategyServicer(StrategyStore(pool), catalog, users=users)
     return ServiceParts(
         register=lambda server: strategy_pb2_grpc.add_StrategyServiceServicer_to_server(
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[stop_warming, pool.close],
+        on_shutdown=[stop_warming, pool.close, bus.close],
     )

@@ -20,6 +20,7 @@ from trademaster.config.strategy import (
 )
 from trademaster.service.auth import Principal, current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.dataset_gate import dataset_scope
 from trademaster.service.enums import task_enum, task_name
 from trademaster.service.errors import (
     Aborted,
@@ -32,6 +33,7 @@ from trademaster.service.ids import parse_uuid
 from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
 
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
+from tm_strategy.dataset_rpcs import DatasetRpcs
 from tm_strategy.datasets import DatasetCatalog
 from tm_strategy.store import (
     UPDATABLE_FIELDS,
@@ -40,6 +42,7 @@ from tm_strategy.store import (
     StrategyRecord,
     VersionConflict,
 )
+from tm_strategy.uploads import UserDatasets
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -160,7 +163,7 @@ def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
 
-class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
+class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
     """Owner-scoped strategy CRUD, config validation and the dataset catalog."""
 
     def __init__(
@@ -168,10 +171,12 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         store: StrategyRepository,
         catalog: DatasetCatalog,
         principal: Callable[[], Principal] = current_principal,
+        users: UserDatasets | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._principal = principal
+        self._users = users
 
     def _require(self, resource: Resource, action: Action) -> Grant:
         return authorize(self._principal(), resource, action)
@@ -358,27 +363,14 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ListDatasets(
         self, request: strategy_pb2.ListDatasetsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListDatasetsResponse:
-        self._require(Resource.DATASET, Action.READ)
         page_size = _check_page_size(request.page_size)
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
-        try:
-            datasets, next_token = await asyncio.to_thread(
-                self._catalog.page, page_size, request.page_token, task
-            )
-        except ValueError as exc:
-            raise InvalidArgument(
-                str(exc), [("page_token", str(exc))], reason="INVALID_PAGE_TOKEN"
-            ) from exc
-        return strategy_pb2.ListDatasetsResponse(datasets=datasets, next_page_token=next_token)
+        return await self.list_datasets(request, task, page_size)
 
     async def GetDataset(
         self, request: strategy_pb2.GetDatasetRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetDatasetResponse:
-        self._require(Resource.DATASET, Action.READ)
-        dataset = await asyncio.to_thread(self._catalog.get, request.dataset_id)
-        if dataset is None:
-            raise NotFound(f"dataset {request.dataset_id!r} not found", reason="DATASET_NOT_FOUND")
-        return strategy_pb2.GetDatasetResponse(dataset=dataset)
+        return strategy_pb2.GetDatasetResponse(dataset=await self.get_dataset(request.dataset_id))
 
     async def GetDatasetBars(
         self, request: strategy_pb2.GetDatasetBarsRequest, context: grpc.aio.ServicerContext
@@ -416,6 +408,8 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         return reply
 
     async def _dataset_violations(self, dataset_id: str) -> Violations:
-        if dataset_id and await asyncio.to_thread(self._catalog.get, dataset_id) is None:
+        if dataset_id and await self.dataset_known(dataset_id, dataset_scope(self._principal())):
+            return []
+        if dataset_id:
             return [("dataset_id", f"must name a dataset in the catalog, was {dataset_id!r}")]
         return []

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -19,6 +20,7 @@ from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
 from trademaster.config.strategy import ConfigError
 from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.dataset_gate import refuse_blocked
 from trademaster.service.enums import task_name
 from trademaster.service.errors import (
     Aborted,
@@ -94,6 +96,11 @@ def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
         dataset_hash=str(data.get("dataset_hash") or ""),
         library_versions={k: str(v) for k, v in (data.get("versions") or {}).items() if v},
         git_revision=str(data.get("git_revision") or ""),
+        resource_usage={
+            str(k): float(v)
+            for k, v in (data.get("resource_usage") or {}).items()
+            if isinstance(v, int | float) and math.isfinite(v)
+        },
     )
 
 
@@ -306,6 +313,8 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
                     reason="DATASET_NOT_FOUND",
                 ) from error
             raise self._strategy_error(error, f"dataset {dataset_id!r}") from error
+        quality = reply.dataset.quality
+        refuse_blocked(dataset_id, quality.status, list(quality.error_codes))
         roots = self._settings.dataset_roots()
         relative = Path(reply.dataset.path)
         for root in roots:

@@ -84,7 +84,7 @@ def test_ray_image_venv_runs_training_jobs_without_the_sources(tmp_path: Path) -
         [
             str(replay.venv / "bin/python"),
             "-c",
-            "import ray, torch, trademaster.training.ray_job, trademaster.api.trainer.v1",
+            "import ray, torch, trademaster.runner.training, trademaster.api.trainer.v1",
         ],
         cwd="/",
         env=ENV,

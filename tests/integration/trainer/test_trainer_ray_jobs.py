@@ -1,5 +1,5 @@
-"""Training jobs really running on Ray: success with persisted metrics, pause/resume giving the
-same result as an uninterrupted run, and cancel stopping the Ray job."""
+"""Training jobs really running on Ray: success with persisted metrics and resource usage,
+pause/resume giving the same result as an uninterrupted run, and cancel stopping the Ray job."""
 
 from __future__ import annotations
 
@@ -17,6 +17,11 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SEED = 11
 TIME_DEPENDENT = "charts/SPS"
+GPU_FIELDS = ("gpu_util_percent", "gpu_memory_mib")
+
+
+def _deterministic(name: str) -> bool:
+    return name != TIME_DEPENDENT and not name.startswith("resources/")
 
 
 def _path(uri: str) -> Path:
@@ -58,6 +63,23 @@ async def test_created_job_runs_on_ray_and_succeeds_with_persisted_metrics(
     assert len(points) == len({(step, name) for step, name, _ in points})
 
 
+async def test_job_records_cpu_and_memory_and_no_gpu_fields_without_a_gpu(
+    baseline: trainer_pb2.TrainingJob, trainer: TrainerHarness
+) -> None:
+    usage = dict(baseline.run_record.resource_usage)
+    points = await trainer.metrics("alice", baseline.job_id)
+    cpu = [value for _, name, value in points if name == "resources/cpu_percent"]
+    rss = [value for _, name, value in points if name == "resources/rss_mib"]
+    history = (_path(baseline.model_uri).parent / "resources.jsonl").read_text().splitlines()
+
+    assert usage["cpu_percent_peak"] > 0 and usage["cpu_percent_mean"] > 0
+    assert usage["rss_mib_peak"] >= usage["rss_mib_mean"] > 50  # torch alone is more
+    assert usage["samples"] >= 1
+    assert len(cpu) == len(rss) == 8 and max(rss) > 50  # one per progress row, live
+    assert len(history) >= 2
+    assert not any(key.startswith(GPU_FIELDS) for key in usage)
+
+
 async def test_paused_job_makes_no_progress_and_resumes_to_the_uninterrupted_result(
     trainer: TrainerHarness, baseline: trainer_pb2.TrainingJob
 ) -> None:
@@ -90,8 +112,8 @@ async def test_paused_job_makes_no_progress_and_resumes_to_the_uninterrupted_res
     assert resumed.job.state == State.QUEUED
     assert done.state == State.SUCCEEDED, done.failure_reason
     assert dict(done.final_metrics) == dict(baseline.final_metrics)
-    mine = [p for p in await trainer.metrics("alice", done.job_id) if p[1] != TIME_DEPENDENT]
-    theirs = [p for p in await trainer.metrics("alice", baseline.job_id) if p[1] != TIME_DEPENDENT]
+    mine = [p for p in await trainer.metrics("alice", done.job_id) if _deterministic(p[1])]
+    theirs = [p for p in await trainer.metrics("alice", baseline.job_id) if _deterministic(p[1])]
     assert mine == theirs
 
 

@@ -92,3 +92,37 @@ def test_dataset_id_and_frequency_helpers() -> None:
     assert dataset_id_for(Path("Order Execution/BTC/test.CSV")) == "order-execution.btc.test.csv"
     assert infer_frequency(["2020-01-01 00:00", "2020-01-01 00:05", "2020-01-01 00:10"]) == "5min"
     assert infer_frequency(["2020-01-01"]) is None
+
+
+def test_grouped_listing_folds_market_dynamics_segments(shared_data: Path) -> None:
+    entries = {e.info.dataset_id: e for e in Catalog([shared_data]).grouped()}
+    assert len(entries) == 47  # 168 files: 122 segment files fold into their labelled versions
+    mdm = "algorithmic_trading.btc.market_dynamics_model.btc."
+    btc = entries[
+        mdm + "test_labeled_slice_and_merge_model_3dynamics_minlength12_quantile_labeling.csv"
+    ]
+    assert (btc.version, btc.parent_id, len(btc.segment_ids)) == (
+        "labelled",
+        "algorithmic_trading.btc.test.csv",
+        14,
+    )
+    assert all(".label_" in s for s in btc.segment_ids)
+    fx = [
+        e
+        for k, e in entries.items()
+        if k.startswith("algorithmic_trading.fx.market_dyn") and e.version == "labelled"
+    ]
+    assert len(fx) == 1 and len(fx[0].segment_ids) == 18 + 6  # label_k and style_slice files
+    dj30 = entries["portfolio_management.dj30.test_with_label.csv"]
+    assert dj30.parent_id == "portfolio_management.dj30.test.csv"
+    assert entries["order_execution.btc.btc_mdm_processed.csv"].parent_id == (
+        "order_execution.btc.test.csv"
+    )
+    hft = [
+        e
+        for k, e in entries.items()
+        if k.startswith("high_frequency_trading") and e.info.error is None
+    ]
+    assert len(hft) == 1 and len(hft[0].segment_ids) == 47  # no labelled file: first segment
+    assert entries["algorithmic_trading.btc.test.csv"].version == "original"
+    assert not any(".label_" in k for k in entries if not k.startswith("high_frequency"))

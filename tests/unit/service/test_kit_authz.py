@@ -106,9 +106,20 @@ def test_researcher_reaches_only_own_resources() -> None:
 
 
 def test_unowned_catalogs_are_reached_by_everyone() -> None:
-    grant = authorize(user(Role.VIEWER), Resource.DATASET, Action.READ)
+    grant = authorize(user(Role.VIEWER), Resource.CATALOG, Action.READ)
 
     assert grant.owner_scope is None
+
+
+def test_datasets_are_platform_ones_plus_own() -> None:
+    grant = authorize(user(Role.VIEWER, subject="v"), Resource.DATASET, Action.READ)
+
+    assert grant.owner_scope == "v"
+    assert grant.reaches("") and grant.reaches("v") and not grant.reaches("w")
+    assert not authz.allowed(user(Role.VIEWER), Resource.DATASET, Action.CREATE)
+    assert authorize(user(Role.RESEARCHER, subject="r"), Resource.DATASET, Action.DELETE).reaches(
+        "r"
+    )
 
 
 def test_denial_names_the_permission_and_roles() -> None:

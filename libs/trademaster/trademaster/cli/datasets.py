@@ -9,6 +9,8 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trademaster.cli.datasets_import import import_
+from trademaster.cli.quality_view import print_report
 from trademaster.data.catalog import Catalog, DatasetInfo
 
 SHARED_DATA_ENV = "TM_SHARED_DATA"
@@ -16,7 +18,7 @@ SHARED_DATA_ENV = "TM_SHARED_DATA"
 
 @click.group()
 def datasets() -> None:
-    """Inspect the data files available for training."""
+    """Inspect data files, check their quality, import them into the platform."""
 
 
 def _tasks_for(info: DatasetInfo) -> str:
@@ -61,3 +63,39 @@ def list_datasets(roots: tuple[Path, ...]) -> None:
             _tasks_for(info),
         )
     Console(width=200).print(table)
+
+
+@datasets.command("check")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the full report as JSON.")
+def check(path: Path, as_json: bool) -> None:
+    """Quality report of a local CSV, CSV.gz or Parquet file (exit status 1 when blocked)."""
+    from trademaster.data.quality import check_file
+
+    report = check_file(path)
+    if as_json:
+        click.echo(report.model_dump_json(indent=2))
+    else:
+        print_report(report, Console(width=200))
+    if report.blocked:
+        raise SystemExit(1)
+
+
+@datasets.command("export")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+def export(path: Path, out: Path) -> None:
+    """Write a local bar or order-book file as Parquet (canonical columns for bars)."""
+    from trademaster.data.catalog import describe, load_dataset
+
+    info = describe(path)
+    if info.kind is None:
+        raise click.ClickException(f"{path} cannot be read: {info.error}")
+    if out.suffix.lower() not in (".parquet", ".pq"):
+        raise click.UsageError(f"OUT must end in .parquet, was {out.name!r}")
+    frame = load_dataset(path, info.kind)
+    frame.to_parquet(out, index=False)
+    click.echo(f"wrote {len(frame)} rows ({info.kind}) to {out}")
+
+
+datasets.add_command(import_, "import")

@@ -1,5 +1,11 @@
 """Dataset catalog: describe and list data files under configured roots.
 
+Market-dynamics files are grouped, not listed one by one: a labelled file
+(``test_labeled_slice_and_merge_model_*.csv``, ``test_with_label.csv``, ``*_MDM_processed.csv``)
+is a *labelled version* of the dataset it labels (``test.csv`` of the same task folder), and the
+per-label segment files (``label_<k>/label_<k>_<i>.csv``, ``style_slice/*.csv``) fold into the
+labelled version of their ``Market_Dynamics_Model`` folder (see :meth:`Catalog.grouped`).
+
 Ids are slugs of the path relative to its root (``algorithmic_trading/BTC/train.csv`` ->
 ``algorithmic_trading.btc.train.csv``); they are looked up in the scanned listing and never
 turned back into paths, so an id cannot reach outside the roots. When two roots hold the same
@@ -9,6 +15,7 @@ repeated listing only stats files.
 
 from __future__ import annotations
 
+import builtins
 import hashlib
 import logging
 import re
@@ -64,11 +71,53 @@ class DatasetInfo(BaseModel):
     error: str | None = Field(None, description="Why the file could not be parsed.")
 
 
+_SEGMENT_FILE = re.compile(r"^label_\d+_\d+$")
+_LABELLED = re.compile(r"^(?P<parent>.+?)(_labeled_.*|_with_label|_MDM_processed)$", re.IGNORECASE)
+_MDM_DIR = "market_dynamics_model"
+
+
+class DatasetEntry(BaseModel):
+    """One line of the grouped listing: a dataset or a labelled version of one."""
+
+    model_config = ConfigDict(frozen=True)
+
+    info: DatasetInfo
+    version: Literal["original", "labelled"] = "original"
+    parent_id: str | None = Field(None, description="The dataset a labelled version labels.")
+    segment_ids: tuple[str, ...] = Field((), description="Segment files folded into this entry.")
+
+
+def is_segment(relative: Path) -> bool:
+    """A per-label segment file of a market-dynamics run."""
+    return bool(_SEGMENT_FILE.match(relative.stem)) or "style_slice" in relative.parts[:-1]
+
+
+def _mdm_folder(relative: Path) -> tuple[str, ...] | None:
+    lowered = [p.lower() for p in relative.parts[:-1]]
+    if _MDM_DIR not in lowered:
+        return None
+    return tuple(relative.parts[: lowered.index(_MDM_DIR) + 1])
+
+
+def labelled_parent(relative: Path) -> Path | None:
+    """Where the dataset a labelled file labels would be (``None``: not a labelled file)."""
+    match = _LABELLED.match(relative.stem)
+    if match is None or is_segment(relative):
+        return None
+    mdm = _mdm_folder(relative)
+    folder = Path(*mdm[:-1]) if mdm else relative.parent
+    return folder / f"{match.group('parent')}{relative.suffix}"
+
+
 def dataset_id_for(relative: Path) -> str:
     """Slug of a relative path: lower-case segments of [a-z0-9_-] joined by '.', plus suffix."""
     parts = [*relative.parts[:-1], relative.stem]
     slugs = [_SLUG.sub("-", part.lower()).strip("-") or "_" for part in parts]
     return ".".join(slugs) + relative.suffix.lower()
+
+
+def _natural(text: str) -> list[Any]:
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
 def infer_frequency(dates: Any) -> str | None:
@@ -206,6 +255,46 @@ class Catalog:
     def list(self) -> list[DatasetInfo]:
         """Every data file under the roots, sorted by id (unparseable ones carry ``error``)."""
         return [self._describe_cached(path, root) for path, root in self._files()]
+
+    def grouped(self) -> builtins.list[DatasetEntry]:
+        """Datasets and their labelled versions, with segment files folded in (sorted by id).
+
+        A segment group with no labelled file (the HFT ``small_BTC`` segments are the only
+        copy of that data) is shown once, as its first segment, carrying the others.
+        """
+        files = self._files()
+        infos = {dataset_id_for(p.relative_to(r)): self._describe_cached(p, r) for p, r in files}
+        rel = {dataset_id_for(p.relative_to(r)): p.relative_to(r) for p, r in files}
+        segments: dict[tuple[str, ...], list[str]] = {}
+        labelled: dict[tuple[str, ...], list[str]] = {}
+        entries: dict[str, DatasetEntry] = {}
+        for dataset_id, relative in rel.items():
+            folder = _mdm_folder(relative) or tuple(relative.parts[:-1])
+            if is_segment(relative):
+                segments.setdefault(folder, []).append(dataset_id)
+                continue
+            parent = labelled_parent(relative)
+            parent_id = dataset_id_for(parent) if parent is not None else None
+            if parent is not None and parent_id not in infos:  # BTC_MDM_processed.csv: test.csv
+                parent_id = dataset_id_for(parent.parent / f"test{relative.suffix}")
+            if parent is not None:
+                labelled.setdefault(folder, []).append(dataset_id)
+            entries[dataset_id] = DatasetEntry(
+                info=infos[dataset_id],
+                version="labelled" if parent is not None else "original",
+                parent_id=parent_id if parent_id in infos else None,
+            )
+        for folder, ids in segments.items():
+            owners = sorted(labelled.get(folder, []))
+            if owners:
+                head = entries[owners[0]]
+                entries[owners[0]] = head.model_copy(update={"segment_ids": tuple(sorted(ids))})
+            else:
+                first, *rest = sorted(ids, key=_natural)
+                entries[first] = DatasetEntry(
+                    info=infos[first], version="labelled", segment_ids=tuple(rest)
+                )
+        return [entries[k] for k in sorted(entries)]
 
     def get(self, dataset_id: str) -> DatasetInfo:
         """The dataset with this id.

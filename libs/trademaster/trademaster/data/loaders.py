@@ -104,7 +104,8 @@ def _complete_csv_bytes(path: Path) -> bytes:
     return data
 
 
-def _normalise_columns(df: pd.DataFrame) -> pd.DataFrame:
+def normalise_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Rename known column aliases (case-insensitive) to the canonical names."""
     renames: dict[str, str] = {}
     for col in df.columns:
         canonical = _ALIASES.get(str(col).strip().lower())
@@ -149,7 +150,7 @@ def load_ohlcv(
         DatasetError: unreadable file or missing required columns.
     """
     path = Path(path)
-    df = _normalise_columns(read_table(path))
+    df = normalise_columns(read_table(path))
     missing = [c for c in REQUIRED_OHLCV_COLUMNS if c not in df.columns]
     if missing:
         raise DatasetError(

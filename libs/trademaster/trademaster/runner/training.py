@@ -34,6 +34,7 @@ from trademaster.service.topics import (
     training_job_topic,
 )
 from trademaster.training.callbacks import Callback
+from trademaster.training.resources import ResourceSampler
 
 if TYPE_CHECKING:
     from trademaster.training.trainer import TrainingResult
@@ -44,6 +45,9 @@ REDIS_URL_ENV = "TM_JOB_REDIS_URL"
 MODEL_FILE = "model.pt"
 RUN_RECORD_FILE = "run_record.json"
 RUN_CONFIG_FILE = "config.json"
+RESOURCES_FILE = "resources.jsonl"
+"""Resource history of the job (one JSON sample per line, appended across attempts)."""
+RESOURCE_INTERVAL_ENV = "TM_JOB_RESOURCE_INTERVAL_S"
 FINAL_EVAL_SEED = 12_345
 
 
@@ -67,8 +71,20 @@ class JobSpec(BaseModel):
 
 
 def run(spec: JobSpec, channel: ReportChannel) -> str:
-    """Train per ``spec``, publishing events; returns the final status name
-    (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
+    """Train per ``spec``, reporting progress and sampling resource usage; returns the final
+    status name (``SUCCEEDED``, ``PAUSED`` or ``CANCELLED``). Raises on failures."""
+    interval = float(os.environ.get(RESOURCE_INTERVAL_ENV, "2.0"))
+    sampler = ResourceSampler(interval_s=interval).start()
+    try:
+        return _train(spec, channel, sampler)
+    finally:
+        sampler.stop()
+        with (Path(spec.run_dir) / RESOURCES_FILE).open("a") as history:
+            for sample in sampler.history:
+                history.write(json.dumps({"attempt": spec.attempt, **sample}) + "\n")
+
+
+def _train(spec: JobSpec, channel: ReportChannel, sampler: ResourceSampler) -> str:
     from trademaster.training.pipeline import load_run_dataset, make_algorithm, make_env
     from trademaster.training.run_record import create_run_record
     from trademaster.training.trainer import Trainer
@@ -92,7 +108,13 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
         training,
         eval_env=eval_env if training.eval_every_steps is not None else None,
         callbacks=[
-            JobEventsCallback(channel, spec.job_id, pause_event=pause_event, stop_event=stop_event)
+            JobEventsCallback(
+                channel,
+                spec.job_id,
+                pause_event=pause_event,
+                stop_event=stop_event,
+                resources=sampler,
+            )
         ],
         run_dir=spec.run_dir,
         pause_event=pause_event,
@@ -116,7 +138,9 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
     if result.status == "stopped":
         channel.report(payloads.training_finished(spec.job_id, "CANCELLED"))
         return "CANCELLED"
-    _write_outputs(spec, dataset, algorithm, record)
+    _write_outputs(
+        spec, dataset, algorithm, {**record.to_dict(), "resource_usage": sampler.summary()}
+    )
     final = _final_metrics(spec, dataset, algorithm, result)
     model_uri = (Path(spec.run_dir) / MODEL_FILE).resolve().as_uri()
     channel.report(
@@ -127,12 +151,12 @@ def run(spec: JobSpec, channel: ReportChannel) -> str:
     return "SUCCEEDED"
 
 
-def _write_outputs(spec: JobSpec, dataset: Any, algorithm: Any, record: Any) -> None:
+def _write_outputs(spec: JobSpec, dataset: Any, algorithm: Any, record: dict[str, Any]) -> None:
     """Run record, run spec and the self-contained model artifact into the run dir."""
     from trademaster.training.model_artifact import model_artifact
 
     run_dir = Path(spec.run_dir)
-    (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record.to_dict(), sort_keys=True))
+    (run_dir / RUN_RECORD_FILE).write_text(json.dumps(record, sort_keys=True))
     # The same run spec ``trademaster train`` writes, so backtests replay either kind of run.
     (run_dir / RUN_CONFIG_FILE).write_text(spec.run.model_dump_json(indent=2))
     # Self-contained: weights + run spec + train-fitted scaler, so replays never re-read data.
@@ -165,7 +189,8 @@ def _final_metrics(
 
 
 class JobEventsCallback(Callback):
-    """Publishes progress rows and checkpoints, and turns the control flag into pause/stop.
+    """Publishes progress rows (with the latest resource sample, when a sampler is given) and
+    checkpoints, and turns the control flag into pause/stop.
 
     The flag is polled at most every ``control_poll_s`` seconds, so a fast loop is not slowed
     by a Redis round trip per iteration.
@@ -179,9 +204,11 @@ class JobEventsCallback(Callback):
         pause_event: threading.Event,
         stop_event: threading.Event,
         control_poll_s: float = 0.05,
+        resources: ResourceSampler | None = None,
     ) -> None:
         self.channel = channel
         self.job_id = job_id
+        self.resources = resources
         self.pause_event = pause_event
         self.stop_event = stop_event
         self.control_poll_s = control_poll_s
@@ -215,7 +242,10 @@ class JobEventsCallback(Callback):
         if row.get("partial"):
             # A window cut short by pause/stop; the resumed run completes it with the same step.
             return
-        self._progress(int(row["global_step"]), finite_metrics(row))
+        metrics = finite_metrics(row)
+        if self.resources is not None:  # live usage rides along, stored as metric history
+            metrics.update(self.resources.latest())
+        self._progress(int(row["global_step"]), metrics)
 
     def on_eval(self, metrics: dict[str, float]) -> None:
         self._progress(self.trainer.algorithm.global_step, finite_metrics(metrics))

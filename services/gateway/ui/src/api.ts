@@ -128,7 +128,40 @@ export interface Dataset {
   columns: string[];
   content_hash: string;
   synthetic: boolean;
+  owner_id?: string;
+  version?: string;
+  parent_dataset_id?: string;
+  repairs?: string[];
+  quality?: DatasetQuality;
   splits: DatasetSplit[];
+}
+
+/** Quality summary of a dataset; status "" until computed, "blocked" refuses jobs. */
+export interface DatasetQuality {
+  status: "" | "clean" | "warnings" | "blocked";
+  errors: number;
+  warnings: number;
+  error_codes: string[];
+  report_path: string;
+}
+
+export interface QualityFinding {
+  code: string;
+  severity: string;
+  message: string;
+  count: number;
+  instrument?: string | null;
+  column?: string | null;
+  rows?: number[];
+  times?: string[];
+}
+
+/** GET /datasets/{id}/quality: findings plus figure data (kept loose: extra keys pass). */
+export interface QualityReport {
+  status: DatasetQuality["status"];
+  rows: number;
+  findings: QualityFinding[];
+  [key: string]: unknown;
 }
 
 export interface DatasetList {
@@ -196,6 +229,8 @@ export interface TrainingJob {
     dataset_hash: string;
     library_versions: Record<string, string>;
     git_revision: string;
+    /** Peak/mean usage of the final attempt; gpu_* keys only when a GPU was used. */
+    resource_usage: Record<string, number>;
   } | null;
   checkpoint_uri: string;
   model_uri: string;
@@ -486,6 +521,8 @@ export const api = {
       undefined,
       signal,
     ),
+  datasetQuality: (id: string, signal?: AbortSignal) =>
+    request<QualityReport>("GET", `/api/v1/datasets/${enc(id)}/quality`, undefined, signal),
   getDataset: (id: string, signal?: AbortSignal) =>
     request<Dataset>("GET", `/api/v1/datasets/${enc(id)}`, undefined, signal),
   ohlcv: (
@@ -561,4 +598,40 @@ export async function downloadWithToken(path: string, filename: string): Promise
   link.click();
   link.remove();
   setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+/** Multipart import with upload progress (fetch has none): resolves to the new dataset. */
+export function uploadDataset(
+  file: File,
+  onProgress: (fraction: number) => void,
+  name = "",
+): Promise<Dataset> {
+  return new Promise((resolve, reject) => {
+    const xhr = new XMLHttpRequest();
+    xhr.open("POST", `/api/v1/datasets${query({ name })}`);
+    const token = storedToken();
+    if (token) xhr.setRequestHeader("Authorization", `Bearer ${token}`);
+    xhr.upload.onprogress = (e) => {
+      if (e.lengthComputable) onProgress(e.loaded / e.total);
+    };
+    xhr.onerror = () => reject(new ApiError(0, "gateway unreachable"));
+    xhr.onload = () => {
+      let body: unknown = null;
+      try {
+        body = JSON.parse(xhr.responseText);
+      } catch {
+        // not JSON: the status line below says enough
+      }
+      if (xhr.status >= 200 && xhr.status < 300) {
+        resolve(body as Dataset);
+        return;
+      }
+      if (xhr.status === 401 && token) onUnauthorized();
+      const err = (body as { error?: { message?: string } } | null)?.error;
+      reject(new ApiError(xhr.status, err?.message ?? `${xhr.status} ${xhr.statusText}`));
+    };
+    const form = new FormData();
+    form.append("file", file);
+    xhr.send(form);
+  });
 }

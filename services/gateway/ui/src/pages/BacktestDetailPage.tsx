@@ -241,6 +241,7 @@ function Report({ backtest }: { backtest: Backtest }) {
         {downloadError && <ErrorAlert error={downloadError} title="Download failed" />}
         <MetricsTable metrics={result.metrics} />
       </Card>
+      {result.regimes.length > 0 && <RegimeTable regimes={result.regimes} />}
       <Card withBorder>
         <Text fw={600} mb="xs">
           Equity vs benchmark
@@ -352,5 +353,44 @@ export default function BacktestDetailPage() {
         </>
       )}
     </Stack>
+  );
+}
+
+const REGIME_METRICS = ["total_return", "sharpe_ratio", "max_drawdown", "annualized_volatility"];
+
+/** Metrics per market-dynamics label (0 = most bearish) when the dataset is labelled. */
+function RegimeTable({ regimes }: { regimes: BacktestResult["regimes"] }) {
+  return (
+    <Card withBorder>
+      <Text fw={600} mb="xs">
+        Per regime
+      </Text>
+      <Table data-testid="regime-table">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Regime</Table.Th>
+            <Table.Th ta="right">Bars</Table.Th>
+            {REGIME_METRICS.map((m) => (
+              <Table.Th key={m} ta="right">
+                {m}
+              </Table.Th>
+            ))}
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {regimes.map((r) => (
+            <Table.Tr key={r.regime}>
+              <Table.Td>{r.regime}</Table.Td>
+              <Table.Td ta="right">{r.bars}</Table.Td>
+              {REGIME_METRICS.map((m) => (
+                <Table.Td key={m} ta="right">
+                  {formatNumber(r.metrics[m])}
+                </Table.Td>
+              ))}
+            </Table.Tr>
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Card>
   );
 }

@@ -18,6 +18,7 @@ import { api } from "../api";
 import type { Dataset } from "../api";
 import { CandleChart } from "../components/CandleChart";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
+import { QualityReportCard } from "../components/QualityReportCard";
 import { formatCount, formatDate, taskLabel } from "../format";
 import { useApi } from "../useApi";
 
@@ -134,6 +135,7 @@ export default function DatasetDetailPage() {
             <Fact label="Tasks" value={d.tasks.map(taskLabel).join(", ") || "—"} />
           </SimpleGrid>
           <PriceChart dataset={d} />
+          <QualityReportCard datasetId={d.id} />
           {d.splits.length > 0 && (
             <Card withBorder>
               <Text fw={600} mb="xs">

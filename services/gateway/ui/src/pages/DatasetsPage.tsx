@@ -13,6 +13,7 @@ import {
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { TASKS, api } from "../api";
+import { DatasetUpload, qualityColor } from "../components/DatasetUpload";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
 import { formatCount, formatDate, taskLabel } from "../format";
 import { useApi } from "../useApi";
@@ -60,6 +61,7 @@ export default function DatasetsPage() {
           />
         </Group>
       </Group>
+      <DatasetUpload onImported={() => list.reload()} />
       {list.loading && !list.data && <Loading label="Loading datasets…" />}
       {list.error && <ErrorAlert error={list.error} />}
       {list.data && datasets.length === 0 && (
@@ -79,6 +81,7 @@ export default function DatasetsPage() {
                 <Table.Th>Assets</Table.Th>
                 <Table.Th>Date range</Table.Th>
                 <Table.Th>Frequency</Table.Th>
+                <Table.Th>Quality</Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>
@@ -118,6 +121,19 @@ export default function DatasetsPage() {
                     {formatDate(d.start_time)} → {formatDate(d.end_time)}
                   </Table.Td>
                   <Table.Td>{d.frequency || "—"}</Table.Td>
+                  <Table.Td>
+                    {d.quality?.status ? (
+                      <Badge
+                        size="xs"
+                        color={qualityColor(d.quality.status)}
+                        title={d.quality.error_codes.join(", ")}
+                      >
+                        {d.quality.status}
+                      </Badge>
+                    ) : (
+                      "—"
+                    )}
+                  </Table.Td>
                 </Table.Tr>
               ))}
             </Table.Tbody>

@@ -34,6 +34,8 @@ import {
 import type { JobAction, MetricHistory } from "../jobs";
 
 const METRICS_PAGE = 5000;
+/** Sampled by the job runner beside each progress row (cpu_percent, rss_mib, gpu_* with a GPU). */
+const RESOURCE_PREFIX = "resources/";
 
 function Fact({ label, value, testId }: { label: string; value: string; testId?: string }) {
   return (
@@ -202,6 +204,10 @@ export default function JobDetailPage() {
     () => toSeries(history, names.filter(isLossMetric)),
     [history, names],
   );
+  const resourceSeries = useMemo(
+    () => toSeries(history, names.filter((n) => n.startsWith(RESOURCE_PREFIX))),
+    [history, names],
+  );
 
   async function control(action: JobAction) {
     setBusy(action);
@@ -327,6 +333,22 @@ export default function JobDetailPage() {
           </Card>
         </Grid.Col>
       </Grid>
+      {resourceSeries.length > 0 && (
+        <Card withBorder data-testid="resource-usage">
+          <Text fw={600} mb="xs">
+            Resource usage
+          </Text>
+          <SimpleGrid cols={{ base: 2, sm: 4 }} mb="xs">
+            {Object.entries(job.run_record?.resource_usage ?? {})
+              .filter(([name]) => name.endsWith("_peak") || name.endsWith("_mean"))
+              .sort(([a], [b]) => a.localeCompare(b))
+              .map(([name, value]) => (
+                <Fact key={name} label={name} value={formatNumber(value, 4)} />
+              ))}
+          </SimpleGrid>
+          <LineChart series={resourceSeries} byStep testId="resource-chart" />
+        </Card>
+      )}
       {finalMetrics.length > 0 && (
         <Card withBorder>
           <Text fw={600} mb="xs">

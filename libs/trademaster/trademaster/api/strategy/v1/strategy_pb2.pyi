@@ -86,7 +86,7 @@ class DatasetSplit(_message.Message):
     def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[int] = ...) -> None: ...
 
 class Dataset(_message.Message):
-    __slots__ = ("dataset_id", "name", "tasks", "path", "format", "rows", "assets", "start_time", "end_time", "frequency", "columns", "content_hash", "synthetic", "splits")
+    __slots__ = ("dataset_id", "name", "tasks", "path", "format", "rows", "assets", "start_time", "end_time", "frequency", "columns", "content_hash", "synthetic", "splits", "parent_dataset_id", "version", "segment_count", "owner_id", "quality", "repairs", "size_bytes")
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
@@ -101,6 +101,13 @@ class Dataset(_message.Message):
     CONTENT_HASH_FIELD_NUMBER: _ClassVar[int]
     SYNTHETIC_FIELD_NUMBER: _ClassVar[int]
     SPLITS_FIELD_NUMBER: _ClassVar[int]
+    PARENT_DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    SEGMENT_COUNT_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    REPAIRS_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
     dataset_id: str
     name: str
     tasks: _containers.RepeatedScalarFieldContainer[Task]
@@ -115,7 +122,118 @@ class Dataset(_message.Message):
     content_hash: str
     synthetic: bool
     splits: _containers.RepeatedCompositeFieldContainer[DatasetSplit]
-    def __init__(self, dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[Task, str]]] = ..., path: _Optional[str] = ..., format: _Optional[str] = ..., rows: _Optional[int] = ..., assets: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frequency: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., synthetic: _Optional[bool] = ..., splits: _Optional[_Iterable[_Union[DatasetSplit, _Mapping]]] = ...) -> None: ...
+    parent_dataset_id: str
+    version: str
+    segment_count: int
+    owner_id: str
+    quality: DatasetQuality
+    repairs: _containers.RepeatedScalarFieldContainer[str]
+    size_bytes: int
+    def __init__(self, dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[Task, str]]] = ..., path: _Optional[str] = ..., format: _Optional[str] = ..., rows: _Optional[int] = ..., assets: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frequency: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., synthetic: _Optional[bool] = ..., splits: _Optional[_Iterable[_Union[DatasetSplit, _Mapping]]] = ..., parent_dataset_id: _Optional[str] = ..., version: _Optional[str] = ..., segment_count: _Optional[int] = ..., owner_id: _Optional[str] = ..., quality: _Optional[_Union[DatasetQuality, _Mapping]] = ..., repairs: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+
+class DatasetQuality(_message.Message):
+    __slots__ = ("status", "errors", "warnings", "error_codes", "report_path")
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    ERRORS_FIELD_NUMBER: _ClassVar[int]
+    WARNINGS_FIELD_NUMBER: _ClassVar[int]
+    ERROR_CODES_FIELD_NUMBER: _ClassVar[int]
+    REPORT_PATH_FIELD_NUMBER: _ClassVar[int]
+    status: str
+    errors: int
+    warnings: int
+    error_codes: _containers.RepeatedScalarFieldContainer[str]
+    report_path: str
+    def __init__(self, status: _Optional[str] = ..., errors: _Optional[int] = ..., warnings: _Optional[int] = ..., error_codes: _Optional[_Iterable[str]] = ..., report_path: _Optional[str] = ...) -> None: ...
+
+class UploadDatasetRequest(_message.Message):
+    __slots__ = ("metadata", "chunk")
+    METADATA_FIELD_NUMBER: _ClassVar[int]
+    CHUNK_FIELD_NUMBER: _ClassVar[int]
+    metadata: UploadDatasetMetadata
+    chunk: bytes
+    def __init__(self, metadata: _Optional[_Union[UploadDatasetMetadata, _Mapping]] = ..., chunk: _Optional[bytes] = ...) -> None: ...
+
+class UploadDatasetMetadata(_message.Message):
+    __slots__ = ("name", "filename", "request_id")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    filename: str
+    request_id: str
+    def __init__(self, name: _Optional[str] = ..., filename: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class UploadDatasetResponse(_message.Message):
+    __slots__ = ("dataset",)
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    dataset: Dataset
+    def __init__(self, dataset: _Optional[_Union[Dataset, _Mapping]] = ...) -> None: ...
+
+class GetDatasetQualityRequest(_message.Message):
+    __slots__ = ("dataset_id",)
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    def __init__(self, dataset_id: _Optional[str] = ...) -> None: ...
+
+class GetDatasetQualityResponse(_message.Message):
+    __slots__ = ("quality", "report_json")
+    QUALITY_FIELD_NUMBER: _ClassVar[int]
+    REPORT_JSON_FIELD_NUMBER: _ClassVar[int]
+    quality: DatasetQuality
+    report_json: str
+    def __init__(self, quality: _Optional[_Union[DatasetQuality, _Mapping]] = ..., report_json: _Optional[str] = ...) -> None: ...
+
+class RepairDatasetRequest(_message.Message):
+    __slots__ = ("dataset_id", "spec", "name", "request_id")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    SPEC_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    spec: _struct_pb2.Struct
+    name: str
+    request_id: str
+    def __init__(self, dataset_id: _Optional[str] = ..., spec: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class RepairDatasetResponse(_message.Message):
+    __slots__ = ("dataset",)
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    dataset: Dataset
+    def __init__(self, dataset: _Optional[_Union[Dataset, _Mapping]] = ...) -> None: ...
+
+class LabelDatasetRequest(_message.Message):
+    __slots__ = ("dataset_id", "params", "portfolio", "index_dataset_id", "name", "request_id")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    PARAMS_FIELD_NUMBER: _ClassVar[int]
+    PORTFOLIO_FIELD_NUMBER: _ClassVar[int]
+    INDEX_DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    params: _struct_pb2.Struct
+    portfolio: str
+    index_dataset_id: str
+    name: str
+    request_id: str
+    def __init__(self, dataset_id: _Optional[str] = ..., params: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., portfolio: _Optional[str] = ..., index_dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class LabelDatasetResponse(_message.Message):
+    __slots__ = ("dataset", "statistics_json")
+    DATASET_FIELD_NUMBER: _ClassVar[int]
+    STATISTICS_JSON_FIELD_NUMBER: _ClassVar[int]
+    dataset: Dataset
+    statistics_json: str
+    def __init__(self, dataset: _Optional[_Union[Dataset, _Mapping]] = ..., statistics_json: _Optional[str] = ...) -> None: ...
+
+class DeleteDatasetRequest(_message.Message):
+    __slots__ = ("dataset_id",)
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    def __init__(self, dataset_id: _Optional[str] = ...) -> None: ...
+
+class DeleteDatasetResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
 
 class CreateStrategyRequest(_message.Message):
     __slots__ = ("strategy", "request_id")

@@ -90,6 +90,31 @@ class StrategyServiceStub:
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.FromString,
                 _registered_method=True)
+        self.UploadDataset = channel.stream_unary(
+                '/trademaster.api.strategy.v1.StrategyService/UploadDataset',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetResponse.FromString,
+                _registered_method=True)
+        self.GetDatasetQuality = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/GetDatasetQuality',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityResponse.FromString,
+                _registered_method=True)
+        self.RepairDataset = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/RepairDataset',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetResponse.FromString,
+                _registered_method=True)
+        self.LabelDataset = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/LabelDataset',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetResponse.FromString,
+                _registered_method=True)
+        self.DeleteDataset = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/DeleteDataset',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
+                _registered_method=True)
 
 
 class StrategyServiceServicer:
@@ -184,6 +209,48 @@ class StrategyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def UploadDataset(self, request_iterator, context):
+        """Imports a user's CSV, CSV.gz or Parquet file: the first message carries the metadata, the
+        rest the file's bytes in order. The quality report is computed before the reply; a file
+        that fails to arrive whole leaves nothing behind.
+        Idempotent: by request_id; a repeat returns the dataset the first call created.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDatasetQuality(self, request, context):
+        """Returns a dataset's quality report (computed once per content hash, then cached).
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RepairDataset(self, request, context):
+        """Writes the chosen repairs of a dataset as a new version owned by the caller.
+        Idempotent: by request_id; a repeat returns the version the first call created.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def LabelDataset(self, request, context):
+        """Labels a bar dataset with the market-dynamics model as a new labelled version.
+        Idempotent: by request_id; a repeat returns the version the first call created.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteDataset(self, request, context):
+        """Deletes one of the caller's own dataset versions; platform datasets cannot be deleted.
+        Idempotent: no, a repeat answers NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StrategyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -241,6 +308,31 @@ def add_StrategyServiceServicer_to_server(servicer, server):
                     servicer.GetDatasetBars,
                     request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.SerializeToString,
+            ),
+            'UploadDataset': grpc.stream_unary_rpc_method_handler(
+                    servicer.UploadDataset,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetResponse.SerializeToString,
+            ),
+            'GetDatasetQuality': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDatasetQuality,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityResponse.SerializeToString,
+            ),
+            'RepairDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.RepairDataset,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetResponse.SerializeToString,
+            ),
+            'LabelDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.LabelDataset,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetResponse.SerializeToString,
+            ),
+            'DeleteDataset': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteDataset,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -541,6 +633,141 @@ class StrategyService:
             '/trademaster.api.strategy.v1.StrategyService/GetDatasetBars',
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsRequest.SerializeToString,
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetBarsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UploadDataset(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/UploadDataset',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UploadDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDatasetQuality(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/GetDatasetQuality',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.GetDatasetQualityResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RepairDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/RepairDataset',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.RepairDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def LabelDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/LabelDataset',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.LabelDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/DeleteDataset',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -46,7 +46,7 @@ class TrainingJobProgress(_message.Message):
     def __init__(self, step: _Optional[int] = ..., total_steps: _Optional[int] = ..., fraction: _Optional[float] = ..., episodic_return: _Optional[float] = ..., sps: _Optional[float] = ...) -> None: ...
 
 class RunRecord(_message.Message):
-    __slots__ = ("seed", "config_hash", "dataset_hash", "library_versions", "git_revision")
+    __slots__ = ("seed", "config_hash", "dataset_hash", "library_versions", "git_revision", "resource_usage")
     class LibraryVersionsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -54,17 +54,26 @@ class RunRecord(_message.Message):
         key: str
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
+    class ResourceUsageEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
     SEED_FIELD_NUMBER: _ClassVar[int]
     CONFIG_HASH_FIELD_NUMBER: _ClassVar[int]
     DATASET_HASH_FIELD_NUMBER: _ClassVar[int]
     LIBRARY_VERSIONS_FIELD_NUMBER: _ClassVar[int]
     GIT_REVISION_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_USAGE_FIELD_NUMBER: _ClassVar[int]
     seed: int
     config_hash: str
     dataset_hash: str
     library_versions: _containers.ScalarMap[str, str]
     git_revision: str
-    def __init__(self, seed: _Optional[int] = ..., config_hash: _Optional[str] = ..., dataset_hash: _Optional[str] = ..., library_versions: _Optional[_Mapping[str, str]] = ..., git_revision: _Optional[str] = ...) -> None: ...
+    resource_usage: _containers.ScalarMap[str, float]
+    def __init__(self, seed: _Optional[int] = ..., config_hash: _Optional[str] = ..., dataset_hash: _Optional[str] = ..., library_versions: _Optional[_Mapping[str, str]] = ..., git_revision: _Optional[str] = ..., resource_usage: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class TrainingJob(_message.Message):
     __slots__ = ("job_id", "owner_id", "strategy_id", "strategy_version", "state", "failure_reason", "progress", "overrides", "requested_resources", "assigned_resources", "device", "final_metrics", "run_record", "checkpoint_uri", "model_uri", "create_time", "start_time", "end_time", "update_time", "allowed_actions", "run_spec_json")
