@@ -7,13 +7,15 @@ import math
 import time
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
-from torch import nn
+from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats
 from trademaster.agents.buffers import RolloutBuffer
 from trademaster.agents.config import PPOConfig
-from trademaster.agents.networks import ActorCritic
+from trademaster.agents.networks import ActorCritic, adam
+from trademaster.agents.numpy_path import NumpyEnvDriver, rng_state, set_rng_state
 from trademaster.envs.base import VecEnv
 
 _LOGGER = logging.getLogger(__name__)
@@ -41,13 +43,18 @@ class PPO(Algorithm):
                 squashed=config.continuous_distribution == "squashed",
                 init_log_std=config.init_log_std,
             ).to(self.device)
-        self.optimizer = torch.optim.Adam(
-            self.policy.parameters(), lr=config.learning_rate, eps=1e-5
-        )
+        self.optimizer = adam(self.policy.parameters(), lr=config.learning_rate, eps=1e-5)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
-        self.obs = env.reset(seed=seed).to(self.device)
-        self.mask = env.action_mask()
+        self.rng = np.random.default_rng(seed)
+        self.driver: NumpyEnvDriver | None = None
+        if self.device.type == "cpu":
+            self.driver = NumpyEnvDriver(env, seed=seed)
+            self._sampler = self.policy.numpy_sampler()
+            self.mask = None if self.driver.mask is None else torch.from_numpy(self.driver.mask)
+        else:
+            self.obs = env.reset(seed=seed).to(self.device)
+            self.mask = env.action_mask()
         self.done = torch.zeros(env.num_envs, device=self.device)
         raw_shape = () if self.discrete else (math.prod(spec.shape),)
         self.rollout = RolloutBuffer(
@@ -76,8 +83,43 @@ class PPO(Algorithm):
             return c.learning_rate
         return c.learning_rate * max(0.0, 1.0 - self.global_step / c.anneal_lr_steps)
 
-    @torch.no_grad()
     def _collect(self) -> None:
+        if self.driver is not None:
+            self._collect_numpy(self.driver)
+        else:
+            self._collect_torch()
+
+    def _collect_numpy(self, driver: NumpyEnvDriver) -> None:
+        c, store, sampler = self.config, self.rollout.arrays, self._sampler
+        done = self.done.numpy()
+        for step in range(c.num_steps):
+            obs, mask = driver.obs, driver.mask
+            store["obs"][step] = obs
+            store["dones"][step] = done
+            if mask is not None and "masks" in store:
+                store["masks"][step] = mask
+            raw, log_prob, value = sampler.sample(obs, self.rng, mask)
+            store["actions"][step] = raw
+            store["log_probs"][step] = log_prob
+            store["values"][step] = value
+            result = driver.step(sampler.to_env(raw))
+            reward = result.reward
+            if result.truncated.any():
+                # Bootstrap time-limit cuts from the final observation instead of treating as 0.
+                final_value = sampler.value(result.next_obs)
+                reward = reward + np.float32(c.gamma) * final_value * result.truncated
+            store["rewards"][step] = reward
+            if result.episode_returns:
+                self.episodes.record_values(result.episode_returns, result.episode_lengths)
+            done = result.done.astype(np.float32)
+            self.global_step += driver.num_envs
+        self.done = torch.from_numpy(done)
+        self.mask = None if driver.mask is None else torch.from_numpy(driver.mask)
+        last_value = sampler.value(driver.obs)
+        self.rollout.compute_gae(last_value, done, gamma=c.gamma, gae_lambda=c.gae_lambda)
+
+    @torch.no_grad()
+    def _collect_torch(self) -> None:
         c, buf = self.config, self.rollout
         for step in range(c.num_steps):
             buf.obs[step] = self.obs
@@ -110,69 +152,46 @@ class PPO(Algorithm):
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self._collect()
-        b_obs = buf.obs.flatten(0, 1)
-        b_actions = buf.actions.flatten(0, 1)
-        b_logp = buf.log_probs.flatten()
-        b_adv = buf.advantages.flatten()
-        b_ret = buf.returns.flatten()
-        b_val = buf.values.flatten()
-        b_mask = None if buf.masks is None else buf.masks.flatten(0, 1)
+        flat = {
+            "obs": buf.obs.flatten(0, 1),
+            "actions": buf.actions.flatten(0, 1),
+            "logp": buf.log_probs.flatten(),
+            "adv": buf.advantages.flatten(),
+            "ret": buf.returns.flatten(),
+            "val": buf.values.flatten(),
+        }
+        if buf.masks is not None:
+            flat["mask"] = buf.masks.flatten(0, 1)
+        b_ret, b_val = flat["ret"], flat["val"]
         minibatch = self.batch_size // c.num_minibatches
-        stats = {"pg": 0.0, "v": 0.0, "ent": 0.0, "kl": 0.0, "clip": 0.0}
+        totals = torch.zeros(5)
         n_updates = 0
         for _ in range(c.update_epochs):
             perm = torch.randperm(self.batch_size, generator=self.generator, device=self.device)
+            # One gather per field and epoch; minibatches are then contiguous slices (views).
+            shuffled = {key: value[perm] for key, value in flat.items()}
             approx_kl = torch.zeros(())
             for start in range(0, minibatch * c.num_minibatches, minibatch):
-                idx = perm[start : start + minibatch]
-                mask = None if b_mask is None else b_mask[idx]
-                new_logp, entropy = self.policy.evaluate(b_obs[idx], b_actions[idx], mask)
-                log_ratio = new_logp - b_logp[idx]
-                ratio = log_ratio.exp()
-                with torch.no_grad():
-                    approx_kl = ((ratio - 1) - log_ratio).mean()
-                    clip_frac = ((ratio - 1.0).abs() > c.clip_coef).float().mean()
-                adv = b_adv[idx]
-                if c.norm_adv and adv.numel() > 1:
-                    adv = (adv - adv.mean()) / (adv.std() + 1e-8)
-                pg_loss = torch.max(
-                    -adv * ratio, -adv * ratio.clamp(1 - c.clip_coef, 1 + c.clip_coef)
-                ).mean()
-                new_value = self.policy.value(b_obs[idx])
-                if c.clip_vloss:
-                    v_clipped = b_val[idx] + (new_value - b_val[idx]).clamp(
-                        -c.clip_coef, c.clip_coef
-                    )
-                    v_loss = (
-                        0.5
-                        * torch.max(
-                            (new_value - b_ret[idx]) ** 2, (v_clipped - b_ret[idx]) ** 2
-                        ).mean()
-                    )
-                else:
-                    v_loss = 0.5 * ((new_value - b_ret[idx]) ** 2).mean()
-                ent = entropy.mean()
-                loss = pg_loss - c.ent_coef * ent + c.vf_coef * v_loss
+                part = {key: value[start : start + minibatch] for key, value in shuffled.items()}
+                loss, stats = self._minibatch_loss(part)
                 self.optimizer.zero_grad(set_to_none=True)
                 loss.backward()
-                nn.utils.clip_grad_norm_(self.policy.parameters(), c.max_grad_norm)
+                nn.utils.clip_grad_norm_(self.policy.parameters(), c.max_grad_norm, foreach=True)
                 self.optimizer.step()
-                stats["pg"] += float(pg_loss.detach())
-                stats["v"] += float(v_loss.detach())
-                stats["ent"] += float(ent.detach())
-                stats["kl"] += float(approx_kl)
-                stats["clip"] += float(clip_frac)
+                totals += stats
+                approx_kl = stats[3]
                 n_updates += 1
             if c.target_kl is not None and float(approx_kl) > c.target_kl:
                 break
+        pg, v, ent, kl, clip = (totals / n_updates).tolist()
         self.iterations += 1
         var_y = float(b_ret.var())
         metrics = {
-            "losses/policy_loss": stats["pg"] / n_updates,
-            "losses/value_loss": stats["v"] / n_updates,
-            "losses/entropy": stats["ent"] / n_updates,
-            "losses/approx_kl": stats["kl"] / n_updates,
-            "losses/clipfrac": stats["clip"] / n_updates,
+            "losses/policy_loss": pg,
+            "losses/value_loss": v,
+            "losses/entropy": ent,
+            "losses/approx_kl": kl,
+            "losses/clipfrac": clip,
             "charts/learning_rate": lr,
         }
         if var_y > 0:
@@ -183,29 +202,70 @@ class PPO(Algorithm):
         self.episodes.drain(metrics)
         return metrics
 
+    def _minibatch_loss(self, part: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Clipped-surrogate loss of one minibatch, and its detached stats
+        [policy loss, value loss, entropy, approx KL, clip fraction]."""
+        c = self.config
+        new_logp, entropy = self.policy.evaluate(part["obs"], part["actions"], part.get("mask"))
+        log_ratio = new_logp - part["logp"]
+        ratio = log_ratio.exp()
+        adv = part["adv"]
+        if c.norm_adv and adv.numel() > 1:
+            adv = (adv - adv.mean()) / (adv.std() + 1e-8)
+        pg_loss = torch.maximum(
+            -adv * ratio, -adv * ratio.clamp(1 - c.clip_coef, 1 + c.clip_coef)
+        ).mean()
+        new_value = self.policy.value(part["obs"])
+        ret, old_value = part["ret"], part["val"]
+        if c.clip_vloss:
+            v_clipped = old_value + (new_value - old_value).clamp(-c.clip_coef, c.clip_coef)
+            v_loss = 0.5 * torch.maximum((new_value - ret) ** 2, (v_clipped - ret) ** 2).mean()
+        else:
+            v_loss = 0.5 * ((new_value - ret) ** 2).mean()
+        ent = entropy.mean()
+        loss = pg_loss + c.vf_coef * v_loss
+        if c.ent_coef:
+            loss = loss - c.ent_coef * ent
+        with torch.no_grad():
+            approx_kl = ((ratio - 1) - log_ratio).mean()
+            clip_frac = ((ratio - 1.0).abs() > c.clip_coef).float().mean()
+            stats = torch.stack([pg_loss, v_loss, ent, approx_kl, clip_frac])
+        return loss, stats
+
     def state_dict(self) -> dict[str, Any]:
+        if self.driver is not None:
+            env_state = self.driver.state_dict()
+        else:
+            env_state = {
+                "env": self.env.state_dict(),
+                "obs": self.obs.clone(),
+                "mask": None if self.mask is None else self.mask.clone(),
+            }
         return {
             "policy": self.policy.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "generator": self.generator.get_state(),
-            "obs": self.obs.clone(),
+            "rng": rng_state(self.rng),
+            **env_state,
             "done": self.done.clone(),
-            "mask": None if self.mask is None else self.mask.clone(),
             "global_step": self.global_step,
             "iterations": self.iterations,
             "episodes": self.episodes.state_dict(),
-            "env": self.env.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
         self.generator.set_state(state["generator"])
-        self.obs = state["obs"].to(self.device)
-        self.done = state["done"].to(self.device)
+        set_rng_state(self.rng, state["rng"])
+        if self.driver is not None:
+            self.driver.load_state_dict(state)
+        else:
+            self.env.load_state_dict(state["env"])
+            self.obs = state["obs"].to(self.device)
+        self.done = state["done"].to(self.device).clone()
         self.mask = None if state["mask"] is None else state["mask"].to(self.device)
         self.global_step = int(state["global_step"])
         self.iterations = int(state["iterations"])
         self.episodes.load_state_dict(state["episodes"])
-        self.env.load_state_dict(state["env"])
         self._sps_start = (time.perf_counter(), self.global_step)
