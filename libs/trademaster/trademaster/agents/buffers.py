@@ -104,10 +104,11 @@ class ReplayBuffer:
         if stored == 0:
             raise ValueError("cannot sample from an empty replay buffer")
         flat = rng.integers(0, stored * self.num_envs, batch_size)
-        t0, env = flat // self.num_envs, flat % self.num_envs
+        t0: Any = flat // self.num_envs
+        env: Any = flat % self.num_envs
         if not self._numpy:
             t0, env = torch.from_numpy(t0).to(self.device), torch.from_numpy(env).to(self.device)
-        where = np.where if self._numpy else torch.where
+        where: Any = np.where if self._numpy else torch.where
         store = self._store
         rewards, ended = store["rewards"], store["ended"]
         returns = rewards[t0, env]
@@ -125,7 +126,7 @@ class ReplayBuffer:
             alive = alive & ~ended[t, env]
         discount = where(store["terminated"][last_t, env], 0.0, discount)
         mask = None if self.next_mask is None else store["next_mask"][last_t, env]
-        batch = (
+        batch: tuple[Any, ...] = (
             store["obs"][t0, env],
             store["actions"][t0, env],
             returns,

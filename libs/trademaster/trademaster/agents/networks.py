@@ -28,9 +28,7 @@ class MLP(nn.Sequential):
         return x
 
 
-def mlp(
-    in_dim: int, hidden_sizes: tuple[int, ...], out_dim: int, *, tanh: bool = False
-) -> MLP:
+def mlp(in_dim: int, hidden_sizes: tuple[int, ...], out_dim: int, *, tanh: bool = False) -> MLP:
     """Plain MLP (ReLU, or Tanh for on-policy nets) with a linear output layer."""
     layers: list[nn.Module] = []
     last = in_dim
@@ -266,23 +264,26 @@ class NumpyActorCritic:
     def __init__(self, policy: ActorCritic) -> None:
         self.discrete = policy.discrete
         self.squashed = policy.squashed
-        self._actor = NumpyMLP(policy.actor)
-        self._critic = NumpyMLP(policy.critic)
+        self.actor = NumpyMLP(policy.actor)
+        self.critic = NumpyMLP(policy.critic)
         self._shape = policy.spec.shape
+        # Same order as ActorCritic.parameters(): its own log_std first, then critic, actor.
+        self.parameters = self.critic.parameters + self.actor.parameters
         if not self.discrete:
-            self._log_std = policy.log_std.detach().numpy()
+            self.log_std = policy.log_std.detach().numpy()
+            self.parameters.insert(0, policy.log_std)
             self._bounded = policy.bounded
             self._low, self._high = float(policy._low), float(policy._high)
 
     def value(self, obs: np.ndarray) -> np.ndarray:
-        return self._critic(obs.reshape(obs.shape[0], -1))[:, 0]
+        return self.critic(obs.reshape(obs.shape[0], -1))[:, 0]
 
     def sample(
         self, obs: np.ndarray, rng: np.random.Generator, mask: np.ndarray | None
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(raw action, log-prob, value) for a batch of observations."""
         flat = obs.reshape(obs.shape[0], -1)
-        out = self._actor(flat)
+        out = self.actor(flat)
         if self.discrete:
             if mask is not None:
                 out = np.where(mask, out, np.float32(-1e8))
@@ -293,10 +294,10 @@ class NumpyActorCritic:
             raw = np.minimum((cdf <= u).sum(axis=-1), out.shape[-1] - 1)
             log_prob = np.take_along_axis(logp_all, raw[:, None], axis=-1)[:, 0]
             return raw, log_prob, self.value(obs)
-        std = np.exp(self._log_std)
+        std = np.exp(self.log_std)
         noise = rng.standard_normal(out.shape, dtype=np.float32)
         raw = out + noise * std
-        log_prob = -0.5 * noise**2 - self._log_std - np.float32(_HALF_LOG_2PI)
+        log_prob = -0.5 * noise**2 - self.log_std - np.float32(_HALF_LOG_2PI)
         if self.squashed:
             log_prob = log_prob - 2.0 * (
                 np.float32(math.log(2.0)) - raw - np.logaddexp(np.float32(0.0), -2.0 * raw)

@@ -79,9 +79,7 @@ class NumpyMLP:
             x = y
         return x, cache
 
-    def backward(
-        self, cache: Cache, grad_out: np.ndarray
-    ) -> tuple[list[np.ndarray], np.ndarray]:
+    def backward(self, cache: Cache, grad_out: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Gradients of the parameters (``parameters`` order) and of the input."""
         grads: list[np.ndarray] = []
         g = grad_out

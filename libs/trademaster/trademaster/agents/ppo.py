@@ -15,7 +15,9 @@ from trademaster.agents.base import Algorithm, EpisodeStats
 from trademaster.agents.buffers import RolloutBuffer
 from trademaster.agents.config import PPOConfig
 from trademaster.agents.networks import ActorCritic, adam
+from trademaster.agents.numpy_grad import NumpyAdam
 from trademaster.agents.numpy_path import NumpyEnvDriver, rng_state, set_rng_state
+from trademaster.agents.ppo_numpy import ppo_numpy_gradients
 from trademaster.envs.base import VecEnv
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +53,7 @@ class PPO(Algorithm):
         if self.device.type == "cpu":
             self.driver = NumpyEnvDriver(env, seed=seed)
             self._sampler = self.policy.numpy_sampler()
+            self._adam = NumpyAdam(self.optimizer, self._sampler.parameters)
             self.mask = None if self.driver.mask is None else torch.from_numpy(self.driver.mask)
         else:
             self.obs = env.reset(seed=seed).to(self.device)
@@ -152,7 +155,7 @@ class PPO(Algorithm):
         for group in self.optimizer.param_groups:
             group["lr"] = lr
         self._collect()
-        flat = {
+        flat: dict[str, Any] = {
             "obs": buf.obs.flatten(0, 1),
             "actions": buf.actions.flatten(0, 1),
             "logp": buf.log_probs.flatten(),
@@ -163,25 +166,27 @@ class PPO(Algorithm):
         if buf.masks is not None:
             flat["mask"] = buf.masks.flatten(0, 1)
         b_ret, b_val = flat["ret"], flat["val"]
+        numpy_path = self.driver is not None
+        if numpy_path:
+            flat = {key: value.numpy() for key, value in flat.items()}
         minibatch = self.batch_size // c.num_minibatches
-        totals = torch.zeros(5)
+        totals: Any = None
         n_updates = 0
         for _ in range(c.update_epochs):
             perm = torch.randperm(self.batch_size, generator=self.generator, device=self.device)
+            index = perm.numpy() if numpy_path else perm
             # One gather per field and epoch; minibatches are then contiguous slices (views).
-            shuffled = {key: value[perm] for key, value in flat.items()}
-            approx_kl = torch.zeros(())
+            shuffled = {key: value[index] for key, value in flat.items()}
+            stats: Any = None
             for start in range(0, minibatch * c.num_minibatches, minibatch):
                 part = {key: value[start : start + minibatch] for key, value in shuffled.items()}
-                loss, stats = self._minibatch_loss(part)
-                self.optimizer.zero_grad(set_to_none=True)
-                loss.backward()
-                nn.utils.clip_grad_norm_(self.policy.parameters(), c.max_grad_norm, foreach=True)
-                self.optimizer.step()
-                totals += stats
-                approx_kl = stats[3]
+                if numpy_path:
+                    stats = self._minibatch_step_numpy(part)
+                else:
+                    stats = self._minibatch_step_torch(part)
+                totals = stats if totals is None else totals + stats
                 n_updates += 1
-            if c.target_kl is not None and float(approx_kl) > c.target_kl:
+            if c.target_kl is not None and float(stats[3]) > c.target_kl:
                 break
         pg, v, ent, kl, clip = (totals / n_updates).tolist()
         self.iterations += 1
@@ -202,9 +207,24 @@ class PPO(Algorithm):
         self.episodes.drain(metrics)
         return metrics
 
-    def _minibatch_loss(self, part: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
-        """Clipped-surrogate loss of one minibatch, and its detached stats
+    def _minibatch_step_numpy(self, part: dict[str, np.ndarray]) -> np.ndarray:
+        """:meth:`_minibatch_step_torch` with numpy gradients (tested to match it)."""
+        grads, stats = ppo_numpy_gradients(self._sampler, part, self.config)
+        self._adam.step(grads, max_grad_norm=self.config.max_grad_norm)
+        return stats
+
+    def _minibatch_step_torch(self, part: dict[str, Tensor]) -> Tensor:
+        """One gradient step on the clipped-surrogate loss of a minibatch; returns its stats
         [policy loss, value loss, entropy, approx KL, clip fraction]."""
+        loss, stats = self._minibatch_loss(part)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        nn.utils.clip_grad_norm_(self.policy.parameters(), self.config.max_grad_norm, foreach=True)
+        self.optimizer.step()
+        return stats
+
+    def _minibatch_loss(self, part: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
+        """Clipped-surrogate loss of one minibatch and its detached stats."""
         c = self.config
         new_logp, entropy = self.policy.evaluate(part["obs"], part["actions"], part.get("mask"))
         log_ratio = new_logp - part["logp"]
@@ -256,6 +276,8 @@ class PPO(Algorithm):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.driver is not None:
+            self._adam.rebind()
         self.generator.set_state(state["generator"])
         set_rng_state(self.rng, state["rng"])
         if self.driver is not None:
