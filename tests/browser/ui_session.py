@@ -28,6 +28,7 @@ class UiStack:
     url: str
     admin: UiUser
     grpc_gateway: str
+    redis_url: str = ""
 
 
 def http_json(method: str, url: str, body: Any = None, token: str | None = None) -> Any:
@@ -51,8 +52,9 @@ def login_token(stack: UiStack, user: UiUser) -> str:
     return str(reply["access_token"])
 
 
-def create_user(stack: UiStack, prefix: str) -> UiUser:
-    """A new researcher, created by the admin through the identity gRPC API."""
+def create_user(stack: UiStack, prefix: str, role: int = identity_pb2.ROLE_RESEARCHER) -> UiUser:
+    """A new user (a researcher unless ``role`` says otherwise), created by the admin through
+    the identity gRPC API."""
     user = UiUser(f"{prefix}_{uuid.uuid4().hex[:8]}", PASSWORD)
     token = login_token(stack, stack.admin)
     with grpc.insecure_channel(stack.grpc_gateway) as channel:
@@ -60,7 +62,7 @@ def create_user(stack: UiStack, prefix: str) -> UiUser:
             identity_pb2.CreateUserRequest(
                 username=user.username,
                 password=user.password,
-                roles=[identity_pb2.ROLE_RESEARCHER],
+                roles=[role],
             ),
             metadata=[("authorization", f"Bearer {token}")],
             timeout=30,

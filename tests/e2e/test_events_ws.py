@@ -13,6 +13,7 @@ import httpx
 import pytest
 import websockets
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
+from trademaster.service.auth import issue_token
 from trademaster.service.events import EventBus
 from trademaster.service.localstack import Stack
 from websockets.asyncio.client import ClientConnection, connect
@@ -246,3 +247,50 @@ def test_events_route_documents_the_websocket_protocol(http: httpx.Client) -> No
         "/api/v1/cluster",
     ):
         assert path in spec["paths"], path
+
+
+async def _closed(ws: ClientConnection) -> dict[str, Any]:
+    """The error message sent before the server closes; waits past the 5 s recheck."""
+    while True:
+        message = json.loads(await asyncio.wait_for(ws.recv(), 30.0))
+        if message["type"] == "error":
+            with pytest.raises(websockets.ConnectionClosed):
+                await asyncio.wait_for(ws.recv(), 30.0)
+            return message
+
+
+async def test_ws_closes_when_its_token_expires(stack: Stack, users: dict) -> None:
+    assert stack.jwt_secret is not None
+    short, _ = issue_token(stack.jwt_secret, users["alice"][1], ["researcher"], ttl_s=2)
+
+    async with connect(_ws_url(stack, short)) as ws:
+        await _subscribe(ws, [f"training_job/{uuid.uuid4()}"])
+        error = await _closed(ws)
+
+    assert error["error"]["reason"] == "TOKEN_EXPIRED"
+    assert ws.close_code == 4401
+
+
+async def test_ws_and_http_refuse_a_token_once_its_user_is_demoted(
+    http: httpx.Client, stack: Stack, users: dict
+) -> None:
+    token, user_id = _new_user(http, stack, users["admin"][0])
+    port = stack.services["gateway"].port_file.read_text().strip()
+
+    async with connect(_ws_url(stack, token)) as ws:
+        await _subscribe(ws, [f"training_job/{uuid.uuid4()}"])
+        with grpc.insecure_channel(f"127.0.0.1:{port}") as channel:
+            identity_pb2_grpc.IdentityServiceStub(channel).UpdateUserRoles(
+                identity_pb2.UpdateUserRolesRequest(
+                    user_id=user_id, roles=[identity_pb2.ROLE_VIEWER]
+                ),
+                metadata=[("authorization", f"Bearer {users['admin'][0]}")],
+                timeout=10,
+            )
+        error = await _closed(ws)
+    reply = http.get("/api/v1/strategies", headers={"authorization": f"Bearer {token}"})
+
+    assert error["error"]["reason"] == "TOKEN_REVOKED"
+    assert ws.close_code == 4401
+    assert reply.status_code == 401
+    assert reply.json()["error"]["reason"] == "TOKEN_REVOKED"

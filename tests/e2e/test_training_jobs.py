@@ -16,6 +16,7 @@ import grpc
 import httpx
 import pytest
 from click.testing import CliRunner
+from support.client_endpoints import client_env
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
 from trademaster.cli.jobs import jobs
 from trademaster.config.strategy import default_config
@@ -427,7 +428,9 @@ def test_cli_start_watch_follows_the_job_to_success(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    args = ["--url", str(stack.gateway_url), "--token", alice["token"]]
+    for name, value in client_env(stack).items():
+        monkeypatch.setenv(name, value)
+    args = ["--token", alice["token"]]
 
     result = CliRunner().invoke(
         jobs, ["start", strategy["id"], "--steps", "1000", "--seed", "5", "--watch", *args]

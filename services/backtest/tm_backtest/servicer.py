@@ -24,7 +24,8 @@ from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.event import BacktestCancelled
 from trademaster.backtest.sources import BASELINES
 from trademaster.data.catalog import Catalog, DatasetInfo
-from trademaster.service.auth import Principal, Role, current_principal, require_roles
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import Action, Resource, authorize
 from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
 from trademaster.service.events import EventBus
 from trademaster.service.ids import parse_uuid
@@ -39,8 +40,6 @@ from tm_backtest.worker import CANCEL_KEY, PROGRESS_EVENT, JobSpec, run_job, top
 
 _LOGGER = logging.getLogger(__name__)
 
-WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
-READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
 DEFAULT_TRADES_PAGE = 200
@@ -75,10 +74,6 @@ def _ts(value: datetime | None) -> timestamp_pb2.Timestamp | None:
     stamp = timestamp_pb2.Timestamp()
     stamp.FromDatetime(value)
     return stamp
-
-
-def _scope(principal: Principal) -> str | None:
-    return None if Role.ADMIN in principal.roles else principal.subject
 
 
 def backtest_message(record: BacktestRecord) -> pb.Backtest:
@@ -302,7 +297,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CreateBacktest(
         self, request: pb.CreateBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateBacktestResponse:
-        principal = require_roles(*WRITER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.CREATE)
         spec = request.spec
         source = await self._source(spec, context)
         info = await self._dataset(spec.dataset_id)
@@ -473,9 +468,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         )
         await self._state_event(moved)
 
-    async def _owned(self, backtest_id: str) -> BacktestRecord:
-        principal = require_roles(*READER_ROLES)
-        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), _scope(principal))
+    async def _owned(self, backtest_id: str, action: Action = Action.READ) -> BacktestRecord:
+        grant = authorize(current_principal(), Resource.BACKTEST, action)
+        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), grant.owner_scope)
         if record is None:
             raise NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
         return record
@@ -490,11 +485,11 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def ListBacktests(
         self, request: pb.ListBacktestsRequest, context: grpc.aio.ServicerContext
     ) -> pb.ListBacktestsResponse:
-        principal = require_roles(*READER_ROLES)
+        principal = authorize(current_principal(), Resource.BACKTEST, Action.READ)
         if request.page_size < 0:
             raise _bad("page_size", f"must be >= 0, was {request.page_size}")
         size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        owner = _scope(principal)
+        owner = principal.owner_scope
         if request.owner_id:
             if owner is not None and request.owner_id != owner:
                 return pb.ListBacktestsResponse()
@@ -510,8 +505,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     async def CancelBacktest(
         self, request: pb.CancelBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CancelBacktestResponse:
-        record = await self._owned(request.backtest_id)
-        require_roles(*WRITER_ROLES)
+        record = await self._owned(request.backtest_id, Action.CANCEL)
         if record.state in ("QUEUED", "RUNNING"):
             await self._redis.set(CANCEL_KEY.format(record.id), "1", ex=86_400)
             moved = await self._store.set_state(record.id, "CANCELLED", only_from=("QUEUED",))

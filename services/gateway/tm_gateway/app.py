@@ -8,8 +8,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import grpc
-import jwt
-from fastapi import APIRouter, Depends, FastAPI, Query, Response, status
+from fastapi import APIRouter, Depends, FastAPI, Query, Request, Response, status
 from fastapi.responses import HTMLResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from google.protobuf import struct_pb2
@@ -22,6 +21,7 @@ from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
 from tm_gateway.backends import Backends
+from tm_gateway.edge import EdgeMiddleware, document_formats
 from tm_gateway.error_handlers import (
     RequestIdMiddleware,
     error_response,
@@ -30,9 +30,12 @@ from tm_gateway.error_handlers import (
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
+from tm_gateway.routes_risk import risk_router
 from tm_gateway.spa import SpaStaticFiles
+from tm_gateway.telemetry import instrument
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -51,7 +54,8 @@ _ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 _FALLBACK_PAGE = """<!doctype html><html><head><title>TradeMaster</title></head>
 <body><h1>TradeMaster Platform</h1><p>The UI is not built yet. See the
-<a href="/docs">API documentation</a>.</p></body></html>"""
+<a href="/docs">API documentation</a> and the <a href="/docs/api">gRPC API reference</a>.</p>
+</body></html>"""
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,9 @@ def create_app(
         "`ErrorBody` shape.",
         responses=_ERROR_RESPONSES,
     )
+    app.add_middleware(EdgeMiddleware, routes_of=app)
     app.add_middleware(RequestIdMiddleware)
+    instrument(app)
     install_error_handlers(app)
     app.add_exception_handler(
         DomainError,
@@ -170,21 +176,21 @@ def create_app(
                 reason="TOKEN_MISSING",
             )
         principal = verify_token(jwt_secret, credentials.credentials, jwt_issuer)
-        if principal.kind == "service":
-            jti = _jti(credentials.credentials)
-            if await identity.is_token_revoked(jti):
-                raise ApiError(
-                    grpc.StatusCode.UNAUTHENTICATED, "token revoked", reason="TOKEN_REVOKED"
-                )
+        if await identity.is_revoked(principal):
+            raise ApiError(grpc.StatusCode.UNAUTHENTICATED, "token revoked", reason="TOKEN_REVOKED")
         return Caller(principal, credentials.credentials)
 
     CallerDep = Annotated[Caller, Depends(caller)]
     api = APIRouter(prefix="/api/v1")
 
     @api.post("/auth/login", response_model=m.LoginResponse, tags=["auth"])
-    async def login(body: m.LoginRequest) -> m.LoginResponse:
-        """Exchange username and password for a short-lived access token."""
-        result = await identity.login(body.username, body.password)
+    async def login(body: m.LoginRequest, request: Request) -> m.LoginResponse:
+        """Exchange username and password for a short-lived access token.
+
+        Failures are throttled per username and per client address (429, retry_after_s).
+        """
+        client = request.client.host if request.client else ""
+        result = await identity.login(body.username, body.password, client)
         return m.LoginResponse(
             access_token=result.access_token,
             expires_at=result.expires_at,
@@ -442,7 +448,9 @@ def create_app(
     api.include_router(jobs_router(backends, caller))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, caller))
+    api.include_router(risk_router(backends, caller))
     app.include_router(api)
+    app.include_router(api_reference_router())
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])
     async def healthz() -> m.HealthResponse:
@@ -468,6 +476,7 @@ def create_app(
             )
         return m.ReadyResponse(status="ready", checks=checks)
 
+    document_formats(app)
     if static_dir is not None and static_dir.is_dir():
         app.mount("/", SpaStaticFiles(directory=static_dir, html=True), name="ui")
     else:
@@ -477,8 +486,3 @@ def create_app(
             return _FALLBACK_PAGE
 
     return app
-
-
-def _jti(token: str) -> str:
-    """The ``jti`` of a token whose signature was already verified."""
-    return str(jwt.decode(token, options={"verify_signature": False}).get("jti", ""))

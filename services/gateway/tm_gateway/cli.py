@@ -8,6 +8,7 @@ import getpass
 import sys
 
 from trademaster.service.auth import Role
+from trademaster.service.authz import SCOPES
 from trademaster.service.errors import DomainError
 from trademaster.service.settings import load_settings
 
@@ -37,7 +38,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     tcreate = tokens.add_parser("create", help="create a service token (printed once)")
     tcreate.add_argument("--name", required=True)
-    tcreate.add_argument("--role", action="append", required=True, choices=ROLE_NAMES)
+    tcreate.add_argument("--role", action="append", default=[], choices=ROLE_NAMES)
+    tcreate.add_argument(
+        "--scope",
+        action="append",
+        default=[],
+        choices=sorted(SCOPES),
+        help="resource:action the token may do (repeatable); with scopes, roles are ignored",
+    )
     tcreate.add_argument("--ttl-days", type=float, default=30.0)
     tlist = tokens.add_parser("list", help="list service tokens")
     tlist.add_argument("--all", action="store_true", help="include revoked and expired tokens")
@@ -69,7 +77,7 @@ async def _run(args: argparse.Namespace, settings: IdentitySettings) -> None:
                 print(f"{user.id}  {user.username:<24} {','.join(user.roles)}{state}")
         elif args.cmd == "create":
             record, token = await identity.create_service_token(
-                args.name, args.role, args.ttl_days * 86400
+                args.name, args.role, args.ttl_days * 86400, scopes=args.scope
             )
             print(f"token id={record.id} name={record.name} expires={record.expires_at:%Y-%m-%d}")
             print(token)
@@ -77,7 +85,8 @@ async def _run(args: argparse.Namespace, settings: IdentitySettings) -> None:
             tokens, _ = await identity.list_service_tokens(page_size=500, show_inactive=args.all)
             for t in tokens:
                 state = "revoked" if t.revoked else f"expires {t.expires_at:%Y-%m-%d}"
-                print(f"{t.id}  {t.name:<24} {','.join(t.roles):<24} {state}")
+                rights = ",".join(t.scopes or t.roles)
+                print(f"{t.id}  {t.name:<24} {rights:<24} {state}")
         else:
             record = await identity.revoke_service_token(args.token_id)
             print(f"revoked token id={record.id} name={record.name}")

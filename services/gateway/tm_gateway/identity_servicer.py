@@ -8,8 +8,9 @@ from datetime import datetime
 import grpc
 from google.protobuf import timestamp_pb2
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
-from trademaster.service.auth import Role, current_principal, require_roles
-from trademaster.service.errors import PermissionDenied
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.errors import NotFound
 
 from tm_gateway.identity import IdentityService
 from tm_gateway.identity_store import ServiceTokenRecord, UserRecord
@@ -57,7 +58,12 @@ def token_message(token: ServiceTokenRecord) -> identity_pb2.ServiceToken:
         create_time=_timestamp(token.created_at),
         expire_time=_timestamp(token.expires_at),
         revoke_time=_timestamp(token.revoked_at),
+        scopes=token.scopes,
     )
+
+
+def _require(resource: Resource, action: Action) -> Grant:
+    return authorize(current_principal(), resource, action)
 
 
 class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
@@ -70,7 +76,10 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def Login(
         self, request: identity_pb2.LoginRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.LoginResponse:
-        result = await self._identity.login(request.username, request.password)
+        peer = context.peer() or ""  # "ipv4:127.0.0.1:5555" / "ipv6:[::1]:5555"
+        result = await self._identity.login(
+            request.username, request.password, peer.rpartition(":")[0]
+        )
         return identity_pb2.LoginResponse(
             access_token=result.access_token,
             expire_time=_timestamp(result.expires_at),
@@ -80,25 +89,28 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def CreateUser(
         self, request: identity_pb2.CreateUserRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.CreateUserResponse:
-        require_roles(Role.ADMIN)
+        admin = _require(Resource.USER, Action.ADMINISTER)
         user = await self._identity.create_user(
-            request.username, request.password, [role_from_proto(r) for r in request.roles]
+            request.username,
+            request.password,
+            [role_from_proto(r) for r in request.roles],
+            actor_id=admin.subject,
         )
         return identity_pb2.CreateUserResponse(user=user_message(user))
 
     async def GetUser(
         self, request: identity_pb2.GetUserRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.GetUserResponse:
-        principal = current_principal()
-        if principal.subject != request.user_id and Role.ADMIN not in principal.roles:
-            raise PermissionDenied("only admins may read other users", reason="NOT_OWNER")
+        if not _require(Resource.USER, Action.READ).reaches(request.user_id):
+            # Other users are absent, not forbidden: the answer must not confirm they exist.
+            raise NotFound(f"user {request.user_id} not found", reason="USER_NOT_FOUND")
         user = await self._identity.get_user(request.user_id)
         return identity_pb2.GetUserResponse(user=user_message(user))
 
     async def ListUsers(
         self, request: identity_pb2.ListUsersRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.ListUsersResponse:
-        require_roles(Role.ADMIN)
+        _require(Resource.USER, Action.ADMINISTER)
         users, next_page = await self._identity.list_users(request.page_size, request.page_token)
         return identity_pb2.ListUsersResponse(
             users=[user_message(u) for u in users], next_page_token=next_page
@@ -107,22 +119,24 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def UpdateUserRoles(
         self, request: identity_pb2.UpdateUserRolesRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.UpdateUserRolesResponse:
-        require_roles(Role.ADMIN)
+        admin = _require(Resource.USER, Action.ADMINISTER)
         user = await self._identity.update_user_roles(
-            request.user_id, [role_from_proto(r) for r in request.roles]
+            request.user_id, [role_from_proto(r) for r in request.roles], actor_id=admin.subject
         )
         return identity_pb2.UpdateUserRolesResponse(user=user_message(user))
 
     async def CreateServiceToken(
         self, request: identity_pb2.CreateServiceTokenRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.CreateServiceTokenResponse:
-        principal = require_roles(Role.ADMIN)
-        ttl_s = request.ttl.ToTimedelta().total_seconds() if request.HasField("ttl") else 0.0
+        principal = _require(Resource.SERVICE_TOKEN, Action.CREATE)
+        # Seconds straight from the message: ToTimedelta() overflows (INTERNAL) on huge values.
+        ttl_s = request.ttl.seconds + request.ttl.nanos / 1e9 if request.HasField("ttl") else 0.0
         record, token = await self._identity.create_service_token(
             request.name,
             [role_from_proto(r) for r in request.roles],
             ttl_s or self._default_ttl_s,
             creator_id=principal.subject,
+            scopes=list(request.scopes),
         )
         return identity_pb2.CreateServiceTokenResponse(
             service_token=token_message(record), token=token
@@ -131,7 +145,7 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def ListServiceTokens(
         self, request: identity_pb2.ListServiceTokensRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.ListServiceTokensResponse:
-        require_roles(Role.ADMIN)
+        _require(Resource.SERVICE_TOKEN, Action.READ)
         tokens, next_page = await self._identity.list_service_tokens(
             request.page_size, request.page_token, request.show_inactive
         )
@@ -142,6 +156,6 @@ class IdentityServicer(identity_pb2_grpc.IdentityServiceServicer):
     async def RevokeServiceToken(
         self, request: identity_pb2.RevokeServiceTokenRequest, context: grpc.aio.ServicerContext
     ) -> identity_pb2.RevokeServiceTokenResponse:
-        require_roles(Role.ADMIN)
-        record = await self._identity.revoke_service_token(request.token_id)
+        admin = _require(Resource.SERVICE_TOKEN, Action.DELETE)
+        record = await self._identity.revoke_service_token(request.token_id, admin.subject)
         return identity_pb2.RevokeServiceTokenResponse(service_token=token_message(record))

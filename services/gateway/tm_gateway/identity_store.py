@@ -10,12 +10,15 @@ from typing import Any
 
 from psycopg import errors as pg_errors
 from psycopg.rows import dict_row
+from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 _LOGGER = logging.getLogger(__name__)
 
 _USER_COLUMNS = "id, username, password_hash, roles, created_at, disabled"
-_TOKEN_COLUMNS = "id, name, roles, jti, creator_id, created_at, expires_at, revoked, revoked_at"
+_TOKEN_COLUMNS = (  # column names  # nosec B105
+    "id, name, roles, scopes, jti, creator_id, created_at, expires_at, revoked, revoked_at"
+)
 
 
 class UsernameTaken(Exception):
@@ -37,12 +40,23 @@ class ServiceTokenRecord:
     id: uuid.UUID
     name: str
     roles: list[str]
+    scopes: list[str]
     jti: str
     creator_id: str
     created_at: datetime
     expires_at: datetime
     revoked: bool
     revoked_at: datetime | None
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    id: int
+    at: datetime
+    actor_id: str
+    action: str
+    target_id: str
+    detail: dict[str, Any]
 
 
 class IdentityStore:
@@ -103,6 +117,38 @@ class IdentityStore:
         )
         return None if row is None else UserRecord(**row)
 
+    async def set_disabled(self, user_id: uuid.UUID, disabled: bool) -> UserRecord | None:
+        row = await self._one(
+            f"UPDATE identity.users SET disabled = %s WHERE id = %s RETURNING {_USER_COLUMNS}",
+            (disabled, user_id),
+        )
+        return None if row is None else UserRecord(**row)
+
+    async def set_password_hash(self, user_id: uuid.UUID, password_hash: str) -> UserRecord | None:
+        row = await self._one(
+            f"UPDATE identity.users SET password_hash = %s WHERE id = %s RETURNING {_USER_COLUMNS}",
+            (password_hash, user_id),
+        )
+        return None if row is None else UserRecord(**row)
+
+    async def audit(
+        self, actor_id: str, action: str, target_id: str, detail: dict[str, Any]
+    ) -> None:
+        await self._one(
+            "INSERT INTO identity.audit_log (actor_id, action, target_id, detail) "
+            "VALUES (%s, %s, %s, %s) RETURNING id",
+            (actor_id, action, target_id, Jsonb(detail)),
+        )
+
+    async def audit_entries(self, limit: int, offset: int = 0) -> list[AuditEntry]:
+        """Newest first."""
+        rows = await self._all(
+            "SELECT id, at, actor_id, action, target_id, detail FROM identity.audit_log "
+            "ORDER BY at DESC, id DESC LIMIT %s OFFSET %s",
+            (limit, offset),
+        )
+        return [AuditEntry(**r) for r in rows]
+
     async def any_admin_exists(self) -> bool:
         row = await self._one(
             "SELECT 1 AS one FROM identity.users WHERE 'admin' = ANY(roles) LIMIT 1", ()
@@ -110,12 +156,19 @@ class IdentityStore:
         return row is not None
 
     async def create_service_token(
-        self, name: str, roles: list[str], jti: str, expires_at: datetime, creator_id: str = ""
+        self,
+        name: str,
+        roles: list[str],
+        jti: str,
+        expires_at: datetime,
+        creator_id: str = "",
+        scopes: list[str] | None = None,
     ) -> ServiceTokenRecord:
         row = await self._one(
-            f"INSERT INTO identity.service_tokens (id, name, roles, jti, expires_at, creator_id) "
-            f"VALUES (%s, %s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
-            (uuid.uuid4(), name, roles, jti, expires_at, creator_id),
+            "INSERT INTO identity.service_tokens "
+            "(id, name, roles, scopes, jti, expires_at, creator_id) "
+            f"VALUES (%s, %s, %s, %s, %s, %s, %s) RETURNING {_TOKEN_COLUMNS}",
+            (uuid.uuid4(), name, roles, scopes or [], jti, expires_at, creator_id),
         )
         assert row is not None
         _LOGGER.info("service token created token.name=%s token.jti=%s", name, jti)

@@ -1,4 +1,4 @@
-"""Per-username backoff after failed logins, to slow down password guessing."""
+"""Backoff after failed logins, per username and per client address, to slow down guessing."""
 
 from __future__ import annotations
 
@@ -27,6 +27,7 @@ class LoginThrottle:
         base_delay_s: float = 1.0,
         max_delay_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
+        max_keys: int = 100_000,
     ) -> None:
         if free_attempts < 1:
             raise ValueError(f"free_attempts must be >= 1, was {free_attempts}")
@@ -35,6 +36,7 @@ class LoginThrottle:
         self._max = max_delay_s
         self._clock = clock
         self._failures: dict[str, _Failures] = {}
+        self._max_keys = max_keys
 
     def retry_after_s(self, username: str) -> float:
         """Seconds the username must wait before trying again (0 when allowed now)."""
@@ -44,6 +46,8 @@ class LoginThrottle:
         return max(0.0, record.locked_until - self._clock())
 
     def record_failure(self, username: str) -> None:
+        if username not in self._failures and len(self._failures) >= self._max_keys:
+            self._forget_unlocked()
         record = self._failures.setdefault(username, _Failures(0, 0.0))
         record.count += 1
         over = record.count - self._free
@@ -52,3 +56,8 @@ class LoginThrottle:
 
     def record_success(self, username: str) -> None:
         self._failures.pop(username, None)
+
+    def _forget_unlocked(self) -> None:
+        """Bound memory under a flood of random usernames: drop keys not locked right now."""
+        now = self._clock()
+        self._failures = {k: v for k, v in self._failures.items() if v.locked_until > now}

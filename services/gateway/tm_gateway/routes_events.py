@@ -5,6 +5,7 @@ import asyncio
 import contextlib
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,9 @@ PROTOCOL = """WebSocket protocol of `/api/v1/events` (this GET without an upgrad
 4. Errors arrive as `{"type": "error", "error": {"code", "status", "message", "reason"}}`. An
    invalid subscribe keeps the connection open; a subscriber that fell behind or a notifier
    outage closes it with code 1013: reconnect and subscribe with the last `event_id` received.
+5. When the token expires, is revoked, or its user is disabled or has their roles changed, the
+   server sends an `error` (reason `TOKEN_EXPIRED` / `TOKEN_REVOKED`) and closes with 4401
+   within 5 s: log in again and reconnect with the last `event_id`.
 """
 
 
@@ -121,7 +125,7 @@ class _Session:
     def __init__(self, websocket: WebSocket, stub: notifier_pb2_grpc.NotifierServiceStub) -> None:
         self.websocket = websocket
         self.stub = stub
-        self.token = ""
+        self.token = ""  # set from the client once authenticated  # nosec B105
         self.principal: Principal | None = None
         self.feed: _Feed | None = None
         self._outbox: asyncio.Queue[str | _Close] = asyncio.Queue(maxsize=SESSION_QUEUE_SIZE)
@@ -343,12 +347,14 @@ def events_router(backends: Backends, caller: Callable[..., Awaitable[Any]]) -> 
             return
         session = _Session(websocket, notifier_pb2_grpc.NotifierServiceStub(channel))
         first: dict[str, Any] | None = None
+        watchdog: asyncio.Task[None] | None = None
         try:
             if not access_token:
                 first = await _receive(websocket, AUTH_TIMEOUT_S)
                 access_token = str(first.get("access_token") or "") if first else ""
             if not await _authenticate(session, caller, access_token):
                 return
+            watchdog = asyncio.create_task(_watch_token(session, caller))
             if first is not None and first.get("type") != "auth":
                 await _handle(hub, session, first)
             while True:
@@ -359,9 +365,41 @@ def events_router(backends: Backends, caller: Callable[..., Awaitable[Any]]) -> 
             # RuntimeError: receiving after the relay closed the socket.
             _LOGGER.debug("events.closed error=%r", error)
         finally:
+            if watchdog is not None:
+                watchdog.cancel()
             await session.close()
 
     return router
+
+
+TOKEN_RECHECK_S = 5.0
+"""How often an open WebSocket re-checks its token (revoked, user disabled or demoted)."""
+
+
+async def _watch_token(session: _Session, caller: Callable[..., Awaitable[Any]]) -> None:
+    """Close the socket (4401) when its token expires or stops being valid for its user."""
+    credentials = HTTPAuthorizationCredentials(scheme="Bearer", credentials=session.token)
+    while True:
+        principal = session.principal
+        expires_at = principal.expires_at if principal is not None else None
+        left = (expires_at - time.time()) if expires_at is not None else TOKEN_RECHECK_S
+        await asyncio.sleep(max(0.0, min(TOKEN_RECHECK_S, left)))
+        try:
+            if expires_at is not None and time.time() >= expires_at:
+                raise ApiError(
+                    grpc.StatusCode.UNAUTHENTICATED,
+                    "token expired: reconnect with a fresh token and last_event_id",
+                    reason="TOKEN_EXPIRED",
+                )
+            await caller(credentials)
+        except (ApiError, DomainError) as error:
+            session.leave_feed()
+            session.close_after(
+                _error_message(error.code, error.message, error.reason),
+                CLOSE_UNAUTHENTICATED,
+                error.reason,
+            )
+            return
 
 
 async def _receive(websocket: WebSocket, timeout_s: float | None) -> dict[str, Any] | None:

@@ -16,9 +16,19 @@ NOT_UI_PREFIXES = ("api/", "docs", "openapi.json", "redoc", "healthz", "readyz",
 """Paths that must answer a real 404, never the UI page."""
 
 
+STATIC_DIRS = ("assets/",)
+"""Where the UI build puts its files; a missing file there is a real 404."""
+
+
 def is_client_route(path: str) -> bool:
-    """True for paths the SPA router owns: not an API path and not a file name."""
-    return not path.startswith(NOT_UI_PREFIXES) and not PurePosixPath(path).suffix
+    """True for paths the SPA router owns: not an API path and not a file of the build.
+
+    Files live at the top level (``favicon.ico``) or under ``assets/``; a deeper path with a
+    suffix is a route whose id has a dot in it (``datasets/btc_daily.csv``), not a file.
+    """
+    if path.startswith(NOT_UI_PREFIXES) or path.startswith(STATIC_DIRS):
+        return False
+    return "/" in path.strip("/") or not PurePosixPath(path).suffix
 
 
 class SpaStaticFiles(StaticFiles):

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from trademaster.api.notifier.v1 import notifier_pb2
+from trademaster.service.domain_metrics import notifier_metrics
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id
 
 from tm_notifier.envelopes import EnvelopeError, to_event
@@ -76,6 +77,8 @@ class Subscription:
         except asyncio.QueueFull:
             self.dropped = True
             self._wakeup.set()
+            # The overflowing event and everything still queued never reach this subscriber.
+            notifier_metrics().dropped.labels("slow_subscriber").inc(1 + self._queue.qsize())
             return False
         self._wakeup.set()
         return True
@@ -88,7 +91,13 @@ class Subscription:
                 await asyncio.wait_for(self._wakeup.wait(), timeout_s)
         if self.dropped or self._queue.empty():
             return None
+        notifier_metrics().delivered.inc()
         return self._queue.get_nowait()
+
+    @property
+    def lag(self) -> int:
+        """Events queued for this subscriber and not yet handed to its stream."""
+        return self._queue.qsize()
 
 
 class TopicFeed:
@@ -180,6 +189,14 @@ class FanOut:
         self._retention = retention
         self._feeds: dict[str, TopicFeed] = {}
         self._lock = asyncio.Lock()
+        metrics = notifier_metrics()
+        metrics.subscribers.set_function(lambda: len(self._subscriptions()))
+        metrics.subscriber_lag.set_function(
+            lambda: max((s.lag for s in self._subscriptions()), default=0)
+        )
+
+    def _subscriptions(self) -> set[Subscription]:
+        return {s for feed in self._feeds.values() for s in feed.subscribers}
 
     async def join(self, topics: Sequence[str]) -> tuple[Subscription, dict[str, str]]:
         """Register a subscriber; returns it and, per topic, the last id the feed handed out."""

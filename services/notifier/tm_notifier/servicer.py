@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import grpc
 from trademaster.api.notifier.v1 import notifier_pb2, notifier_pb2_grpc
-from trademaster.service.auth import Principal, Role, current_principal
-from trademaster.service.errors import InvalidArgument, PermissionDenied, ResourceExhausted
+from trademaster.service.auth import current_principal
+from trademaster.service.authz import Action, Grant, Resource, authorize
+from trademaster.service.errors import InvalidArgument, ResourceExhausted
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id
 
 from tm_notifier.envelopes import EnvelopeError, heartbeat, payload_dict, to_event
@@ -17,11 +18,6 @@ from tm_notifier.fanout import FanOut, stream_id_key
 _LOGGER = logging.getLogger(__name__)
 
 _BACKLOG_PAGE = 500
-
-
-def may_see(principal: Principal, owner_id: str) -> bool:
-    """Admins see every event; others their own and those addressed to every user."""
-    return principal.has_any(Role.ADMIN) or owner_id in ("", principal.subject)
 
 
 def _check_topics(topics: list[str], max_topics: int) -> list[str]:
@@ -64,7 +60,7 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
     async def Subscribe(
         self, request: notifier_pb2.SubscribeRequest, context: grpc.aio.ServicerContext
     ) -> AsyncIterator[notifier_pb2.SubscribeResponse]:
-        principal = current_principal()
+        principal = authorize(current_principal(), Resource.EVENT, Action.SUBSCRIBE)
         topics = _check_topics(list(request.topics), self._max_topics)
         after = request.after_event_id
         start: dict[str, str] = {}
@@ -108,7 +104,7 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
                     continue
                 if after and _seen(live.envelope, start):
                     continue
-                if live.response is not None and may_see(principal, live.envelope.owner_id):
+                if live.response is not None and principal.reaches(live.envelope.owner_id):
                     yield live.response
         finally:
             await self._fanout.leave(subscription)
@@ -130,8 +126,8 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
                 cursor = stream_id
 
     @staticmethod
-    def _visible(principal: Principal, envelope: EventEnvelope) -> notifier_pb2.Event | None:
-        if not may_see(principal, envelope.owner_id):
+    def _visible(principal: Grant, envelope: EventEnvelope) -> notifier_pb2.Event | None:
+        if not principal.reaches(envelope.owner_id):
             return None
         try:
             return to_event(envelope)
@@ -142,13 +138,7 @@ class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
     async def Publish(
         self, request: notifier_pb2.PublishRequest, context: grpc.aio.ServicerContext
     ) -> notifier_pb2.PublishResponse:
-        principal = current_principal()
-        if principal.kind != "service" and not principal.has_any(Role.ADMIN):
-            raise PermissionDenied(
-                f"Publish is for services and admins; caller {principal.subject!r} is a "
-                f"{principal.kind} without the admin role",
-                reason="PUBLISH_NOT_ALLOWED",
-            )
+        authorize(current_principal(), Resource.EVENT, Action.PUBLISH)
         event = request.event
         try:
             type_, payload = payload_dict(event)

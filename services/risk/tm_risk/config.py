@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from trademaster.service.settings import ServiceSettings
 
@@ -10,3 +11,16 @@ class RiskSettings(ServiceSettings):
     """Settings of the risk service (``TM_RISK_*``)."""
 
     model_config = SettingsConfigDict(env_prefix="TM_RISK_", extra="ignore", frozen=True)
+
+    market_data_stream: str = "tm:md:bars"
+    """Redis stream of bars/quotes (reference prices and paper fills)."""
+    paper_fee_rate: float = Field(default=0.0, ge=0.0, lt=1.0)
+    """Paper fee as a fraction of notional (the backtest's ``fee_rate``)."""
+    paper_fixed_fee: float = Field(default=0.0, ge=0.0)
+    """Paper flat fee per fill (the backtest's ``fixed_fee``)."""
+    paper_slippage_bps: float = Field(default=0.0, ge=0.0, le=10_000.0)
+    """Paper fixed slippage of market orders in basis points (``fixed_bps``)."""
+    paper_volume_limit: float | None = Field(default=None, gt=0.0, le=1.0)
+    """Largest fraction of a bar's volume paper fills may take (partial fills); None: no cap."""
+    paper_price_impact: float = Field(default=0.0, ge=0.0)
+    """Volume-share impact coefficient k (k * share^2); 0 keeps fixed-bps slippage."""

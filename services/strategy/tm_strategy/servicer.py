@@ -19,7 +19,8 @@ from trademaster.config.strategy import (
     parse_strategy_config,
     validate_strategy_config,
 )
-from trademaster.service.auth import Principal, Role, check_roles, current_principal
+from trademaster.service.auth import Principal, current_principal
+from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import (
     Aborted,
     AlreadyExists,
@@ -45,8 +46,6 @@ MAX_NAME_LENGTH = 100
 MAX_DESCRIPTION_LENGTH = 2000
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
-WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
-READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 Violations = list[tuple[str, str]]
 
 
@@ -185,11 +184,6 @@ def _raise_if(violations: Violations, what: str) -> None:
         )
 
 
-def _owner_scope(principal: Principal) -> str | None:
-    """Admins reach every strategy; everyone else only their own."""
-    return None if Role.ADMIN in principal.roles else principal.subject
-
-
 def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
@@ -207,13 +201,13 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
         self._catalog = catalog
         self._principal = principal
 
-    def _require(self, roles: tuple[Role, ...]) -> Principal:
-        return check_roles(self._principal(), *roles)
+    def _require(self, resource: Resource, action: Action) -> Grant:
+        return authorize(self._principal(), resource, action)
 
     async def CreateStrategy(
         self, request: strategy_pb2.CreateStrategyRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.CreateStrategyResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.STRATEGY, Action.CREATE)
         s = request.strategy
         config = struct_to_dict(s.config)
         violations = _text_violations(s.name, s.description)
@@ -240,14 +234,14 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def GetStrategy(
         self, request: strategy_pb2.GetStrategyRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetStrategyResponse:
-        principal = self._require(READER_ROLES)
+        principal = self._require(Resource.STRATEGY, Action.READ)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
         if request.version < 0:
             raise InvalidArgument(
                 f"version must be >= 0, was {request.version}",
                 [("version", f"must be >= 0, was {request.version}")],
             )
-        record = await self._store.get(strategy_id, _owner_scope(principal), request.version)
+        record = await self._store.get(strategy_id, principal.owner_scope, request.version)
         if record is None:
             raise _not_found(strategy_id)
         return strategy_pb2.GetStrategyResponse(strategy=strategy_message(record))
@@ -255,10 +249,10 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ListStrategies(
         self, request: strategy_pb2.ListStrategiesRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListStrategiesResponse:
-        principal = self._require(READER_ROLES)
+        principal = self._require(Resource.STRATEGY, Action.READ)
         page_size = _check_page_size(request.page_size)
         owner = request.owner_id or principal.subject
-        if owner != principal.subject and Role.ADMIN not in principal.roles:
+        if not principal.reaches(owner):
             # Other users' strategies are invisible, not forbidden: an empty page leaks nothing.
             return strategy_pb2.ListStrategiesResponse()
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
@@ -270,7 +264,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def UpdateStrategy(
         self, request: strategy_pb2.UpdateStrategyRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.UpdateStrategyResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.STRATEGY, Action.UPDATE)
         s = request.strategy
         strategy_id = parse_uuid(s.strategy_id, "strategy.strategy_id")
         expected = parse_etag(s.etag)
@@ -284,7 +278,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
                     for p in unknown
                 ],
             )
-        scope = _owner_scope(principal)
+        scope = principal.owner_scope
         current = await self._store.get(strategy_id, scope)
         if current is None:
             raise _not_found(strategy_id)
@@ -330,11 +324,11 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def DeleteStrategy(
         self, request: strategy_pb2.DeleteStrategyRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.DeleteStrategyResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.STRATEGY, Action.DELETE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
         expected = parse_etag(request.etag)
         try:
-            deleted = await self._store.delete(strategy_id, _owner_scope(principal), expected)
+            deleted = await self._store.delete(strategy_id, principal.owner_scope, expected)
         except VersionConflict as exc:
             raise Aborted(str(exc), reason="ETAG_MISMATCH") from exc
         if not deleted:
@@ -344,7 +338,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ValidateConfig(
         self, request: strategy_pb2.ValidateConfigRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ValidateConfigResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.CATALOG, Action.READ)
         config = struct_to_dict(request.config)
         violations, normalized = check_config(request.task, request.agent, config)
         if request.dataset_id:
@@ -363,7 +357,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ListAgents(
         self, request: strategy_pb2.ListAgentsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListAgentsResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.CATALOG, Action.READ)
         tasks_by_agent: dict[str, list[strategy_pb2.Task]] = {}
         for name, agents in SUPPORTED_AGENTS_BY_TASK.items():
             for agent in agents:
@@ -380,7 +374,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def GetConfigSchema(
         self, request: strategy_pb2.GetConfigSchemaRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetConfigSchemaResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.CATALOG, Action.READ)
         _raise_if(_task_and_agent_violations(request.task, request.agent), "request")
         name = task_name(request.task)
         return strategy_pb2.GetConfigSchemaResponse(
@@ -392,7 +386,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def ListDatasets(
         self, request: strategy_pb2.ListDatasetsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListDatasetsResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.DATASET, Action.READ)
         page_size = _check_page_size(request.page_size)
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
         try:
@@ -408,7 +402,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def GetDataset(
         self, request: strategy_pb2.GetDatasetRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetDatasetResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.DATASET, Action.READ)
         dataset = await asyncio.to_thread(self._catalog.get, request.dataset_id)
         if dataset is None:
             raise NotFound(f"dataset {request.dataset_id!r} not found", reason="DATASET_NOT_FOUND")
@@ -417,7 +411,7 @@ class StrategyServicer(strategy_pb2_grpc.StrategyServiceServicer):
     async def GetDatasetBars(
         self, request: strategy_pb2.GetDatasetBarsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetDatasetBarsResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.DATASET, Action.READ)
         max_points = request.max_points or DEFAULT_MAX_POINTS
         if not 1 <= max_points <= MAX_POINTS_LIMIT:
             message = f"max_points must be in [0, {MAX_POINTS_LIMIT}], was {request.max_points}"

@@ -19,7 +19,8 @@ from trademaster.api.common.v1 import common_pb2
 from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.strategy import validate_strategy_config
-from trademaster.service.auth import Principal, Role, check_roles, current_principal
+from trademaster.service.auth import Principal, current_principal
+from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import (
     FailedPrecondition,
     InvalidArgument,
@@ -55,8 +56,6 @@ MAX_PAGE_SIZE = 500
 DEFAULT_METRICS_PAGE_SIZE = 1000
 MAX_METRICS_PAGE_SIZE = 10_000
 MAX_REQUEST_ID_LENGTH = 128
-WRITER_ROLES = (Role.RESEARCHER, Role.TRADER, Role.ADMIN)
-READER_ROLES = (Role.VIEWER, *WRITER_ROLES)
 STRATEGY_TIMEOUT_S = 10.0
 _STATE_PREFIX = "TRAINING_JOB_STATE_"
 Violations = list[tuple[str, str]]
@@ -162,11 +161,6 @@ def _page_size(value: int, default: int, maximum: int) -> int:
     return min(value or default, maximum)
 
 
-def _owner_scope(principal: Principal) -> str | None:
-    """Admins reach every job; everyone else only their own."""
-    return None if Role.ADMIN in principal.roles else principal.subject
-
-
 def _not_found(job_id: uuid.UUID | str) -> NotFound:
     return NotFound(f"training job {job_id} not found", reason="TRAINING_JOB_NOT_FOUND")
 
@@ -209,12 +203,12 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self._events: JobEvents = supervisor.events
         self._principal = principal
 
-    def _require(self, roles: tuple[Role, ...]) -> Principal:
-        return check_roles(self._principal(), *roles)
+    def _require(self, resource: Resource, action: Action) -> Grant:
+        return authorize(self._principal(), resource, action)
 
-    async def _job(self, job_id: str, principal: Principal) -> JobRecord:
+    async def _job(self, job_id: str, principal: Grant) -> JobRecord:
         parsed = parse_uuid(job_id, "job_id")
-        job = await self._store.get(parsed, _owner_scope(principal))
+        job = await self._store.get(parsed, principal.owner_scope)
         if job is None:
             raise _not_found(parsed)
         return job
@@ -224,7 +218,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def CreateTrainingJob(
         self, request: trainer_pb2.CreateTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.CreateTrainingJobResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
         violations: Violations = []
         if request.strategy_version < 0:
@@ -296,6 +290,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         if created:
             _LOGGER.info("trainer.job_created job.id=%s owner=%s", job.id, job.owner)
             await self._events.state_changed(job, "", QUEUED, "created")
+            self._supervisor.remember_trace(str(job.id))
             self._supervisor.wake()
         return trainer_pb2.CreateTrainingJobResponse(job=job_message(job))
 
@@ -378,16 +373,16 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def GetTrainingJob(
         self, request: trainer_pb2.GetTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.GetTrainingJobResponse:
-        principal = self._require(READER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.READ)
         job = await self._job(request.job_id, principal)
         return trainer_pb2.GetTrainingJobResponse(job=job_message(job))
 
     async def ListTrainingJobs(
         self, request: trainer_pb2.ListTrainingJobsRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ListTrainingJobsResponse:
-        principal = self._require(READER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.READ)
         page_size = _page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-        scope = _owner_scope(principal)
+        scope = principal.owner_scope
         owner = request.owner_id or scope
         if scope is not None and owner != scope:
             # Other users' jobs are invisible, not forbidden: an empty page leaks nothing.
@@ -417,7 +412,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def ListJobMetrics(
         self, request: trainer_pb2.ListJobMetricsRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ListJobMetricsResponse:
-        principal = self._require(READER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.READ)
         job = await self._job(request.job_id, principal)
         page_size = _page_size(request.page_size, DEFAULT_METRICS_PAGE_SIZE, MAX_METRICS_PAGE_SIZE)
         rows, token = await self._store.list_metrics(
@@ -430,7 +425,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def GetClusterStatus(
         self, request: trainer_pb2.GetClusterStatusRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.GetClusterStatusResponse:
-        self._require(READER_ROLES)
+        self._require(Resource.CLUSTER, Action.READ)
         counts = await self._store.count_by_state()
         reply = trainer_pb2.GetClusterStatusResponse(
             queued_jobs=counts.get(QUEUED, 0), running_jobs=counts.get(RUNNING, 0)
@@ -456,7 +451,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def PauseTrainingJob(
         self, request: trainer_pb2.PauseTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.PauseTrainingJobResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.CONTROL)
         job = await self._job(request.job_id, principal)
         if job.state == QUEUED:
             paused = await self._store.transition(job.id, [QUEUED], PAUSED)
@@ -475,7 +470,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def ResumeTrainingJob(
         self, request: trainer_pb2.ResumeTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ResumeTrainingJobResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.CONTROL)
         job = await self._job(request.job_id, principal)
         if job.state == PAUSED:
             await self._redis.delete(control_key(str(job.id)))
@@ -490,7 +485,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def CancelTrainingJob(
         self, request: trainer_pb2.CancelTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.CancelTrainingJobResponse:
-        principal = self._require(WRITER_ROLES)
+        principal = self._require(Resource.TRAINING_JOB, Action.CANCEL)
         job = await self._job(request.job_id, principal)
         if job.state in (QUEUED, PAUSED):
             done = await self._store.transition(job.id, [job.state], CANCELLED)

@@ -22,6 +22,8 @@ from typing import Any, Literal
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id
+from trademaster.service.tracing import child_span, current_trace_carrier
+from trademaster.training.job_tracing import ENV_CARRIER
 from trademaster.training.jobrunner_events import (
     CHECKPOINT_SAVED,
     JOB_KIND,
@@ -122,6 +124,8 @@ class JobSupervisor:
         self.artifact_dir = settings.artifact_dir.absolute()
         self._task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        # Trace context of the request that queued each job, continued by its Ray job.
+        self._traces: dict[str, dict[str, str]] = {}
 
     # -- lifecycle -------------------------------------------------------------------------------
 
@@ -143,6 +147,13 @@ class JobSupervisor:
     def wake(self) -> None:
         """Run the scheduler now (a job was queued)."""
         self._wake.set()
+
+    def remember_trace(self, job_id: str) -> None:
+        """Keep the current trace context for ``job_id``'s next submission (in memory only:
+        a job submitted after a trainer restart starts a new trace)."""
+        carrier = current_trace_carrier()
+        if carrier:
+            self._traces[job_id] = carrier
 
     async def _run(self) -> None:
         next_tick = 0.0
@@ -380,16 +391,19 @@ class JobSupervisor:
         if claimed is None:
             return False
         await self._clear_control(job.id)
+        env_vars = {REDIS_URL_ENV: self.settings.redis_url, "PYTHONUNBUFFERED": "1"}
         try:
-            await asyncio.to_thread(
-                self.cluster.submit,
-                submission_id,
-                str(spec_path),
-                num_cpus=cpus,
-                num_gpus=gpus,
-                env_vars={REDIS_URL_ENV: self.settings.redis_url, "PYTHONUNBUFFERED": "1"},
-                python=self.settings.job_python,
-            )
+            with child_span("trainer.submit_job", self._traces.pop(str(job.id), {})):
+                env_vars.update(trace_env(current_trace_carrier()))
+                await asyncio.to_thread(
+                    self.cluster.submit,
+                    submission_id,
+                    str(spec_path),
+                    num_cpus=cpus,
+                    num_gpus=gpus,
+                    env_vars=env_vars,
+                    python=self.settings.job_python,
+                )
         except ClusterUnavailable as error:
             _LOGGER.warning("trainer.submit_failed job.id=%s error=%s", job.id, error)
             await self.store.transition(job.id, [RUNNING], QUEUED, attempt=job.attempt)
@@ -412,3 +426,8 @@ def _age_s(moment: datetime) -> float:
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+
+
+def trace_env(carrier: dict[str, str]) -> dict[str, str]:
+    """The trace context as the job's environment (``TRACEPARENT``, ``TRACESTATE``)."""
+    return {ENV_CARRIER[key]: value for key, value in carrier.items() if key in ENV_CARRIER}

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from pathlib import Path
 
 import grpc
 import pytest
 from trademaster.api.notifier.v1 import notifier_pb2
+from trademaster.service.errors import error_details
 
 from .conftest import Notifier, NotifierFactory, bearer, token
 
@@ -231,3 +233,18 @@ async def test_subscribe_without_token_is_unauthenticated(notifier: Notifier) ->
         await asyncio.wait_for(call.read(), TIMEOUT_S)
 
     assert raised.value.code() == grpc.StatusCode.UNAUTHENTICATED
+
+
+async def test_empty_topic_list_is_refused_as_the_contract_says(notifier: Notifier) -> None:
+    proto = (
+        Path(__file__).resolve().parents[3] / "protos/trademaster/api/notifier/v1/notifier.proto"
+    )
+    call = notifier.subscribe(token("alice"), [])
+
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await asyncio.wait_for(call.read(), TIMEOUT_S)
+
+    assert "an empty list is INVALID_ARGUMENT" in proto.read_text()
+    details = error_details(raised.value)
+    assert details.code == grpc.StatusCode.INVALID_ARGUMENT
+    assert [f for f, _ in details.field_violations] == ["topics"]

@@ -17,6 +17,12 @@ EXPECTED_PATHS = {
     "/api/v1/backtests",
     "/api/v1/backtests/{backtest_id}/result",
     "/api/v1/events",
+    "/api/v1/accounts",
+    "/api/v1/accounts/{account_id}/orders",
+    "/api/v1/accounts/{account_id}/orders/{client_order_id}:cancel",
+    "/api/v1/accounts/{account_id}/trading-state/changes",
+    "/api/v1/decisions",
+    "/api/v1/kill-switch",
     "/healthz",
     "/readyz",
 }

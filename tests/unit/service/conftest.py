@@ -10,6 +10,7 @@ import grpc
 import pydantic
 import pytest
 from trademaster.service import auth, errors
+from trademaster.service.authz import Action, Resource, authorize
 from trademaster.service.server import create_server, stop_server
 from trademaster.service.settings import ServiceSettings
 
@@ -28,7 +29,7 @@ async def _whoami(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
 
 
 async def _traders_only(request: bytes, context: grpc.aio.ServicerContext) -> bytes:
-    return auth.require_roles(auth.Role.TRADER, auth.Role.ADMIN).subject.encode()
+    return authorize(auth.current_principal(), Resource.ORDER, Action.SUBMIT).subject.encode()
 
 
 async def _fail(request: bytes, context: grpc.aio.ServicerContext) -> bytes:

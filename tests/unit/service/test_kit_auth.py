@@ -29,9 +29,25 @@ def test_issued_token_verifies_to_same_principal() -> None:
         frozenset({auth.Role.RESEARCHER, auth.Role.VIEWER}),
         "service",
         token_id=claims["jti"],
+        issued_at=claims["iat"],
+        expires_at=claims["exp"],
     )
     assert set(claims) == {"sub", "roles", "kind", "iat", "exp", "iss", "jti"}
     assert claims["exp"] == int(expires.timestamp())
+
+
+def test_scopes_claim_round_trips_and_must_be_a_list_of_strings() -> None:
+    secret = "unit-test-secret-0123456789abcdefghij"
+    token, _ = auth.issue_token(secret, "service:bot", [], kind="service", scopes=["b:x", "a:y"])
+    forged = jwt.encode(
+        {"sub": "s", "iat": 1, "exp": 2**40, "iss": "trademaster", "scopes": "all"},
+        secret,
+        algorithm="HS256",
+    )
+
+    assert auth.verify_token(secret, token, "trademaster").scopes == {"a:y", "b:x"}
+    with pytest.raises(errors.Unauthenticated):
+        auth.verify_token(secret, forged, "trademaster")
 
 
 def test_token_with_wrong_secret_or_issuer_is_rejected() -> None:
@@ -136,7 +152,7 @@ async def test_missing_role_is_permission_denied(echo_server, bearer) -> None:
     details = error_details(caught.value)
     assert details.code is grpc.StatusCode.PERMISSION_DENIED
     assert details.reason == "MISSING_ROLE"
-    assert details.metadata == {"required_roles": "admin, trader"}
+    assert details.metadata == {"permission": "order:submit"}
 
 
 async def test_matching_role_is_allowed(echo_server, bearer) -> None:

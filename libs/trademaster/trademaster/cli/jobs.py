@@ -1,8 +1,11 @@
-"""``trademaster login`` and ``trademaster jobs ...``: training jobs through the gateway's HTTP
-API, with live progress from its events WebSocket.
+"""``trademaster login`` and ``trademaster jobs ...``: training jobs over the platform's gRPC API
+(with ``trademaster-client``), live progress from the notifier's event stream.
 
-The gateway URL and token come from ``--url``/``--token``, else ``TM_URL``/``TM_TOKEN``, else the
-file ``trademaster login`` wrote (``$XDG_CONFIG_HOME/trademaster/credentials.json``).
+Addresses: ``--target`` (one gRPC address for every service, env ``TM_CLIENT_TARGET``), else
+the target saved by ``trademaster login``, else the local stack's ports; each service can be
+pointed elsewhere with ``TM_CLIENT_<SERVICE>_ADDR``. The token comes from ``--token``, else
+``TM_TOKEN``, else the file ``trademaster login`` wrote
+(``$XDG_CONFIG_HOME/trademaster/credentials.json``).
 """
 
 from __future__ import annotations
@@ -11,24 +14,31 @@ import json
 import logging
 import os
 import time
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import click
+from google.protobuf import json_format, struct_pb2
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from trademaster_client import Client, Endpoints, ServiceToken, TradeMasterError
+from trademaster_client.events import training_job_topic
+
+from trademaster.api.common.v1 import common_pb2
+from trademaster.api.identity.v1 import identity_pb2
+from trademaster.api.notifier.v1 import notifier_pb2
+from trademaster.api.trainer.v1 import trainer_pb2
 
 _LOGGER = logging.getLogger(__name__)
 
-DEFAULT_URL = "http://127.0.0.1:8080"
 TIMEOUT_S = 30.0
 FINAL_STATES = frozenset({"SUCCEEDED", "FAILED", "CANCELLED"})
 STATES = ("QUEUED", "RUNNING", "PAUSED", "SUCCEEDED", "FAILED", "CANCELLING", "CANCELLED")
-RECONNECT_TRIES = 5
-RECV_TIMEOUT_S = 60.0
 PERSIST_WAIT_S = 10.0
+_STATE_PREFIX = "TRAINING_JOB_STATE_"
 
 
 def credentials_path() -> Path:
@@ -47,77 +57,56 @@ def _saved() -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
-@dataclass(frozen=True)
-class Gateway:
-    """A gateway URL and the bearer token to call it with."""
-
-    url: str
-    token: str
-
-    def request(self, method: str, path: str, **kwargs: Any) -> Any:
-        """JSON of a 2xx answer; otherwise a ClickException with the API's error message."""
-        import httpx
-
-        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
-        try:
-            reply = httpx.request(
-                method, f"{self.url}{path}", headers=headers, timeout=TIMEOUT_S, **kwargs
-            )
-        except httpx.HTTPError as error:
-            raise click.ClickException(
-                f"cannot reach the gateway at {self.url}: {error}"
-            ) from error
-        if reply.is_success:
-            return reply.json()
-        try:
-            body = reply.json()["error"]
-            message = f"{body['message']} ({body['reason']}, HTTP {reply.status_code})"
-        except (ValueError, KeyError, TypeError):
-            message = f"HTTP {reply.status_code}: {reply.text[:200]}"
-        raise click.ClickException(message)
-
-    def ws_url(self) -> str:
-        scheme, _, rest = self.url.partition("://")
-        return f"{'wss' if scheme == 'https' else 'ws'}://{rest}/api/v1/events"
+def _endpoints(target: str | None, saved: dict[str, Any]) -> Endpoints:
+    target = target or os.environ.get("TM_CLIENT_TARGET") or saved.get("target") or None
+    environ = dict(os.environ)
+    if target:
+        environ["TM_CLIENT_TARGET"] = target
+    return Endpoints.from_env(environ)
 
 
-def _gateway(url: str | None, token: str | None, *, need_token: bool = True) -> Gateway:
+@contextmanager
+def _client(target: str | None, token: str | None, *, need_token: bool = True) -> Iterator[Client]:
+    """A client for the CLI's addresses and token; API errors become ClickExceptions."""
     saved = _saved()
-    resolved_url = (url or os.environ.get("TM_URL") or saved.get("url") or DEFAULT_URL).rstrip("/")
-    resolved_token = token or os.environ.get("TM_TOKEN") or saved.get("access_token") or ""
-    if need_token and not resolved_token:
+    resolved = token or os.environ.get("TM_TOKEN") or saved.get("access_token") or ""
+    if need_token and not resolved:
         raise click.UsageError("no token: pass --token, set TM_TOKEN or run 'trademaster login'")
-    return Gateway(resolved_url, str(resolved_token))
+    credentials = ServiceToken(str(resolved)) if resolved else None
+    try:
+        with Client(_endpoints(target, saved), credentials, default_timeout_s=TIMEOUT_S) as tm:
+            yield tm
+    except TradeMasterError as error:
+        hint = " (run 'trademaster login')" if error.reason == "TOKEN_EXPIRED" else ""
+        raise click.ClickException(
+            f"{error.message} ({error.code.name}/{error.reason}){hint}"
+        ) from error
 
 
-_url_option = click.option("--url", help=f"Gateway URL (env TM_URL; default {DEFAULT_URL}).")
+_target_option = click.option(
+    "--target", help="gRPC address of every service (env TM_CLIENT_TARGET; default: local stack)."
+)
 _token_option = click.option("--token", help="Access token (env TM_TOKEN, or trademaster login).")
 
 
 @click.command()
-@_url_option
+@_target_option
 @click.option("--username", prompt=True, help="User name.")
 @click.option("--password", prompt=True, hide_input=True, help="Password (prompted if omitted).")
-def login(url: str | None, username: str, password: str) -> None:
-    """Log in to a gateway and store the access token for later commands."""
-    gateway = _gateway(url, None, need_token=False)
-    reply = gateway.request(
-        "POST", "/api/v1/auth/login", json={"username": username, "password": password}
-    )
+def login(target: str | None, username: str, password: str) -> None:
+    """Log in (IdentityService.Login) and store the access token for later commands."""
+    with _client(target, None, need_token=False) as tm:
+        reply = tm.identity.Login(identity_pb2.LoginRequest(username=username, password=password))
+    expires_at = reply.expire_time.ToDatetime().isoformat() + "Z"
     path = credentials_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.touch(mode=0o600, exist_ok=True)
     path.chmod(0o600)
-    path.write_text(
-        json.dumps(
-            {
-                "url": gateway.url,
-                "access_token": reply["access_token"],
-                "expires_at": reply["expires_at"],
-            }
-        )
-    )
-    click.echo(f"logged in as {username}; token valid until {reply['expires_at']} ({path})")
+    saved = {"access_token": reply.access_token, "expires_at": expires_at}
+    if target:
+        saved["target"] = target
+    path.write_text(json.dumps(saved))
+    click.echo(f"logged in as {username}; token valid until {expires_at} ({path})")
 
 
 @click.group()
@@ -147,12 +136,41 @@ def _overrides(pairs: tuple[str, ...]) -> dict[str, Any]:
     return out
 
 
-def _print_job(console: Console, job: dict[str, Any]) -> None:
-    progress = job["progress"]
+def _state(job: trainer_pb2.TrainingJob) -> str:
+    return trainer_pb2.TrainingJobState.Name(job.state).removeprefix(_STATE_PREFIX)
+
+
+def job_json(job: trainer_pb2.TrainingJob) -> dict[str, Any]:
+    """The CLI's JSON view of a job: short state names, plain numbers, ISO times."""
+    return {
+        "id": job.job_id,
+        "strategy_id": job.strategy_id,
+        "strategy_version": job.strategy_version,
+        "state": _state(job),
+        "failure_reason": job.failure_reason,
+        "progress": {
+            "step": job.progress.step,
+            "total_steps": job.progress.total_steps,
+            "fraction": job.progress.fraction,
+        },
+        "final_metrics": dict(job.final_metrics),
+        "model_uri": job.model_uri,
+        "created_at": job.create_time.ToDatetime().isoformat() + "Z"
+        if job.HasField("create_time")
+        else None,
+        "overrides": json_format.MessageToDict(job.overrides),
+    }
+
+
+def _print_job(console: Console, job: trainer_pb2.TrainingJob) -> None:
     console.print(
-        f"[bold]{job['id']}[/] {job['state']} step {progress['step']}/{progress['total_steps']}"
-        + (f" — {job['failure_reason']}" if job.get("failure_reason") else "")
+        f"[bold]{job.job_id}[/] {_state(job)} step {job.progress.step}/{job.progress.total_steps}"
+        + (f" — {job.failure_reason}" if job.failure_reason else "")
     )
+
+
+def _get(tm: Client, job_id: str) -> trainer_pb2.TrainingJob:
+    return tm.trainer.GetTrainingJob(trainer_pb2.GetTrainingJobRequest(job_id=job_id)).job
 
 
 @jobs.command()
@@ -164,7 +182,7 @@ def _print_job(console: Console, job: dict[str, Any]) -> None:
 @click.option("--cpus", type=click.IntRange(min=0), default=0)
 @click.option("--gpus", type=click.IntRange(min=0), default=0)
 @click.option("--watch/--no-watch", default=True, help="Follow progress until the job ends.")
-@_url_option
+@_target_option
 @_token_option
 def start(
     strategy_id: str,
@@ -175,44 +193,45 @@ def start(
     cpus: int,
     gpus: int,
     watch: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
 ) -> None:
     """Start training STRATEGY_ID; with --watch (default) show live progress."""
-    gateway = _gateway(url, token)
-    body: dict[str, Any] = {
-        "strategy_id": strategy_id,
-        "strategy_version": strategy_version,
-        "total_steps": steps,
-        "seed": seed,
-        "overrides": _overrides(sets),
-    }
+    overrides = struct_pb2.Struct()
+    overrides.update(_overrides(sets))
+    request = trainer_pb2.CreateTrainingJobRequest(
+        strategy_id=strategy_id,
+        strategy_version=strategy_version,
+        total_steps=steps,
+        seed=seed,
+        overrides=overrides,
+    )
     if cpus or gpus:
-        body["resources"] = {"num_cpus": cpus, "num_gpus": gpus}
-    job = gateway.request("POST", "/api/v1/training-jobs", json=body)
+        request.resources.CopyFrom(common_pb2.Resources(num_cpus=cpus, num_gpus=gpus))
     console = Console()
-    _print_job(console, job)
+    with _client(target, token) as tm:
+        job = tm.trainer.CreateTrainingJob(request).job
+        _print_job(console, job)
+        if watch:
+            code = _watch(tm, job.job_id, console)
     if watch:
-        raise SystemExit(_watch(gateway, job["id"], console))
+        raise SystemExit(code)
 
 
 @jobs.command(name="watch")
 @click.argument("job_id")
-@_url_option
+@_target_option
 @_token_option
-def watch_command(job_id: str, url: str | None, token: str | None) -> None:
+def watch_command(job_id: str, target: str | None, token: str | None) -> None:
     """Show live progress of JOB_ID until it ends; exit 0 only if it succeeded."""
-    raise SystemExit(_watch(_gateway(url, token), job_id, Console()))
+    with _client(target, token) as tm:
+        code = _watch(tm, job_id, Console())
+    raise SystemExit(code)
 
 
-def _watch(gateway: Gateway, job_id: str, console: Console) -> int:
-    """Follow a job's events (reconnecting with the last event id); the exit code to use."""
-    from websockets.exceptions import ConnectionClosed, InvalidHandshake
-    from websockets.sync.client import connect
-
-    job = gateway.request("GET", f"/api/v1/training-jobs/{job_id}")
-    last_event_id = ""
-    tries = 0
+def _watch(tm: Client, job_id: str, console: Console) -> int:
+    """Follow a job's events (the client resumes after disconnects); the exit code to use."""
+    job = _get(tm, job_id)
     with Progress(
         TextColumn("[bold]{task.description}"),
         BarColumn(),
@@ -222,55 +241,39 @@ def _watch(gateway: Gateway, job_id: str, console: Console) -> int:
         console=console,
     ) as progress:
         bar = progress.add_task(
-            job["state"],
-            total=max(1, job["progress"]["total_steps"]),
-            completed=job["progress"]["step"],
+            _state(job),
+            total=max(1, job.progress.total_steps),
+            completed=job.progress.step,
             info="",
         )
-        while True:
-            try:
-                with connect(
-                    f"{gateway.ws_url()}?access_token={gateway.token}", open_timeout=TIMEOUT_S
-                ) as ws:
-                    ws.send(
-                        json.dumps(
-                            {
-                                "type": "subscribe",
-                                "topics": [job["events_topic"]],
-                                "last_event_id": last_event_id,
-                            }
-                        )
-                    )
-                    if not last_event_id:
+        stream = tm.subscribe([training_job_topic(job_id)], include_heartbeats=True)
+        joined = False
+        try:
+            for event in stream:
+                if not event.event_id:
+                    if not joined:
                         # Subscribed first, then re-read: a state change in between is not lost.
-                        _expect_heartbeat(ws)
-                        job = gateway.request("GET", f"/api/v1/training-jobs/{job_id}")
-                        if job["state"] in FINAL_STATES:
-                            progress.update(bar, description=job["state"])
-                            return _final(console, job["state"], job.get("failure_reason", ""))
-                    tries = 0
-                    while True:
-                        message = json.loads(ws.recv(timeout=RECV_TIMEOUT_S))
-                        if message.get("event_id"):
-                            last_event_id = message["event_id"]
-                        done = _apply(progress, bar, message)
-                        if done is not None:
-                            _await_persisted(gateway, job_id)
-                            return _final(console, *done)
-            except (ConnectionClosed, InvalidHandshake, OSError, TimeoutError) as error:
-                tries += 1
-                if tries > RECONNECT_TRIES:
-                    raise click.ClickException(f"event stream lost: {error}") from error
-                _LOGGER.info("jobs.watch_reconnect try=%d error=%r", tries, error)
-                time.sleep(min(5.0, 0.5 * 2**tries))
+                        joined = True
+                        job = _get(tm, job_id)
+                        if _state(job) in FINAL_STATES:
+                            progress.update(bar, description=_state(job))
+                            return _final(console, _state(job), job.failure_reason)
+                    continue
+                done = _apply(progress, bar, event)
+                if done is not None:
+                    _await_persisted(tm, job_id)
+                    return _final(console, *done)
+        finally:
+            stream.close()
+    raise click.ClickException("event stream ended")
 
 
-def _await_persisted(gateway: Gateway, job_id: str) -> None:
+def _await_persisted(tm: Client, job_id: str) -> None:
     """Wait until the job resource shows a final state too: the event stream runs slightly ahead
     of what the trainer has stored, and a script's next command reads the resource."""
     deadline = time.monotonic() + PERSIST_WAIT_S
     while True:
-        state = gateway.request("GET", f"/api/v1/training-jobs/{job_id}")["state"]
+        state = _state(_get(tm, job_id))
         if state in FINAL_STATES:
             return
         if time.monotonic() > deadline:
@@ -279,37 +282,23 @@ def _await_persisted(gateway: Gateway, job_id: str) -> None:
         time.sleep(0.2)
 
 
-def _expect_heartbeat(ws: Any) -> None:
-    message = json.loads(ws.recv(timeout=TIMEOUT_S))
-    if message.get("type") == "error":
-        error = message["error"]
-        raise click.ClickException(f"{error['message']} ({error['reason']})")
-
-
-def _apply(progress: Progress, bar: Any, message: dict[str, Any]) -> tuple[str, str] | None:
+def _apply(progress: Progress, bar: Any, event: notifier_pb2.Event) -> tuple[str, str] | None:
     """Update the bar from one event; ``(state, reason)`` once the job reached a final state."""
-    kind = message.get("type")
-    payload = message.get("payload") or {}
+    kind = event.WhichOneof("payload")
     if kind == "training_progress":
-        metrics = payload.get("metrics") or {}
-        info = ""
-        if "charts/episodic_return" in metrics:
-            info = f"return {metrics['charts/episodic_return']:+.4f}"
-        fields: dict[str, Any] = {"completed": payload.get("step", 0)}
-        if payload.get("total_steps"):
-            fields["total"] = payload["total_steps"]
-        if info:
-            fields["info"] = info
+        payload = event.training_progress
+        fields: dict[str, Any] = {"completed": payload.step}
+        if payload.total_steps:
+            fields["total"] = payload.total_steps
+        if "charts/episodic_return" in payload.metrics:
+            fields["info"] = f"return {payload.metrics['charts/episodic_return']:+.4f}"
         progress.update(bar, **fields)
     elif kind == "job_state_changed":
-        progress.update(bar, description=payload.get("new_state", ""))
+        progress.update(bar, description=event.job_state_changed.new_state)
     elif kind == "training_finished":
-        state = payload.get("state", "")
-        progress.update(bar, description=state)
-        return state, payload.get("failure_reason", "")
-    elif kind == "error":
-        error = message.get("error") or {}
-        raise click.ClickException(f"{error.get('message')} ({error.get('reason')})")
+        finished = event.training_finished
+        progress.update(bar, description=finished.state)
+        return finished.state, finished.failure_reason
     return None
 
 
@@ -322,50 +311,66 @@ def _final(console: Console, state: str, reason: str) -> int:
 @click.option("--state", "states", multiple=True, type=click.Choice(STATES), help="Repeatable.")
 @click.option("--strategy", "strategy_id", default="", help="Only jobs of this strategy.")
 @click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
-@click.option("--json", "as_json", is_flag=True, help="Print the API's JSON.")
-@_url_option
+@click.option("--json", "as_json", is_flag=True, help="Print the jobs as JSON.")
+@_target_option
 @_token_option
 def list_command(
     states: tuple[str, ...],
     strategy_id: str,
     limit: int,
     as_json: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
 ) -> None:
     """List training jobs visible to you, newest first."""
-    reply = _gateway(url, token).request(
-        "GET",
-        "/api/v1/training-jobs",
-        params={"state": list(states), "strategy_id": strategy_id, "page_size": limit},
+    request = trainer_pb2.ListTrainingJobsRequest(
+        states=[trainer_pb2.TrainingJobState.Value(_STATE_PREFIX + s) for s in states],
+        strategy_id=strategy_id,
     )
+    with _client(target, token) as tm:
+        found = []
+        for job in tm.paginate(tm.trainer.ListTrainingJobs, request, page_size=min(limit, 100)):
+            found.append(job)
+            if len(found) == limit:
+                break
     if as_json:
-        click.echo(json.dumps(reply, indent=2))
+        click.echo(json.dumps({"jobs": [job_json(job) for job in found]}, indent=2))
         return
     table = Table("id", "strategy", "state", "progress", "created")
-    for job in reply["jobs"]:
+    for job in found:
+        view = job_json(job)
         table.add_row(
-            job["id"],
-            job["strategy_id"],
-            job["state"],
-            f"{job['progress']['fraction']:.0%}",
-            str(job.get("created_at") or ""),
+            view["id"],
+            view["strategy_id"],
+            view["state"],
+            f"{view['progress']['fraction']:.0%}",
+            str(view["created_at"] or ""),
         )
     Console().print(table)
 
 
+_CONTROL = {
+    "pause": ("PauseTrainingJob", trainer_pb2.PauseTrainingJobRequest),
+    "resume": ("ResumeTrainingJob", trainer_pb2.ResumeTrainingJobRequest),
+    "cancel": ("CancelTrainingJob", trainer_pb2.CancelTrainingJobRequest),
+}
+
+
 def _control(verb: str) -> click.Command:
+    rpc, request_type = _CONTROL[verb]
+
     @click.command(name=verb)
     @click.argument("job_id")
-    @_url_option
+    @_target_option
     @_token_option
-    def command(job_id: str, url: str | None, token: str | None) -> None:
-        job = _gateway(url, token).request("POST", f"/api/v1/training-jobs/{job_id}:{verb}")
+    def command(job_id: str, target: str | None, token: str | None) -> None:
+        with _client(target, token) as tm:
+            job = getattr(tm.trainer, rpc)(request_type(job_id=job_id)).job
         _print_job(Console(), job)
 
     command.help = f"{verb.capitalize()} training job JOB_ID."
     return command
 
 
-for _verb in ("pause", "resume", "cancel"):
+for _verb in _CONTROL:
     jobs.add_command(_control(_verb))

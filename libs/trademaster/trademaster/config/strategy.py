@@ -24,6 +24,7 @@ from trademaster.agents.config import (
     SACConfig,
     TD3Config,
 )
+from trademaster.config.limits import add_schema_limits, limit_violations
 from trademaster.envs.config import (
     AlgorithmicTradingEnvConfig,
     HighFrequencyTradingEnvConfig,
@@ -237,12 +238,12 @@ def validate_strategy_config(task: str, agent: str, config: Any) -> list[FieldVi
     if not isinstance(config, dict):
         return [FieldViolation("config", f"must be an object, was {type(config).__name__}")]
     try:
-        _model_for(task, agent).model_validate(config)
+        parsed = _model_for(task, agent).model_validate(config)
     except ValidationError as exc:
         return [
             FieldViolation(_dotted(err["loc"]) or "config", _describe(err)) for err in exc.errors()
         ]
-    return []
+    return [FieldViolation(field, rule) for field, rule in limit_violations(parsed)]
 
 
 def parse_strategy_config(task: str, agent: str, config: Any) -> StrategyConfig:
@@ -262,7 +263,7 @@ def config_json_schema(task: str, agent: str) -> dict[str, Any]:
     violations = _known_pair(task, agent)
     if violations:
         raise ConfigError(violations)
-    return _model_for(task, agent).model_json_schema()
+    return add_schema_limits(_model_for(task, agent).model_json_schema())
 
 
 def default_config(task: str, agent: str) -> dict[str, Any]:

@@ -1,7 +1,8 @@
 """JWT identity for every service: tokens, the principal of the current RPC, role checks.
 
 The gateway issues short-lived HS256 tokens; every server verifies them with ``AuthInterceptor``
-and servicers ask ``current_principal()`` / ``require_roles()`` (or ``check_roles()``).
+and servicers ask ``current_principal()``; what a caller may do is decided by the one table in
+``trademaster.service.authz``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from grpc_health.v1 import health
 from grpc_reflection.v1alpha import reflection
 
 from trademaster.service.errors import (
-    PermissionDenied,
     Unauthenticated,
     Unavailable,
     abort_with_error,
@@ -60,6 +60,13 @@ class Principal:
     kind: PrincipalKind
     token_id: str | None = None
     """The token's ``jti`` claim; what revocation is keyed on."""
+    issued_at: float | None = None
+    """The token's ``iat`` (epoch seconds); checked against the subject's not-before time."""
+    expires_at: float | None = None
+    """The token's ``exp`` (epoch seconds); open WebSockets close when it passes."""
+    scopes: frozenset[str] | None = None
+    """A service token's scopes (``resource:action``, see ``trademaster.service.authz``); None
+    for users and for service tokens issued before scopes existed."""
 
     def has_any(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)
@@ -78,6 +85,7 @@ def issue_token(
     ttl_s: float = 3600,
     kind: PrincipalKind = "user",
     issuer: str = "trademaster",
+    scopes: Iterable[str] | None = None,
 ) -> tuple[str, datetime]:
     """Sign an HS256 JWT for ``subject``; returns the token and its expiry (UTC)."""
     if ttl_s <= 0:
@@ -85,17 +93,21 @@ def issue_token(
     if kind not in ("user", "service"):
         raise ValueError(f"kind must be 'user' or 'service', was {kind!r}")
     role_values = sorted(Role(role).value for role in roles)
-    now = datetime.now(UTC).replace(microsecond=0)
-    expires = now + timedelta(seconds=ttl_s)
+    now = datetime.now(UTC)
+    expires = now.replace(microsecond=0) + timedelta(seconds=ttl_s)
     claims = {
         "sub": subject,
         "roles": role_values,
         "kind": kind,
-        "iat": now,
+        # Sub-second iat: a token issued just after a user's rights changed must outlive the
+        # subject's not-before time (trademaster.service.revocation), one issued before must not.
+        "iat": round(now.timestamp(), 6),
         "exp": expires,
         "iss": issuer,
         "jti": uuid.uuid4().hex,
     }
+    if scopes is not None:
+        claims["scopes"] = sorted(set(scopes))
     return jwt.encode(claims, secret, algorithm=_ALGORITHM), expires
 
 
@@ -123,12 +135,20 @@ def verify_token(secret: str, token: str, issuer: str) -> Principal:
         roles = frozenset(Role(role) for role in raw_roles)
     except ValueError as error:
         raise Unauthenticated(f"invalid token role: {error}", reason="TOKEN_INVALID") from error
+    raw_scopes = claims.get("scopes")
+    if raw_scopes is not None and not (
+        isinstance(raw_scopes, list) and all(isinstance(s, str) for s in raw_scopes)
+    ):
+        raise Unauthenticated("invalid token claim: scopes", reason="TOKEN_INVALID")
     jti = claims.get("jti")
     return Principal(
         subject=str(claims["sub"]),
         roles=roles,
         kind=kind,
         token_id=str(jti) if jti is not None else None,
+        issued_at=float(claims["iat"]),
+        expires_at=float(claims["exp"]),
+        scopes=frozenset(raw_scopes) if raw_scopes is not None else None,
     )
 
 
@@ -137,27 +157,6 @@ def current_principal() -> Principal:
     principal = _principal.get()
     if principal is None:
         raise Unauthenticated("no authenticated principal for this call", reason="NO_PRINCIPAL")
-    return principal
-
-
-def require_roles(*roles: Role) -> Principal:
-    """Return the caller if it has any of ``roles``; raise ``PermissionDenied`` otherwise."""
-    return check_roles(current_principal(), *roles)
-
-
-def check_roles(principal: Principal, *roles: Role) -> Principal:
-    """Return ``principal`` if it has any of ``roles``; raise ``PermissionDenied`` otherwise.
-
-    For servicers that take the principal from an injected provider rather than the context.
-    """
-    if not principal.has_any(*roles):
-        wanted = ", ".join(sorted(role.value for role in roles))
-        raise PermissionDenied(
-            f"requires one of roles [{wanted}], caller {principal.subject!r} has "
-            f"[{', '.join(sorted(role.value for role in principal.roles))}]",
-            reason="MISSING_ROLE",
-            metadata={"required_roles": wanted},
-        )
     return principal
 
 
@@ -236,7 +235,9 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
         if self._revocations is None or principal.token_id is None:
             return
         try:
-            revoked = await self._revocations.is_revoked(principal.token_id)
+            revoked = await self._revocations.is_revoked(
+                principal.token_id, principal.subject, principal.issued_at
+            )
         except RevocationUnavailable as error:
             if principal.kind == "service":
                 raise Unavailable(str(error), reason="REVOCATION_LIST_UNAVAILABLE") from error

@@ -75,7 +75,7 @@ class RetryUnavailableInterceptor(grpc.aio.UnaryUnaryClientInterceptor):
             if code != grpc.StatusCode.UNAVAILABLE or attempt == self._tries:
                 return call
             delay = min(self._max_delay_s, self._base_delay_s * 2 ** (attempt - 1))
-            delay *= 0.5 + random.random() / 2
+            delay *= 0.5 + random.random() / 2  # retry jitter, not a secret  # nosec B311
             if deadline is not None:
                 remaining = deadline - time.monotonic() - delay
                 if remaining <= 0:

@@ -16,10 +16,12 @@ from typing import Any, ClassVar, NoReturn
 import grpc
 import pydantic
 from google.protobuf import any_pb2
+from google.protobuf.message import Message
 from google.rpc import code_pb2, error_details_pb2, status_pb2
 
 from trademaster.service.handler_wrapping import wrap_handler
 from trademaster.service.logs import REQUEST_ID_KEY, current_request_id
+from trademaster.service.request_checks import request_violations
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -131,11 +133,31 @@ def validation_error_to_domain(error: pydantic.ValidationError) -> InvalidArgume
     return InvalidArgument(f"invalid {error.title}: {fields}", violations)
 
 
+MAX_MESSAGE_CHARS = 500
+MAX_DETAIL_CHARS = 200
+MAX_FIELD_VIOLATIONS = 10
+"""Status text travels in trailing metadata (8 KiB by default): a long id echoed into a
+message used to overflow it, and the client saw RESOURCE_EXHAUSTED instead of the error."""
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def to_rpc_status(error: DomainError) -> status_pb2.Status:
-    """Build the ``google.rpc.Status`` for ``error`` (ErrorInfo, plus BadRequest if any)."""
-    status = status_pb2.Status(code=error.code.value[0], message=error.message)
+    """Build the ``google.rpc.Status`` for ``error`` (ErrorInfo, plus BadRequest if any).
+
+    Texts are clipped so the whole status always fits in the trailing metadata.
+    """
+    status = status_pb2.Status(
+        code=error.code.value[0], message=_clip(error.message, MAX_MESSAGE_CHARS)
+    )
     info = error_details_pb2.ErrorInfo(
-        reason=error.reason, domain=ERROR_DOMAIN, metadata=error.metadata
+        reason=error.reason,
+        domain=ERROR_DOMAIN,
+        metadata={
+            _clip(k, 64): _clip(v, MAX_DETAIL_CHARS) for k, v in list(error.metadata.items())[:10]
+        },
     )
     packed = any_pb2.Any()
     packed.Pack(info)
@@ -144,8 +166,10 @@ def to_rpc_status(error: DomainError) -> status_pb2.Status:
     if violations:
         bad_request = error_details_pb2.BadRequest(
             field_violations=[
-                error_details_pb2.BadRequest.FieldViolation(field=name, description=desc)
-                for name, desc in violations
+                error_details_pb2.BadRequest.FieldViolation(
+                    field=_clip(name, MAX_DETAIL_CHARS), description=_clip(desc, MAX_DETAIL_CHARS)
+                )
+                for name, desc in violations[:MAX_FIELD_VIOLATIONS]
             ]
         )
         packed = any_pb2.Any()
@@ -161,8 +185,41 @@ async def abort_with_error(context: grpc.aio.ServicerContext, error: DomainError
     request_id = current_request_id()
     if request_id is not None:
         trailing.append((REQUEST_ID_KEY, request_id))
-    await context.abort(error.code, error.message, trailing_metadata=tuple(trailing))
+    await context.abort(error.code, status.message, trailing_metadata=tuple(trailing))
     raise AssertionError("grpc.aio ServicerContext.abort always raises")
+
+
+@dataclass(frozen=True)
+class _Undecodable:
+    """Stands in for a request whose bytes did not parse (e.g. nested past the decoder's limit)."""
+
+    error: str
+
+
+def _tolerant(deserialize: Callable[[bytes], Any]) -> Callable[[bytes], Any]:
+    def run(data: bytes) -> Any:
+        try:
+            return deserialize(data)
+        except Exception as error:  # noqa: BLE001 - any parse failure is the client's input
+            return _Undecodable(f"{type(error).__name__}: {error}")
+
+    return run
+
+
+def _check(request: Any) -> None:
+    if isinstance(request, _Undecodable):
+        raise InvalidArgument(
+            f"request could not be decoded ({request.error})",
+            [("request", "not a valid encoding of the request message (too deeply nested?)")],
+            reason="UNDECODABLE_REQUEST",
+        )
+    if isinstance(request, Message):
+        violations = request_violations(request)
+        if violations:
+            fields = ", ".join(dict.fromkeys(name for name, _ in violations))
+            raise InvalidArgument(
+                f"request is invalid: {fields}", violations, reason="INVALID_REQUEST"
+            )
 
 
 class ErrorInterceptor(grpc.aio.ServerInterceptor):
@@ -175,10 +232,15 @@ class ErrorInterceptor(grpc.aio.ServerInterceptor):
     ) -> grpc.RpcMethodHandler:
         method = handler_call_details.method
         handler = await continuation(handler_call_details)
+        if handler is not None and handler.request_deserializer is not None:
+            handler = handler._replace(  # type: ignore[attr-defined]
+                request_deserializer=_tolerant(handler.request_deserializer)
+            )
 
         @asynccontextmanager
-        async def around(_request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
+        async def around(request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
             try:
+                _check(request)
                 yield
             except grpc.aio.AbortError:
                 raise

@@ -20,6 +20,8 @@ from typing import Any
 import redis.asyncio as aioredis
 from redis.exceptions import RedisError
 
+from trademaster.service.domain_metrics import events_published, process_service
+
 _LOGGER = logging.getLogger(__name__)
 
 _FROM_START = "0-0"
@@ -105,16 +107,33 @@ class EventBus:
     ) -> str:
         """Append an event to ``topic`` (stream trimmed to about ``maxlen``); return its id."""
         _check_topic(topic)
-        fields: dict[Any, Any] = {
-            "time": datetime.now(UTC).isoformat(),
-            "owner_id": owner_id,
-            "type": type,
-            "payload": json.dumps(dict(payload), separators=(",", ":")),
-        }
         stream_id = await self._client.xadd(
-            self._stream(topic), fields, maxlen=self._maxlen, approximate=True
+            self._stream(topic),
+            _fields(owner_id, type, payload),
+            maxlen=self._maxlen,
+            approximate=True,
         )
+        service = process_service()
+        if service is not None:
+            events_published(service).labels(type).inc()
         return f"{topic}@{_text(stream_id)}"
+
+    async def publish_many(
+        self, events: Sequence[tuple[str, str, str, Mapping[str, Any]]]
+    ) -> list[str]:
+        """Append ``(topic, owner_id, type, payload)`` events in order in one round trip
+        (a Redis pipeline); returns their ids. For producers with many events per second."""
+        pipe = self._client.pipeline(transaction=False)
+        for topic, owner_id, type_, payload in events:
+            _check_topic(topic)
+            pipe.xadd(
+                self._stream(topic),
+                _fields(owner_id, type_, payload),
+                maxlen=self._maxlen,
+                approximate=True,
+            )
+        ids = await pipe.execute()
+        return [f"{event[0]}@{_text(i)}" for event, i in zip(events, ids, strict=True)]
 
     async def cursors(
         self, topics: Sequence[str], after: Mapping[str, str] | str | None
@@ -202,6 +221,15 @@ class EventBus:
             for event in await self._read(dict(cursors), block_ms, count):
                 cursors[event.topic] = split_event_id(event.event_id)[1]
                 yield event
+
+
+def _fields(owner_id: str, type_: str, payload: Mapping[str, Any]) -> dict[Any, Any]:
+    return {
+        "time": datetime.now(UTC).isoformat(),
+        "owner_id": owner_id,
+        "type": type_,
+        "payload": json.dumps(dict(payload), separators=(",", ":")),
+    }
 
 
 def _text(value: object) -> str:

@@ -90,9 +90,9 @@ class MetricsInterceptor(grpc.aio.ServerInterceptor):
         return wrap_handler(handler, around)
 
 
-def start_metrics_server(port: int, host: str = "0.0.0.0") -> int:
+def start_metrics_server(port: int, host: str = "127.0.0.1") -> int:
     """Serve ``/metrics`` over HTTP in a background thread; returns the bound port."""
     server, _thread = prometheus_client.start_http_server(port, addr=host)
     bound = int(server.server_port)
-    _LOGGER.info("metrics.ready port=%d", bound)
+    _LOGGER.info("metrics.ready host=%s port=%d", host, bound)
     return bound

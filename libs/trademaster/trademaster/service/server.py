@@ -20,6 +20,7 @@ from grpc_health.v1 import health, health_pb2, health_pb2_grpc
 from grpc_reflection.v1alpha import reflection
 
 from trademaster.service.auth import AuthInterceptor
+from trademaster.service.domain_metrics import set_process_service
 from trademaster.service.errors import ErrorInterceptor
 from trademaster.service.logs import RequestContextInterceptor, configure_logging
 from trademaster.service.metrics import MetricsInterceptor, start_metrics_server
@@ -136,8 +137,9 @@ async def serve(
     """
     configure_logging(service_name, settings.log_level)
     provider = configure_tracing(service_name, settings.otel_exporter)
+    set_process_service(service_name)
     if settings.metrics_port is not None:
-        start_metrics_server(settings.metrics_port)
+        start_metrics_server(settings.metrics_port, settings.metrics_host)
     parts = await build(settings)
     server, port = await create_server(
         settings,

@@ -30,6 +30,8 @@ class ServiceSettings(BaseSettings):
     grpc_host: str = "127.0.0.1"
     grpc_port: int = Field(default=0, ge=0, le=65535)
     metrics_port: int | None = Field(default=None, ge=0, le=65535)
+    metrics_host: str = "127.0.0.1"
+    """Where ``/metrics`` listens: loopback locally; ``0.0.0.0`` in a pod (Prometheus scrapes)."""
     database_url: str
     redis_url: str
     jwt_secret: SecretStr = Field(min_length=16)

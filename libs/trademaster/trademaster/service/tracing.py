@@ -98,6 +98,21 @@ class TracingInterceptor(grpc.aio.ServerInterceptor):
         return wrap_handler(handler, around)
 
 
+def current_trace_carrier() -> dict[str, str]:
+    """W3C ``traceparent``/``tracestate`` of the current span (empty outside a trace)."""
+    carrier: dict[str, str] = {}
+    propagate.inject(carrier, context=otel_context.get_current())
+    return carrier
+
+
+def child_span(name: str, carrier: dict[str, str]) -> Any:
+    """A span continuing the trace in ``carrier`` (context manager); for work that runs later
+    than the request that asked for it (a queued job's submission)."""
+    return trace.get_tracer(_TRACER_NAME).start_as_current_span(
+        name, context=propagate.extract(carrier)
+    )
+
+
 def inject_trace_context(metadata: list[tuple[str, str | bytes]]) -> None:
     """Append ``traceparent``/``tracestate`` of the current span to outgoing metadata."""
     carrier: dict[str, str] = {}

@@ -87,4 +87,6 @@ def load_checkpoint(
     files this platform wrote.
     """
     resolved = resolve_checkpoint(path)
-    return torch.load(resolved, map_location=map_location, weights_only=False)
+    # Only checkpoints this platform wrote (see above); they hold optimizer state and numpy RNG
+    # state that weights_only=True cannot load.
+    return torch.load(resolved, map_location=map_location, weights_only=False)  # nosec B614

@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trademaster.training.job_tracing import job_span
 from trademaster.training.jobrunner_events import JobChannel, JobEventsCallback, finite_metrics
 
 _LOGGER = logging.getLogger(__name__)
@@ -174,7 +175,8 @@ def main(argv: list[str] | None = None) -> int:
             # Tell watchers the run is alive before the slow part (torch import, data, model).
             channel.progress(0, spec.total_steps, {})
         try:
-            status = run(spec, channel)
+            with job_span({"job.id": spec.job_id, "job.attempt": spec.attempt}):
+                status = run(spec, channel)
         except Exception as error:
             # Any failure of the run ends it; the event carries the reason, the log the trace.
             _LOGGER.exception("job.failed job.id=%s", spec.job_id)

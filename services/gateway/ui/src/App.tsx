@@ -15,6 +15,7 @@ const JobsPage = lazy(() => import("./pages/JobsPage"));
 const JobDetailPage = lazy(() => import("./pages/JobDetailPage"));
 const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
 const BacktestDetailPage = lazy(() => import("./pages/BacktestDetailPage"));
+const RiskConsolePage = lazy(() => import("./pages/RiskConsolePage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
@@ -22,6 +23,7 @@ const NAV = [
   { to: "/jobs", label: "Training jobs" },
   { to: "/backtests", label: "Backtests" },
   { to: "/datasets", label: "Datasets" },
+  { to: "/risk", label: "Risk console" },
 ];
 
 function Shell() {
@@ -93,6 +95,8 @@ export function App() {
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="backtests" element={<BacktestsPage />} />
           <Route path="backtests/:id" element={<BacktestDetailPage />} />
+          <Route path="risk" element={<RiskConsolePage />} />
+          <Route path="risk/:accountId" element={<RiskConsolePage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

@@ -11,6 +11,7 @@ from trademaster.service.localstack.processes import (
     free_port,
     group_members,
 )
+from trademaster.service.localstack.prometheus import PrometheusServer
 from trademaster.service.localstack.ray_head import RayHead
 from trademaster.service.localstack.redis_server import RedisServer
 from trademaster.service.localstack.services import (
@@ -30,6 +31,7 @@ __all__ = [
     "SERVICE_NAMES",
     "ManagedProcess",
     "PostgresServer",
+    "PrometheusServer",
     "RayHead",
     "RedisServer",
     "ServiceProcess",

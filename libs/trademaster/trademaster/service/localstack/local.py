@@ -25,6 +25,7 @@ DEFAULT_PORTS: Mapping[str, int] = {
     "REDIS": 56379,
     "RAY": 56380,
     "RAY_DASHBOARD": 58265,
+    "PROMETHEUS": 59090,
 }
 DEFAULT_GRPC_BASE = 50051
 DEFAULT_METRICS_BASE = 50061
@@ -57,6 +58,7 @@ def local_ports(environ: Mapping[str, str]) -> StackPorts:
         ray=_port(environ, "RAY", DEFAULT_PORTS["RAY"]),
         ray_dashboard=_port(environ, "RAY_DASHBOARD", DEFAULT_PORTS["RAY_DASHBOARD"]),
         gateway_http=_port(environ, "GATEWAY_HTTP", DEFAULT_PORTS["GATEWAY_HTTP"]),
+        prometheus=_port(environ, "PROMETHEUS", DEFAULT_PORTS["PROMETHEUS"]),
         grpc=grpc,
         metrics=metrics,
     )
@@ -105,7 +107,9 @@ def shared_data_dir(repo_root: Path, environ: Mapping[str, str]) -> Path:
     return repo_root.parent / "shared" / "data" / "trademaster"
 
 
-def local_config(repo_root: Path, environ: Mapping[str, str]) -> StackConfig:
+def local_config(
+    repo_root: Path, environ: Mapping[str, str], *, monitoring: bool = False
+) -> StackConfig:
     """Everything `./tm up` starts, derived from the repo root and the environment."""
     var_dir = Path(environ.get("TM_LOCAL_VAR_DIR") or repo_root / "var").absolute()
     found = ensure_secrets(var_dir / "secrets.env", environ)
@@ -128,9 +132,10 @@ def local_config(repo_root: Path, environ: Mapping[str, str]) -> StackConfig:
         admin_username=environ.get("TM_ADMIN_USERNAME") or "admin",
         admin_password=found["TM_ADMIN_PASSWORD"],
         # Unix socket paths under the temp dir must stay short, whatever the repo path.
-        ray_temp_dir=Path(f"/tmp/tm-ray-{ports.ray}"),
+        ray_temp_dir=Path(f"/tmp/tm-ray-{ports.ray}"),  # Ray's own dir, per port  # nosec B108
         durable=True,
         extra_env=extra_env,
+        monitoring=monitoring,
     )
 
 
@@ -147,9 +152,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m trademaster.service.localstack")
     parser.add_argument("--repo-root", type=Path, default=Path.cwd())
     parser.add_argument("--log-level", default=os.environ.get("TM_LOCAL_LOG_LEVEL", "INFO"))
+    parser.add_argument(
+        "--monitoring",
+        action="store_true",
+        help="also run Prometheus (TM_LOCAL_PROMETHEUS_PORT, default 59090) scraping every service",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=args.log_level, format="%(asctime)s %(levelname)s %(message)s")
-    config = local_config(args.repo_root.absolute(), os.environ)
+    config = local_config(args.repo_root.absolute(), os.environ, monitoring=args.monitoring)
     stack = Stack(config)
     signal.signal(signal.SIGTERM, _raise_stop)
     signal.signal(signal.SIGINT, _raise_stop)
@@ -160,6 +170,9 @@ def main(argv: list[str] | None = None) -> int:
         print(f"  admin login: {config.admin_username} / {stack.admin_password}", flush=True)
         print(f"  gRPC:        {stack.addresses}", flush=True)
         print(f"  Ray:         {stack.ray_dashboard_url}", flush=True)
+        print(f"  metrics:     {stack.metrics_addresses}", flush=True)
+        if stack.prometheus is not None:
+            print(f"  Prometheus:  {stack.prometheus.url}/targets", flush=True)
         print(f"  data, logs:  {config.work_dir}  (Ctrl-C stops everything)", flush=True)
         while True:
             dead = stack.dead_parts()

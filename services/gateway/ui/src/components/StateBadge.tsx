@@ -8,9 +8,12 @@ const COLORS: Record<string, string> = {
   FAILED: "red",
   CANCELLING: "orange",
   CANCELLED: "dark",
+  ACTIVE: "green",
+  REDUCING: "yellow",
+  HALTED: "red",
 };
 
-/** The state of a job or backtest, one color per state everywhere. */
+/** The state of a job, backtest or trading scope, one color per state everywhere. */
 export function StateBadge({ state, testId }: { state: string; testId?: string }) {
   return (
     <Badge color={COLORS[state] ?? "gray"} variant="light" data-testid={testId}>

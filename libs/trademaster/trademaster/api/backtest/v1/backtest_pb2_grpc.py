@@ -68,6 +68,7 @@ class BacktestServiceServicer:
 
     def CreateBacktest(self, request, context):
         """Queues a backtest and returns at once.
+        Idempotent: by request_id; a retry with the same key returns the first backtest.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -75,6 +76,7 @@ class BacktestServiceServicer:
 
     def GetBacktest(self, request, context):
         """Returns one backtest without its full result.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -82,6 +84,7 @@ class BacktestServiceServicer:
 
     def ListBacktests(self, request, context):
         """Lists backtests visible to the caller, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -89,6 +92,7 @@ class BacktestServiceServicer:
 
     def CancelBacktest(self, request, context):
         """Cancels a backtest; cancelling a finished or cancelled backtest is not an error.
+        Idempotent: yes, cancelling a finished or cancelled backtest returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -96,6 +100,7 @@ class BacktestServiceServicer:
 
     def GetBacktestResult(self, request, context):
         """Returns metrics, equity curve, a page of trades and report artifacts of a succeeded backtest.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -26,51 +26,51 @@ from google.protobuf import duration_pb2 as google_dot_protobuf_dot_duration__pb
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*trademaster/api/identity/v1/identity.proto\x12\x1btrademaster.api.identity.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x87\x02\n\x0cServiceToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12\x12\n\ncreator_id\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"2\n\x0cLoginRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x87\x01\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x04user\x18\x03 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"i\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\"E\n\x12\x43reateUserResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"B\n\x0fGetUserResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"9\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"^\n\x11ListUsersResponse\x12\x30\n\x05users\x18\x01 \x03(\x0b\x32!.trademaster.api.identity.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"[\n\x16UpdateUserRolesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x30\n\x05roles\x18\x02 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\"J\n\x17UpdateUserRolesResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"\x83\x01\n\x19\x43reateServiceTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05roles\x18\x02 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12&\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\"m\n\x1a\x43reateServiceTokenResponse\x12@\n\rservice_token\x18\x01 \x01(\x0b\x32).trademaster.api.identity.v1.ServiceToken\x12\r\n\x05token\x18\x02 \x01(\t\"X\n\x18ListServiceTokensRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x15\n\rshow_inactive\x18\x03 \x01(\x08\"w\n\x19ListServiceTokensResponse\x12\x41\n\x0eservice_tokens\x18\x01 \x03(\x0b\x32).trademaster.api.identity.v1.ServiceToken\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x19RevokeServiceTokenRequest\x12\x10\n\x08token_id\x18\x01 \x01(\t\"^\n\x1aRevokeServiceTokenResponse\x12@\n\rservice_token\x18\x01 \x01(\x0b\x32).trademaster.api.identity.v1.ServiceToken*z\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x13\n\x0fROLE_RESEARCHER\x10\x02\x12\x0f\n\x0bROLE_TRADER\x10\x03\x12\x15\n\x11ROLE_RISK_OFFICER\x10\x04\x12\x0e\n\nROLE_ADMIN\x10\x05\x32\xc5\x07\n\x0fIdentityService\x12^\n\x05Login\x12).trademaster.api.identity.v1.LoginRequest\x1a*.trademaster.api.identity.v1.LoginResponse\x12m\n\nCreateUser\x12..trademaster.api.identity.v1.CreateUserRequest\x1a/.trademaster.api.identity.v1.CreateUserResponse\x12\x64\n\x07GetUser\x12+.trademaster.api.identity.v1.GetUserRequest\x1a,.trademaster.api.identity.v1.GetUserResponse\x12j\n\tListUsers\x12-.trademaster.api.identity.v1.ListUsersRequest\x1a..trademaster.api.identity.v1.ListUsersResponse\x12|\n\x0fUpdateUserRoles\x12\x33.trademaster.api.identity.v1.UpdateUserRolesRequest\x1a\x34.trademaster.api.identity.v1.UpdateUserRolesResponse\x12\x85\x01\n\x12\x43reateServiceToken\x12\x36.trademaster.api.identity.v1.CreateServiceTokenRequest\x1a\x37.trademaster.api.identity.v1.CreateServiceTokenResponse\x12\x82\x01\n\x11ListServiceTokens\x12\x35.trademaster.api.identity.v1.ListServiceTokensRequest\x1a\x36.trademaster.api.identity.v1.ListServiceTokensResponse\x12\x85\x01\n\x12RevokeServiceToken\x12\x36.trademaster.api.identity.v1.RevokeServiceTokenRequest\x1a\x37.trademaster.api.identity.v1.RevokeServiceTokenResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n*trademaster/api/identity/v1/identity.proto\x12\x1btrademaster.api.identity.v1\x1a\x1egoogle/protobuf/duration.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\x8c\x01\n\x04User\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x10\n\x08username\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"\x97\x02\n\x0cServiceToken\x12\x10\n\x08token_id\x18\x01 \x01(\t\x12\x0c\n\x04name\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12\x12\n\ncreator_id\x18\x04 \x01(\t\x12/\n\x0b\x63reate_time\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0brevoke_time\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12\x0e\n\x06scopes\x18\x08 \x03(\t\"2\n\x0cLoginRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\"\x87\x01\n\rLoginResponse\x12\x14\n\x0c\x61\x63\x63\x65ss_token\x18\x01 \x01(\t\x12/\n\x0b\x65xpire_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x04user\x18\x03 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"i\n\x11\x43reateUserRequest\x12\x10\n\x08username\x18\x01 \x01(\t\x12\x10\n\x08password\x18\x02 \x01(\t\x12\x30\n\x05roles\x18\x03 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\"E\n\x12\x43reateUserResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"!\n\x0eGetUserRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\"B\n\x0fGetUserResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"9\n\x10ListUsersRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\"^\n\x11ListUsersResponse\x12\x30\n\x05users\x18\x01 \x03(\x0b\x32!.trademaster.api.identity.v1.User\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"[\n\x16UpdateUserRolesRequest\x12\x0f\n\x07user_id\x18\x01 \x01(\t\x12\x30\n\x05roles\x18\x02 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\"J\n\x17UpdateUserRolesResponse\x12/\n\x04user\x18\x01 \x01(\x0b\x32!.trademaster.api.identity.v1.User\"\x93\x01\n\x19\x43reateServiceTokenRequest\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x30\n\x05roles\x18\x02 \x03(\x0e\x32!.trademaster.api.identity.v1.Role\x12&\n\x03ttl\x18\x03 \x01(\x0b\x32\x19.google.protobuf.Duration\x12\x0e\n\x06scopes\x18\x04 \x03(\t\"m\n\x1a\x43reateServiceTokenResponse\x12@\n\rservice_token\x18\x01 \x01(\x0b\x32).trademaster.api.identity.v1.ServiceToken\x12\r\n\x05token\x18\x02 \x01(\t\"X\n\x18ListServiceTokensRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12\x15\n\rshow_inactive\x18\x03 \x01(\x08\"w\n\x19ListServiceTokensResponse\x12\x41\n\x0eservice_tokens\x18\x01 \x03(\x0b\x32).trademaster.api.identity.v1.ServiceToken\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"-\n\x19RevokeServiceTokenRequest\x12\x10\n\x08token_id\x18\x01 \x01(\t\"^\n\x1aRevokeServiceTokenResponse\x12@\n\rservice_token\x18\x01 \x01(\x0b\x32).trademaster.api.identity.v1.ServiceToken*z\n\x04Role\x12\x14\n\x10ROLE_UNSPECIFIED\x10\x00\x12\x0f\n\x0bROLE_VIEWER\x10\x01\x12\x13\n\x0fROLE_RESEARCHER\x10\x02\x12\x0f\n\x0bROLE_TRADER\x10\x03\x12\x15\n\x11ROLE_RISK_OFFICER\x10\x04\x12\x0e\n\nROLE_ADMIN\x10\x05\x32\xc5\x07\n\x0fIdentityService\x12^\n\x05Login\x12).trademaster.api.identity.v1.LoginRequest\x1a*.trademaster.api.identity.v1.LoginResponse\x12m\n\nCreateUser\x12..trademaster.api.identity.v1.CreateUserRequest\x1a/.trademaster.api.identity.v1.CreateUserResponse\x12\x64\n\x07GetUser\x12+.trademaster.api.identity.v1.GetUserRequest\x1a,.trademaster.api.identity.v1.GetUserResponse\x12j\n\tListUsers\x12-.trademaster.api.identity.v1.ListUsersRequest\x1a..trademaster.api.identity.v1.ListUsersResponse\x12|\n\x0fUpdateUserRoles\x12\x33.trademaster.api.identity.v1.UpdateUserRolesRequest\x1a\x34.trademaster.api.identity.v1.UpdateUserRolesResponse\x12\x85\x01\n\x12\x43reateServiceToken\x12\x36.trademaster.api.identity.v1.CreateServiceTokenRequest\x1a\x37.trademaster.api.identity.v1.CreateServiceTokenResponse\x12\x82\x01\n\x11ListServiceTokens\x12\x35.trademaster.api.identity.v1.ListServiceTokensRequest\x1a\x36.trademaster.api.identity.v1.ListServiceTokensResponse\x12\x85\x01\n\x12RevokeServiceToken\x12\x36.trademaster.api.identity.v1.RevokeServiceTokenRequest\x1a\x37.trademaster.api.identity.v1.RevokeServiceTokenResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trademaster.api.identity.v1.identity_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_ROLE']._serialized_start=1943
-  _globals['_ROLE']._serialized_end=2065
+  _globals['_ROLE']._serialized_start=1975
+  _globals['_ROLE']._serialized_end=2097
   _globals['_USER']._serialized_start=141
   _globals['_USER']._serialized_end=281
   _globals['_SERVICETOKEN']._serialized_start=284
-  _globals['_SERVICETOKEN']._serialized_end=547
-  _globals['_LOGINREQUEST']._serialized_start=549
-  _globals['_LOGINREQUEST']._serialized_end=599
-  _globals['_LOGINRESPONSE']._serialized_start=602
-  _globals['_LOGINRESPONSE']._serialized_end=737
-  _globals['_CREATEUSERREQUEST']._serialized_start=739
-  _globals['_CREATEUSERREQUEST']._serialized_end=844
-  _globals['_CREATEUSERRESPONSE']._serialized_start=846
-  _globals['_CREATEUSERRESPONSE']._serialized_end=915
-  _globals['_GETUSERREQUEST']._serialized_start=917
-  _globals['_GETUSERREQUEST']._serialized_end=950
-  _globals['_GETUSERRESPONSE']._serialized_start=952
-  _globals['_GETUSERRESPONSE']._serialized_end=1018
-  _globals['_LISTUSERSREQUEST']._serialized_start=1020
-  _globals['_LISTUSERSREQUEST']._serialized_end=1077
-  _globals['_LISTUSERSRESPONSE']._serialized_start=1079
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1173
-  _globals['_UPDATEUSERROLESREQUEST']._serialized_start=1175
-  _globals['_UPDATEUSERROLESREQUEST']._serialized_end=1266
-  _globals['_UPDATEUSERROLESRESPONSE']._serialized_start=1268
-  _globals['_UPDATEUSERROLESRESPONSE']._serialized_end=1342
-  _globals['_CREATESERVICETOKENREQUEST']._serialized_start=1345
-  _globals['_CREATESERVICETOKENREQUEST']._serialized_end=1476
-  _globals['_CREATESERVICETOKENRESPONSE']._serialized_start=1478
-  _globals['_CREATESERVICETOKENRESPONSE']._serialized_end=1587
-  _globals['_LISTSERVICETOKENSREQUEST']._serialized_start=1589
-  _globals['_LISTSERVICETOKENSREQUEST']._serialized_end=1677
-  _globals['_LISTSERVICETOKENSRESPONSE']._serialized_start=1679
-  _globals['_LISTSERVICETOKENSRESPONSE']._serialized_end=1798
-  _globals['_REVOKESERVICETOKENREQUEST']._serialized_start=1800
-  _globals['_REVOKESERVICETOKENREQUEST']._serialized_end=1845
-  _globals['_REVOKESERVICETOKENRESPONSE']._serialized_start=1847
-  _globals['_REVOKESERVICETOKENRESPONSE']._serialized_end=1941
-  _globals['_IDENTITYSERVICE']._serialized_start=2068
-  _globals['_IDENTITYSERVICE']._serialized_end=3033
+  _globals['_SERVICETOKEN']._serialized_end=563
+  _globals['_LOGINREQUEST']._serialized_start=565
+  _globals['_LOGINREQUEST']._serialized_end=615
+  _globals['_LOGINRESPONSE']._serialized_start=618
+  _globals['_LOGINRESPONSE']._serialized_end=753
+  _globals['_CREATEUSERREQUEST']._serialized_start=755
+  _globals['_CREATEUSERREQUEST']._serialized_end=860
+  _globals['_CREATEUSERRESPONSE']._serialized_start=862
+  _globals['_CREATEUSERRESPONSE']._serialized_end=931
+  _globals['_GETUSERREQUEST']._serialized_start=933
+  _globals['_GETUSERREQUEST']._serialized_end=966
+  _globals['_GETUSERRESPONSE']._serialized_start=968
+  _globals['_GETUSERRESPONSE']._serialized_end=1034
+  _globals['_LISTUSERSREQUEST']._serialized_start=1036
+  _globals['_LISTUSERSREQUEST']._serialized_end=1093
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1095
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1189
+  _globals['_UPDATEUSERROLESREQUEST']._serialized_start=1191
+  _globals['_UPDATEUSERROLESREQUEST']._serialized_end=1282
+  _globals['_UPDATEUSERROLESRESPONSE']._serialized_start=1284
+  _globals['_UPDATEUSERROLESRESPONSE']._serialized_end=1358
+  _globals['_CREATESERVICETOKENREQUEST']._serialized_start=1361
+  _globals['_CREATESERVICETOKENREQUEST']._serialized_end=1508
+  _globals['_CREATESERVICETOKENRESPONSE']._serialized_start=1510
+  _globals['_CREATESERVICETOKENRESPONSE']._serialized_end=1619
+  _globals['_LISTSERVICETOKENSREQUEST']._serialized_start=1621
+  _globals['_LISTSERVICETOKENSREQUEST']._serialized_end=1709
+  _globals['_LISTSERVICETOKENSRESPONSE']._serialized_start=1711
+  _globals['_LISTSERVICETOKENSRESPONSE']._serialized_end=1830
+  _globals['_REVOKESERVICETOKENREQUEST']._serialized_start=1832
+  _globals['_REVOKESERVICETOKENREQUEST']._serialized_end=1877
+  _globals['_REVOKESERVICETOKENRESPONSE']._serialized_start=1879
+  _globals['_REVOKESERVICETOKENRESPONSE']._serialized_end=1973
+  _globals['_IDENTITYSERVICE']._serialized_start=2100
+  _globals['_IDENTITYSERVICE']._serialized_end=3065
 # @@protoc_insertion_point(module_scope)

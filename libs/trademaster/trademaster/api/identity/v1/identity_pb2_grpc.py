@@ -83,6 +83,7 @@ class IdentityServiceServicer:
 
     def Login(self, request, context):
         """Exchanges a username and password for a short-lived access token (JWT).
+        Idempotent: yes, it stores nothing; each call issues a fresh token.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -90,6 +91,7 @@ class IdentityServiceServicer:
 
     def CreateUser(self, request, context):
         """Creates a user; requires ROLE_ADMIN.
+        Idempotent: no, a repeat fails with ALREADY_EXISTS because usernames are unique.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -97,6 +99,7 @@ class IdentityServiceServicer:
 
     def GetUser(self, request, context):
         """Returns one user; users may read themselves, admins anyone.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -104,6 +107,7 @@ class IdentityServiceServicer:
 
     def ListUsers(self, request, context):
         """Lists users in creation order; requires ROLE_ADMIN.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +115,7 @@ class IdentityServiceServicer:
 
     def UpdateUserRoles(self, request, context):
         """Replaces the roles of a user; requires ROLE_ADMIN.
+        Idempotent: yes, the request holds the complete new set of roles.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -118,6 +123,7 @@ class IdentityServiceServicer:
 
     def CreateServiceToken(self, request, context):
         """Creates a long-lived token for another team's service; the secret is returned only once.
+        Idempotent: no, every call mints a new secret.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -125,6 +131,7 @@ class IdentityServiceServicer:
 
     def ListServiceTokens(self, request, context):
         """Lists service tokens without their secrets; requires ROLE_ADMIN.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,6 +139,7 @@ class IdentityServiceServicer:
 
     def RevokeServiceToken(self, request, context):
         """Revokes a service token at once; revoking twice is not an error.
+        Idempotent: yes, revoking a revoked token is not an error.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -10,7 +10,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "time", "topic", "owner_id", "type", "training_progress", "job_state_changed", "checkpoint_saved", "training_finished", "backtest_progress", "backtest_finished", "order_decided", "trading_state_changed", "heartbeat")
+    __slots__ = ("event_id", "time", "topic", "owner_id", "type", "training_progress", "job_state_changed", "checkpoint_saved", "training_finished", "backtest_progress", "backtest_finished", "order_decided", "trading_state_changed", "heartbeat", "order_updated", "fill_received", "position_changed", "kill_switch_engaged", "kill_switch_completed")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
@@ -25,6 +25,11 @@ class Event(_message.Message):
     ORDER_DECIDED_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_CHANGED_FIELD_NUMBER: _ClassVar[int]
     HEARTBEAT_FIELD_NUMBER: _ClassVar[int]
+    ORDER_UPDATED_FIELD_NUMBER: _ClassVar[int]
+    FILL_RECEIVED_FIELD_NUMBER: _ClassVar[int]
+    POSITION_CHANGED_FIELD_NUMBER: _ClassVar[int]
+    KILL_SWITCH_ENGAGED_FIELD_NUMBER: _ClassVar[int]
+    KILL_SWITCH_COMPLETED_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     time: _timestamp_pb2.Timestamp
     topic: str
@@ -39,7 +44,12 @@ class Event(_message.Message):
     order_decided: OrderDecided
     trading_state_changed: TradingStateChanged
     heartbeat: Heartbeat
-    def __init__(self, event_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., topic: _Optional[str] = ..., owner_id: _Optional[str] = ..., type: _Optional[str] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., job_state_changed: _Optional[_Union[JobStateChanged, _Mapping]] = ..., checkpoint_saved: _Optional[_Union[CheckpointSaved, _Mapping]] = ..., training_finished: _Optional[_Union[TrainingFinished, _Mapping]] = ..., backtest_progress: _Optional[_Union[BacktestProgress, _Mapping]] = ..., backtest_finished: _Optional[_Union[BacktestFinished, _Mapping]] = ..., order_decided: _Optional[_Union[OrderDecided, _Mapping]] = ..., trading_state_changed: _Optional[_Union[TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ...) -> None: ...
+    order_updated: OrderUpdated
+    fill_received: FillReceived
+    position_changed: PositionChanged
+    kill_switch_engaged: KillSwitchEngaged
+    kill_switch_completed: KillSwitchCompleted
+    def __init__(self, event_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., topic: _Optional[str] = ..., owner_id: _Optional[str] = ..., type: _Optional[str] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., job_state_changed: _Optional[_Union[JobStateChanged, _Mapping]] = ..., checkpoint_saved: _Optional[_Union[CheckpointSaved, _Mapping]] = ..., training_finished: _Optional[_Union[TrainingFinished, _Mapping]] = ..., backtest_progress: _Optional[_Union[BacktestProgress, _Mapping]] = ..., backtest_finished: _Optional[_Union[BacktestFinished, _Mapping]] = ..., order_decided: _Optional[_Union[OrderDecided, _Mapping]] = ..., trading_state_changed: _Optional[_Union[TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., order_updated: _Optional[_Union[OrderUpdated, _Mapping]] = ..., fill_received: _Optional[_Union[FillReceived, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., kill_switch_engaged: _Optional[_Union[KillSwitchEngaged, _Mapping]] = ..., kill_switch_completed: _Optional[_Union[KillSwitchCompleted, _Mapping]] = ...) -> None: ...
 
 class TrainingProgress(_message.Message):
     __slots__ = ("job_id", "step", "total_steps", "fraction", "metrics")
@@ -161,18 +171,116 @@ class OrderDecided(_message.Message):
     def __init__(self, decision_id: _Optional[str] = ..., account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[str] = ..., quantity: _Optional[str] = ..., decision: _Optional[str] = ..., violation_reasons: _Optional[_Iterable[str]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
 
 class TradingStateChanged(_message.Message):
-    __slots__ = ("account_id", "old_state", "new_state", "reason", "changed_by")
+    __slots__ = ("account_id", "old_state", "new_state", "reason", "changed_by", "scope", "scope_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     OLD_STATE_FIELD_NUMBER: _ClassVar[int]
     NEW_STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     CHANGED_BY_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     old_state: str
     new_state: str
     reason: str
     changed_by: str
-    def __init__(self, account_id: _Optional[str] = ..., old_state: _Optional[str] = ..., new_state: _Optional[str] = ..., reason: _Optional[str] = ..., changed_by: _Optional[str] = ...) -> None: ...
+    scope: str
+    scope_id: str
+    def __init__(self, account_id: _Optional[str] = ..., old_state: _Optional[str] = ..., new_state: _Optional[str] = ..., reason: _Optional[str] = ..., changed_by: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ...) -> None: ...
+
+class OrderUpdated(_message.Message):
+    __slots__ = ("account_id", "client_order_id", "instrument_id", "status", "filled_quantity", "average_fill_price", "reason")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    STATUS_FIELD_NUMBER: _ClassVar[int]
+    FILLED_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_FILL_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    client_order_id: str
+    instrument_id: str
+    status: str
+    filled_quantity: str
+    average_fill_price: str
+    reason: str
+    def __init__(self, account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., status: _Optional[str] = ..., filled_quantity: _Optional[str] = ..., average_fill_price: _Optional[str] = ..., reason: _Optional[str] = ...) -> None: ...
+
+class FillReceived(_message.Message):
+    __slots__ = ("account_id", "client_order_id", "fill_id", "instrument_id", "side", "quantity", "price", "fee")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    FILL_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    PRICE_FIELD_NUMBER: _ClassVar[int]
+    FEE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    client_order_id: str
+    fill_id: str
+    instrument_id: str
+    side: str
+    quantity: str
+    price: str
+    fee: str
+    def __init__(self, account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., fill_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[str] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., fee: _Optional[str] = ...) -> None: ...
+
+class PositionChanged(_message.Message):
+    __slots__ = ("account_id", "instrument_id", "quantity", "average_price", "realized_pnl")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    instrument_id: str
+    quantity: str
+    average_price: str
+    realized_pnl: str
+    def __init__(self, account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
+
+class KillSwitchEngaged(_message.Message):
+    __slots__ = ("kill_id", "scope", "scope_id", "reason", "actor", "flatten")
+    KILL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_FIELD_NUMBER: _ClassVar[int]
+    kill_id: str
+    scope: str
+    scope_id: str
+    reason: str
+    actor: str
+    flatten: bool
+    def __init__(self, kill_id: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[str] = ..., flatten: _Optional[bool] = ...) -> None: ...
+
+class KillSwitchCompleted(_message.Message):
+    __slots__ = ("kill_id", "scope", "scope_id", "working_orders", "cancels_acknowledged", "cancels_failed", "flatten_orders_submitted", "flatten_orders_denied", "halt_ms", "cancel_ms", "total_ms")
+    KILL_ID_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_ORDERS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_ORDERS_DENIED_FIELD_NUMBER: _ClassVar[int]
+    HALT_MS_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_MS_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_MS_FIELD_NUMBER: _ClassVar[int]
+    kill_id: str
+    scope: str
+    scope_id: str
+    working_orders: int
+    cancels_acknowledged: int
+    cancels_failed: int
+    flatten_orders_submitted: int
+    flatten_orders_denied: int
+    halt_ms: float
+    cancel_ms: float
+    total_ms: float
+    def __init__(self, kill_id: _Optional[str] = ..., scope: _Optional[str] = ..., scope_id: _Optional[str] = ..., working_orders: _Optional[int] = ..., cancels_acknowledged: _Optional[int] = ..., cancels_failed: _Optional[int] = ..., flatten_orders_submitted: _Optional[int] = ..., flatten_orders_denied: _Optional[int] = ..., halt_ms: _Optional[float] = ..., cancel_ms: _Optional[float] = ..., total_ms: _Optional[float] = ...) -> None: ...
 
 class Heartbeat(_message.Message):
     __slots__ = ("interval_seconds",)

@@ -53,6 +53,7 @@ class NotifierServiceServicer:
 
     def Subscribe(self, request, context):
         """Streams events on the given topics that the caller may read, oldest first, until cancelled.
+        Idempotent: read-only; resume after a disconnect with after_event_id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -60,6 +61,7 @@ class NotifierServiceServicer:
 
     def Publish(self, request, context):
         """Appends an event to its topic; for services only.
+        Idempotent: no, every call appends a new event.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

@@ -1,5 +1,6 @@
 import datetime
 
+from google.protobuf import duration_pb2 as _duration_pb2
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
@@ -22,6 +23,14 @@ class TradingState(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     TRADING_STATE_ACTIVE: _ClassVar[TradingState]
     TRADING_STATE_REDUCING: _ClassVar[TradingState]
     TRADING_STATE_HALTED: _ClassVar[TradingState]
+
+class Scope(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    SCOPE_UNSPECIFIED: _ClassVar[Scope]
+    SCOPE_GLOBAL: _ClassVar[Scope]
+    SCOPE_ACCOUNT: _ClassVar[Scope]
+    SCOPE_DEPLOYMENT: _ClassVar[Scope]
+    SCOPE_INSTRUMENT: _ClassVar[Scope]
 
 class OrderSide(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     __slots__ = ()
@@ -68,6 +77,11 @@ TRADING_STATE_UNSPECIFIED: TradingState
 TRADING_STATE_ACTIVE: TradingState
 TRADING_STATE_REDUCING: TradingState
 TRADING_STATE_HALTED: TradingState
+SCOPE_UNSPECIFIED: Scope
+SCOPE_GLOBAL: Scope
+SCOPE_ACCOUNT: Scope
+SCOPE_DEPLOYMENT: Scope
+SCOPE_INSTRUMENT: Scope
 ORDER_SIDE_UNSPECIFIED: OrderSide
 ORDER_SIDE_BUY: OrderSide
 ORDER_SIDE_SELL: OrderSide
@@ -94,7 +108,7 @@ DECISION_ALLOW: Decision
 DECISION_DENY: Decision
 
 class Account(_message.Message):
-    __slots__ = ("account_id", "owner_id", "name", "mode", "base_currency", "broker", "initial_cash", "cash", "equity", "trading_state", "create_time")
+    __slots__ = ("account_id", "owner_id", "name", "mode", "base_currency", "broker", "initial_cash", "cash", "equity", "trading_state", "create_time", "realized_pnl", "unrealized_pnl", "day_start_equity", "high_water_mark")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
@@ -106,6 +120,10 @@ class Account(_message.Message):
     EQUITY_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    UNREALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    DAY_START_EQUITY_FIELD_NUMBER: _ClassVar[int]
+    HIGH_WATER_MARK_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     owner_id: str
     name: str
@@ -117,10 +135,14 @@ class Account(_message.Message):
     equity: str
     trading_state: TradingState
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ..., base_currency: _Optional[str] = ..., broker: _Optional[str] = ..., initial_cash: _Optional[str] = ..., cash: _Optional[str] = ..., equity: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    realized_pnl: str
+    unrealized_pnl: str
+    day_start_equity: str
+    high_water_mark: str
+    def __init__(self, account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ..., base_currency: _Optional[str] = ..., broker: _Optional[str] = ..., initial_cash: _Optional[str] = ..., cash: _Optional[str] = ..., equity: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., realized_pnl: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., day_start_equity: _Optional[str] = ..., high_water_mark: _Optional[str] = ...) -> None: ...
 
 class Order(_message.Message):
-    __slots__ = ("client_order_id", "account_id", "instrument_id", "side", "order_type", "quantity", "limit_price", "time_in_force", "status", "filled_quantity", "average_fill_price", "decision_id", "broker_order_id", "create_time", "update_time")
+    __slots__ = ("client_order_id", "account_id", "instrument_id", "side", "order_type", "quantity", "limit_price", "time_in_force", "status", "filled_quantity", "average_fill_price", "decision_id", "broker_order_id", "create_time", "update_time", "reduce_only", "deployment_id", "model_version", "status_reason")
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
@@ -136,6 +158,10 @@ class Order(_message.Message):
     BROKER_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    REDUCE_ONLY_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    MODEL_VERSION_FIELD_NUMBER: _ClassVar[int]
+    STATUS_REASON_FIELD_NUMBER: _ClassVar[int]
     client_order_id: str
     account_id: str
     instrument_id: str
@@ -151,10 +177,14 @@ class Order(_message.Message):
     broker_order_id: str
     create_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, client_order_id: _Optional[str] = ..., account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., filled_quantity: _Optional[str] = ..., average_fill_price: _Optional[str] = ..., decision_id: _Optional[str] = ..., broker_order_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    reduce_only: bool
+    deployment_id: str
+    model_version: str
+    status_reason: str
+    def __init__(self, client_order_id: _Optional[str] = ..., account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., order_type: _Optional[_Union[OrderType, str]] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., time_in_force: _Optional[_Union[TimeInForce, str]] = ..., status: _Optional[_Union[OrderStatus, str]] = ..., filled_quantity: _Optional[str] = ..., average_fill_price: _Optional[str] = ..., decision_id: _Optional[str] = ..., broker_order_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., reduce_only: _Optional[bool] = ..., deployment_id: _Optional[str] = ..., model_version: _Optional[str] = ..., status_reason: _Optional[str] = ...) -> None: ...
 
 class Fill(_message.Message):
-    __slots__ = ("fill_id", "account_id", "client_order_id", "instrument_id", "side", "quantity", "price", "fee", "fill_time")
+    __slots__ = ("fill_id", "account_id", "client_order_id", "instrument_id", "side", "quantity", "price", "fee", "fill_time", "broker_fill_id")
     FILL_ID_FIELD_NUMBER: _ClassVar[int]
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
@@ -164,6 +194,7 @@ class Fill(_message.Message):
     PRICE_FIELD_NUMBER: _ClassVar[int]
     FEE_FIELD_NUMBER: _ClassVar[int]
     FILL_TIME_FIELD_NUMBER: _ClassVar[int]
+    BROKER_FILL_ID_FIELD_NUMBER: _ClassVar[int]
     fill_id: str
     account_id: str
     client_order_id: str
@@ -173,10 +204,11 @@ class Fill(_message.Message):
     price: str
     fee: str
     fill_time: _timestamp_pb2.Timestamp
-    def __init__(self, fill_id: _Optional[str] = ..., account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., fee: _Optional[str] = ..., fill_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    broker_fill_id: str
+    def __init__(self, fill_id: _Optional[str] = ..., account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., quantity: _Optional[str] = ..., price: _Optional[str] = ..., fee: _Optional[str] = ..., fill_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., broker_fill_id: _Optional[str] = ...) -> None: ...
 
 class Position(_message.Message):
-    __slots__ = ("account_id", "instrument_id", "quantity", "average_price", "market_price", "market_value", "unrealized_pnl", "realized_pnl", "update_time")
+    __slots__ = ("account_id", "instrument_id", "quantity", "average_price", "market_price", "market_value", "unrealized_pnl", "realized_pnl", "update_time", "working_buy_quantity", "working_sell_quantity")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
     QUANTITY_FIELD_NUMBER: _ClassVar[int]
@@ -186,6 +218,8 @@ class Position(_message.Message):
     UNREALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    WORKING_BUY_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    WORKING_SELL_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     instrument_id: str
     quantity: str
@@ -195,18 +229,58 @@ class Position(_message.Message):
     unrealized_pnl: str
     realized_pnl: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., market_price: _Optional[str] = ..., market_value: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    working_buy_quantity: str
+    working_sell_quantity: str
+    def __init__(self, account_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., market_price: _Optional[str] = ..., market_value: _Optional[str] = ..., unrealized_pnl: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., working_buy_quantity: _Optional[str] = ..., working_sell_quantity: _Optional[str] = ...) -> None: ...
+
+class Instrument(_message.Message):
+    __slots__ = ("instrument_id", "tick_size", "lot_size", "min_quantity", "max_quantity", "min_notional", "disabled", "update_time")
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TICK_SIZE_FIELD_NUMBER: _ClassVar[int]
+    LOT_SIZE_FIELD_NUMBER: _ClassVar[int]
+    MIN_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    MAX_QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    MIN_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
+    DISABLED_FIELD_NUMBER: _ClassVar[int]
+    UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    instrument_id: str
+    tick_size: str
+    lot_size: str
+    min_quantity: str
+    max_quantity: str
+    min_notional: str
+    disabled: bool
+    update_time: _timestamp_pb2.Timestamp
+    def __init__(self, instrument_id: _Optional[str] = ..., tick_size: _Optional[str] = ..., lot_size: _Optional[str] = ..., min_quantity: _Optional[str] = ..., max_quantity: _Optional[str] = ..., min_notional: _Optional[str] = ..., disabled: _Optional[bool] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class CheckResult(_message.Message):
+    __slots__ = ("check", "passed", "reason", "value", "limit")
+    CHECK_FIELD_NUMBER: _ClassVar[int]
+    PASSED_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
+    check: str
+    passed: bool
+    reason: str
+    value: str
+    limit: str
+    def __init__(self, check: _Optional[str] = ..., passed: _Optional[bool] = ..., reason: _Optional[str] = ..., value: _Optional[str] = ..., limit: _Optional[str] = ...) -> None: ...
 
 class Violation(_message.Message):
-    __slots__ = ("reason", "message")
+    __slots__ = ("reason", "message", "value", "limit")
     REASON_FIELD_NUMBER: _ClassVar[int]
     MESSAGE_FIELD_NUMBER: _ClassVar[int]
+    VALUE_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_FIELD_NUMBER: _ClassVar[int]
     reason: str
     message: str
-    def __init__(self, reason: _Optional[str] = ..., message: _Optional[str] = ...) -> None: ...
+    value: str
+    limit: str
+    def __init__(self, reason: _Optional[str] = ..., message: _Optional[str] = ..., value: _Optional[str] = ..., limit: _Optional[str] = ...) -> None: ...
 
 class OrderDecision(_message.Message):
-    __slots__ = ("decision_id", "decision", "violations", "trading_state", "decide_time", "order", "dry_run")
+    __slots__ = ("decision_id", "decision", "violations", "trading_state", "decide_time", "order", "dry_run", "sequence", "actor", "reference_price", "reference_price_age", "position_before", "position_after", "gross_exposure_before", "gross_exposure_after", "check_latency", "checks", "limits_version", "prev_hash", "entry_hash")
     DECISION_ID_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     VIOLATIONS_FIELD_NUMBER: _ClassVar[int]
@@ -214,6 +288,19 @@ class OrderDecision(_message.Message):
     DECIDE_TIME_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
     DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REFERENCE_PRICE_AGE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    POSITION_AFTER_FIELD_NUMBER: _ClassVar[int]
+    GROSS_EXPOSURE_BEFORE_FIELD_NUMBER: _ClassVar[int]
+    GROSS_EXPOSURE_AFTER_FIELD_NUMBER: _ClassVar[int]
+    CHECK_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    CHECKS_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    PREV_HASH_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
     decision_id: str
     decision: Decision
     violations: _containers.RepeatedCompositeFieldContainer[Violation]
@@ -221,10 +308,23 @@ class OrderDecision(_message.Message):
     decide_time: _timestamp_pb2.Timestamp
     order: Order
     dry_run: bool
-    def __init__(self, decision_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order: _Optional[_Union[Order, _Mapping]] = ..., dry_run: _Optional[bool] = ...) -> None: ...
+    sequence: int
+    actor: str
+    reference_price: str
+    reference_price_age: _duration_pb2.Duration
+    position_before: str
+    position_after: str
+    gross_exposure_before: str
+    gross_exposure_after: str
+    check_latency: _duration_pb2.Duration
+    checks: _containers.RepeatedCompositeFieldContainer[CheckResult]
+    limits_version: int
+    prev_hash: str
+    entry_hash: str
+    def __init__(self, decision_id: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., violations: _Optional[_Iterable[_Union[Violation, _Mapping]]] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., order: _Optional[_Union[Order, _Mapping]] = ..., dry_run: _Optional[bool] = ..., sequence: _Optional[int] = ..., actor: _Optional[str] = ..., reference_price: _Optional[str] = ..., reference_price_age: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., position_before: _Optional[str] = ..., position_after: _Optional[str] = ..., gross_exposure_before: _Optional[str] = ..., gross_exposure_after: _Optional[str] = ..., check_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., checks: _Optional[_Iterable[_Union[CheckResult, _Mapping]]] = ..., limits_version: _Optional[int] = ..., prev_hash: _Optional[str] = ..., entry_hash: _Optional[str] = ...) -> None: ...
 
 class RiskLimits(_message.Message):
-    __slots__ = ("max_position", "max_notional", "max_order_quantity", "max_daily_loss", "max_leverage", "allowed_instruments", "update_time")
+    __slots__ = ("max_position", "max_gross_exposure", "max_order_quantity", "max_daily_loss", "max_leverage", "allowed_instruments", "update_time", "max_order_notional", "max_net_exposure", "price_collar_bps", "max_reference_age_ms", "max_orders_per_second", "order_burst", "max_deployment_orders_per_second", "max_working_orders", "duplicate_window_ms", "max_drawdown", "max_consecutive_denials", "max_consecutive_losses", "breaker_cooldown_seconds", "version", "updated_by")
     class MaxPositionEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -233,34 +333,72 @@ class RiskLimits(_message.Message):
         value: str
         def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     MAX_POSITION_FIELD_NUMBER: _ClassVar[int]
-    MAX_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
+    MAX_GROSS_EXPOSURE_FIELD_NUMBER: _ClassVar[int]
     MAX_ORDER_QUANTITY_FIELD_NUMBER: _ClassVar[int]
     MAX_DAILY_LOSS_FIELD_NUMBER: _ClassVar[int]
     MAX_LEVERAGE_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_INSTRUMENTS_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    MAX_ORDER_NOTIONAL_FIELD_NUMBER: _ClassVar[int]
+    MAX_NET_EXPOSURE_FIELD_NUMBER: _ClassVar[int]
+    PRICE_COLLAR_BPS_FIELD_NUMBER: _ClassVar[int]
+    MAX_REFERENCE_AGE_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_ORDERS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    ORDER_BURST_FIELD_NUMBER: _ClassVar[int]
+    MAX_DEPLOYMENT_ORDERS_PER_SECOND_FIELD_NUMBER: _ClassVar[int]
+    MAX_WORKING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    DUPLICATE_WINDOW_MS_FIELD_NUMBER: _ClassVar[int]
+    MAX_DRAWDOWN_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONSECUTIVE_DENIALS_FIELD_NUMBER: _ClassVar[int]
+    MAX_CONSECUTIVE_LOSSES_FIELD_NUMBER: _ClassVar[int]
+    BREAKER_COOLDOWN_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    VERSION_FIELD_NUMBER: _ClassVar[int]
+    UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
     max_position: _containers.ScalarMap[str, str]
-    max_notional: str
+    max_gross_exposure: str
     max_order_quantity: str
     max_daily_loss: str
     max_leverage: str
     allowed_instruments: _containers.RepeatedScalarFieldContainer[str]
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, max_position: _Optional[_Mapping[str, str]] = ..., max_notional: _Optional[str] = ..., max_order_quantity: _Optional[str] = ..., max_daily_loss: _Optional[str] = ..., max_leverage: _Optional[str] = ..., allowed_instruments: _Optional[_Iterable[str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    max_order_notional: str
+    max_net_exposure: str
+    price_collar_bps: str
+    max_reference_age_ms: int
+    max_orders_per_second: str
+    order_burst: int
+    max_deployment_orders_per_second: str
+    max_working_orders: int
+    duplicate_window_ms: int
+    max_drawdown: str
+    max_consecutive_denials: int
+    max_consecutive_losses: int
+    breaker_cooldown_seconds: int
+    version: int
+    updated_by: str
+    def __init__(self, max_position: _Optional[_Mapping[str, str]] = ..., max_gross_exposure: _Optional[str] = ..., max_order_quantity: _Optional[str] = ..., max_daily_loss: _Optional[str] = ..., max_leverage: _Optional[str] = ..., allowed_instruments: _Optional[_Iterable[str]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., max_order_notional: _Optional[str] = ..., max_net_exposure: _Optional[str] = ..., price_collar_bps: _Optional[str] = ..., max_reference_age_ms: _Optional[int] = ..., max_orders_per_second: _Optional[str] = ..., order_burst: _Optional[int] = ..., max_deployment_orders_per_second: _Optional[str] = ..., max_working_orders: _Optional[int] = ..., duplicate_window_ms: _Optional[int] = ..., max_drawdown: _Optional[str] = ..., max_consecutive_denials: _Optional[int] = ..., max_consecutive_losses: _Optional[int] = ..., breaker_cooldown_seconds: _Optional[int] = ..., version: _Optional[int] = ..., updated_by: _Optional[str] = ...) -> None: ...
 
-class AccountTradingState(_message.Message):
-    __slots__ = ("account_id", "trading_state", "reason", "updated_by", "update_time")
-    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+class TradingStateRecord(_message.Message):
+    __slots__ = ("scope", "scope_id", "trading_state", "previous_state", "reason", "updated_by", "update_time", "cooldown_until", "change_id")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
+    PREVIOUS_STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
     UPDATED_BY_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
-    account_id: str
+    COOLDOWN_UNTIL_FIELD_NUMBER: _ClassVar[int]
+    CHANGE_ID_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    scope_id: str
     trading_state: TradingState
+    previous_state: TradingState
     reason: str
     updated_by: str
     update_time: _timestamp_pb2.Timestamp
-    def __init__(self, account_id: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., reason: _Optional[str] = ..., updated_by: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    cooldown_until: _timestamp_pb2.Timestamp
+    change_id: str
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., previous_state: _Optional[_Union[TradingState, str]] = ..., reason: _Optional[str] = ..., updated_by: _Optional[str] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., cooldown_until: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., change_id: _Optional[str] = ...) -> None: ...
 
 class CheckOrderRequest(_message.Message):
     __slots__ = ("order",)
@@ -281,12 +419,14 @@ class SubmitOrderRequest(_message.Message):
     def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
 
 class SubmitOrderResponse(_message.Message):
-    __slots__ = ("decision", "order")
+    __slots__ = ("decision", "order", "replayed")
     DECISION_FIELD_NUMBER: _ClassVar[int]
     ORDER_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
     decision: OrderDecision
     order: Order
-    def __init__(self, decision: _Optional[_Union[OrderDecision, _Mapping]] = ..., order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
+    replayed: bool
+    def __init__(self, decision: _Optional[_Union[OrderDecision, _Mapping]] = ..., order: _Optional[_Union[Order, _Mapping]] = ..., replayed: _Optional[bool] = ...) -> None: ...
 
 class CancelOrderRequest(_message.Message):
     __slots__ = ("account_id", "client_order_id")
@@ -317,16 +457,20 @@ class GetOrderResponse(_message.Message):
     def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
 
 class ListOrdersRequest(_message.Message):
-    __slots__ = ("account_id", "page_size", "page_token", "statuses")
+    __slots__ = ("account_id", "page_size", "page_token", "statuses", "instrument_id", "working_only")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATUSES_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    WORKING_ONLY_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     page_size: int
     page_token: str
     statuses: _containers.RepeatedScalarFieldContainer[OrderStatus]
-    def __init__(self, account_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[OrderStatus, str]]] = ...) -> None: ...
+    instrument_id: str
+    working_only: bool
+    def __init__(self, account_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., statuses: _Optional[_Iterable[_Union[OrderStatus, str]]] = ..., instrument_id: _Optional[str] = ..., working_only: _Optional[bool] = ...) -> None: ...
 
 class ListOrdersResponse(_message.Message):
     __slots__ = ("orders", "next_page_token")
@@ -387,12 +531,14 @@ class GetLimitsResponse(_message.Message):
     def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ...) -> None: ...
 
 class SetLimitsRequest(_message.Message):
-    __slots__ = ("account_id", "limits")
+    __slots__ = ("account_id", "limits", "reason")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     LIMITS_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     limits: RiskLimits
-    def __init__(self, account_id: _Optional[str] = ..., limits: _Optional[_Union[RiskLimits, _Mapping]] = ...) -> None: ...
+    reason: str
+    def __init__(self, account_id: _Optional[str] = ..., limits: _Optional[_Union[RiskLimits, _Mapping]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SetLimitsResponse(_message.Message):
     __slots__ = ("limits",)
@@ -401,68 +547,114 @@ class SetLimitsResponse(_message.Message):
     def __init__(self, limits: _Optional[_Union[RiskLimits, _Mapping]] = ...) -> None: ...
 
 class GetTradingStateRequest(_message.Message):
-    __slots__ = ("account_id",)
-    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
-    account_id: str
-    def __init__(self, account_id: _Optional[str] = ...) -> None: ...
+    __slots__ = ("scope", "scope_id")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    scope_id: str
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ...) -> None: ...
 
 class GetTradingStateResponse(_message.Message):
     __slots__ = ("state",)
     STATE_FIELD_NUMBER: _ClassVar[int]
-    state: AccountTradingState
-    def __init__(self, state: _Optional[_Union[AccountTradingState, _Mapping]] = ...) -> None: ...
+    state: TradingStateRecord
+    def __init__(self, state: _Optional[_Union[TradingStateRecord, _Mapping]] = ...) -> None: ...
 
 class SetTradingStateRequest(_message.Message):
-    __slots__ = ("account_id", "trading_state", "reason")
-    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("scope", "scope_id", "trading_state", "reason")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    account_id: str
+    scope: Scope
+    scope_id: str
     trading_state: TradingState
     reason: str
-    def __init__(self, account_id: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., reason: _Optional[str] = ...) -> None: ...
 
 class SetTradingStateResponse(_message.Message):
     __slots__ = ("state",)
     STATE_FIELD_NUMBER: _ClassVar[int]
-    state: AccountTradingState
-    def __init__(self, state: _Optional[_Union[AccountTradingState, _Mapping]] = ...) -> None: ...
+    state: TradingStateRecord
+    def __init__(self, state: _Optional[_Union[TradingStateRecord, _Mapping]] = ...) -> None: ...
+
+class ListTradingStateChangesRequest(_message.Message):
+    __slots__ = ("scope", "scope_id", "page_size", "page_token")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    scope_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListTradingStateChangesResponse(_message.Message):
+    __slots__ = ("changes", "next_page_token")
+    CHANGES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    changes: _containers.RepeatedCompositeFieldContainer[TradingStateRecord]
+    next_page_token: str
+    def __init__(self, changes: _Optional[_Iterable[_Union[TradingStateRecord, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class KillSwitchRequest(_message.Message):
-    __slots__ = ("account_id", "all_accounts", "reason", "cancel_open_orders")
-    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
-    ALL_ACCOUNTS_FIELD_NUMBER: _ClassVar[int]
+    __slots__ = ("scope", "scope_id", "reason", "flatten")
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
     REASON_FIELD_NUMBER: _ClassVar[int]
-    CANCEL_OPEN_ORDERS_FIELD_NUMBER: _ClassVar[int]
-    account_id: str
-    all_accounts: bool
+    FLATTEN_FIELD_NUMBER: _ClassVar[int]
+    scope: Scope
+    scope_id: str
     reason: str
-    cancel_open_orders: bool
-    def __init__(self, account_id: _Optional[str] = ..., all_accounts: _Optional[bool] = ..., reason: _Optional[str] = ..., cancel_open_orders: _Optional[bool] = ...) -> None: ...
+    flatten: bool
+    def __init__(self, scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ..., reason: _Optional[str] = ..., flatten: _Optional[bool] = ...) -> None: ...
 
 class KillSwitchResponse(_message.Message):
-    __slots__ = ("halted", "cancelled_orders")
-    HALTED_FIELD_NUMBER: _ClassVar[int]
-    CANCELLED_ORDERS_FIELD_NUMBER: _ClassVar[int]
-    halted: _containers.RepeatedCompositeFieldContainer[AccountTradingState]
-    cancelled_orders: int
-    def __init__(self, halted: _Optional[_Iterable[_Union[AccountTradingState, _Mapping]]] = ..., cancelled_orders: _Optional[int] = ...) -> None: ...
+    __slots__ = ("kill_id", "state", "working_orders", "cancels_acknowledged", "cancels_failed", "flatten_orders_submitted", "flatten_orders_denied", "halt_latency", "cancel_latency", "total_latency")
+    KILL_ID_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    WORKING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_ORDERS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_ORDERS_DENIED_FIELD_NUMBER: _ClassVar[int]
+    HALT_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    CANCEL_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    TOTAL_LATENCY_FIELD_NUMBER: _ClassVar[int]
+    kill_id: str
+    state: TradingStateRecord
+    working_orders: int
+    cancels_acknowledged: int
+    cancels_failed: int
+    flatten_orders_submitted: int
+    flatten_orders_denied: int
+    halt_latency: _duration_pb2.Duration
+    cancel_latency: _duration_pb2.Duration
+    total_latency: _duration_pb2.Duration
+    def __init__(self, kill_id: _Optional[str] = ..., state: _Optional[_Union[TradingStateRecord, _Mapping]] = ..., working_orders: _Optional[int] = ..., cancels_acknowledged: _Optional[int] = ..., cancels_failed: _Optional[int] = ..., flatten_orders_submitted: _Optional[int] = ..., flatten_orders_denied: _Optional[int] = ..., halt_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., cancel_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ..., total_latency: _Optional[_Union[datetime.timedelta, _duration_pb2.Duration, _Mapping]] = ...) -> None: ...
 
 class ListDecisionsRequest(_message.Message):
-    __slots__ = ("account_id", "start_time", "end_time", "decision", "page_size", "page_token")
+    __slots__ = ("account_id", "start_time", "end_time", "decision", "page_size", "page_token", "reason", "instrument_id", "client_order_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
     START_TIME_FIELD_NUMBER: _ClassVar[int]
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     DECISION_FIELD_NUMBER: _ClassVar[int]
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
     account_id: str
     start_time: _timestamp_pb2.Timestamp
     end_time: _timestamp_pb2.Timestamp
     decision: Decision
     page_size: int
     page_token: str
-    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision: _Optional[_Union[Decision, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+    reason: str
+    instrument_id: str
+    client_order_id: str
+    def __init__(self, account_id: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., decision: _Optional[_Union[Decision, str]] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., reason: _Optional[str] = ..., instrument_id: _Optional[str] = ..., client_order_id: _Optional[str] = ...) -> None: ...
 
 class ListDecisionsResponse(_message.Message):
     __slots__ = ("decisions", "next_page_token")
@@ -471,6 +663,68 @@ class ListDecisionsResponse(_message.Message):
     decisions: _containers.RepeatedCompositeFieldContainer[OrderDecision]
     next_page_token: str
     def __init__(self, decisions: _Optional[_Iterable[_Union[OrderDecision, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetDecisionRequest(_message.Message):
+    __slots__ = ("decision_id",)
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    def __init__(self, decision_id: _Optional[str] = ...) -> None: ...
+
+class GetDecisionResponse(_message.Message):
+    __slots__ = ("decision",)
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    decision: OrderDecision
+    def __init__(self, decision: _Optional[_Union[OrderDecision, _Mapping]] = ...) -> None: ...
+
+class VerifyAuditChainRequest(_message.Message):
+    __slots__ = ("from_sequence", "to_sequence")
+    FROM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TO_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    from_sequence: int
+    to_sequence: int
+    def __init__(self, from_sequence: _Optional[int] = ..., to_sequence: _Optional[int] = ...) -> None: ...
+
+class VerifyAuditChainResponse(_message.Message):
+    __slots__ = ("valid", "entries_checked", "first_bad_sequence", "problem", "last_hash")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    LAST_HASH_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    entries_checked: int
+    first_bad_sequence: int
+    problem: str
+    last_hash: str
+    def __init__(self, valid: _Optional[bool] = ..., entries_checked: _Optional[int] = ..., first_bad_sequence: _Optional[int] = ..., problem: _Optional[str] = ..., last_hash: _Optional[str] = ...) -> None: ...
+
+class PutInstrumentRequest(_message.Message):
+    __slots__ = ("instrument",)
+    INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
+    instrument: Instrument
+    def __init__(self, instrument: _Optional[_Union[Instrument, _Mapping]] = ...) -> None: ...
+
+class PutInstrumentResponse(_message.Message):
+    __slots__ = ("instrument",)
+    INSTRUMENT_FIELD_NUMBER: _ClassVar[int]
+    instrument: Instrument
+    def __init__(self, instrument: _Optional[_Union[Instrument, _Mapping]] = ...) -> None: ...
+
+class ListInstrumentsRequest(_message.Message):
+    __slots__ = ("page_size", "page_token")
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    page_size: int
+    page_token: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class ListInstrumentsResponse(_message.Message):
+    __slots__ = ("instruments", "next_page_token")
+    INSTRUMENTS_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    instruments: _containers.RepeatedCompositeFieldContainer[Instrument]
+    next_page_token: str
+    def __init__(self, instruments: _Optional[_Iterable[_Union[Instrument, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
 class CreateAccountRequest(_message.Message):
     __slots__ = ("account", "request_id")
@@ -499,14 +753,16 @@ class GetAccountResponse(_message.Message):
     def __init__(self, account: _Optional[_Union[Account, _Mapping]] = ...) -> None: ...
 
 class ListAccountsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "mode")
+    __slots__ = ("page_size", "page_token", "mode", "owner_id")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     MODE_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     mode: AccountMode
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ...) -> None: ...
+    owner_id: str
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ..., owner_id: _Optional[str] = ...) -> None: ...
 
 class ListAccountsResponse(_message.Message):
     __slots__ = ("accounts", "next_page_token")

@@ -26,8 +26,9 @@ if _version_not_supported:
 
 
 class RiskServiceStub:
-    """Guards every order: checks it against limits and trading state, audits the decision and
-    routes allowed orders to the account's broker adapter.
+    """Guards every order: checks it against instrument rules, limits and trading states, writes the
+    decision to the audit chain in the same transaction as the order, and routes allowed orders to
+    the account's broker adapter. No order reaches an adapter any other way.
     """
 
     def __init__(self, channel):
@@ -91,6 +92,11 @@ class RiskServiceStub:
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.SetTradingStateRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.SetTradingStateResponse.FromString,
                 _registered_method=True)
+        self.ListTradingStateChanges = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/ListTradingStateChanges',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesResponse.FromString,
+                _registered_method=True)
         self.KillSwitch = channel.unary_unary(
                 '/trademaster.api.risk.v1.RiskService/KillSwitch',
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchRequest.SerializeToString,
@@ -100,6 +106,26 @@ class RiskServiceStub:
                 '/trademaster.api.risk.v1.RiskService/ListDecisions',
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsResponse.FromString,
+                _registered_method=True)
+        self.GetDecision = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/GetDecision',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionResponse.FromString,
+                _registered_method=True)
+        self.VerifyAuditChain = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/VerifyAuditChain',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainResponse.FromString,
+                _registered_method=True)
+        self.PutInstrument = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/PutInstrument',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentResponse.FromString,
+                _registered_method=True)
+        self.ListInstruments = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/ListInstruments',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsResponse.FromString,
                 _registered_method=True)
         self.CreateAccount = channel.unary_unary(
                 '/trademaster.api.risk.v1.RiskService/CreateAccount',
@@ -119,26 +145,30 @@ class RiskServiceStub:
 
 
 class RiskServiceServicer:
-    """Guards every order: checks it against limits and trading state, audits the decision and
-    routes allowed orders to the account's broker adapter.
+    """Guards every order: checks it against instrument rules, limits and trading states, writes the
+    decision to the audit chain in the same transaction as the order, and routes allowed orders to
+    the account's broker adapter. No order reaches an adapter any other way.
     """
 
     def CheckOrder(self, request, context):
-        """Decides on an order without submitting it; the decision is audited as a dry run.
+        """Decides on an order without placing it; the decision is audited as a dry run and consumes
+        neither a client_order_id nor rate-limit tokens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SubmitOrder(self, request, context):
-        """Decides on an order and, when allowed, sends it to the broker; idempotent per client_order_id.
+        """Decides on an order and, when allowed, sends it to the broker; idempotent per
+        (account_id, client_order_id): a repeat returns the first decision and order.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def CancelOrder(self, request, context):
-        """Requests cancellation of an open order; cancelling a closed order is not an error.
+        """Requests cancellation of a working order; allowed in every trading state; cancelling a
+        closed order is not an error and returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -166,7 +196,7 @@ class RiskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def ListPositions(self, request, context):
-        """Lists the open positions of an account.
+        """Lists the non-zero positions of an account, by instrument_id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -180,35 +210,74 @@ class RiskServiceServicer:
         raise NotImplementedError('Method not implemented!')
 
     def SetLimits(self, request, context):
-        """Replaces the risk limits of an account; requires ROLE_RISK_OFFICER.
+        """Replaces the risk limits of an account; requires risk_officer or admin; audited.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def GetTradingState(self, request, context):
-        """Returns the trading state of an account.
+        """Returns the trading state of one scope (global, account, deployment or instrument).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SetTradingState(self, request, context):
-        """Sets the trading state of an account; requires ROLE_RISK_OFFICER.
+        """Sets the trading state of one scope; requires risk_officer or admin; audited. Returning to
+        ACTIVE needs a reason and is refused while a breaker cooldown runs.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTradingStateChanges(self, request, context):
+        """Lists trading-state changes of a scope (manual, breaker and kill switch), newest first.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def KillSwitch(self, request, context):
-        """Halts one or all accounts at once and optionally cancels their open orders.
+        """Halts a scope, cancels its working orders at the venue and optionally flattens its
+        positions with reduce-only orders through the same checks; returns when done, with counts
+        and timings.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def ListDecisions(self, request, context):
-        """Lists audited order decisions, newest first.
+        """Lists audited order decisions, newest first, filtered.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDecision(self, request, context):
+        """Returns one audited decision.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def VerifyAuditChain(self, request, context):
+        """Recomputes the audit hash chain and reports the first gap or mismatch; requires
+        risk_officer or admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PutInstrument(self, request, context):
+        """Creates or replaces the trading rules of an instrument; requires risk_officer or admin.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListInstruments(self, request, context):
+        """Lists the instruments orders may name, by instrument_id.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -293,6 +362,11 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.SetTradingStateRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.SetTradingStateResponse.SerializeToString,
             ),
+            'ListTradingStateChanges': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTradingStateChanges,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesResponse.SerializeToString,
+            ),
             'KillSwitch': grpc.unary_unary_rpc_method_handler(
                     servicer.KillSwitch,
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchRequest.FromString,
@@ -302,6 +376,26 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     servicer.ListDecisions,
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsResponse.SerializeToString,
+            ),
+            'GetDecision': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDecision,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionResponse.SerializeToString,
+            ),
+            'VerifyAuditChain': grpc.unary_unary_rpc_method_handler(
+                    servicer.VerifyAuditChain,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainResponse.SerializeToString,
+            ),
+            'PutInstrument': grpc.unary_unary_rpc_method_handler(
+                    servicer.PutInstrument,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentResponse.SerializeToString,
+            ),
+            'ListInstruments': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListInstruments,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsResponse.SerializeToString,
             ),
             'CreateAccount': grpc.unary_unary_rpc_method_handler(
                     servicer.CreateAccount,
@@ -327,8 +421,9 @@ def add_RiskServiceServicer_to_server(servicer, server):
 
  # This class is part of an EXPERIMENTAL API.
 class RiskService:
-    """Guards every order: checks it against limits and trading state, audits the decision and
-    routes allowed orders to the account's broker adapter.
+    """Guards every order: checks it against instrument rules, limits and trading states, writes the
+    decision to the audit chain in the same transaction as the order, and routes allowed orders to
+    the account's broker adapter. No order reaches an adapter any other way.
     """
 
     @staticmethod
@@ -629,6 +724,33 @@ class RiskService:
             _registered_method=True)
 
     @staticmethod
+    def ListTradingStateChanges(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/ListTradingStateChanges',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListTradingStateChangesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
     def KillSwitch(request,
             target,
             options=(),
@@ -672,6 +794,114 @@ class RiskService:
             '/trademaster.api.risk.v1.RiskService/ListDecisions',
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsRequest.SerializeToString,
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDecision(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/GetDecision',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetDecisionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def VerifyAuditChain(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/VerifyAuditChain',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.VerifyAuditChainResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PutInstrument(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/PutInstrument',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.PutInstrumentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListInstruments(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/ListInstruments',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListInstrumentsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -98,6 +98,7 @@ class StrategyServiceServicer:
 
     def CreateStrategy(self, request, context):
         """Creates a strategy after validating its config; version starts at 1.
+        Idempotent: by request_id; a retry with the same key returns the first strategy.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -105,6 +106,7 @@ class StrategyServiceServicer:
 
     def GetStrategy(self, request, context):
         """Returns a strategy, at its latest or a given version.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -112,6 +114,7 @@ class StrategyServiceServicer:
 
     def ListStrategies(self, request, context):
         """Lists strategies visible to the caller, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -119,6 +122,7 @@ class StrategyServiceServicer:
 
     def UpdateStrategy(self, request, context):
         """Updates the fields named in update_mask and bumps the version; etag guards lost updates.
+        Idempotent: no, every update bumps the version; send the etag so a repeat fails with ABORTED.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -126,6 +130,7 @@ class StrategyServiceServicer:
 
     def DeleteStrategy(self, request, context):
         """Deletes a strategy; jobs that used it keep their copy of its config.
+        Idempotent: no, a repeat after success fails with NOT_FOUND.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -133,6 +138,7 @@ class StrategyServiceServicer:
 
     def ValidateConfig(self, request, context):
         """Validates a config for a task and agent without storing anything.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -140,6 +146,7 @@ class StrategyServiceServicer:
 
     def ListAgents(self, request, context):
         """Lists the agents available for a task.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -147,6 +154,7 @@ class StrategyServiceServicer:
 
     def GetConfigSchema(self, request, context):
         """Returns the JSON schema of an agent's config so clients can render forms.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -154,6 +162,7 @@ class StrategyServiceServicer:
 
     def ListDatasets(self, request, context):
         """Lists datasets in the catalog.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -161,6 +170,7 @@ class StrategyServiceServicer:
 
     def GetDataset(self, request, context):
         """Returns one dataset of the catalog.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -168,6 +178,7 @@ class StrategyServiceServicer:
 
     def GetDatasetBars(self, request, context):
         """Returns one asset's OHLCV bars of a dataset, merged to at most max_points bars (for charts).
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

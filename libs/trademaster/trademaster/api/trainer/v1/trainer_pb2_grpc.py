@@ -83,6 +83,7 @@ class TrainerServiceServicer:
 
     def CreateTrainingJob(self, request, context):
         """Queues a training job for a strategy version and returns at once.
+        Idempotent: by request_id; a retry with the same key returns the first job.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -90,6 +91,7 @@ class TrainerServiceServicer:
 
     def GetTrainingJob(self, request, context):
         """Returns one training job.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -97,6 +99,7 @@ class TrainerServiceServicer:
 
     def ListTrainingJobs(self, request, context):
         """Lists training jobs visible to the caller, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -104,6 +107,7 @@ class TrainerServiceServicer:
 
     def PauseTrainingJob(self, request, context):
         """Checkpoints a running job and releases its resources.
+        Idempotent: yes, pausing a paused job returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -111,6 +115,7 @@ class TrainerServiceServicer:
 
     def ResumeTrainingJob(self, request, context):
         """Requeues a paused job to continue from its last checkpoint.
+        Idempotent: no, resuming a job that is no longer paused fails with FAILED_PRECONDITION.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -118,6 +123,7 @@ class TrainerServiceServicer:
 
     def CancelTrainingJob(self, request, context):
         """Cancels a job; cancelling a finished or cancelled job is not an error.
+        Idempotent: yes, cancelling a finished or cancelled job returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -125,6 +131,7 @@ class TrainerServiceServicer:
 
     def ListJobMetrics(self, request, context):
         """Lists recorded metric points of a job in step order.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -132,6 +139,7 @@ class TrainerServiceServicer:
 
     def GetClusterStatus(self, request, context):
         """Reports the capacity and load of the training cluster.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

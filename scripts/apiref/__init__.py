@@ -1,0 +1,1 @@
+"""API reference generator: protos (with comments) + servicer analysis → HTML and client table."""

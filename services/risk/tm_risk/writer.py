@@ -1,0 +1,181 @@
+"""The one writer: every change to the risk schema goes through one queue and group commit.
+
+Work items queued while a transaction is in flight are committed together in the next one (one
+round trip per batch with psycopg pipeline mode), in queue order. Audit entries get their
+gapless sequence and hash-chain link here, so the chain order is the commit order. A batch
+that fails is retried item by item in separate transactions, so one bad item fails alone; its
+caller sees the exception (fail closed: an order whose decision is not stored is refused).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from psycopg_pool import AsyncConnectionPool
+
+from tm_risk.audit import GENESIS, canonical, entry_hash
+
+_LOGGER = logging.getLogger(__name__)
+
+MAX_BATCH = 512
+_AUDIT_INSERT = (
+    "INSERT INTO risk.audit (seq, entry_id, kind, at_ns, account_id, instrument_id, "
+    "client_order_id, decision, dry_run, reasons, body, prev_hash, entry_hash) "
+    "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)"
+)
+
+Statement = tuple[str, Sequence[Any]]
+
+
+@dataclass
+class AuditEntry:
+    """One audit record to append; ``body`` gets ``seq``, ``entry_id``, ``kind``, ``at_ns``."""
+
+    kind: str
+    body: dict[str, Any]
+    account_id: uuid.UUID | None = None
+    instrument_id: str | None = None
+    client_order_id: str | None = None
+    decision: str | None = None
+    dry_run: bool | None = None
+    reasons: list[str] = field(default_factory=list)
+    entry_id: uuid.UUID = field(default_factory=uuid.uuid4)
+    at_ns: int = field(default_factory=time.time_ns)
+
+
+@dataclass(frozen=True)
+class Appended:
+    """Where an audit entry landed in the chain."""
+
+    seq: int
+    prev_hash: str
+    entry_hash: str
+
+
+@dataclass
+class _Work:
+    audit: list[AuditEntry]
+    statements: list[Statement]
+    future: asyncio.Future[list[Appended]]
+
+
+class Writer:
+    """Serializes and group-commits writes; owns the head of the audit chain."""
+
+    def __init__(self, pool: AsyncConnectionPool) -> None:
+        self._pool = pool
+        self._queue: asyncio.Queue[_Work] = asyncio.Queue()
+        self._seq = 0
+        self._head = GENESIS
+        self._task: asyncio.Task[None] | None = None
+        self.batches = 0
+        self.items = 0
+
+    async def start(self) -> None:
+        """Load the chain head and start the writer task."""
+        async with self._pool.connection() as conn:
+            cur = await conn.execute(
+                "SELECT seq, entry_hash FROM risk.audit ORDER BY seq DESC LIMIT 1"
+            )
+            row = await cur.fetchone()
+        if row is not None:
+            self._seq, self._head = int(row[0]), str(row[1])
+        self._task = asyncio.create_task(self._run(), name="risk-writer")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    def submit(
+        self, statements: list[Statement], audit: list[AuditEntry] | None = None
+    ) -> asyncio.Future[list[Appended]]:
+        """Queue writes; the future resolves after their transaction committed."""
+        future: asyncio.Future[list[Appended]] = asyncio.get_running_loop().create_future()
+        self._queue.put_nowait(_Work(audit or [], statements, future))
+        return future
+
+    async def write(
+        self, statements: list[Statement], audit: list[AuditEntry] | None = None
+    ) -> list[Appended]:
+        return await self.submit(statements, audit)
+
+    async def _run(self) -> None:
+        while True:
+            batch = [await self._queue.get()]
+            while len(batch) < MAX_BATCH and not self._queue.empty():
+                batch.append(self._queue.get_nowait())
+            try:
+                results = await self._commit(batch)
+            except Exception as error:  # noqa: BLE001 - isolate the failing item below
+                _LOGGER.warning("writer.batch_failed items=%d error=%r", len(batch), error)
+                for work in batch:
+                    await self._commit_alone(work)
+                continue
+            for work, result in zip(batch, results, strict=True):
+                if not work.future.done():
+                    work.future.set_result(result)
+
+    async def _commit_alone(self, work: _Work) -> None:
+        try:
+            result = (await self._commit([work]))[0]
+        except Exception as error:  # noqa: BLE001 - handed to the caller
+            _LOGGER.error("writer.item_failed error=%r", error)
+            if not work.future.done():
+                work.future.set_exception(error)
+            return
+        if not work.future.done():
+            work.future.set_result(result)
+
+    async def _commit(self, batch: list[_Work]) -> list[list[Appended]]:
+        seq, head = self._seq, self._head
+        rows: list[tuple[Any, ...]] = []
+        results: list[list[Appended]] = []
+        for work in batch:
+            appended = []
+            for entry in work.audit:
+                seq += 1
+                entry.body.update(
+                    seq=seq, entry_id=str(entry.entry_id), kind=entry.kind, at_ns=entry.at_ns
+                )
+                text = canonical(entry.body)
+                digest = entry_hash(head, text)
+                rows.append(
+                    (
+                        seq,
+                        entry.entry_id,
+                        entry.kind,
+                        entry.at_ns,
+                        entry.account_id,
+                        entry.instrument_id,
+                        entry.client_order_id,
+                        entry.decision,
+                        entry.dry_run,
+                        entry.reasons,
+                        text,
+                        head,
+                        digest,
+                    )
+                )
+                appended.append(Appended(seq, head, digest))
+                head = digest
+            results.append(appended)
+        async with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
+            cur = conn.cursor()
+            if rows:
+                await cur.executemany(_AUDIT_INSERT, rows)
+            for work in batch:
+                for sql, params in work.statements:
+                    await cur.execute(sql, params)  # type: ignore[arg-type]
+        self._seq, self._head = seq, head
+        self.batches += 1
+        self.items += len(batch)
+        return results
