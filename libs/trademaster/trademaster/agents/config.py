@@ -87,6 +87,69 @@ class PPOConfig(BaseModel):
     )
 
 
+class A2CConfig(BaseModel):
+    """Advantage actor-critic (Mnih et al. 2016, synchronous): short n-step rollouts over the
+    vector env, one gradient step per rollout on ``-A log pi + vf_coef V-loss - ent_coef H``.
+
+    Defaults are Stable-Baselines3's A2C (RMSprop, 5 steps, lambda 1 = plain n-step returns)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["a2c"] = Field("a2c", description="Algorithm name (discriminator).")
+    hidden_sizes: tuple[int, ...] = Field(
+        (64, 64), min_length=1, description="Hidden layer widths of actor and critic MLPs."
+    )
+    learning_rate: float = Field(7e-4, gt=0, le=1, description="Optimizer learning rate.")
+    anneal_lr_steps: int | None = Field(
+        None, ge=1, description="Anneal the learning rate linearly to 0 over this many env steps."
+    )
+    optimizer: Literal["rmsprop", "adam"] = Field(
+        "rmsprop", description="RMSprop as published, or Adam."
+    )
+    rmsprop_alpha: float = Field(
+        0.99, gt=0, lt=1, description="RMSprop smoothing constant (squared-gradient average)."
+    )
+    optimizer_eps: float = Field(1e-5, gt=0, le=1, description="Optimizer epsilon.")
+    num_steps: int = Field(5, ge=1, description="Rollout length per env per update (n of n-step).")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    gae_lambda: float = Field(
+        1.0, ge=0, le=1, description="GAE lambda; 1.0 gives the published n-step advantages."
+    )
+    norm_adv: bool = Field(False, description="Normalise advantages per update.")
+    ent_coef: float = Field(0.0, ge=0, description="Entropy bonus coefficient.")
+    vf_coef: float = Field(0.5, ge=0, description="Value loss coefficient.")
+    max_grad_norm: float = Field(0.5, gt=0, description="Gradient clipping norm.")
+    continuous_distribution: Literal["gaussian", "squashed"] = Field(
+        "squashed",
+        description="Continuous actions: clipped Gaussian, or tanh-squashed into [low, high].",
+    )
+    init_log_std: float = Field(
+        0.0, ge=-5, le=2, description="Initial log standard deviation of continuous actions."
+    )
+
+    def as_ppo(self) -> PPOConfig:
+        """The PPO settings whose update is exactly this A2C update: one epoch over one
+        minibatch, so the probability ratio is 1 and the clipped surrogate's gradient is the
+        policy gradient ``-A grad log pi``; no value clipping, no KL stop."""
+        return PPOConfig(
+            hidden_sizes=self.hidden_sizes,
+            learning_rate=self.learning_rate,
+            anneal_lr_steps=self.anneal_lr_steps,
+            num_steps=self.num_steps,
+            gamma=self.gamma,
+            gae_lambda=self.gae_lambda,
+            num_minibatches=1,
+            update_epochs=1,
+            norm_adv=self.norm_adv,
+            clip_vloss=False,
+            ent_coef=self.ent_coef,
+            vf_coef=self.vf_coef,
+            max_grad_norm=self.max_grad_norm,
+            continuous_distribution=self.continuous_distribution,
+            init_log_std=self.init_log_std,
+        )
+
+
 _HiddenSizes = tuple[Annotated[int, Field(ge=1, le=4096)], ...]
 
 
@@ -276,11 +339,12 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "sac": SACConfig,
     "td3": TD3Config,
     "eiie": EIIEConfig,
+    "a2c": A2CConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
-    "algorithmic_trading": ("dqn", "ppo"),
-    "portfolio_management": ("ppo", "sac", "td3", "eiie"),
+    "algorithmic_trading": ("dqn", "ppo", "a2c"),
+    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c"),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo"),
 }

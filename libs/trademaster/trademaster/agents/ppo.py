@@ -9,6 +9,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 import torch
+from pydantic import BaseModel
 from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats
@@ -31,7 +32,9 @@ class PPO(Algorithm):
 
     def __init__(self, env: VecEnv, config: PPOConfig, *, seed: int, device: torch.device) -> None:
         self.env = env
-        self.config = config
+        # ``config`` is what the user chose (A2C passes its own); the update runs on ppo_config.
+        self.config: BaseModel = config
+        self.ppo_config = config
         self.device = torch.device(device)
         spec = env.action_spec
         self.discrete = spec.kind == "discrete"
@@ -45,15 +48,17 @@ class PPO(Algorithm):
                 squashed=config.continuous_distribution == "squashed",
                 init_log_std=config.init_log_std,
             ).to(self.device)
-        self.optimizer = adam(self.policy.parameters(), lr=config.learning_rate, eps=1e-5)
+        self.optimizer = self._make_optimizer()
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
         self.rng = np.random.default_rng(seed)
         self.driver: NumpyEnvDriver | None = None
+        self._adam: NumpyAdam | None = None
         if self.device.type == "cpu":
             self.driver = NumpyEnvDriver(env, seed=seed)
             self._sampler = self.policy.numpy_sampler()
-            self._adam = NumpyAdam(self.optimizer, self._sampler.parameters)
+            if isinstance(self.optimizer, torch.optim.Adam):
+                self._adam = NumpyAdam(self.optimizer, self._sampler.parameters)
             self.mask = None if self.driver.mask is None else torch.from_numpy(self.driver.mask)
         else:
             self.obs = env.reset(seed=seed).to(self.device)
@@ -80,8 +85,11 @@ class PPO(Algorithm):
         self.episodes = EpisodeStats()
         self._sps_start = (time.perf_counter(), 0)
 
+    def _make_optimizer(self) -> torch.optim.Optimizer:
+        return adam(self.policy.parameters(), lr=self.ppo_config.learning_rate, eps=1e-5)
+
     def _learning_rate(self) -> float:
-        c = self.config
+        c = self.ppo_config
         if c.anneal_lr_steps is None:
             return c.learning_rate
         return c.learning_rate * max(0.0, 1.0 - self.global_step / c.anneal_lr_steps)
@@ -93,7 +101,7 @@ class PPO(Algorithm):
             self._collect_torch()
 
     def _collect_numpy(self, driver: NumpyEnvDriver) -> None:
-        c, store, sampler = self.config, self.rollout.arrays, self._sampler
+        c, store, sampler = self.ppo_config, self.rollout.arrays, self._sampler
         done = self.done.numpy()
         for step in range(c.num_steps):
             obs, mask = driver.obs, driver.mask
@@ -123,7 +131,7 @@ class PPO(Algorithm):
 
     @torch.no_grad()
     def _collect_torch(self) -> None:
-        c, buf = self.config, self.rollout
+        c, buf = self.ppo_config, self.rollout
         for step in range(c.num_steps):
             buf.obs[step] = self.obs
             buf.dones[step] = self.done
@@ -150,7 +158,7 @@ class PPO(Algorithm):
         buf.compute_gae(last_value, self.done, gamma=c.gamma, gae_lambda=c.gae_lambda)
 
     def train_iteration(self) -> dict[str, float]:
-        c, buf = self.config, self.rollout
+        c, buf = self.ppo_config, self.rollout
         lr = self._learning_rate()
         for group in self.optimizer.param_groups:
             group["lr"] = lr
@@ -209,8 +217,16 @@ class PPO(Algorithm):
 
     def _minibatch_step_numpy(self, part: dict[str, np.ndarray]) -> np.ndarray:
         """:meth:`_minibatch_step_torch` with numpy gradients (tested to match it)."""
-        grads, stats = ppo_numpy_gradients(self._sampler, part, self.config)
-        self._adam.step(grads, max_grad_norm=self.config.max_grad_norm)
+        grads, stats = ppo_numpy_gradients(self._sampler, part, self.ppo_config)
+        if self._adam is not None:
+            self._adam.step(grads, max_grad_norm=self.ppo_config.max_grad_norm)
+            return stats
+        # Another torch optimizer: hand it the numpy gradients.
+        params = self._sampler.parameters
+        for param, grad in zip(params, grads, strict=True):
+            param.grad = torch.from_numpy(grad).view(param.shape)
+        nn.utils.clip_grad_norm_(params, self.ppo_config.max_grad_norm, foreach=True)
+        self.optimizer.step()
         return stats
 
     def _minibatch_step_torch(self, part: dict[str, Tensor]) -> Tensor:
@@ -219,13 +235,15 @@ class PPO(Algorithm):
         loss, stats = self._minibatch_loss(part)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self.policy.parameters(), self.config.max_grad_norm, foreach=True)
+        nn.utils.clip_grad_norm_(
+            self.policy.parameters(), self.ppo_config.max_grad_norm, foreach=True
+        )
         self.optimizer.step()
         return stats
 
     def _minibatch_loss(self, part: dict[str, Tensor]) -> tuple[Tensor, Tensor]:
         """Clipped-surrogate loss of one minibatch and its detached stats."""
-        c = self.config
+        c = self.ppo_config
         new_logp, entropy = self.policy.evaluate(part["obs"], part["actions"], part.get("mask"))
         log_ratio = new_logp - part["logp"]
         ratio = log_ratio.exp()
@@ -276,7 +294,7 @@ class PPO(Algorithm):
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.policy.load_state_dict(state["policy"])
         self.optimizer.load_state_dict(state["optimizer"])
-        if self.driver is not None:
+        if self._adam is not None:
             self._adam.rebind()
         self.generator.set_state(state["generator"])
         set_rng_state(self.rng, state["rng"])

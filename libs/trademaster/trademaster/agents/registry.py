@@ -19,6 +19,7 @@ _BUILTIN: dict[str, str] = {
     "sac": "trademaster.agents.sac:SAC",
     "td3": "trademaster.agents.td3:TD3",
     "eiie": "trademaster.agents.eiie:EIIE",
+    "a2c": "trademaster.agents.a2c:A2C",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}
