@@ -9,7 +9,9 @@ their own venv (``bash bench/peers/setup.sh``), never in the project's lock. Run
 
 The machine is shared, so every case runs in a fresh process with one torch/BLAS thread, and the
 cases are interleaved round by round: a ratio is taken within a round (ours and its peer a few
-seconds apart under the same load), and the summary gives the median over rounds. One JSON line
+seconds apart under the same load), and the summary gives the median over rounds, from wall
+time and from the process's CPU time over the same timed region (less sensitive to the other
+tenants of a shared machine). One JSON line
 per measurement, then a summary line (and a markdown table with ``--markdown``).
 ``--device cuda`` runs our cases on the GPU (the peers stay on CPU, as SB3 is slower on GPU with
 these small MLPs).
@@ -62,10 +64,11 @@ def run_one(name: str, steps: int, device: str) -> dict[str, object]:
     torch.set_num_threads(1)
     threadpool_limits(limits=1)
     sys.path.insert(0, str(HERE))
-    from peers.cases import cases
+    from peers.cases import CPU_MARKS, cases
 
     group, unit, thunk = cases(steps, device)[name]
     done, seconds = thunk()
+    cpu_seconds = CPU_MARKS[-1] - CPU_MARKS[-2]
     return {
         "bench": f"peers_vs_ours.{name}",
         "group": group,
@@ -73,6 +76,8 @@ def run_one(name: str, steps: int, device: str) -> dict[str, object]:
         "unit": unit,
         "n": done,
         "seconds": round(seconds, 3),
+        "value_cpu": round(done / cpu_seconds, 1),
+        "cpu_seconds": round(cpu_seconds, 3),
         "device": device if name.startswith("ours") else "cpu",
         "load_avg_1m": round(os.getloadavg()[0], 2),
     }
@@ -89,34 +94,48 @@ def measure(name: str, steps: int, device: str) -> dict[str, object]:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def summarize(rounds: list[dict[str, dict[str, object]]]) -> dict[str, object]:
+def _ratios(rounds: list[dict[str, dict[str, object]]], key: str) -> dict[str, float]:
     ratios: dict[str, float] = {}
     for ours, peer in RATIOS:
         per_round = [
-            float(r[ours]["value"]) / float(r[peer]["value"])  # type: ignore[arg-type]
+            float(r[ours][key]) / float(r[peer][key])  # type: ignore[arg-type]
             for r in rounds
-            if "value" in r.get(ours, {}) and "value" in r.get(peer, {})
+            if key in r.get(ours, {}) and key in r.get(peer, {})
         ]
         if per_round:
             ratios[f"{ours}/{peer}"] = round(statistics.median(per_round), 2)
+    return ratios
+
+
+def summarize(rounds: list[dict[str, dict[str, object]]]) -> dict[str, object]:
+    ratios, cpu_ratios = _ratios(rounds, "value"), _ratios(rounds, "value_cpu")
     medians = {
         name: statistics.median(float(r[name]["value"]) for r in rounds if "value" in r[name])  # type: ignore[arg-type]
         for name in rounds[0]
         if all("value" in r[name] for r in rounds)
     }
-    return {"summary": {"median_value": medians, "ratio_median": ratios}, "machine": machine()}
+    summary = {"median_value": medians, "ratio_median": ratios, "cpu_ratio_median": cpu_ratios}
+    return {"summary": summary, "machine": machine()}
 
 
 def markdown(summary: dict[str, object], rounds: list[dict[str, dict[str, object]]]) -> str:
     values = summary["summary"]["median_value"]  # type: ignore[index]
     ratios = summary["summary"]["ratio_median"]  # type: ignore[index]
+    cpu_ratios = summary["summary"]["cpu_ratio_median"]  # type: ignore[index]
     loads = [float(m["load_avg_1m"]) for r in rounds for m in r.values() if "load_avg_1m" in m]
     lines = ["| case | median | unit |", "|---|---:|---|"]
     for name, value in values.items():
         unit = rounds[0][name]["unit"]
         lines.append(f"| {name} | {value:,.0f} | {unit} |")
-    lines += ["", "| ours / peer | ratio (median of per-round ratios) |", "|---|---:|"]
-    lines += [f"| {pair} | {ratio:.2f}x |" for pair, ratio in ratios.items()]
+    lines += [
+        "",
+        "| ours / peer | wall-time ratio | CPU-time ratio |",
+        "|---|---:|---:|",
+    ]
+    lines += [
+        f"| {pair} | {ratio:.2f}x | {cpu_ratios.get(pair, float('nan')):.2f}x |"
+        for pair, ratio in ratios.items()
+    ]
     lines += ["", f"load average (1 min) during the cases: {min(loads):.1f}-{max(loads):.1f}"]
     return "\n".join(lines)
 
