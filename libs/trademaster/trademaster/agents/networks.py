@@ -110,13 +110,13 @@ class NumpyQNetwork:
     def backward(self, cache: tuple[Any, ...], grad_q: np.ndarray) -> list[np.ndarray]:
         """Parameter gradients (``parameters`` order) given dLoss/dQ [B, n_actions]."""
         if not self.dueling:
-            return self.body.backward(cache[0], grad_q)[0]
+            return self.body.parameter_grads(cache[0], grad_q)
         body_cache, h, value_cache, adv_cache = cache
         grad_v = grad_q.sum(axis=-1, keepdims=True)
         grad_a = grad_q - grad_q.mean(axis=-1, keepdims=True)
         value_grads, dh_value = self.value.backward(value_cache, grad_v)
         adv_grads, dh_adv = self.advantage.backward(adv_cache, grad_a)
-        body_grads, _ = self.body.backward(body_cache, (dh_value + dh_adv) * (h > 0.0))
+        body_grads = self.body.parameter_grads(body_cache, (dh_value + dh_adv) * (h > 0.0))
         return body_grads + value_grads + adv_grads
 
 

@@ -81,6 +81,19 @@ class NumpyMLP:
 
     def backward(self, cache: Cache, grad_out: np.ndarray) -> tuple[list[np.ndarray], np.ndarray]:
         """Gradients of the parameters (``parameters`` order) and of the input."""
+        grads, g = self._backward(cache, grad_out, input_grad=True)
+        if g is None:
+            raise RuntimeError("input gradient requested but not computed")
+        return grads, g
+
+    def parameter_grads(self, cache: Cache, grad_out: np.ndarray) -> list[np.ndarray]:
+        """Gradients of the parameters only: skips the first layer's input gradient, a
+        [batch, in] x [in, out] product as costly as its weight gradient on wide inputs."""
+        return self._backward(cache, grad_out, input_grad=False)[0]
+
+    def _backward(
+        self, cache: Cache, grad_out: np.ndarray, *, input_grad: bool
+    ) -> tuple[list[np.ndarray], np.ndarray | None]:
         grads: list[np.ndarray] = []
         g = grad_out
         for i in reversed(range(len(self.weights))):
@@ -91,6 +104,9 @@ class NumpyMLP:
             elif act == "tanh":
                 g = g * (1.0 - y * y)
             grads += [g.sum(axis=0), g.T @ x]
+            if i == 0 and not input_grad:
+                grads.reverse()
+                return grads, None
             g = g @ self.weights[i]
         grads.reverse()
         return grads, g

@@ -83,7 +83,7 @@ def ppo_numpy_gradients(
         v_loss = 0.5 * (diff * diff).mean()
         grad_value = diff
     grad_value = grad_value * np.float32(c.vf_coef) * inv_n
-    critic_grads, _ = net.critic.backward(critic_cache, grad_value[:, None])
+    critic_grads = net.critic.parameter_grads(critic_cache, grad_value[:, None])
 
     ent_coef = np.float32(c.ent_coef)
     if net.discrete:
@@ -93,11 +93,11 @@ def ppo_numpy_gradients(
             grad_out += ent_coef * inv_n * probs * (logp_all + entropy[:, None])
         if mask is not None:
             grad_out = np.where(mask, grad_out, np.float32(0.0))
-        actor_grads, _ = net.actor.backward(actor_cache, grad_out)
+        actor_grads = net.actor.parameter_grads(actor_cache, grad_out)
         extra: list[np.ndarray] = []
     else:
         grad_out = grad_logp[:, None] * z / std
-        actor_grads, _ = net.actor.backward(actor_cache, grad_out)
+        actor_grads = net.actor.parameter_grads(actor_cache, grad_out)
         grad_log_std = (grad_logp[:, None] * (z * z - 1.0)).sum(axis=0) - ent_coef
         extra = [grad_log_std.astype(np.float32)]
     approx_kl = ((ratio - 1.0) - log_ratio).mean()
