@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# TradeMaster developer entry point: ./tm up | test | lint | help
+# TradeMaster developer entry point: ./tm up | test | lint | logs | backup | restore | keys | help
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 cd "$root"
@@ -20,6 +20,18 @@ Usage: ./tm <command> [args]
                 libs/trademaster and services/*/tm_* (generated api/ code excluded), bandit
                 (skips justified in pyproject.toml), and pip-audit over uv.lock (skipped with
                 a message when its advisory source is unreachable).
+  logs [SERVICE...] [--grep TEXT] [--since 10m|ISO] [--level L] [--follow] [--json]
+                Search the services' JSON logs (var/logs/<service>.jsonl, rotated by size),
+                merged in time order; --follow keeps printing new lines.
+  backup [--out DIR]
+                Back up the database (pg_dump of one snapshot) and var/artifacts, var/datasets
+                to var/backups/<UTC time>/ with a checksum manifest; stack up or down.
+  restore BACKUP|latest [--check] [--force] [--no-safety-backup]
+                Restore a backup with the stack stopped, keeping the current state in
+                var/backups/pre-restore/, and verify every table and file against the manifest.
+  keys list|rotate|remove KID|prune --older-than 30d
+                JWT signing keys (var/jwt-keys.json): rotate signs new tokens with a new key
+                while old ones stay valid until removed; running services follow at once.
   help          This text.
 
 Each command first runs scripts/bootstrap.sh (creates/refreshes .venv from uv.lock; fast
@@ -86,6 +98,11 @@ case "$cmd" in
     .venv/bin/mypy libs/trademaster/trademaster services/*/tm_* clients/python/trademaster_client
     .venv/bin/bandit -q -c pyproject.toml -r libs/trademaster/trademaster services clients/python/trademaster_client
     audit_deps
+    ;;
+  logs|backup|restore|keys)
+    # Operator commands live in trademaster.service.ops (python -m trademaster.service.ops -h).
+    bootstrap
+    exec .venv/bin/python -m trademaster.service.ops "$cmd" "$@"
     ;;
   help|-h|--help)
     usage

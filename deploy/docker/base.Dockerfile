@@ -43,6 +43,10 @@ WORKDIR /src
 # Workspace metadata only: enough for `uv sync --frozen` to resolve any member from uv.lock.
 COPY uv.lock pyproject.toml ./
 COPY libs/trademaster/pyproject.toml libs/trademaster/
+# The generated API stubs and the Python client are workspace packages the library depends on;
+# their READMEs are their `readme` metadata, which the wheel build reads.
+COPY libs/trademaster-api/pyproject.toml libs/trademaster-api/README.md libs/trademaster-api/
+COPY clients/python/pyproject.toml clients/python/README.md clients/python/
 COPY services/gateway/pyproject.toml services/gateway/
 COPY services/strategy/pyproject.toml services/strategy/
 COPY services/trainer/pyproject.toml services/trainer/

@@ -9,6 +9,7 @@
 # Packages that do not depend on torch ignore TORCH_VARIANT. --inexact keeps the CPU torch
 # that a first (dependencies-only) run installed when the second run adds the sources.
 set -eu
+venv="${UV_PROJECT_ENVIRONMENT:-/opt/venv}"  # the builder stage sets it to /opt/venv
 package="$1"
 variant="$2"
 shift 2
@@ -26,6 +27,6 @@ fi
 # shellcheck disable=SC2086  # $skip is a list of flags
 uv sync --frozen --inexact --no-dev --no-editable --package "$package" $skip "$@"
 if [ -n "$skip" ]; then
-  uv pip install --python /opt/venv/bin/python --no-deps \
+  uv pip install --python "$venv/bin/python" --no-deps \
     --index-url https://download.pytorch.org/whl/cpu "torch==${torch_version%%+*}+cpu"
 fi

@@ -61,7 +61,7 @@ for _ in $(seq 60); do
     grep -q DeadlineExceeded "$errors" || { cat "$errors" >&2; exit 1; }
   }
   jq -r '.event
-    | if .training_progress then "progress \(.training_progress.step)/\(.training_progress.total_steps)"
+    | if .training_progress then "progress \(.training_progress.step // "0")/\(.training_progress.total_steps)"
       elif .job_state_changed then "state \(.job_state_changed.new_state)"
       elif .training_finished then "finished \(.training_finished.state)"
       else empty end' <<<"$events"

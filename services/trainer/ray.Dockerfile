@@ -16,6 +16,7 @@ ARG TORCH_VARIANT=cpu
 RUN --mount=type=cache,target=/root/.cache/uv \
     install-venv tm-trainer "${TORCH_VARIANT}" --no-install-workspace
 COPY libs/trademaster/trademaster libs/trademaster/trademaster
+COPY clients/python/trademaster_client clients/python/trademaster_client
 COPY services/trainer/tm_trainer services/trainer/tm_trainer
 RUN --mount=type=cache,target=/root/.cache/uv \
     install-venv tm-trainer "${TORCH_VARIANT}"

@@ -118,3 +118,33 @@ def test_console_shows_live_decisions_and_kill_switch_cancels_working_orders(
     )["orders"]
     assert [o["instrument_id"] for o in orders] == [instrument]
     screenshot(page, "risk_console_halted")
+
+
+def test_risk_officer_edits_limits_of_a_traders_account(page: Any, ui_stack: UiStack) -> None:
+    trader = create_user(ui_stack, "ui_trader", identity_pb2.ROLE_TRADER)
+    officer = create_user(ui_stack, "ui_officer", identity_pb2.ROLE_RISK_OFFICER)
+    trader_token = login_token(ui_stack, trader)
+    account = http_json(
+        "POST",
+        f"{ui_stack.url}/api/v1/accounts",
+        {"name": "desk account", "initial_cash": "50000"},
+        trader_token,
+    )
+
+    sign_in(page, ui_stack, officer, f"/risk/{account['id']}")
+
+    expect(page.get_by_test_id("account-console")).to_be_visible()
+    expect(page.get_by_test_id("account-row").filter(has_text="desk account")).to_have_count(1)
+    expect(page.get_by_test_id("order-ticket")).to_have_count(0)
+    editor = page.get_by_test_id("limits-editor")
+    editor.get_by_label("max. order quantity").fill("2")
+    editor.get_by_label("max. position").fill("*=10")
+    editor.get_by_label("reason").fill("desk policy")
+    editor.get_by_role("button", name="Save limits").click()
+    expect(page.get_by_test_id("limits-saved")).to_be_visible()
+    screenshot(page, "risk_limits_saved")
+    limits = http_json(
+        "GET", f"{ui_stack.url}/api/v1/accounts/{account['id']}/limits", None, trader_token
+    )
+    assert (limits["max_order_quantity"], limits["max_position"]) == ("2", {"*": "10"})
+    assert limits["updated_by"] and limits["version"] >= 1

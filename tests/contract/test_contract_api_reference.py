@@ -35,32 +35,14 @@ def test_generated_reference_and_client_table_are_current() -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-PENDING = {"trademaster.api.risk.v1.RiskService"}
-"""Services whose proto is being rewritten on another branch (risk, issue 10); their
-``Idempotent:`` lines land with that rewrite (NEWS 13:16), then this set empties."""
-
-
-def _undocumented(api, services: set[str] | None = None) -> list[str]:  # type: ignore[no-untyped-def]
-    return [
-        rpc.full_method
-        for rpc in api.rpcs()
-        if rpc.idempotency.kind == "undocumented" and (services is None or rpc.service in services)
-    ]
-
-
 def test_every_rpc_states_whether_it_is_idempotent(api) -> None:  # type: ignore[no-untyped-def]
-    undocumented = [m for m in _undocumented(api) if m.strip("/").split("/")[0] not in PENDING]
+    undocumented = [rpc.full_method for rpc in api.rpcs() if rpc.idempotency.kind == "undocumented"]
     keyed = [rpc for rpc in api.rpcs() if rpc.idempotency.kind == "key"]
 
     assert undocumented == [], "add '// Idempotent: ...' to these rpcs (protos/README.md)"
     for rpc in keyed:
         fields = _fields(api, rpc.input_type)
         assert rpc.idempotency.key_field in fields, (rpc.full_method, rpc.idempotency.key_field)
-
-
-@pytest.mark.xfail(reason="risk.proto's Idempotent lines come with the risk rewrite", strict=False)
-def test_pending_services_state_idempotency_too(api) -> None:  # type: ignore[no-untyped-def]
-    assert _undocumented(api, PENDING) == []
 
 
 def _fields(api, message: str) -> set[str]:  # type: ignore[no-untyped-def]
@@ -96,7 +78,7 @@ def test_reference_lists_roles_and_reasons_found_in_the_servicers() -> None:
     login = page.split('id="trademaster-api-identity-v1-IdentityService-Login"')[1]
     login = login.split('<div class="rpc"')[0]
 
-    assert "requires one of roles: admin" in create_user
+    assert "roles: any of admin" in create_user and "(authorization table)" in create_user
     assert "USERNAME_TAKEN" in create_user
     assert "public: no token needed" in login
     assert "TOKEN_EXPIRED" in page  # every authenticated RPC may answer it

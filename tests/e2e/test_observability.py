@@ -25,7 +25,11 @@ DOMAIN = {
         "tm_gateway_websocket_connections",
         "tm_gateway_websocket_messages_total",
     ),
-    "trainer": ("tm_trainer_jobs", "tm_trainer_queue_depth_jobs"),
+    "trainer": (
+        "tm_trainer_jobs",
+        "tm_trainer_queue_depth_jobs",
+        "tm_trainer_running_job_resources",
+    ),
     "backtest": ("tm_backtest_backtests", "tm_backtest_queue_depth_backtests"),
     "notifier": (
         "tm_notifier_events_delivered_total",
@@ -73,7 +77,7 @@ def test_every_service_serves_its_metrics(metrics: dict[str, set[str]]) -> None:
 def test_metrics_listen_on_loopback_only(stack: Stack) -> None:
     for address in stack.metrics_addresses.values():
         assert address.startswith("127.0.0.1:")
-    log = Path(stack.work_dir / "logs" / "strategy.log").read_text()
+    log = Path(stack.work_dir / "logs" / "strategy.jsonl").read_text()
     assert "metrics.ready host=127.0.0.1" in log
 
 

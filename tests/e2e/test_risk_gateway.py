@@ -16,6 +16,7 @@ import httpx
 import pytest
 from click.testing import CliRunner
 from risk_stack import User, assert_error, login, new_user, open_account, order_body
+from support.client_endpoints import client_env
 from trademaster.cli.main import cli
 from trademaster.service.localstack import Stack
 from websockets.asyncio.client import connect
@@ -272,7 +273,9 @@ def test_decisions_arrive_live_on_the_accounts_topic(
 @pytest.fixture
 def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trading_stack: Stack) -> CliRunner:
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
-    monkeypatch.setenv("TM_URL", str(trading_stack.gateway_url))
+    monkeypatch.delenv("TM_CLIENT_TARGET", raising=False)
+    for name, value in client_env(trading_stack).items():
+        monkeypatch.setenv(name, value)
     return CliRunner()
 
 
@@ -285,7 +288,7 @@ def test_cli_opens_an_account_reports_a_denial_and_kills(
         cli, ["risk", "accounts", "create", "cli-paper", "--cash", "5000", "--json"]
     )
     assert created.exit_code == 0, created.output
-    account_id = json.loads(created.output)["id"]
+    account_id = json.loads(created.output)["account_id"]
     denied = runner.invoke(cli, ["risk", "orders", "submit", account_id, UNKNOWN, "buy", "1"])
     decisions = runner.invoke(cli, ["risk", "decisions", "--account", account_id, "--json"])
     killed = runner.invoke(cli, ["risk", "kill", account_id, "--reason", "cli test", "--yes"])
@@ -326,3 +329,48 @@ def test_cli_watch_prints_decisions_live(
     assert result.exit_code == 0, result.output
     assert "order_decided: DENY BUY 1 NO-SUCH-INSTRUMENT" in result.output
     assert "[INSTRUMENT_UNKNOWN" in result.output
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "body"),
+    [
+        ("GET", "/api/v1/accounts/not-a-uuid", None),
+        ("GET", "/api/v1/accounts/not-a-uuid/orders", None),
+        ("POST", "/api/v1/accounts/not-a-uuid/orders", order_body("AAPL")),
+        ("GET", "/api/v1/decisions/not-a-uuid", None),
+        ("GET", "/api/v1/decisions?account_id=not-a-uuid", None),
+        ("GET", "/api/v1/accounts?page_token=forged", None),
+        ("GET", "/api/v1/decisions?page_token=forged", None),
+        ("GET", "/api/v1/accounts?page_size=100000", None),
+        ("GET", "/api/v1/trading-state?scope=ACCOUNT&scope_id=not-a-uuid", None),
+        ("PUT", "/api/v1/instruments/bad%20id", {"tick_size": "0.01", "lot_size": "1"}),
+        (
+            "POST",
+            "/api/v1/kill-switch",
+            {"scope": "DEPLOYMENT", "scope_id": "x" * 129, "reason": "x"},
+        ),
+    ],
+)
+def test_malformed_input_is_a_4xx_never_a_500(
+    http: httpx.Client, officer: User, method: str, path: str, body: dict | None
+) -> None:
+    reply = http.request(method, path, headers=officer.headers, json=body)
+
+    assert 400 <= reply.status_code < 500, reply.text
+    assert reply.json()["error"]["message"]
+
+
+def test_oversized_decimals_are_400_naming_the_field(http: httpx.Client, alice: User) -> None:
+    account_id = open_account(http, alice)["id"]
+    path = f"/api/v1/accounts/{account_id}/orders"
+
+    too_precise = http.post(
+        path,
+        headers=alice.headers,
+        json=order_body("AAPL", order_type="LIMIT", limit_price="1.0000000000001"),
+    )
+    too_large = http.post(path, headers=alice.headers, json=order_body("AAPL", quantity="1e40"))
+
+    for reply, field in ((too_precise, "limit_price"), (too_large, "quantity")):
+        error = assert_error(reply, 400)
+        assert field in [v["field"] for v in error["field_violations"]], error

@@ -4,10 +4,16 @@ and cancels it at the venue."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+import uuid
+from collections.abc import Callable, Iterator
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
+from click.testing import CliRunner
 from risk_stack import (
     LENIENT_LIMITS,
     User,
@@ -19,6 +25,8 @@ from risk_stack import (
     publish_price,
     wait_for,
 )
+from support.client_endpoints import client_env
+from trademaster.cli.main import cli
 from trademaster.service.localstack import Stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
@@ -110,3 +118,153 @@ def test_fill_position_working_order_and_kill_switch(
     flip = order_body(instrument, "SELL", "11", reduce_only=True)
     flipped = http.post(f"{base}/orders", headers=trader.headers, json=flip).json()
     assert flipped["decision"]["decision"] == "DENY"
+
+
+def test_kill_switch_with_flatten_closes_the_position(
+    http: httpx.Client, trading_stack: Stack, admin: User, trader: User
+) -> None:
+    account_id = open_account(http, trader)["id"]
+    base = f"/api/v1/accounts/{account_id}"
+    assert http.put(f"{base}/limits", headers=admin.headers, json=LENIENT_LIMITS).is_success
+    instrument = new_instrument(http, admin)
+    publish_price(trading_stack, instrument, 50.0)
+    buy = http.post(
+        f"{base}/orders", headers=trader.headers, json=order_body(instrument, "BUY", "4")
+    )
+    assert buy.json()["decision"]["decision"] == "ALLOW", buy.text
+    publish_price(trading_stack, instrument, 51.0)
+
+    def position() -> str:
+        rows = http.get(f"{base}/positions", headers=trader.headers).json()["positions"]
+        return rows[0]["quantity"] if rows else "0"
+
+    wait_for(lambda: position() == "4", "the buy to fill")
+
+    kill = http.post(
+        "/api/v1/kill-switch",
+        headers=trader.headers,
+        json={"scope_id": account_id, "reason": "flatten e2e", "flatten": True},
+    )
+
+    assert kill.status_code == 200, kill.text
+    assert (kill.json()["flatten_orders_submitted"], kill.json()["flatten_orders_denied"]) == (1, 0)
+    publish_price(trading_stack, instrument, 49.0)  # the flatten sell fills on this bar
+    wait_for(lambda: position() == "0", "the flatten order to fill")
+    account = http.get(base, headers=trader.headers).json()
+    assert account["trading_state"] == "HALTED"
+    assert Decimal(account["realized_pnl"]) < 0  # bought near 51, sold near 49
+
+
+@pytest.fixture
+def cli_as(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, trading_stack: Stack
+) -> Callable[[User, list[str]], Any]:
+    """Run ``trademaster`` as a user (token from TM_TOKEN, services from TM_CLIENT_*_ADDR)."""
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path))
+    monkeypatch.delenv("TM_CLIENT_TARGET", raising=False)
+    for name, value in client_env(trading_stack).items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+
+    def run(who: User, args: list[str]) -> Any:
+        token = who.headers["Authorization"].removeprefix("Bearer ")
+        return runner.invoke(cli, args, env={"TM_TOKEN": token})
+
+    return run
+
+
+def test_cli_instrument_limits_orders_cancel_positions_and_verify(
+    http: httpx.Client,
+    trading_stack: Stack,
+    admin: User,
+    trader: User,
+    cli_as: Callable[[User, list[str]], Any],
+) -> None:
+    account_id = open_account(http, trader)["id"]
+    instrument = f"CLI-{uuid.uuid4().hex[:6].upper()}"
+
+    put = cli_as(
+        admin, ["risk", "instruments", "put", instrument, "--tick-size", "0.5", "--lot-size", "1"]
+    )
+    limits = cli_as(
+        admin,
+        [
+            "risk",
+            "limits",
+            "set",
+            account_id,
+            "--max-position",
+            "*=20",
+            "--max-reference-age-ms",
+            "3600000",
+            "--reason",
+            "cli",
+            "--json",
+        ],
+    )
+    publish_price(trading_stack, instrument, 100.0)
+    off_tick = cli_as(
+        trader,
+        [
+            "risk",
+            "orders",
+            "submit",
+            account_id,
+            instrument,
+            "buy",
+            "2",
+            "--limit",
+            "90.3",
+            "--tif",
+            "gtc",
+        ],
+    )
+    placed = cli_as(
+        trader,
+        [
+            "risk",
+            "orders",
+            "submit",
+            account_id,
+            instrument,
+            "buy",
+            "2",
+            "--limit",
+            "90.5",
+            "--tif",
+            "gtc",
+            "--client-order-id",
+            "cli-rest",
+            "--json",
+        ],
+    )
+    working = cli_as(trader, ["risk", "orders", "list", account_id, "--working", "--json"])
+    cancelled = cli_as(trader, ["risk", "orders", "cancel", account_id, "cli-rest", "--json"])
+    market = cli_as(trader, ["risk", "orders", "submit", account_id, instrument, "sell", "3"])
+    publish_price(trading_stack, instrument, 101.0)
+    wait_for(
+        lambda: json.loads(cli_as(trader, ["risk", "positions", account_id, "--json"]).output)[
+            "positions"
+        ],
+        "the market sell to fill",
+    )
+    positions = cli_as(trader, ["risk", "positions", account_id, "--json"])
+    fills = cli_as(trader, ["risk", "fills", account_id])
+    verified = cli_as(admin, ["risk", "verify"])
+    not_for_traders = cli_as(trader, ["risk", "verify"])
+
+    assert put.exit_code == 0, put.output
+    assert limits.exit_code == 0, limits.output
+    assert json.loads(limits.output)["max_position"] == {"*": "20"}
+    assert off_tick.exit_code == 3 and "PRICE_NOT_TICK_MULTIPLE" in off_tick.output
+    assert placed.exit_code == 0, placed.output
+    assert json.loads(placed.output)["order"]["status"] in ("PENDING_NEW", "ACCEPTED")
+    assert [o["client_order_id"] for o in json.loads(working.output)["orders"]] == ["cli-rest"]
+    assert json.loads(cancelled.output)["status"] in ("PENDING_CANCEL", "CANCELLED")
+    assert market.exit_code == 0, market.output
+    assert [
+        (p["instrument_id"], p["quantity"]) for p in json.loads(positions.output)["positions"]
+    ] == [(instrument, "-3")]
+    assert fills.exit_code == 0 and instrument in fills.output
+    assert verified.exit_code == 0 and "chain valid" in verified.output
+    assert not_for_traders.exit_code == 1 and "PERMISSION_DENIED" in not_for_traders.output

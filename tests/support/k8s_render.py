@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -68,3 +69,50 @@ def pod_templates(obj: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
         yield f"{name}/head", obj["spec"]["headGroupSpec"]["template"]
         for group in obj["spec"].get("workerGroupSpecs", []):
             yield f"{name}/{group['groupName']}", group["template"]
+
+
+CRDS = Path(__file__).parent / "crds"
+"""Operators' CRD schemas (see crds/README.md): KubeRay, Prometheus operator, CloudNativePG."""
+
+
+def crd_schemas() -> dict[tuple[str, str], dict[str, Any]]:
+    """``{(apiVersion, kind): strict schema}`` of the vendored CRDs."""
+    schemas = {}
+    for path in sorted(CRDS.glob("*.json")):
+        crd = json.loads(path.read_text())
+        schemas[(crd["apiVersion"], crd["kind"])] = _strict(crd["openAPIV3Schema"])
+    return schemas
+
+
+def raycluster_schema(crd_file: str | None = None) -> dict[str, Any]:
+    """KubeRay's RayCluster v1 schema, strict: unknown fields are errors, as with
+    ``kubectl apply --validate=strict``. Vendored from the KubeRay v1.7.0 release CRD;
+    ``crd_file`` (a CRD as YAML/JSON, e.g. ``kubectl get crd rayclusters.ray.io -o yaml`` of
+    your cluster) replaces it."""
+    if not crd_file:
+        return crd_schemas()[("ray.io/v1", "RayCluster")]
+    crd = yaml.safe_load(Path(crd_file).read_text())
+    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
+    return _strict(version["schema"]["openAPIV3Schema"])
+
+
+def _strict(node: Any) -> Any:
+    """Close every object schema that lists its properties (structural-schema pruning made
+    an error), except where the CRD keeps unknown fields."""
+    if isinstance(node, list):
+        return [_strict(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {
+        key: {name: _strict(field) for name, field in value.items()}
+        if key in ("properties", "patternProperties")
+        else _strict(value)
+        for key, value in node.items()
+    }
+    if (
+        "properties" in out
+        and "additionalProperties" not in out
+        and not out.get("x-kubernetes-preserve-unknown-fields")
+    ):
+        out["additionalProperties"] = False
+    return out

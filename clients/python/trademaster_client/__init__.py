@@ -23,10 +23,17 @@ from trademaster_client.errors import (
     UnauthenticatedError,
     UnavailableError,
 )
-from trademaster_client.events import EventStream, backtest_topic, training_job_topic
+from trademaster_client.events import (
+    RISK_GLOBAL_TOPIC,
+    EventStream,
+    backtest_topic,
+    risk_account_topic,
+    training_job_topic,
+)
 from trademaster_client.rpcs import RPCS, RpcInfo
 
 __all__ = [
+    "RISK_GLOBAL_TOPIC",
     "RPCS",
     "AbortedError",
     "AlreadyExistsError",
@@ -50,5 +57,6 @@ __all__ = [
     "UnauthenticatedError",
     "UnavailableError",
     "backtest_topic",
+    "risk_account_topic",
     "training_job_topic",
 ]

@@ -44,6 +44,16 @@ def backtest_topic(backtest_id: str) -> str:
     return f"backtest/{backtest_id}"
 
 
+def risk_account_topic(account_id: str) -> str:
+    """The topic a trading account's risk events are published on (decisions, order updates,
+    fills, positions, trading-state changes, kill switch)."""
+    return f"risk_account/{account_id}"
+
+
+RISK_GLOBAL_TOPIC = "risk_global"
+"""Risk events not tied to one account (global, deployment and instrument scopes)."""
+
+
 def resumable(error: TradeMasterError) -> bool:
     """True for failures a resubscription cures (the notifier asks slow readers to resume)."""
     return error.code in RESUMABLE_CODES or error.reason == "SUBSCRIBER_TOO_SLOW"

@@ -12,7 +12,7 @@ from trademaster.api.trainer.v1 import trainer_pb2_grpc
 from trademaster.data.catalog import Catalog
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
-from trademaster.service.domain_metrics import StateCounts, table_state_counter
+from trademaster.service.domain_metrics import Poller, StateCounts, table_state_counter
 from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
@@ -58,7 +58,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     requeued = await servicer.resume_unfinished()
     counts = StateCounts("backtest", "backtests", table_state_counter(pool, "backtest.backtests"))
-    counts.start()
+    metrics = Poller([counts.refresh])
+    metrics.start()
     _LOGGER.info("backtest.resumed requeued=%d", requeued)
 
     async def stop_workers() -> None:
@@ -74,5 +75,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[counts.stop, stop_workers, pool.close],
+        on_shutdown=[metrics.stop, stop_workers, pool.close],
     )

@@ -17,6 +17,7 @@ from psycopg import Error as PsycopgError
 from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.service.auth import Principal, verify_token
 from trademaster.service.errors import DomainError
+from trademaster.service.signing_keys import KeyRing
 from trademaster.service.structs import struct_to_dict
 
 from tm_gateway import api_models as m
@@ -142,7 +143,7 @@ def create_app(
     identity: IdentityService,
     backends: Backends,
     *,
-    jwt_secret: str,
+    jwt_secret: str | KeyRing,
     jwt_issuer: str,
     static_dir: Path | None = None,
 ) -> FastAPI:

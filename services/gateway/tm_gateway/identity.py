@@ -24,6 +24,7 @@ from trademaster.service.errors import (
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.revocation import RevocationUnavailable, RevokedTokens
+from trademaster.service.signing_keys import KeyRing
 
 from tm_gateway.identity_store import (
     AuditEntry,
@@ -135,7 +136,7 @@ class IdentityService:
         self,
         store: IdentityStore,
         *,
-        jwt_secret: str,
+        jwt_secret: str | KeyRing,
         jwt_issuer: str,
         token_ttl_s: float = 3600.0,
         throttle: LoginThrottle | None = None,

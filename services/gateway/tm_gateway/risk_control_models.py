@@ -9,16 +9,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, Field
 from trademaster.api.risk.v1 import risk_pb2 as pb
 
-from tm_gateway.risk_models import (
-    Body,
-    OrderOut,
-    StateName,
-    Unset,
-    enum_name,
-    enum_value,
-    order_out,
-    time_of,
-)
+from tm_gateway.risk_models import Body, StateName, Unset, enum_name, enum_value, time_of
+from tm_gateway.risk_order_models import OrderOut, order_out
 
 DecisionName = Literal["ALLOW", "DENY"]
 ScopeName = Literal["GLOBAL", "ACCOUNT", "DEPLOYMENT", "INSTRUMENT"]

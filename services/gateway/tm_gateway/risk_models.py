@@ -1,5 +1,5 @@
-"""HTTP bodies of the account, limit, order, fill, position and instrument routes (pydantic, the
-OpenAPI source) and their proto conversions.
+"""HTTP bodies of the account, limit and instrument routes (pydantic, the OpenAPI source), their
+proto conversions, and the field types and helpers every risk model shares.
 
 Money, prices and quantities travel as decimal strings both ways: inputs accept a JSON string or
 number and are validated as finite decimals here; outputs are the risk service's strings
@@ -43,7 +43,12 @@ Dec = Annotated[
     ),
 ]
 PositiveDecimal = Annotated[Dec, Field(gt=0)]
-Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:/*-]+$")]
+ID_PATTERN = r"^[A-Za-z0-9._:/-]+$"
+"""Instrument and client order ids: letters, digits and ``. _ : / -``, at most 128."""
+Identifier = Annotated[str, Field(min_length=1, max_length=128, pattern=ID_PATTERN)]
+PositionKey = Annotated[
+    str, Field(min_length=1, max_length=128, pattern=r"^(\*|[A-Za-z0-9._:/-]+)$")
+]
 Count = Annotated[int, Field(ge=0, le=2_000_000_000)]
 
 
@@ -175,7 +180,7 @@ class LimitsBody(Body):
     (or the documented default)."""
 
     reason: str = Field(default="", max_length=500, description="Why; stored in the audit.")
-    max_position: dict[Identifier, PositiveDecimal] = Field(
+    max_position: dict[PositionKey, PositiveDecimal] = Field(
         default_factory=dict,
         description='Largest |position| (counting working orders) per instrument; "*" for others.',
     )
@@ -300,155 +305,4 @@ def instrument_out(i: pb.Instrument) -> InstrumentOut:
         min_notional=i.min_notional,
         disabled=i.disabled,
         updated_at=time_of(i, "update_time"),
-    )
-
-
-# --- orders, fills, positions -----------------------------------------------------------------
-
-
-class OrderCreate(Body):
-    client_order_id: Identifier = Field(
-        description="Your id for the order, unique per account; a retry returns the first one."
-    )
-    instrument_id: Identifier
-    side: Side
-    order_type: OrderTypeName = "MARKET"
-    quantity: PositiveDecimal
-    limit_price: PositiveDecimal | None = Field(default=None, description="Required for LIMIT.")
-    time_in_force: TifName = "DAY"
-    reduce_only: bool = Field(
-        default=False, description="May only shrink the position; the only orders HALTED allows."
-    )
-
-
-class OrderOut(BaseModel):
-    client_order_id: str
-    account_id: str
-    instrument_id: str
-    side: Side | Unset
-    order_type: OrderTypeName | Unset
-    quantity: str
-    limit_price: str
-    time_in_force: TifName | Unset
-    reduce_only: bool
-    status: OrderStatusName | Unset
-    status_reason: str
-    filled_quantity: str
-    average_fill_price: str
-    decision_id: str
-    broker_order_id: str
-    deployment_id: str
-    model_version: str
-    created_at: datetime | None
-    updated_at: datetime | None
-
-
-class OrderList(BaseModel):
-    orders: list[OrderOut]
-    next_page_token: str
-
-
-class FillOut(BaseModel):
-    fill_id: str
-    account_id: str
-    client_order_id: str
-    instrument_id: str
-    side: Side | Unset
-    quantity: str
-    price: str = Field(description="Including slippage; decimal string.")
-    fee: str
-    broker_fill_id: str
-    time: datetime | None
-
-
-class FillList(BaseModel):
-    fills: list[FillOut]
-    next_page_token: str
-
-
-class PositionOut(BaseModel):
-    account_id: str
-    instrument_id: str
-    quantity: str = Field(description="Signed, negative for short; decimal string.")
-    average_price: str
-    market_price: str = Field(description="Empty when no price was seen yet.")
-    market_value: str
-    unrealized_pnl: str
-    realized_pnl: str
-    working_buy_quantity: str
-    working_sell_quantity: str
-    updated_at: datetime | None
-
-
-class PositionList(BaseModel):
-    positions: list[PositionOut]
-    next_page_token: str
-
-
-def order_message(account_id: str, body: OrderCreate) -> pb.Order:
-    return pb.Order(
-        client_order_id=body.client_order_id,
-        account_id=account_id,
-        instrument_id=body.instrument_id,
-        side=enum_value(pb.OrderSide, body.side, "ORDER_SIDE_"),
-        order_type=enum_value(pb.OrderType, body.order_type, "ORDER_TYPE_"),
-        quantity=decimal_text(body.quantity),
-        limit_price=decimal_text(body.limit_price),
-        time_in_force=enum_value(pb.TimeInForce, body.time_in_force, "TIME_IN_FORCE_"),
-        reduce_only=body.reduce_only,
-    )
-
-
-def order_out(o: pb.Order) -> OrderOut:
-    return OrderOut(
-        client_order_id=o.client_order_id,
-        account_id=o.account_id,
-        instrument_id=o.instrument_id,
-        side=enum_name(pb.OrderSide, o.side, "ORDER_SIDE_"),  # type: ignore[arg-type]
-        order_type=enum_name(pb.OrderType, o.order_type, "ORDER_TYPE_"),  # type: ignore[arg-type]
-        quantity=o.quantity,
-        limit_price=o.limit_price,
-        time_in_force=enum_name(pb.TimeInForce, o.time_in_force, "TIME_IN_FORCE_"),  # type: ignore[arg-type]
-        reduce_only=o.reduce_only,
-        status=enum_name(pb.OrderStatus, o.status, "ORDER_STATUS_"),  # type: ignore[arg-type]
-        status_reason=o.status_reason,
-        filled_quantity=o.filled_quantity,
-        average_fill_price=o.average_fill_price,
-        decision_id=o.decision_id,
-        broker_order_id=o.broker_order_id,
-        deployment_id=o.deployment_id,
-        model_version=o.model_version,
-        created_at=time_of(o, "create_time"),
-        updated_at=time_of(o, "update_time"),
-    )
-
-
-def fill_out(f: pb.Fill) -> FillOut:
-    return FillOut(
-        fill_id=f.fill_id,
-        account_id=f.account_id,
-        client_order_id=f.client_order_id,
-        instrument_id=f.instrument_id,
-        side=enum_name(pb.OrderSide, f.side, "ORDER_SIDE_"),  # type: ignore[arg-type]
-        quantity=f.quantity,
-        price=f.price,
-        fee=f.fee,
-        broker_fill_id=f.broker_fill_id,
-        time=time_of(f, "fill_time"),
-    )
-
-
-def position_out(p: pb.Position) -> PositionOut:
-    return PositionOut(
-        account_id=p.account_id,
-        instrument_id=p.instrument_id,
-        quantity=p.quantity,
-        average_price=p.average_price,
-        market_price=p.market_price,
-        market_value=p.market_value,
-        unrealized_pnl=p.unrealized_pnl,
-        realized_pnl=p.realized_pnl,
-        working_buy_quantity=p.working_buy_quantity,
-        working_sell_quantity=p.working_sell_quantity,
-        updated_at=time_of(p, "update_time"),
     )

@@ -5,14 +5,16 @@ the kill switch live in `routes_risk_control` and are mounted by `risk_router` t
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Annotated
+from uuid import UUID
 
 import grpc
-from fastapi import APIRouter, Depends, Query, status
+from fastapi import APIRouter, Depends, Path, Query, status
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 
 from tm_gateway import risk_control_models as c
 from tm_gateway import risk_models as m
+from tm_gateway import risk_order_models as o
 from tm_gateway.backends import Backends
 from tm_gateway.http_errors import ApiError
 from tm_gateway.routes_risk_control import CallerLike, control_router, risk_stub
@@ -23,7 +25,7 @@ TAG = "risk"
 PageSize = Annotated[int, Query(ge=0, le=500)]
 
 
-def _check_limit_order(body: m.OrderCreate) -> None:
+def _check_limit_order(body: o.OrderCreate) -> None:
     """A limit price exactly when the order is a limit order (named field, 400)."""
     if body.order_type == "LIMIT" and body.limit_price is None:
         raise ApiError(
@@ -84,24 +86,24 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         )
 
     @router.get("/accounts/{account_id}", response_model=m.AccountOut)
-    async def get_account(account_id: str, who: CallerDep) -> m.AccountOut:
+    async def get_account(account_id: UUID, who: CallerDep) -> m.AccountOut:
         """One account with cash, equity, P&L and trading state."""
-        request = pb.GetAccountRequest(account_id=account_id)
+        request = pb.GetAccountRequest(account_id=str(account_id))
         reply = await backends.call(risk().GetAccount, request, who.token)
         return m.account_out(reply.account)
 
     @router.get("/accounts/{account_id}/limits", response_model=m.LimitsOut)
-    async def get_limits(account_id: str, who: CallerDep) -> m.LimitsOut:
+    async def get_limits(account_id: UUID, who: CallerDep) -> m.LimitsOut:
         """The account's pre-trade limits; empty strings mean "no limit"."""
-        request = pb.GetLimitsRequest(account_id=account_id)
+        request = pb.GetLimitsRequest(account_id=str(account_id))
         reply = await backends.call(risk().GetLimits, request, who.token)
         return m.limits_out(reply.limits)
 
     @router.put("/accounts/{account_id}/limits", response_model=m.LimitsOut)
-    async def set_limits(account_id: str, body: m.LimitsBody, who: CallerDep) -> m.LimitsOut:
+    async def set_limits(account_id: UUID, body: m.LimitsBody, who: CallerDep) -> m.LimitsOut:
         """Replace every limit of the account (risk_officer or admin)."""
         request = pb.SetLimitsRequest(
-            account_id=account_id, limits=m.limits_message(body), reason=body.reason
+            account_id=str(account_id), limits=m.limits_message(body), reason=body.reason
         )
         reply = await backends.call(risk().SetLimits, request, who.token)
         return m.limits_out(reply.limits)
@@ -111,30 +113,30 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
         response_model=c.OrderResult,
         status_code=status.HTTP_201_CREATED,
     )
-    async def submit_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> c.OrderResult:
+    async def submit_order(account_id: UUID, body: o.OrderCreate, who: CallerDep) -> c.OrderResult:
         """Check and place an order. A denial answers 201 too, with decision DENY, its reason
         codes and the order stored as DENIED; the same `client_order_id` returns the first
         result, never a second order."""
         _check_limit_order(body)
-        request = pb.SubmitOrderRequest(order=m.order_message(account_id, body))
+        request = pb.SubmitOrderRequest(order=o.order_message(str(account_id), body))
         reply = await backends.call(risk().SubmitOrder, request, who.token)
         return c.OrderResult(
             decision=c.decision_out(reply.decision),
-            order=m.order_out(reply.order) if reply.HasField("order") else None,
+            order=o.order_out(reply.order) if reply.HasField("order") else None,
             replayed=reply.replayed,
         )
 
     @router.post("/accounts/{account_id}/orders:check", response_model=c.DecisionOut)
-    async def check_order(account_id: str, body: m.OrderCreate, who: CallerDep) -> c.DecisionOut:
+    async def check_order(account_id: UUID, body: o.OrderCreate, who: CallerDep) -> c.DecisionOut:
         """Decide on an order without placing it (audited as a dry run)."""
         _check_limit_order(body)
-        request = pb.CheckOrderRequest(order=m.order_message(account_id, body))
+        request = pb.CheckOrderRequest(order=o.order_message(str(account_id), body))
         reply = await backends.call(risk().CheckOrder, request, who.token)
         return c.decision_out(reply.decision)
 
-    @router.get("/accounts/{account_id}/orders", response_model=m.OrderList)
+    @router.get("/accounts/{account_id}/orders", response_model=o.OrderList)
     async def list_orders(
-        account_id: str,
+        account_id: UUID,
         who: CallerDep,
         page_size: PageSize = 0,
         page_token: str = "",
@@ -150,10 +152,10 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
             ),
         ] = False,
         instrument_id: str = "",
-    ) -> m.OrderList:
+    ) -> o.OrderList:
         """Orders of the account, newest first."""
         request = pb.ListOrdersRequest(
-            account_id=account_id,
+            account_id=str(account_id),
             page_size=page_size,
             page_token=page_token,
             statuses=[
@@ -164,57 +166,58 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
             working_only=working,
         )
         reply = await backends.call(risk().ListOrders, request, who.token)
-        return m.OrderList(
-            orders=[m.order_out(o) for o in reply.orders], next_page_token=reply.next_page_token
+        return o.OrderList(
+            orders=[o.order_out(order) for order in reply.orders],
+            next_page_token=reply.next_page_token,
         )
 
-    @router.get("/accounts/{account_id}/orders/{client_order_id}", response_model=m.OrderOut)
-    async def get_order(account_id: str, client_order_id: str, who: CallerDep) -> m.OrderOut:
+    @router.get("/accounts/{account_id}/orders/{client_order_id}", response_model=o.OrderOut)
+    async def get_order(account_id: UUID, client_order_id: str, who: CallerDep) -> o.OrderOut:
         """One order by its client order id."""
-        request = pb.GetOrderRequest(account_id=account_id, client_order_id=client_order_id)
+        request = pb.GetOrderRequest(account_id=str(account_id), client_order_id=client_order_id)
         reply = await backends.call(risk().GetOrder, request, who.token)
-        return m.order_out(reply.order)
+        return o.order_out(reply.order)
 
     @router.post(
-        "/accounts/{account_id}/orders/{client_order_id}:cancel", response_model=m.OrderOut
+        "/accounts/{account_id}/orders/{client_order_id}:cancel", response_model=o.OrderOut
     )
-    async def cancel_order(account_id: str, client_order_id: str, who: CallerDep) -> m.OrderOut:
+    async def cancel_order(account_id: UUID, client_order_id: str, who: CallerDep) -> o.OrderOut:
         """Request cancellation; cancelling a closed order is not an error."""
-        request = pb.CancelOrderRequest(account_id=account_id, client_order_id=client_order_id)
+        request = pb.CancelOrderRequest(account_id=str(account_id), client_order_id=client_order_id)
         reply = await backends.call(risk().CancelOrder, request, who.token)
-        return m.order_out(reply.order)
+        return o.order_out(reply.order)
 
-    @router.get("/accounts/{account_id}/fills", response_model=m.FillList)
+    @router.get("/accounts/{account_id}/fills", response_model=o.FillList)
     async def list_fills(
-        account_id: str,
+        account_id: UUID,
         who: CallerDep,
         page_size: PageSize = 0,
         page_token: str = "",
         client_order_id: str = "",
-    ) -> m.FillList:
+    ) -> o.FillList:
         """Fills of the account (or of one order), newest first."""
         request = pb.ListFillsRequest(
-            account_id=account_id,
+            account_id=str(account_id),
             page_size=page_size,
             page_token=page_token,
             client_order_id=client_order_id,
         )
         reply = await backends.call(risk().ListFills, request, who.token)
-        return m.FillList(
-            fills=[m.fill_out(f) for f in reply.fills], next_page_token=reply.next_page_token
+        return o.FillList(
+            fills=[o.fill_out(f) for f in reply.fills], next_page_token=reply.next_page_token
         )
 
-    @router.get("/accounts/{account_id}/positions", response_model=m.PositionList)
+    @router.get("/accounts/{account_id}/positions", response_model=o.PositionList)
     async def list_positions(
-        account_id: str, who: CallerDep, page_size: PageSize = 0, page_token: str = ""
-    ) -> m.PositionList:
+        account_id: UUID, who: CallerDep, page_size: PageSize = 0, page_token: str = ""
+    ) -> o.PositionList:
         """Open positions of the account at market, by instrument."""
         request = pb.ListPositionsRequest(
-            account_id=account_id, page_size=page_size, page_token=page_token
+            account_id=str(account_id), page_size=page_size, page_token=page_token
         )
         reply = await backends.call(risk().ListPositions, request, who.token)
-        return m.PositionList(
-            positions=[m.position_out(p) for p in reply.positions],
+        return o.PositionList(
+            positions=[o.position_out(p) for p in reply.positions],
             next_page_token=reply.next_page_token,
         )
 
@@ -232,7 +235,9 @@ def risk_router(backends: Backends, caller: Callable[..., Awaitable[CallerLike]]
 
     @router.put("/instruments/{instrument_id}", response_model=m.InstrumentOut)
     async def put_instrument(
-        instrument_id: str, body: m.InstrumentBody, who: CallerDep
+        instrument_id: Annotated[str, Path(min_length=1, max_length=128, pattern=m.ID_PATTERN)],
+        body: m.InstrumentBody,
+        who: CallerDep,
     ) -> m.InstrumentOut:
         """Create or replace an instrument's trading rules (risk_officer or admin)."""
         request = pb.PutInstrumentRequest(instrument=m.instrument_message(instrument_id, body))

@@ -5,6 +5,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Any, Protocol
+from uuid import UUID
 
 import grpc
 from fastapi import APIRouter, Depends, Query
@@ -60,7 +61,7 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
     @router.get("/decisions", response_model=c.DecisionList)
     async def list_decisions(
         who: CallerDep,
-        account_id: str = "",
+        account_id: UUID | None = None,
         decision: c.DecisionName | None = None,
         reason: Annotated[str, Query(max_length=64, description="A violation reason.")] = "",
         instrument_id: str = "",
@@ -78,7 +79,7 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
                 field_violations=[("end", "must be after start")],
             )
         request = pb.ListDecisionsRequest(
-            account_id=account_id,
+            account_id=str(account_id) if account_id else "",
             decision=c.enum_value(pb.Decision, decision or "UNSPECIFIED", "DECISION_"),
             reason=reason,
             instrument_id=instrument_id,
@@ -97,10 +98,10 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
         )
 
     @router.get("/decisions/{decision_id}", response_model=c.DecisionOut)
-    async def get_decision(decision_id: str, who: CallerDep) -> c.DecisionOut:
+    async def get_decision(decision_id: UUID, who: CallerDep) -> c.DecisionOut:
         """One audited decision with every check's value and limit and its chain hashes."""
         reply = await backends.call(
-            risk().GetDecision, pb.GetDecisionRequest(decision_id=decision_id), who.token
+            risk().GetDecision, pb.GetDecisionRequest(decision_id=str(decision_id)), who.token
         )
         return c.decision_out(reply.decision)
 
@@ -188,18 +189,18 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
         return await list_changes(scope, scope_id, page_size, page_token, who)
 
     @router.get("/accounts/{account_id}/trading-state", response_model=c.TradingStateOut)
-    async def get_account_state(account_id: str, who: CallerDep) -> c.TradingStateOut:
+    async def get_account_state(account_id: UUID, who: CallerDep) -> c.TradingStateOut:
         """The account's trading state, who set it and why."""
-        return await get_state("ACCOUNT", account_id, who)
+        return await get_state("ACCOUNT", str(account_id), who)
 
     @router.put("/accounts/{account_id}/trading-state", response_model=c.TradingStateOut)
     async def set_account_state(
-        account_id: str, body: c.TradingStateBody, who: CallerDep
+        account_id: UUID, body: c.TradingStateBody, who: CallerDep
     ) -> c.TradingStateOut:
         """Set the account's trading state (risk_officer or admin; audited)."""
         scoped = c.ScopedTradingStateBody(
             scope="ACCOUNT",
-            scope_id=account_id,
+            scope_id=str(account_id),
             trading_state=body.trading_state,
             reason=body.reason,
         )
@@ -209,10 +210,10 @@ def control_router(backends: Backends, caller: Callable[..., Awaitable[CallerLik
         "/accounts/{account_id}/trading-state/changes", response_model=c.TradingStateChanges
     )
     async def list_account_state_changes(
-        account_id: str, who: CallerDep, page_size: PageSize = 0, page_token: str = ""
+        account_id: UUID, who: CallerDep, page_size: PageSize = 0, page_token: str = ""
     ) -> c.TradingStateChanges:
         """The account's state changes, newest first."""
-        return await list_changes("ACCOUNT", account_id, page_size, page_token, who)
+        return await list_changes("ACCOUNT", str(account_id), page_size, page_token, who)
 
     @router.post("/kill-switch", response_model=c.KillSwitchOut)
     async def kill_switch(body: c.KillSwitchBody, who: CallerDep) -> c.KillSwitchOut:

@@ -15,6 +15,7 @@ from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.revocation import RevokedTokens
 from trademaster.service.server import ServiceParts, write_port_file
 from trademaster.service.settings import ServiceSettings
+from trademaster.service.signing_keys import KeyRing
 
 from tm_gateway.app import create_app
 from tm_gateway.backends import Backends
@@ -39,7 +40,9 @@ class _EmbeddedUvicorn(uvicorn.Server):
         yield
 
 
-async def open_identity(settings: IdentitySettings) -> tuple[AsyncConnectionPool, IdentityService]:
+async def open_identity(
+    settings: IdentitySettings, keys: KeyRing | None = None
+) -> tuple[AsyncConnectionPool, IdentityService]:
     """Pool + migrations + the identity service (also used by the CLI)."""
     pool = await create_pool(settings.database_url, schema=SCHEMA)
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
@@ -48,7 +51,7 @@ async def open_identity(settings: IdentitySettings) -> tuple[AsyncConnectionPool
         _LOGGER.warning("gateway.revocation_local_only reason=no TM_GATEWAY_REDIS_URL")
     identity = IdentityService(
         IdentityStore(pool),
-        jwt_secret=settings.jwt_secret.get_secret_value(),
+        jwt_secret=keys or settings.jwt_keys(),
         jwt_issuer=settings.jwt_issuer,
         token_ttl_s=settings.token_ttl_s,
         revocations=RevokedTokens.from_url(settings.redis_url) if settings.redis_url else None,
@@ -75,7 +78,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
     """Open the identity DB, bootstrap the admin, connect backends and start HTTP."""
     assert isinstance(base, GatewaySettings)
     settings = base
-    pool, identity = await open_identity(settings)
+    keys = settings.jwt_keys()  # one ring: login and the HTTP API follow the same key file
+    pool, identity = await open_identity(settings, keys)
     if settings.admin_username and settings.admin_password is not None:
         created = await identity.bootstrap_admin(
             settings.admin_username, settings.admin_password.get_secret_value()
@@ -85,7 +89,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     app = create_app(
         identity,
         backends,
-        jwt_secret=settings.jwt_secret.get_secret_value(),
+        jwt_secret=keys,
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
     )

@@ -24,3 +24,6 @@ class RiskSettings(ServiceSettings):
     """Largest fraction of a bar's volume paper fills may take (partial fills); None: no cap."""
     paper_price_impact: float = Field(default=0.0, ge=0.0)
     """Volume-share impact coefficient k (k * share^2); 0 keeps fixed-bps slippage."""
+    reconcile_interval_s: float = Field(default=5.0, gt=0.0, le=3600.0)
+    """How often in-flight orders with an ambiguous venue outcome are compared with the venue's
+    reports; an order is settled once it was in flight for at least this long."""

@@ -49,8 +49,8 @@ def stamp(target: Any, value: datetime | None) -> None:
         target.FromDatetime(value)
 
 
-def state_enum(name: str) -> int:
-    return pb.TradingState.Value(f"TRADING_STATE_{name}") if name else 0
+def state_enum(name: str) -> pb.TradingState:
+    return pb.TradingState.Value(f"TRADING_STATE_{name}") if name else pb.TRADING_STATE_UNSPECIFIED
 
 
 def order(row: OrderRow) -> pb.Order:
@@ -209,7 +209,7 @@ def account(row: AccountRow, book: AccountBook, trading_state: TradingState) -> 
         initial_cash=num(row.initial_cash),
         cash=num(book.cash),
         equity=num(book.equity),
-        trading_state=int(trading_state),
+        trading_state=state_enum(trading_state.name),
         realized_pnl=num(realized),
         unrealized_pnl=num(unrealized),
         day_start_equity=num(row.day_start_equity),
@@ -236,4 +236,18 @@ def position(
         working_sell_quantity=num(ib.working_sell),
     )
     stamp(msg.update_time, updated or datetime.now(UTC))
+    return msg
+
+
+def instrument(row: dict[str, Any]) -> pb.Instrument:
+    msg = pb.Instrument(
+        instrument_id=row["instrument_id"],
+        tick_size=num(row["tick_size"]),
+        lot_size=num(row["lot_size"]),
+        min_quantity=num(row["min_quantity"]),
+        max_quantity=num(row["max_quantity"]),
+        min_notional=num(row["min_notional"]),
+        disabled=not row["enabled"],
+    )
+    stamp(msg.update_time, row["updated_at"])
     return msg

@@ -21,7 +21,7 @@ from tm_risk.records import OrderRow, StateRow
 from tm_risk.runtime import AccountState, Runtime
 from tm_risk.states import StateDesk
 from tm_risk.venues.adapter import BrokerAdapter, CancelScope
-from tm_risk.writer import AuditEntry, Statement, Writer
+from tm_risk.writer import AuditEntry, Writer
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -37,6 +37,9 @@ class KillReport:
     flatten_denied: int = 0
     halt_s: float = 0.0
     cancel_s: float = 0.0
+    """Until the venue acknowledged the last cancel."""
+    persisted_s: float = 0.0
+    """Until the cancelled statuses were committed."""
     total_s: float = 0.0
 
     def payload(self, scope: str, scope_id: str) -> dict[str, object]:
@@ -121,8 +124,8 @@ class KillSwitch:
             scope, scope_id, TradingState.HALTED, f"kill switch: {reason}", actor, manual=False
         )
         report = KillReport(kill_id, state, halt_s=time.perf_counter() - started)
-        await self._cancel_all(scope, scope_id, actor, report)
-        report.cancel_s = time.perf_counter() - started
+        await self._cancel_all(scope, scope_id, actor, report, started)
+        report.persisted_s = time.perf_counter() - started
         if flatten:
             await self._flatten(scope, scope_id, actor, report)
         report.total_s = time.perf_counter() - started
@@ -132,7 +135,13 @@ class KillSwitch:
             [
                 AuditEntry(
                     "kill_switch",
-                    {**payload, "reason": reason, "actor": actor, "flatten": flatten},
+                    {
+                        **payload,
+                        "persisted_ms": report.persisted_s * 1e3,
+                        "reason": reason,
+                        "actor": actor,
+                        "flatten": flatten,
+                    },
                     account_id=uuid.UUID(scope_id) if scope == "ACCOUNT" else None,
                 )
             ],
@@ -141,7 +150,9 @@ class KillSwitch:
         _LOGGER.info("kill.done %s", payload)
         return report
 
-    async def _cancel_all(self, scope: str, scope_id: str, actor: str, report: KillReport) -> None:
+    async def _cancel_all(
+        self, scope: str, scope_id: str, actor: str, report: KillReport, started: float
+    ) -> None:
         targets: dict[str, dict[str, OrderRow]] = defaultdict(dict)
         accounts = self._accounts(scope, scope_id)
         for account in accounts:
@@ -149,7 +160,7 @@ class KillSwitch:
                 if row.working and self._matches(scope, scope_id, row):
                     targets[account.key][row.client_order_id] = row
         report.working_orders = sum(len(rows) for rows in targets.values())
-        statements: list[Statement] = []
+        updated: list[OrderRow] = []
         by_key = {a.key: a for a in accounts}
         for key, rows in targets.items():
             account = by_key[key]
@@ -166,9 +177,10 @@ class KillSwitch:
                     row.status = "PENDING_CANCEL"
                     row.status_reason = "kill switch: venue did not confirm the cancel"
                     report.cancels_failed += 1
-                statements.append(store.update_order(row))
-        if statements:
-            await self._writer.write(statements)
+                updated.append(row)
+        report.cancel_s = time.perf_counter() - started
+        if updated:
+            await self._writer.write([store.update_orders(updated)])
         for key, rows in targets.items():
             for row in rows.values():
                 self._orders.publish_order(by_key[key], row)

@@ -18,6 +18,7 @@ from typing import Any
 
 from trademaster.api.risk.v1 import risk_pb2 as pb
 from trademaster.risk.model import BUY, SELL, OrderIntent
+from trademaster.service.domain_metrics import RiskMetrics, risk_metrics
 from trademaster.service.errors import NotFound, Unavailable
 
 from tm_risk import convert, store
@@ -55,8 +56,10 @@ class OrderDesk:
         venue: BrokerAdapter,
         publisher: Publisher,
         states: StateDesk,
+        metrics: RiskMetrics | None = None,
     ) -> None:
         self._runtime = runtime
+        self._metrics = metrics or risk_metrics()
         self._writer = writer
         self._reader = reader
         self._venue = venue
@@ -129,6 +132,7 @@ class OrderDesk:
         state = self._runtime.effective_state(
             account.key, intent.deployment_id, intent.instrument_id
         )
+        started = time.perf_counter()
         verdict = account.engine.check(
             account.book,
             account.limits,
@@ -138,9 +142,17 @@ class OrderDesk:
             now,
             dry_run=dry_run,
         )
+        seconds = time.perf_counter() - started
         body = convert.decision_body(
             verdict, fields, account.key, actor, dry_run, account.limits.version, now
         )
+        reasons = [v.reason for v in verdict.violations]
+        if dry_run:
+            # CheckOrder dry runs are timed but not counted: the decision counters (and the
+            # denial-spike alert) are about orders that were really submitted.
+            self._metrics.check_duration.observe(seconds)
+        else:
+            self._metrics.record_decision(body["decision"], reasons, seconds)
         entry = AuditEntry(
             "decision",
             body,
@@ -149,7 +161,7 @@ class OrderDesk:
             client_order_id=intent.client_order_id,
             decision=body["decision"],
             dry_run=dry_run,
-            reasons=[v.reason for v in verdict.violations],
+            reasons=reasons,
             at_ns=now,
         )
         return entry, verdict
@@ -360,6 +372,11 @@ class OrderDesk:
                 "dry_run": body["dry_run"],
             },
         )
+
+    async def settled(self) -> None:
+        """Wait for the writes fills and venue events queued without waiting (fill rows, order
+        statuses): a listing from the database then agrees with the order the API returns."""
+        await self._writer.flushed()
 
     def publish_order(self, account: AccountState, row: OrderRow) -> None:
         self._publisher.account(

@@ -74,6 +74,13 @@ class Runtime:
         row = self.states.get((scope, scope_id))
         return TradingState.ACTIVE if row is None else TradingState[row.state]
 
+    def kill_switch_engaged(self) -> bool:
+        """Whether any scope is HALTED by the kill switch (``KillSwitch.pull``'s reason)."""
+        return any(
+            row.state == TradingState.HALTED.name and row.reason.startswith("kill switch")
+            for row in self.states.values()
+        )
+
     def effective_state(
         self, account_id: str, deployment_id: str, instrument_id: str
     ) -> TradingState:

@@ -1,35 +1,33 @@
 """Start-up wiring of the risk service: pool, migrations, hot state, writer, paper venue,
-market data, events, servicer; and reconciliation of in-flight orders after a restart."""
+market data, events, servicer, and reconciliation of in-flight orders (``tm_risk.reconcile``)."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
 from pathlib import Path
 
 import redis.asyncio as aioredis
 from trademaster.api.risk.v1 import risk_pb2, risk_pb2_grpc
 from trademaster.backtest.config import SlippageConfig
-from trademaster.risk.model import BUY, SELL
 from trademaster.service.db import apply_migrations, create_pool
+from trademaster.service.domain_metrics import risk_metrics
 from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
-from tm_risk import store
 from tm_risk.commands import Commands
 from tm_risk.config import RiskSettings
 from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
 from tm_risk.orders import OrderDesk
 from tm_risk.publisher import Publisher
+from tm_risk.reconcile import InFlight, restore
 from tm_risk.runtime import Runtime
 from tm_risk.servicer import RiskServicer
 from tm_risk.states import StateDesk
 from tm_risk.store import RiskReader
-from tm_risk.venues.adapter import VenueOrder
 from tm_risk.venues.paper import PaperVenue
 from tm_risk.writer import Writer
 
@@ -61,35 +59,6 @@ def paper_venue(settings: RiskSettings) -> PaperVenue:
     )
 
 
-async def reconcile(runtime: Runtime, venue: PaperVenue, writer: Writer) -> int:
-    """Put working orders back on the paper book; orders still PENDING_NEW (the reply or the ack
-    write was lost in a crash) are settled as ACCEPTED, the paper venue holds them now."""
-    settled = []
-    for account in runtime.accounts.values():
-        for row in account.orders.values():
-            if not row.working:
-                continue
-            order = VenueOrder(
-                account.key,
-                row.client_order_id,
-                row.instrument_id,
-                BUY if row.side == "BUY" else SELL,
-                float(row.quantity),
-                row.order_type,
-                None if row.limit_price is None else float(row.limit_price),
-                row.time_in_force,
-            )
-            outcome = venue.accept(order, float(row.filled_quantity), row.broker_order_id)
-            if row.status == "PENDING_NEW" and outcome.ok:
-                row.status, row.broker_order_id = "ACCEPTED", outcome.broker_order_id
-                row.status_reason = "reconciled after restart"
-                row.updated_at = datetime.now(UTC)
-                settled.append(store.update_order(row))
-    if settled:
-        await writer.write(settled)
-    return len(settled)
-
-
 async def build(base: ServiceSettings) -> ServiceParts:
     """Open the pool, migrate, load the hot state, reconcile, start writer/feed/venue tasks."""
     settings = base if isinstance(base, RiskSettings) else RiskSettings(**base.model_dump())
@@ -99,11 +68,13 @@ async def build(base: ServiceSettings) -> ServiceParts:
     reader = RiskReader(pool)
     runtime = Runtime()
     await runtime.load(reader)
+    # Read from the trading states at scrape time, so it is right after a restart too.
+    risk_metrics().kill_switch.set_function(lambda: float(runtime.kill_switch_engaged()))
     writer = Writer(pool)
     await writer.start()
     venue = paper_venue(settings)
     await venue.connect()
-    settled = await reconcile(runtime, venue, writer)
+    settled = await restore(runtime, venue, writer)
     _LOGGER.info("risk.reconciled pending_new_settled=%d", settled)
     bus = EventBus(settings.redis_url)
     publisher = Publisher(bus)
@@ -111,6 +82,15 @@ async def build(base: ServiceSettings) -> ServiceParts:
     states = StateDesk(runtime, writer, publisher)
     orders = OrderDesk(runtime, writer, reader, venue, publisher, states)
     kill = KillSwitch(runtime, writer, venue, orders, states, publisher)
+    in_flight = InFlight(
+        runtime,
+        venue,
+        writer,
+        orders.publish_order,
+        interval_s=settings.reconcile_interval_s,
+        min_age_s=settings.reconcile_interval_s,
+    )
+    in_flight.start()
     servicer = RiskServicer(
         runtime, reader, orders, states, kill, Commands(runtime, writer, reader)
     )
@@ -135,6 +115,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     events_task = asyncio.create_task(venue_events(), name="venue-events")
 
     async def stop() -> None:
+        await in_flight.close()
         await feed.close()
         events_task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

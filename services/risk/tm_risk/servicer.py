@@ -156,18 +156,22 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         after = None
         if request.page_token:
             after = decode_page_token(request.page_token, datetime.fromisoformat, str)
+        await self._orders.settled()
         rows = await self._reader.list_orders(
             account.row.id, statuses, request.instrument_id, after, size + 1
         )  # type: ignore[arg-type]
-        token = ""
+        next_page = ""
         if len(rows) > size:
             rows = rows[:size]
-            token = encode_page_token(rows[-1].created_at.isoformat(), rows[-1].client_order_id)
-        return pb.ListOrdersResponse(orders=[convert.order(r) for r in rows], next_page_token=token)
+            next_page = encode_page_token(rows[-1].created_at.isoformat(), rows[-1].client_order_id)
+        return pb.ListOrdersResponse(
+            orders=[convert.order(r) for r in rows], next_page_token=next_page
+        )
 
     async def ListFills(self, request: pb.ListFillsRequest, context: Ctx) -> Any:
         account = self._account(self._caller("ListFills"), request.account_id)
         size = _page(request.page_size)
+        await self._orders.settled()
         rows = await self._reader.list_fills(
             account.row.id, request.client_order_id, _seq_token(request.page_token), size + 1
         )
@@ -347,14 +351,14 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
     async def PutInstrument(self, request: pb.PutInstrumentRequest, context: Ctx) -> Any:
         principal = self._caller("PutInstrument")
         row = await self._commands.put_instrument(request.instrument, principal.subject)
-        return pb.PutInstrumentResponse(instrument=_instrument(row))
+        return pb.PutInstrumentResponse(instrument=convert.instrument(row))
 
     async def ListInstruments(self, request: pb.ListInstrumentsRequest, context: Ctx) -> Any:
         self._caller("ListInstruments")
         ids = sorted(self._runtime.instrument_rows)
         page, token = _slice(ids, str, request.page_token, _page(request.page_size))
         return pb.ListInstrumentsResponse(
-            instruments=[_instrument(self._runtime.instrument_rows[i]) for i in page],
+            instruments=[convert.instrument(self._runtime.instrument_rows[i]) for i in page],
             next_page_token=token,
         )
 
@@ -398,17 +402,3 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         return pb.ListAccountsResponse(
             accounts=[self._account_msg(a) for a in page], next_page_token=token
         )
-
-
-def _instrument(row: dict[str, Any]) -> pb.Instrument:
-    msg = pb.Instrument(
-        instrument_id=row["instrument_id"],
-        tick_size=convert.num(row["tick_size"]),
-        lot_size=convert.num(row["lot_size"]),
-        min_quantity=convert.num(row["min_quantity"]),
-        max_quantity=convert.num(row["max_quantity"]),
-        min_notional=convert.num(row["min_notional"]),
-        disabled=not row["enabled"],
-    )
-    convert.stamp(msg.update_time, row["updated_at"])
-    return msg

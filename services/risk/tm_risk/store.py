@@ -88,21 +88,50 @@ def insert_order(row: OrderRow) -> Statement:
     )
 
 
+_UPDATE_ORDER = (
+    "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
+    "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
+    "WHERE account_id=%s AND client_order_id=%s"
+)
+
+
 def update_order(row: OrderRow) -> Statement:
+    return _UPDATE_ORDER, _order_update_params(row)
+
+
+def update_orders(rows: list[OrderRow]) -> Statement:
+    """Status updates of many orders (kill switch, reconciliation) as one statement over
+    arrays: one parse and one round trip however many orders."""
     return (
-        "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
-        "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
-        "WHERE account_id=%s AND client_order_id=%s",
+        "UPDATE risk.orders AS o SET status=u.status, status_reason=u.reason, "
+        "filled_quantity=u.filled, avg_fill_price=u.avg, broker_order_id=u.broker, "
+        "updated_at=u.at FROM unnest(%s::uuid[], %s::text[], %s::text[], %s::text[], "
+        "%s::numeric[], %s::numeric[], %s::text[], %s::timestamptz[]) "
+        "AS u(account_id, coid, status, reason, filled, avg, broker, at) "
+        "WHERE o.account_id = u.account_id AND o.client_order_id = u.coid",
         (
-            row.status,
-            row.status_reason,
-            row.filled_quantity,
-            row.avg_fill_price,
-            row.broker_order_id,
-            row.updated_at,
-            row.account_id,
-            row.client_order_id,
+            [r.account_id for r in rows],
+            [r.client_order_id for r in rows],
+            [r.status for r in rows],
+            [r.status_reason for r in rows],
+            [r.filled_quantity for r in rows],
+            [r.avg_fill_price for r in rows],
+            [r.broker_order_id for r in rows],
+            [r.updated_at for r in rows],
         ),
+    )
+
+
+def _order_update_params(row: OrderRow) -> tuple[Any, ...]:
+    return (
+        row.status,
+        row.status_reason,
+        row.filled_quantity,
+        row.avg_fill_price,
+        row.broker_order_id,
+        row.updated_at,
+        row.account_id,
+        row.client_order_id,
     )
 
 

@@ -32,6 +32,7 @@ _AUDIT_INSERT = (
 )
 
 Statement = tuple[str, Sequence[Any]]
+"""One SQL statement and its parameters."""
 
 
 @dataclass
@@ -107,6 +108,11 @@ class Writer:
         self, statements: list[Statement], audit: list[AuditEntry] | None = None
     ) -> list[Appended]:
         return await self.submit(statements, audit)
+
+    async def flushed(self) -> None:
+        """Wait until every write queued before this call is committed (writes commit in queue
+        order), so a database read afterwards sees them: read-your-writes for the API."""
+        await self.submit([])
 
     async def _run(self) -> None:
         while True:

@@ -10,12 +10,12 @@ from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
-from trademaster.service.domain_metrics import StateCounts, table_state_counter
 from trademaster.service.events import EventBus, redis_client
 from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.metrics import trainer_metrics
 from tm_trainer.ray_cluster import RayCluster, dashboard_url_from_gcs
 from tm_trainer.servicer import TrainerServicer
 from tm_trainer.store import JobStore
@@ -45,8 +45,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
     _LOGGER.info("trainer.ray dashboard=%s", dashboard_url)
     cluster = RayCluster(dashboard_url)
     store = JobStore(pool)
-    job_counts = StateCounts("trainer", "jobs", table_state_counter(pool, "trainer.training_jobs"))
-    job_counts.start()
+    job_metrics = trainer_metrics(pool)
+    job_metrics.start()
     supervisor = JobSupervisor(settings, store, cluster, bus, redis)
     await supervisor.start()
     channel = insecure_channel(settings.strategy_addr)
@@ -67,5 +67,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
             servicer, server
         ),
         full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[job_counts.stop, supervisor.stop, close_channel, bus.close, pool.close],
+        on_shutdown=[job_metrics.stop, supervisor.stop, close_channel, bus.close, pool.close],
     )

@@ -53,7 +53,9 @@ def _expected(rpc: str, role: str, own: bool) -> str:
         return OK if own or role != "trader" else MISSING
     if rpc in ("SetLimits", "SetTradingState", "VerifyAuditChain", "PutInstrument"):
         return OK if role in ("risk_officer", "admin") else DENIED
-    if rpc in ("ListInstruments", "ListAccounts"):
+    if rpc == "ListInstruments":
+        return OK  # the instrument catalog is shared: every role reads it (authz INSTRUMENT:READ)
+    if rpc == "ListAccounts":
         return OK if role in READ else DENIED
     if rpc == "CreateAccount":
         return OK if role in ("trader", "admin") else DENIED

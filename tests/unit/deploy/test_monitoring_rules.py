@@ -42,6 +42,7 @@ def exported_names() -> set[str]:
 
     dm.StateCounts("trainer", "jobs", nothing, registry=registry)
     dm.StateCounts("backtest", "backtests", nothing, registry=registry)
+    dm.running_job_resources("trainer", registry)
     names = set()
     for family in registry.collect():
         names.add(family.name)

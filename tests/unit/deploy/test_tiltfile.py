@@ -18,6 +18,7 @@ from typing import Any
 import pytest
 import starlark as sl
 import yaml
+from support.dockerfiles import BASE, copy_sources, stage, stages
 from support.k8s_render import ROOT, pod_templates, render
 
 pytestmark = pytest.mark.unit
@@ -191,3 +192,44 @@ def test_codegen_and_ui_are_local_resources(tilt: TiltRecorder) -> None:
     assert "gen_protos.sh" in tilt.local_resources["proto-codegen"]["cmd"]
     assert "ui/build.sh" in tilt.local_resources["ui-build"]["cmd"]
     assert {"proto-codegen", "ui-build", "base-images", "dev-secrets"} <= set(tilt.local_resources)
+
+
+def _covered(source: str, only: list[str]) -> bool:
+    return any(source == entry or source.startswith(entry.rstrip("/") + "/") for entry in only)
+
+
+def test_only_covers_everything_the_dockerfiles_copy(tilt: TiltRecorder) -> None:
+    """Tilt sends only the ``only=`` paths as the build context: a COPY of anything else fails
+    the build on a cluster (the base images come from build.sh with the whole context)."""
+    for ref, build in tilt.images.items():
+        dockerfile = ROOT / build["dockerfile"]
+        steps = [step for found in stages(dockerfile) for step in found]
+        missing = [
+            source
+            for sources, _dest in copy_sources(steps)
+            for source in sources
+            if not _covered(source.rstrip("/"), build["only"])
+        ]
+        assert not missing, f"{ref}: only= lacks {missing}"
+
+
+def test_base_images_rebuild_when_the_workspace_metadata_changes(tilt: TiltRecorder) -> None:
+    deps = set(tilt.local_resources["base-images"]["deps"])
+    copied = {
+        source
+        for sources, _dest in copy_sources(stage(BASE, "builder"))
+        for source in sources
+        if source.endswith((".toml", ".lock", ".sh"))
+    }
+    # Service pyprojects are covered by the service images' own only= lists.
+    assert {s for s in copied if not s.startswith("services/")} <= deps
+
+
+def test_services_start_in_the_local_stacks_dependency_order(tilt: TiltRecorder) -> None:
+    """Tilt's resource_deps between services are the local stack's DEPENDENCIES."""
+    from trademaster.service.localstack.services import DEPENDENCIES
+
+    for name, calls in DEPENDENCIES.items():
+        deps = set(tilt.k8s_resources[f"tm-{name}"].get("resource_deps", []))
+        services = {dep for dep in deps if dep.removeprefix("tm-") in DEPENDENCIES}
+        assert services == {f"tm-{peer}" for peer in calls}, name

@@ -24,9 +24,11 @@ pytestmark = pytest.mark.unit
 
 SECRET = "gateway-unit-test-secret-0123456789"
 ISSUER = "trademaster"
+ACC = "0b6c2f0e-5c1a-4a43-9d7e-2f3b1c4d5e6f"
+OTHER = "9f1e2d3c-4b5a-4968-8776-655443322110"
 ORDER = pb.Order(
     client_order_id="c-1",
-    account_id="acc-1",
+    account_id=ACC,
     instrument_id="AAPL",
     side=pb.ORDER_SIDE_BUY,
     order_type=pb.ORDER_TYPE_LIMIT,
@@ -82,12 +84,12 @@ class RecordingRisk(risk_pb2_grpc.RiskServiceServicer):
 
     async def GetAccount(self, request: Any, context: Any) -> pb.GetAccountResponse:
         self._record("GetAccount", request, context)
-        if request.account_id != "acc-1":
+        if request.account_id != ACC:
             error = NotFound(f"account {request.account_id} not found", reason="ACCOUNT_NOT_FOUND")
             await context.abort_with_status(_status(error))
         return pb.GetAccountResponse(
             account=pb.Account(
-                account_id="acc-1",
+                account_id=ACC,
                 owner_id="u-1",
                 name="paper one",
                 mode=pb.ACCOUNT_MODE_PAPER,
@@ -184,7 +186,7 @@ async def test_submit_sends_exact_decimals_and_renders_a_denial(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
     reply = await client.post(
-        "/api/v1/accounts/acc-1/orders",
+        f"/api/v1/accounts/{ACC}/orders",
         json={
             "client_order_id": "c-1",
             "instrument_id": "AAPL",
@@ -200,7 +202,7 @@ async def test_submit_sends_exact_decimals_and_renders_a_denial(
     name, request, auth = fake[0].requests[-1]
     assert name == "SubmitOrder" and auth.startswith("Bearer ")
     order = request.order
-    assert (order.account_id, order.quantity, order.limit_price) == ("acc-1", "10", "101.25")
+    assert (order.account_id, order.quantity, order.limit_price) == (ACC, "10", "101.25")
     assert order.side == pb.ORDER_SIDE_BUY and order.time_in_force == pb.TIME_IN_FORCE_GTC
     body = reply.json()
     assert body["decision"]["decision"] == "DENY"
@@ -234,7 +236,7 @@ async def test_bad_orders_are_400_naming_the_field_without_an_rpc(
 ) -> None:
     body = {"client_order_id": "c-2", "instrument_id": "AAPL", "side": "SELL", "quantity": "1"}
 
-    reply = await client.post("/api/v1/accounts/acc-1/orders", json={**body, **change})
+    reply = await client.post(f"/api/v1/accounts/{ACC}/orders", json={**body, **change})
 
     assert field in _fields(reply)
     assert fake[0].requests == []
@@ -243,15 +245,15 @@ async def test_bad_orders_are_400_naming_the_field_without_an_rpc(
 async def test_account_shows_pnl_and_state_and_unknown_account_is_404(
     client: httpx.AsyncClient,
 ) -> None:
-    reply = await client.get("/api/v1/accounts/acc-1")
+    reply = await client.get(f"/api/v1/accounts/{ACC}")
 
     assert reply.status_code == 200, reply.text
     account = reply.json()
     assert (account["equity"], account["pnl"]) == ("100250.35", "250.35")
     assert account["day_pnl"] == "-49.65"
     assert (account["mode"], account["trading_state"]) == ("PAPER", "REDUCING")
-    assert account["events_topic"] == "risk_account/acc-1"
-    missing = await client.get("/api/v1/accounts/other")
+    assert account["events_topic"] == f"risk_account/{ACC}"
+    missing = await client.get(f"/api/v1/accounts/{OTHER}")
     assert missing.status_code == 404
     assert missing.json()["error"]["reason"] == "ACCOUNT_NOT_FOUND"
 
@@ -260,7 +262,7 @@ async def test_order_filters_are_forwarded(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
     reply = await client.get(
-        "/api/v1/accounts/acc-1/orders",
+        f"/api/v1/accounts/{ACC}/orders",
         params=[("working", "true"), ("status", "ACCEPTED"), ("status", "PARTIALLY_FILLED")],
     )
 
@@ -273,7 +275,7 @@ async def test_order_filters_are_forwarded(
         "ORDER_STATUS_ACCEPTED",
         "ORDER_STATUS_PARTIALLY_FILLED",
     ]
-    bad = await client.get("/api/v1/accounts/acc-1/orders", params={"status": "OPEN"})
+    bad = await client.get(f"/api/v1/accounts/{ACC}/orders", params={"status": "OPEN"})
     assert "status[0]" in _fields(bad)
 
 
@@ -281,7 +283,7 @@ async def test_limits_round_trip_as_decimal_strings(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
     reply = await client.put(
-        "/api/v1/accounts/acc-1/limits",
+        f"/api/v1/accounts/{ACC}/limits",
         json={
             "max_position": {"AAPL": "100", "*": 50},
             "max_leverage": "2.50",
@@ -298,9 +300,9 @@ async def test_limits_round_trip_as_decimal_strings(
     assert (limits.max_leverage, limits.max_gross_exposure) == ("2.5", "")
     assert limits.max_working_orders == 20
     assert reply.json()["max_position"] == {"AAPL": "100", "*": "50"}
-    negative = await client.put("/api/v1/accounts/acc-1/limits", json={"max_daily_loss": "-5"})
+    negative = await client.put(f"/api/v1/accounts/{ACC}/limits", json={"max_daily_loss": "-5"})
     assert "max_daily_loss" in _fields(negative)
-    count = await client.put("/api/v1/accounts/acc-1/limits", json={"order_burst": -1})
+    count = await client.put(f"/api/v1/accounts/{ACC}/limits", json={"order_burst": -1})
     assert "order_burst" in _fields(count)
 
 
@@ -309,12 +311,12 @@ async def test_decisions_filter_and_bad_range(
 ) -> None:
     reply = await client.get(
         "/api/v1/decisions",
-        params={"account_id": "acc-1", "decision": "DENY", "start": "2026-01-01T00:00:00Z"},
+        params={"account_id": ACC, "decision": "DENY", "start": "2026-01-01T00:00:00Z"},
     )
 
     assert reply.status_code == 200, reply.text
     request = fake[0].requests[-1][1]
-    assert request.decision == pb.DECISION_DENY and request.account_id == "acc-1"
+    assert request.decision == pb.DECISION_DENY and request.account_id == ACC
     assert request.HasField("start_time") and not request.HasField("end_time")
     backwards = await client.get(
         "/api/v1/decisions",
@@ -329,7 +331,7 @@ async def test_kill_switch_sends_the_scope_and_reports_counts(
 ) -> None:
     reply = await client.post(
         "/api/v1/kill-switch",
-        json={"scope": "ACCOUNT", "scope_id": "acc-1", "reason": "runaway model"},
+        json={"scope": "ACCOUNT", "scope_id": ACC, "reason": "runaway model"},
     )
 
     assert reply.status_code == 200, reply.text
@@ -339,14 +341,14 @@ async def test_kill_switch_sends_the_scope_and_reports_counts(
     assert body["state"]["trading_state"] == "HALTED"
     assert body["state"]["previous_state"] == "ACTIVE"
     request = fake[0].requests[-1][1]
-    assert (request.scope, request.scope_id, request.flatten) == (pb.SCOPE_ACCOUNT, "acc-1", False)
+    assert (request.scope, request.scope_id, request.flatten) == (pb.SCOPE_ACCOUNT, ACC, False)
 
 
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"scope": "ACCOUNT", "reason": "x"}, "scope_id"),
-        ({"scope": "GLOBAL", "scope_id": "acc-1", "reason": "x"}, "scope_id"),
+        ({"scope": "GLOBAL", "scope_id": ACC, "reason": "x"}, "scope_id"),
         ({"scope": "DESK", "scope_id": "d", "reason": "x"}, "scope"),
         ({"scope": "GLOBAL"}, "reason"),
         ({"scope": "GLOBAL", "reason": ""}, "reason"),
@@ -362,15 +364,15 @@ async def test_bad_kill_switch_is_400_naming_the_field(
 async def test_state_history_of_an_account_asks_for_its_scope(
     client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
 ) -> None:
-    reply = await client.get("/api/v1/accounts/acc-1/trading-state/changes")
+    reply = await client.get(f"/api/v1/accounts/{ACC}/trading-state/changes")
 
     assert reply.status_code == 200, reply.text
     request = fake[0].requests[-1][1]
-    assert (request.scope, request.scope_id) == (pb.SCOPE_ACCOUNT, "acc-1")
+    assert (request.scope, request.scope_id) == (pb.SCOPE_ACCOUNT, ACC)
     no_id = await client.get("/api/v1/trading-state/changes", params={"scope": "DEPLOYMENT"})
     assert "scope_id" in _fields(no_id)
     empty_reason = await client.put(
-        "/api/v1/accounts/acc-1/trading-state", json={"trading_state": "ACTIVE", "reason": ""}
+        f"/api/v1/accounts/{ACC}/trading-state", json={"trading_state": "ACTIVE", "reason": ""}
     )
     assert "reason" in _fields(empty_reason)
 
@@ -387,3 +389,16 @@ async def test_risk_routes_without_a_configured_risk_service_are_503() -> None:
     await backends.close()
     assert reply.status_code == 503
     assert reply.json()["error"]["reason"] == "BACKEND_NOT_CONFIGURED"
+
+
+async def test_ids_that_are_not_uuids_are_400_naming_the_field(
+    client: httpx.AsyncClient, fake: tuple[RecordingRisk, str]
+) -> None:
+    account = await client.get("/api/v1/accounts/not-a-uuid/orders")
+    decision = await client.get("/api/v1/decisions/not-a-uuid")
+    listed = await client.get("/api/v1/decisions", params={"account_id": "nope"})
+
+    assert "account_id" in _fields(account)
+    assert "decision_id" in _fields(decision)
+    assert "account_id" in _fields(listed)
+    assert fake[0].requests == []

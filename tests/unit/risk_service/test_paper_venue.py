@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -11,7 +13,7 @@ from tm_risk.marketdata import Bar
 from tm_risk.venues.adapter import CancelScope, EventKind, VenueEvent, VenueOrder
 from tm_risk.venues.paper import PaperVenue
 from trademaster.backtest.config import SlippageConfig
-from trademaster.backtest.execution import ExecutionModel
+from trademaster.backtest.fill_costs import ExecutionModel
 from trademaster.market.costs import CostModel
 
 pytestmark = pytest.mark.unit
@@ -146,3 +148,13 @@ async def test_disconnected_venue_outcome_is_ambiguous() -> None:
     venue = PaperVenue()
     outcome = await venue.submit(_order("z", 1, 1))
     assert not outcome.ok and outcome.certainty.value == "ambiguous"
+
+
+def test_the_risk_service_and_its_fill_model_do_not_import_torch() -> None:
+    code = (
+        "import sys, trademaster.backtest.fill_costs, tm_risk.venues.paper, tm_risk.server;"
+        "print('torch' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+
+    assert out.stdout.strip() == "False"

@@ -25,6 +25,7 @@ def test_json_line_has_service_ids_and_extras() -> None:
     entry = json.loads(stream.getvalue())
     assert entry["message"] == "job.paused job.id=j-1"
     assert entry["service"] == "strategy"
+    assert entry["event"] == "job.paused"
     assert entry["level"] == "WARNING"
     assert entry["job.id"] == "j-1"
     assert entry["request_id"] is None

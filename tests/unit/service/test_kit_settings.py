@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 from pydantic_settings import SettingsConfigDict
 from trademaster.service.settings import ServiceSettings, load_settings
+from trademaster.service.signing_keys import ensure_key_file, kid_for_secret
 
 pytestmark = pytest.mark.unit
 
@@ -74,3 +76,23 @@ def test_path_list_splits_env_value_on_pathsep(monkeypatch: pytest.MonkeyPatch) 
     settings = StrategySettings()  # type: ignore[call-arg]
 
     assert settings.extra_data_dirs == [Path("/a"), Path("/b")]
+
+
+def test_jwt_key_file_replaces_the_secret_and_a_bad_one_is_named(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], tmp_path: Path
+) -> None:
+    monkeypatch.setenv("TM_STRATEGY_DATABASE_URL", "postgresql://db")
+    monkeypatch.setenv("TM_STRATEGY_REDIS_URL", "redis://r")
+    monkeypatch.delenv("TM_STRATEGY_JWT_SECRET", raising=False)
+    key_file = tmp_path / "jwt-keys.json"
+    ensure_key_file(key_file, "a-secret-0123456789abcdef")
+    monkeypatch.setenv("TM_STRATEGY_JWT_KEYS_FILE", str(key_file))
+
+    settings = load_settings(_StrategySettings)
+    assert settings.jwt_keys().current().active == kid_for_secret("a-secret-0123456789abcdef")
+
+    monkeypatch.setenv("TM_STRATEGY_JWT_KEYS_FILE", str(tmp_path / "missing.json"))
+    with pytest.raises(SystemExit):
+        load_settings(_StrategySettings)
+    err = capsys.readouterr().err
+    assert "TM_STRATEGY_JWT_KEYS_FILE: Value error, cannot read JWT key file" in err

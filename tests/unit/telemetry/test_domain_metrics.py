@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import pytest
 from prometheus_client import CollectorRegistry, generate_latest
 from trademaster.service import domain_metrics as dm
@@ -51,3 +53,23 @@ def test_a_service_lists_its_families_before_the_first_sample() -> None:
     ):
         assert f"# TYPE {name} " in text, name
     assert dm.process_service() == "risk"
+
+
+async def test_poller_keeps_refreshing_after_a_failure() -> None:
+    calls: list[str] = []
+    done = asyncio.Event()
+
+    async def failing() -> None:
+        calls.append("fail")
+        raise RuntimeError("database down")
+
+    async def working() -> None:
+        calls.append("ok")
+        if calls.count("ok") == 2:
+            done.set()
+
+    poller = dm.Poller([failing, working], interval_s=0)
+    poller.start()
+    await done.wait()
+    await poller.stop()
+    assert calls[:4] == ["fail", "ok", "fail", "ok"]

@@ -22,12 +22,8 @@ import torch
 
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
-from trademaster.backtest.execution import (
-    ExecutionModel,
-    account,
-    bar_fill_prices,
-    fill_timing,
-)
+from trademaster.backtest.execution import account, bar_fill_prices, fill_timing
+from trademaster.backtest.fill_costs import ExecutionModel
 from trademaster.backtest.result import BacktestResult, Benchmark
 from trademaster.market.accounting import (
     constrain_target_positions,

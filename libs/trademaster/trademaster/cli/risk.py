@@ -1,21 +1,23 @@
 """``trademaster risk ...``: trading accounts, limits, orders, positions, decisions, trading state
-and the kill switch through the gateway's HTTP API (the risk service decides and audits).
+and the kill switch over the RiskService gRPC API (with ``trademaster-client``; the risk service
+decides and audits).
 
-URL and token resolve as for ``trademaster jobs`` (``--url``/``--token``, ``TM_URL``/``TM_TOKEN``,
-or the file ``trademaster login`` wrote). Every command takes ``--json`` to print the API's JSON.
+Address and token resolve as for ``trademaster jobs`` (``--target``/``--token``,
+``TM_CLIENT_TARGET`` or ``TM_CLIENT_RISK_ADDR``/``TM_TOKEN``, or what ``trademaster login``
+saved). Every command takes ``--json`` to print the response (see ``risk_common.view``).
 """
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import _gateway
-from trademaster.cli.risk_common import api_path, connection, emit, table
+from trademaster.api.risk.v1 import risk_pb2 as pb
+from trademaster.cli.risk_common import client, collect, connection, emit, enum_value, table, view
 from trademaster.cli.risk_control import kill, state, verify
 from trademaster.cli.risk_orders import decisions, fills, orders, positions, watch
 
@@ -34,18 +36,24 @@ def _render_accounts(accounts: list[dict[str, Any]], console: Console) -> None:
             ["id", "name", "mode", "state", "cash", "equity", "P&L"],
             [
                 [
-                    a["id"],
+                    a["account_id"],
                     a["name"],
                     a["mode"],
                     a["trading_state"],
                     a["cash"],
                     a["equity"],
-                    a["pnl"],
+                    _pnl(a),
                 ]
                 for a in accounts
             ],
         )
     )
+
+
+def _pnl(account: dict[str, Any]) -> str:
+    """Realized plus unrealized P&L, exact in decimal."""
+    total = Decimal(account["realized_pnl"] or 0) + Decimal(account["unrealized_pnl"] or 0)
+    return format(total, "f")
 
 
 @risk.group()
@@ -56,20 +64,27 @@ def accounts() -> None:
 @accounts.command(name="list")
 @click.option("--mode", type=click.Choice(["PAPER", "LIVE"], case_sensitive=False))
 @connection
-def accounts_list(mode: str | None, url: str | None, token: str | None, as_json: bool) -> None:
+@click.option("--limit", type=click.IntRange(1, 10_000), default=100, show_default=True)
+def accounts_list(
+    mode: str | None, limit: int, target: str | None, token: str | None, as_json: bool
+) -> None:
     """Accounts visible to you (risk officers and admins: all)."""
-    params = {"mode": mode.upper()} if mode else {}
-    reply = _gateway(url, token).request("GET", api_path("accounts"), params=params)
-    emit(reply, as_json, lambda r, c: _render_accounts(r["accounts"], c))
+    request = pb.ListAccountsRequest(
+        mode=enum_value(pb.AccountMode.DESCRIPTOR, mode or "UNSPECIFIED")
+    )
+    with client(target, token) as tm:
+        found = [view(a) for a in collect(tm, tm.risk.ListAccounts, request, limit)]
+    emit({"accounts": found}, as_json, lambda r, c: _render_accounts(r["accounts"], c))
 
 
 @accounts.command(name="show")
 @click.argument("account_id")
 @connection
-def accounts_show(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
+def accounts_show(account_id: str, target: str | None, token: str | None, as_json: bool) -> None:
     """One account with cash, equity, P&L and trading state."""
-    reply = _gateway(url, token).request("GET", api_path("accounts", account_id))
-    emit(reply, as_json, lambda r, c: _render_accounts([r], c))
+    with client(target, token) as tm:
+        reply = tm.risk.GetAccount(pb.GetAccountRequest(account_id=account_id))
+    emit(view(reply.account), as_json, lambda r, c: _render_accounts([r], c))
 
 
 @accounts.command(name="create")
@@ -85,21 +100,21 @@ def accounts_create(
     base_currency: str,
     mode: str,
     broker: str,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Open an account NAME (paper by default) with --cash."""
-    body = {
-        "name": name,
-        "initial_cash": initial_cash,
-        "base_currency": base_currency,
-        "mode": mode.upper(),
-        "broker": broker,
-        "request_id": str(uuid.uuid4()),
-    }
-    reply = _gateway(url, token).request("POST", api_path("accounts"), json=body)
-    emit(reply, as_json, lambda r, c: _render_accounts([r], c))
+    account = pb.Account(
+        name=name,
+        initial_cash=initial_cash,
+        base_currency=base_currency,
+        mode=enum_value(pb.AccountMode.DESCRIPTOR, mode),
+        broker=broker,
+    )
+    with client(target, token) as tm:  # the client keys the request (request_id) for retries
+        reply = tm.risk.CreateAccount(pb.CreateAccountRequest(account=account))
+    emit(view(reply.account), as_json, lambda r, c: _render_accounts([r], c))
 
 
 # --- limits -----------------------------------------------------------------------------------
@@ -145,10 +160,11 @@ def limits() -> None:
 @limits.command(name="show")
 @click.argument("account_id")
 @connection
-def limits_show(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
+def limits_show(account_id: str, target: str | None, token: str | None, as_json: bool) -> None:
     """The limits of ACCOUNT_ID."""
-    reply = _gateway(url, token).request("GET", api_path("accounts", account_id, "limits"))
-    emit(reply, as_json, _render_limits)
+    with client(target, token) as tm:
+        reply = tm.risk.GetLimits(pb.GetLimitsRequest(account_id=account_id))
+    emit(view(reply.limits), as_json, _render_limits)
 
 
 def _pairs(values: tuple[str, ...]) -> dict[str, str]:
@@ -183,7 +199,7 @@ def limits_set(
     max_position: tuple[str, ...],
     allowed: tuple[str, ...],
     reason: str,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
     **values: Any,
@@ -191,15 +207,15 @@ def limits_set(
     """Replace every limit of ACCOUNT_ID (a limit not given is removed); risk officers only.
 
     Decimal limits take strings like 1000.50; counts 0 mean none (or the default)."""
-    body = {
-        "max_position": _pairs(max_position),
-        "allowed_instruments": list(allowed),
-        "reason": reason,
-        **values,
-    }
-    path = api_path("accounts", account_id, "limits")
-    reply = _gateway(url, token).request("PUT", path, json=body)
-    emit(reply, as_json, _render_limits)
+    limits = pb.RiskLimits(
+        max_position=_pairs(max_position),
+        allowed_instruments=list(allowed),
+        **{k: ("" if v is None else v) for k, v in values.items()},  # type: ignore[arg-type]
+    )
+    request = pb.SetLimitsRequest(account_id=account_id, limits=limits, reason=reason)
+    with client(target, token) as tm:
+        reply = tm.risk.SetLimits(request)
+    emit(view(reply.limits), as_json, _render_limits)
 
 
 # --- instruments ----------------------------------------------------------------------------
@@ -232,10 +248,13 @@ def _render_instruments(items: list[dict[str, Any]], console: Console) -> None:
 
 @instruments.command(name="list")
 @connection
-def instruments_list(url: str | None, token: str | None, as_json: bool) -> None:
-    """Every instrument, by id."""
-    reply = _gateway(url, token).request("GET", api_path("instruments"), params={"page_size": 500})
-    emit(reply, as_json, lambda r, c: _render_instruments(r["instruments"], c))
+@click.option("--limit", type=click.IntRange(1, 100_000), default=1000, show_default=True)
+def instruments_list(limit: int, target: str | None, token: str | None, as_json: bool) -> None:
+    """Instruments, by id."""
+    with client(target, token) as tm:
+        request = pb.ListInstrumentsRequest()
+        found = [view(i) for i in collect(tm, tm.risk.ListInstruments, request, limit)]
+    emit({"instruments": found}, as_json, lambda r, c: _render_instruments(r["instruments"], c))
 
 
 @instruments.command(name="put")
@@ -255,21 +274,23 @@ def instruments_put(
     max_quantity: str | None,
     min_notional: str | None,
     disabled: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Create or replace INSTRUMENT_ID's trading rules (risk officers only)."""
-    body = {
-        "tick_size": tick_size,
-        "lot_size": lot_size,
-        "min_quantity": min_quantity,
-        "max_quantity": max_quantity,
-        "min_notional": min_notional,
-        "disabled": disabled,
-    }
-    reply = _gateway(url, token).request("PUT", api_path("instruments", instrument_id), json=body)
-    emit(reply, as_json, lambda r, c: _render_instruments([r], c))
+    instrument = pb.Instrument(
+        instrument_id=instrument_id,
+        tick_size=tick_size,
+        lot_size=lot_size,
+        min_quantity=min_quantity or "",
+        max_quantity=max_quantity or "",
+        min_notional=min_notional or "",
+        disabled=disabled,
+    )
+    with client(target, token) as tm:
+        reply = tm.risk.PutInstrument(pb.PutInstrumentRequest(instrument=instrument))
+    emit(view(reply.instrument), as_json, lambda r, c: _render_instruments([r], c))
 
 
 for _command in (orders, fills, positions, decisions, watch, verify, state, kill):

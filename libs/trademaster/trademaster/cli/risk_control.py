@@ -7,13 +7,8 @@ from typing import Any
 import click
 from rich.console import Console
 
-from trademaster.cli.jobs import Gateway, _gateway
-from trademaster.cli.risk_common import (
-    STATES,
-    api_path,
-    connection,
-    emit,
-)
+from trademaster.api.risk.v1 import risk_pb2 as pb
+from trademaster.cli.risk_common import STATES, client, connection, emit, enum_value, view
 
 # --- audit, trading state and kill switch ----------------------------------------------------
 
@@ -23,11 +18,12 @@ from trademaster.cli.risk_common import (
 @click.option("--to", "to_sequence", type=click.IntRange(min=0), default=0)
 @connection
 def verify(
-    from_sequence: int, to_sequence: int, url: str | None, token: str | None, as_json: bool
+    from_sequence: int, to_sequence: int, target: str | None, token: str | None, as_json: bool
 ) -> None:
     """Recompute the decision audit hash chain; exit 1 when it is broken."""
-    params = {"from_sequence": from_sequence, "to_sequence": to_sequence}
-    reply = _gateway(url, token).request("GET", api_path("audit", "verify"), params=params)
+    request = pb.VerifyAuditChainRequest(from_sequence=from_sequence, to_sequence=to_sequence)
+    with client(target, token) as tm:
+        reply = view(tm.risk.VerifyAuditChain(request))
 
     def render(r: dict[str, Any], console: Console) -> None:
         if r["valid"]:
@@ -52,19 +48,20 @@ _scope_option = click.option(
 )
 
 
-def _scope(scope: str, scope_id: str | None) -> dict[str, str]:
+def _scope(scope: str, scope_id: str | None) -> dict[str, Any]:
+    """The ``scope``/``scope_id`` fields of a request."""
     if (scope == "GLOBAL") != (not scope_id):
         raise click.UsageError(
             "GLOBAL takes no SCOPE_ID" if scope == "GLOBAL" else f"{scope} needs a SCOPE_ID"
         )
-    return {"scope": scope, "scope_id": scope_id or ""}
+    return {"scope": enum_value(pb.Scope.DESCRIPTOR, scope), "scope_id": scope_id or ""}
 
 
 def _render_state(state: dict[str, Any], console: Console) -> None:
     where = state["scope"] + (f" {state['scope_id']}" if state["scope_id"] else "")
     console.print(
         f"[bold]{where}[/] {state['trading_state']}"
-        f" (by {state['updated_by'] or '—'} at {state['updated_at'] or '—'})"
+        f" (by {state['updated_by'] or '—'} at {state['update_time'] or '—'})"
         + (f": {state['reason']}" if state["reason"] else "")
         + (f"; ACTIVE refused until {state['cooldown_until']}" if state["cooldown_until"] else "")
     )
@@ -83,31 +80,32 @@ def state(
     new_state: str | None,
     reason: str,
     history: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Show, change (--set) or list the changes (--history) of a trading state; SCOPE_ID is an
     account id unless --scope says otherwise."""
-    target = _scope(scope, scope_id)
-    gateway = _gateway(url, token)
-    if new_state is not None:
-        if not reason:
-            raise click.UsageError("--set needs --reason")
-        body = {**target, "trading_state": new_state, "reason": reason}
-        emit(gateway.request("PUT", api_path("trading-state"), json=body), as_json, _render_state)
-    elif history:
-        reply = gateway.request("GET", api_path("trading-state", "changes"), params=target)
+    where = _scope(scope, scope_id)
+    if new_state is not None and not reason:
+        raise click.UsageError("--set needs --reason")
+    with client(target, token) as tm:
+        if new_state is not None:
+            state_name = enum_value(pb.TradingState.DESCRIPTOR, new_state)
+            request = pb.SetTradingStateRequest(**where, trading_state=state_name, reason=reason)
+            emit(view(tm.risk.SetTradingState(request).state), as_json, _render_state)
+        elif history:
+            listing = pb.ListTradingStateChangesRequest(**where, page_size=100)
+            reply = view(tm.risk.ListTradingStateChanges(listing))
 
-        def render(r: dict[str, Any], console: Console) -> None:
-            for change in r["changes"]:
-                _render_state(change, console)
+            def render(r: dict[str, Any], console: Console) -> None:
+                for change in r["changes"]:
+                    _render_state(change, console)
 
-        emit(reply, as_json, render)
-    else:
-        emit(
-            gateway.request("GET", api_path("trading-state"), params=target), as_json, _render_state
-        )
+            emit(reply, as_json, render)
+        else:
+            reply = view(tm.risk.GetTradingState(pb.GetTradingStateRequest(**where)).state)
+            emit(reply, as_json, _render_state)
 
 
 @click.command()
@@ -123,20 +121,20 @@ def kill(
     reason: str,
     flatten: bool,
     yes: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Halt SCOPE_ID (an account unless --scope says otherwise; --scope GLOBAL halts every
     account) and cancel its working orders at the venue."""
-    target = _scope(scope, scope_id)
-    gateway: Gateway = _gateway(url, token)
+    where = _scope(scope, scope_id)
     what = "EVERY account" if scope == "GLOBAL" else f"{scope.lower()} {scope_id}"
     if not yes:
         extra = " and flatten its positions" if flatten else ""
         click.confirm(f"Halt {what}, cancel its working orders{extra}?", abort=True)
-    body = {**target, "reason": reason, "flatten": flatten}
-    reply = gateway.request("POST", api_path("kill-switch"), json=body)
+    request = pb.KillSwitchRequest(**where, reason=reason, flatten=flatten)
+    with client(target, token) as tm:
+        reply = view(tm.risk.KillSwitch(request))
 
     def render(r: dict[str, Any], console: Console) -> None:
         if r.get("state"):
@@ -145,11 +143,11 @@ def kill(
             f"kill {r['kill_id']}: {r['cancels_acknowledged']}/{r['working_orders']} working "
             f"order(s) cancelled, {r['cancels_failed']} failed; flatten orders "
             f"{r['flatten_orders_submitted']} ({r['flatten_orders_denied']} denied); "
-            f"halted in {_ms(r['halt_ms'])}, done in {_ms(r['total_ms'])}"
+            f"halted in {_ms(r['halt_latency'])}, done in {_ms(r['total_latency'])}"
         )
 
     emit(reply, as_json, render)
 
 
-def _ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:.1f} ms"
+def _ms(seconds: float | None) -> str:
+    return "—" if seconds is None else f"{seconds * 1e3:.1f} ms"

@@ -1,24 +1,31 @@
-"""``trademaster risk orders|fills|positions|decisions``: place, check, cancel and list orders;
-fills, positions and audited decisions of an account."""
+"""``trademaster risk orders|fills|positions|decisions|watch``: place, check, cancel and list
+orders; fills, positions and audited decisions of an account; its events live."""
 
 from __future__ import annotations
 
-import json
-import time
 import uuid
+from datetime import UTC
 from typing import Any
 
 import click
+from google.protobuf.message import Message
+from google.protobuf.timestamp_pb2 import Timestamp
 from rich.console import Console
+from trademaster_client import risk_account_topic
 
-from trademaster.cli.jobs import _gateway, _token_option, _url_option
+from trademaster.api.notifier.v1 import notifier_pb2
+from trademaster.api.risk.v1 import risk_pb2 as pb
+from trademaster.cli.jobs import _target_option, _token_option
 from trademaster.cli.risk_common import (
     EXIT_DENIED,
     ORDER_STATUSES,
-    api_path,
+    client,
+    collect,
     connection,
     emit,
+    enum_value,
     table,
+    view,
 )
 
 # --- orders -----------------------------------------------------------------------------------
@@ -54,10 +61,10 @@ def _render_decision(decision: dict[str, Any], console: Console) -> None:
     )
     for violation in decision["violations"]:
         console.print(f"  [red]{violation['reason']}[/]: {violation['message']}")
-    if decision.get("check_latency_us") is not None:
+    if decision.get("check_latency") is not None:
         console.print(
             f"  audit #{decision['sequence']} {decision['entry_hash'][:16]}…, "
-            f"checked in {decision['check_latency_us']:.0f} µs"
+            f"checked in {decision['check_latency'] * 1e6:.0f} µs"
         )
 
 
@@ -66,23 +73,27 @@ def orders() -> None:
     """Orders: submit, check (dry run), cancel, list, show."""
 
 
-def _order_body(
+def _order(
+    account_id: str,
     instrument: str,
     side: str,
     quantity: str,
     limit_price: str | None,
     tif: str,
     client_order_id: str | None,
-) -> dict[str, Any]:
-    return {
-        "client_order_id": client_order_id or f"cli-{uuid.uuid4().hex[:16]}",
-        "instrument_id": instrument,
-        "side": side.upper(),
-        "order_type": "LIMIT" if limit_price else "MARKET",
-        "quantity": quantity,
-        "limit_price": limit_price,
-        "time_in_force": tif.upper(),
-    }
+    reduce_only: bool,
+) -> pb.Order:
+    return pb.Order(
+        client_order_id=client_order_id or f"cli-{uuid.uuid4().hex[:16]}",
+        account_id=account_id,
+        instrument_id=instrument,
+        side=enum_value(pb.OrderSide.DESCRIPTOR, side),
+        order_type=enum_value(pb.OrderType.DESCRIPTOR, "LIMIT" if limit_price else "MARKET"),
+        quantity=quantity,
+        limit_price=limit_price or "",
+        time_in_force=enum_value(pb.TimeInForce.DESCRIPTOR, tif),
+        reduce_only=reduce_only,
+    )
 
 
 def _order_command(name: str, dry_run: bool) -> click.Command:
@@ -110,22 +121,24 @@ def _order_command(name: str, dry_run: bool) -> click.Command:
         tif: str,
         client_order_id: str | None,
         reduce_only: bool,
-        url: str | None,
+        target: str | None,
         token: str | None,
         as_json: bool,
     ) -> None:
-        body = _order_body(instrument, side, quantity, limit_price, tif, client_order_id)
-        body["reduce_only"] = reduce_only
-        gateway = _gateway(url, token)
+        order = _order(
+            account_id, instrument, side, quantity, limit_price, tif, client_order_id, reduce_only
+        )
+        with client(target, token) as tm:
+            if dry_run:
+                reply: Message = tm.risk.CheckOrder(pb.CheckOrderRequest(order=order))
+            else:
+                reply = tm.risk.SubmitOrder(pb.SubmitOrderRequest(order=order))
+        data = view(reply)
         if dry_run:
-            path = api_path("accounts", account_id, "orders") + ":check"
-            decision = gateway.request("POST", path, json=body)
-            emit(decision, as_json, _render_decision)
+            emit(data["decision"], as_json, _render_decision)
         else:
-            reply = gateway.request("POST", api_path("accounts", account_id, "orders"), json=body)
-            decision = reply["decision"]
-            emit(reply, as_json, lambda r, c: _render_submitted(r, c))
-        if decision["decision"] != "ALLOW":
+            emit(data, as_json, _render_submitted)
+        if data["decision"]["decision"] != "ALLOW":
             raise SystemExit(EXIT_DENIED)
 
     verb = "Check" if dry_run else "Place"
@@ -154,12 +167,13 @@ orders.add_command(_order_command("check", dry_run=True))
 @click.argument("client_order_id")
 @connection
 def orders_cancel(
-    account_id: str, client_order_id: str, url: str | None, token: str | None, as_json: bool
+    account_id: str, client_order_id: str, target: str | None, token: str | None, as_json: bool
 ) -> None:
     """Cancel an order; cancelling a closed order is not an error."""
-    path = api_path("accounts", account_id, "orders", client_order_id) + ":cancel"
-    reply = _gateway(url, token).request("POST", path)
-    emit(reply, as_json, lambda r, c: _render_orders([r], c))
+    request = pb.CancelOrderRequest(account_id=account_id, client_order_id=client_order_id)
+    with client(target, token) as tm:
+        reply = tm.risk.CancelOrder(request)
+    emit(view(reply.order), as_json, lambda r, c: _render_orders([r], c))
 
 
 @orders.command(name="show")
@@ -167,36 +181,39 @@ def orders_cancel(
 @click.argument("client_order_id")
 @connection
 def orders_show(
-    account_id: str, client_order_id: str, url: str | None, token: str | None, as_json: bool
+    account_id: str, client_order_id: str, target: str | None, token: str | None, as_json: bool
 ) -> None:
     """One order."""
-    path = api_path("accounts", account_id, "orders", client_order_id)
-    reply = _gateway(url, token).request("GET", path)
-    emit(reply, as_json, lambda r, c: _render_orders([r], c))
+    request = pb.GetOrderRequest(account_id=account_id, client_order_id=client_order_id)
+    with client(target, token) as tm:
+        reply = tm.risk.GetOrder(request)
+    emit(view(reply.order), as_json, lambda r, c: _render_orders([r], c))
 
 
 @orders.command(name="list")
 @click.argument("account_id")
 @click.option("--working", is_flag=True, help="Only working orders.")
 @click.option("--status", "statuses", multiple=True, type=click.Choice(ORDER_STATUSES))
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @connection
 def orders_list(
     account_id: str,
     working: bool,
     statuses: tuple[str, ...],
     limit: int,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Orders of ACCOUNT_ID, newest first."""
-    params: dict[str, Any] = {"status": list(statuses), "page_size": limit}
-    if working:
-        params["working"] = "true"
-    path = api_path("accounts", account_id, "orders")
-    reply = _gateway(url, token).request("GET", path, params=params)
-    emit(reply, as_json, lambda r, c: _render_orders(r["orders"], c))
+    request = pb.ListOrdersRequest(
+        account_id=account_id,
+        statuses=[enum_value(pb.OrderStatus.DESCRIPTOR, s) for s in statuses],
+        working_only=working,
+    )
+    with client(target, token) as tm:
+        found = [view(o) for o in collect(tm, tm.risk.ListOrders, request, limit)]
+    emit({"orders": found}, as_json, lambda r, c: _render_orders(r["orders"], c))
 
 
 # --- fills, positions, decisions --------------------------------------------------------------
@@ -204,12 +221,15 @@ def orders_list(
 
 @click.command()
 @click.argument("account_id")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @connection
-def fills(account_id: str, limit: int, url: str | None, token: str | None, as_json: bool) -> None:
+def fills(
+    account_id: str, limit: int, target: str | None, token: str | None, as_json: bool
+) -> None:
     """Fills of ACCOUNT_ID, newest first."""
-    path = api_path("accounts", account_id, "fills")
-    reply = _gateway(url, token).request("GET", path, params={"page_size": limit})
+    with client(target, token) as tm:
+        request = pb.ListFillsRequest(account_id=account_id)
+        reply = {"fills": [view(f) for f in collect(tm, tm.risk.ListFills, request, limit)]}
     emit(
         reply,
         as_json,
@@ -218,7 +238,7 @@ def fills(account_id: str, limit: int, url: str | None, token: str | None, as_js
                 ["time", "order", "instrument", "side", "qty", "price", "fee"],
                 [
                     [
-                        f["time"],
+                        f["fill_time"],
                         f["client_order_id"],
                         f["instrument_id"],
                         f["side"],
@@ -236,10 +256,12 @@ def fills(account_id: str, limit: int, url: str | None, token: str | None, as_js
 @click.command()
 @click.argument("account_id")
 @connection
-def positions(account_id: str, url: str | None, token: str | None, as_json: bool) -> None:
+def positions(account_id: str, target: str | None, token: str | None, as_json: bool) -> None:
     """Open positions of ACCOUNT_ID at market."""
-    path = api_path("accounts", account_id, "positions")
-    reply = _gateway(url, token).request("GET", path, params={"page_size": 500})
+    with client(target, token) as tm:
+        request = pb.ListPositionsRequest(account_id=account_id)
+        found = [view(p) for p in collect(tm, tm.risk.ListPositions, request, 100_000)]
+    reply = {"positions": found}
     emit(
         reply,
         as_json,
@@ -269,7 +291,7 @@ def _render_decisions(decisions: list[dict[str, Any]], console: Console) -> None
         order = d.get("order") or {}
         rows.append(
             [
-                d["decided_at"],
+                d["decide_time"],
                 d["decision"] + (" (dry run)" if d["dry_run"] else ""),
                 order.get("account_id", ""),
                 order.get("client_order_id", ""),
@@ -286,7 +308,7 @@ def _render_decisions(decisions: list[dict[str, Any]], console: Console) -> None
 @click.option("--reason", default="", help="Only denials with this reason code.")
 @click.option("--instrument", "instrument_id", default="", help="Only this instrument.")
 @click.option("--since", type=click.DateTime(), help="Only decisions at or after (UTC).")
-@click.option("--limit", type=click.IntRange(1, 500), default=50, show_default=True)
+@click.option("--limit", type=click.IntRange(1, 10_000), default=50, show_default=True)
 @connection
 def decisions(
     account_id: str,
@@ -295,94 +317,73 @@ def decisions(
     instrument_id: str,
     since: Any,
     limit: int,
-    url: str | None,
+    target: str | None,
     token: str | None,
     as_json: bool,
 ) -> None:
     """Audited order decisions, newest first, with their reason codes."""
-    params: dict[str, Any] = {
-        "account_id": account_id,
-        "reason": reason,
-        "instrument_id": instrument_id,
-        "page_size": limit,
-    }
-    if decision:
-        params["decision"] = decision.upper()
+    request = pb.ListDecisionsRequest(
+        account_id=account_id,
+        reason=reason,
+        instrument_id=instrument_id,
+        decision=enum_value(pb.Decision.DESCRIPTOR, decision or "UNSPECIFIED"),
+    )
     if since is not None:
-        params["start"] = since.isoformat() + ("" if since.tzinfo else "Z")
-    reply = _gateway(url, token).request("GET", api_path("decisions"), params=params)
-    emit(reply, as_json, lambda r, c: _render_decisions(r["decisions"], c))
+        start = Timestamp()
+        start.FromDatetime(since if since.tzinfo else since.replace(tzinfo=UTC))
+        request.start_time.CopyFrom(start)
+    with client(target, token) as tm:
+        found = [view(d) for d in collect(tm, tm.risk.ListDecisions, request, limit)]
+    emit({"decisions": found}, as_json, lambda r, c: _render_decisions(r["decisions"], c))
 
 
 # --- live events ------------------------------------------------------------------------------
 
-RECONNECT_TRIES = 5
 
-
-def _event_line(message: dict[str, Any]) -> str:
-    """One line per risk event: its type and the fields a desk watches."""
-    p = message.get("payload") or {}
-    kind = message.get("type", "")
+def _event_line(event: notifier_pb2.Event) -> str:
+    """One line per risk event: the fields a desk watches."""
+    kind = event.WhichOneof("payload") or ""
+    p: Any = getattr(event, kind) if kind else None
     if kind == "order_decided":
-        reasons = ",".join(p.get("violation_reasons") or [])
-        return (
-            f"{p.get('decision')} {p.get('side')} {p.get('quantity')} {p.get('instrument_id')} "
-            f"{p.get('client_order_id')}" + (f" [{reasons}]" if reasons else "")
+        reasons = ",".join(p.violation_reasons)
+        return f"{p.decision} {p.side} {p.quantity} {p.instrument_id} {p.client_order_id}" + (
+            f" [{reasons}]" if reasons else ""
         )
     if kind == "order_updated":
         return (
-            f"order {p.get('client_order_id')} {p.get('status')} "
-            f"filled {p.get('filled_quantity')} @ {p.get('average_fill_price') or '—'}"
+            f"order {p.client_order_id} {p.status} "
+            f"filled {p.filled_quantity} @ {p.average_fill_price or '—'}"
         )
     if kind == "fill_received":
-        return (
-            f"fill {p.get('side')} {p.get('quantity')} {p.get('instrument_id')} @ {p.get('price')}"
-            f" fee {p.get('fee')}"
-        )
+        return f"fill {p.side} {p.quantity} {p.instrument_id} @ {p.price} fee {p.fee}"
     if kind == "position_changed":
-        return f"position {p.get('instrument_id')} {p.get('quantity')} @ {p.get('average_price')}"
+        return f"position {p.instrument_id} {p.quantity} @ {p.average_price}"
     if kind == "trading_state_changed":
-        return f"state {p.get('old_state')} -> {p.get('new_state')}: {p.get('reason')}"
-    return json.dumps(p, separators=(",", ":"))
+        return f"state {p.old_state} -> {p.new_state}: {p.reason}"
+    if kind == "kill_switch_completed":
+        return (
+            f"kill {p.kill_id}: {p.cancels_acknowledged}/{p.working_orders} cancelled, "
+            f"{p.cancels_failed} failed in {p.total_ms:.1f} ms"
+        )
+    return str(view(p)) if p is not None else ""
 
 
 @click.command()
 @click.argument("account_id")
 @click.option("--count", type=click.IntRange(min=1), help="Exit after this many events.")
-@_url_option
+@_target_option
 @_token_option
-def watch(account_id: str, count: int | None, url: str | None, token: str | None) -> None:
+def watch(account_id: str, count: int | None, target: str | None, token: str | None) -> None:
     """Print ACCOUNT_ID's decisions, order updates, fills, positions and state changes live
-    (reconnects and resumes after the last event; Ctrl-C ends)."""
-    from websockets.exceptions import ConnectionClosed, InvalidHandshake
-    from websockets.sync.client import connect
-
-    gateway = _gateway(url, token)
-    topic = gateway.request("GET", api_path("accounts", account_id))["events_topic"]
-    last_event_id, tries, seen = "", 0, 0
-    while True:
+    (the stream resumes after the last event on reconnects; Ctrl-C ends)."""
+    with client(target, token) as tm:
+        tm.risk.GetAccount(pb.GetAccountRequest(account_id=account_id))  # NOT_FOUND, not silence
+        stream = tm.subscribe([risk_account_topic(account_id)])
         try:
-            with connect(f"{gateway.ws_url()}?access_token={gateway.token}") as ws:
-                subscribe = {"type": "subscribe", "topics": [topic], "last_event_id": last_event_id}
-                ws.send(json.dumps(subscribe))
-                while True:
-                    message = json.loads(ws.recv())
-                    kind = message.get("type")
-                    if kind == "error":
-                        error = message.get("error") or {}
-                        raise click.ClickException(
-                            f"{error.get('message')} ({error.get('reason')})"
-                        )
-                    tries = 0
-                    if kind == "heartbeat" or not message.get("event_id"):
-                        continue
-                    last_event_id = message["event_id"]
-                    click.echo(f"{message.get('time')} {kind}: {_event_line(message)}")
-                    seen += 1
-                    if count is not None and seen >= count:
-                        return
-        except (ConnectionClosed, InvalidHandshake, OSError) as error:
-            tries += 1
-            if tries > RECONNECT_TRIES:
-                raise click.ClickException(f"event stream lost: {error}") from error
-            time.sleep(min(5.0, 0.5 * 2**tries))
+            for seen, event in enumerate(stream, start=1):
+                when = event.time.ToDatetime(tzinfo=UTC).isoformat().replace("+00:00", "Z")
+                click.echo(f"{when} {event.type}: {_event_line(event)}")
+                if count is not None and seen >= count:
+                    return
+        finally:
+            stream.close()

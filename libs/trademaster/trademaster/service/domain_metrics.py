@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -157,14 +157,14 @@ def risk_metrics(registry: CollectorRegistry = REGISTRY) -> RiskMetrics:
     )
 
 
-CountStates = Callable[[], Any]
-"""Async callable returning ``{state: count}`` (e.g. one ``GROUP BY state`` query)."""
+CountStates = Callable[[], Awaitable[Mapping[str, int]]]
+"""Returns ``{state: count}`` (e.g. one ``GROUP BY state`` query)."""
 
 
 class StateCounts:
-    """``tm_<service>_<things>{state}`` and ``tm_<service>_queue_depth_<things>``, refreshed
-    by polling the owner's table: the numbers come from the source of truth, so they survive
-    restarts and every replica reports the same."""
+    """``tm_<service>_<things>{state}`` and ``tm_<service>_queue_depth_<things>``, set from
+    the owner's table on every ``refresh``: the numbers come from the source of truth, so they
+    survive restarts and every replica reports the same."""
 
     def __init__(
         self,
@@ -173,12 +173,10 @@ class StateCounts:
         count: CountStates,
         *,
         states: Iterable[str] = LONG_RUNNING_STATES,
-        interval_s: float = 10.0,
         registry: CollectorRegistry = REGISTRY,
     ) -> None:
         self._count = count
         self._states = tuple(states)
-        self._interval_s = interval_s
         self.by_state: Gauge = _once(
             f"{service}.{things}.by_state",
             registry,
@@ -198,7 +196,6 @@ class StateCounts:
                 registry=registry,
             ),
         )
-        self._task: asyncio.Task[None] | None = None
 
     async def refresh(self) -> None:
         counts = dict(await self._count())
@@ -206,8 +203,35 @@ class StateCounts:
             self.by_state.labels(state).set(counts.get(state, 0))
         self.queue_depth.set(counts.get("QUEUED", 0))
 
+
+def running_job_resources(service: str, registry: CollectorRegistry = REGISTRY) -> Gauge:
+    """``tm_<service>_running_job_resources{resource}``: CPUs/GPUs that running jobs hold on
+    the Ray cluster (``resource`` = ``cpu`` or ``gpu``)."""
+    return _once(
+        f"{service}.running_job_resources",
+        registry,
+        lambda: Gauge(
+            f"tm_{service}_running_job_resources",
+            "Ray resources (CPUs, GPUs) assigned to running jobs.",
+            ["resource"],
+            registry=registry,
+        ),
+    )
+
+
+class Poller:
+    """Runs metric refreshes every ``interval_s`` in a background task; a failing refresh is
+    logged and retried next time, never taking the service down."""
+
+    def __init__(
+        self, refreshes: Sequence[Callable[[], Awaitable[None]]], interval_s: float = 10.0
+    ) -> None:
+        self._refreshes = tuple(refreshes)
+        self._interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+
     def start(self) -> None:
-        self._task = asyncio.create_task(self._run(), name="state-counts")
+        self._task = asyncio.create_task(self._run(), name="metrics-poller")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -216,12 +240,17 @@ class StateCounts:
                 await self._task
             self._task = None
 
+    async def refresh_all(self) -> None:
+        """One round of every refresh; failures are logged, not raised."""
+        for refresh in self._refreshes:
+            try:
+                await refresh()
+            except Exception as error:
+                _LOGGER.warning("metrics.refresh_failed error=%r", error)
+
     async def _run(self) -> None:
         while True:
-            try:
-                await self.refresh()
-            except Exception as error:  # a metrics refresh must never take the service down
-                _LOGGER.warning("metrics.state_counts_failed error=%r", error)
+            await self.refresh_all()
             await asyncio.sleep(self._interval_s)
 
 

@@ -107,11 +107,14 @@ class EventBus:
     ) -> str:
         """Append an event to ``topic`` (stream trimmed to about ``maxlen``); return its id."""
         _check_topic(topic)
+        fields: dict[Any, Any] = {
+            "time": datetime.now(UTC).isoformat(),
+            "owner_id": owner_id,
+            "type": type,
+            "payload": json.dumps(dict(payload), separators=(",", ":")),
+        }
         stream_id = await self._client.xadd(
-            self._stream(topic),
-            _fields(owner_id, type, payload),
-            maxlen=self._maxlen,
-            approximate=True,
+            self._stream(topic), fields, maxlen=self._maxlen, approximate=True
         )
         service = process_service()
         if service is not None:

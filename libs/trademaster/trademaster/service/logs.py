@@ -5,12 +5,14 @@ from __future__ import annotations
 import contextvars
 import json
 import logging
+import logging.handlers
 import sys
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import grpc
@@ -32,8 +34,14 @@ def current_request_id() -> str | None:
     return _request_id.get()
 
 
+def event_name(record: logging.LogRecord) -> str:
+    """The event a line reports: the first word of its message template (``rpc.done``)."""
+    template = record.msg if isinstance(record.msg, str) else str(record.msg)
+    return template.split(maxsplit=1)[0] if template.strip() else ""
+
+
 class JsonLineFormatter(logging.Formatter):
-    """One JSON object per line: time, level, logger, message, service, ids, and any extras."""
+    """One JSON object per line: time, level, service, event, logger, message, ids, extras."""
 
     def __init__(self, service: str) -> None:
         super().__init__()
@@ -46,6 +54,7 @@ class JsonLineFormatter(logging.Formatter):
             "logger": record.name,
             "message": record.getMessage(),
             "service": self._service,
+            "event": event_name(record),
             "request_id": _request_id.get(),
             "trace_id": _trace_id(),
         }
@@ -62,17 +71,51 @@ def _trace_id() -> str | None:
     return format(span_context.trace_id, "032x") if span_context.is_valid else None
 
 
-def configure_logging(service: str, level: str) -> None:
-    """Send all logs as JSON lines to stderr; replaces handlers already on the root logger."""
+LOG_SUFFIX = ".jsonl"
+"""A service's JSON log in a log dir is ``<service>.jsonl``; rotated copies end ``.jsonl.N``."""
+
+
+def configure_logging(
+    service: str,
+    level: str,
+    *,
+    log_dir: Path | None = None,
+    max_bytes: int = 10 * 1024 * 1024,
+    backups: int = 4,
+) -> None:
+    """Send all logs as JSON lines; replaces handlers already on the root logger.
+
+    Without ``log_dir`` lines go to stderr (a pod's log). With it they go only to
+    ``log_dir/<service>.jsonl``, rotated at ``max_bytes`` keeping ``backups`` older files, so a
+    service never holds more than ``max_bytes * (backups + 1)`` of logs; stderr then gets only
+    ERROR lines (a supervisor shows its tail when a start fails) and what bypasses logging.
+    """
     numeric = logging.getLevelName(level.upper())
     if not isinstance(numeric, int):
         raise ValueError(f"log level must be one of DEBUG, INFO, WARNING, ERROR, was {level!r}")
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonLineFormatter(service))
+    handlers: list[logging.Handler] = [logging.StreamHandler(sys.stderr)]
+    if log_dir is not None:
+        if max_bytes < 1024:
+            raise ValueError(f"log max_bytes must be >= 1024, was {max_bytes}")
+        if backups < 1:
+            raise ValueError(f"log backups must be >= 1, was {backups}")
+        log_dir.mkdir(parents=True, exist_ok=True)
+        handlers[0].setLevel(logging.ERROR)
+        handlers.append(
+            logging.handlers.RotatingFileHandler(
+                log_dir / f"{service}{LOG_SUFFIX}",
+                maxBytes=max_bytes,
+                backupCount=backups,
+                encoding="utf-8",
+            )
+        )
     root = logging.getLogger()
     for old in list(root.handlers):
         root.removeHandler(old)
-    root.addHandler(handler)
+        old.close()
+    for handler in handlers:
+        handler.setFormatter(JsonLineFormatter(service))
+        root.addHandler(handler)
     root.setLevel(numeric)
 
 

@@ -62,7 +62,7 @@ async def create_server(
 ) -> tuple[grpc.aio.Server, int]:
     """Build, bind and start a server; returns it and the bound port (``grpc_port=0`` → ephemeral).
 
-    Interceptors, outermost first: request context, tracing, metrics, auth, errors. Health
+    Interceptors, outermost first: tracing, request context, metrics, auth, errors. Health
     reports SERVING for ``""`` and every name in ``full_service_names``. Stop it with
     ``stop_server`` so health flips to NOT_SERVING before draining. With a ``redis_url`` the
     server refuses revoked tokens (``trademaster.service.revocation``).
@@ -72,11 +72,12 @@ async def create_server(
         # Without this a second server silently shares the port with the first.
         options=[("grpc.so_reuseport", 0)],
         interceptors=[
-            RequestContextInterceptor(),
+            # Tracing outermost: the per-RPC log line is written inside the span (its trace_id).
             TracingInterceptor(),
+            RequestContextInterceptor(),
             MetricsInterceptor(service_name),
             AuthInterceptor(
-                settings.jwt_secret.get_secret_value(),
+                settings.jwt_keys(),
                 settings.jwt_issuer,
                 public_methods,
                 revocations=revocations,
@@ -135,7 +136,13 @@ async def serve(
 
     ``build`` does the start-up work (pools, migrations, servicers) and returns the parts.
     """
-    configure_logging(service_name, settings.log_level)
+    configure_logging(
+        service_name,
+        settings.log_level,
+        log_dir=settings.log_dir,
+        max_bytes=settings.log_max_bytes,
+        backups=settings.log_backups,
+    )
     provider = configure_tracing(service_name, settings.otel_exporter)
     set_process_service(service_name)
     if settings.metrics_port is not None:

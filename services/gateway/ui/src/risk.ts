@@ -256,3 +256,10 @@ export function pnlColor(value: string): string | undefined {
   if (!value || !Number.isFinite(n) || n === 0) return "dimmed";
   return n > 0 ? "green" : "red";
 }
+
+/** What the caller's roles let it do on the console (the risk service decides; this only hides
+ * controls that would certainly be refused). */
+export function riskPowers(roles: string[]): { trades: boolean; governs: boolean } {
+  const has = (r: string) => roles.includes(r) || roles.includes("admin");
+  return { trades: has("trader"), governs: has("risk_officer") };
+}

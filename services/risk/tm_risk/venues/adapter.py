@@ -85,6 +85,7 @@ class OrderReport:
     status: str
     filled_quantity: float
     open_quantity: float
+    broker_order_id: str = ""
 
 
 @dataclass(frozen=True, slots=True)

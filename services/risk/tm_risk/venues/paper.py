@@ -1,7 +1,8 @@
 """The paper venue: fills allowed orders against the bar stream with the backtest's fill code.
 
-Fill prices, fees and the volume cap come from ``trademaster.backtest.execution.ExecutionModel``
-(itself composed from ``trademaster.market``), the same code a backtest books its fills with:
+Fill prices, fees and the volume cap come from ``trademaster.backtest.fill_costs.ExecutionModel``
+(itself composed from ``trademaster.market``; torch-free), the same code a backtest books its
+fills with:
 
 - a market order fills on the first bar that arrives after it was accepted (the *next* bar), at
   that bar's open (or the ask/bid of a quote), moved by the configured slippage model;
@@ -26,9 +27,8 @@ from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass
 
 import numpy as np
-import torch
 from trademaster.backtest.config import SlippageConfig
-from trademaster.backtest.execution import ExecutionModel
+from trademaster.backtest.fill_costs import ExecutionModel
 from trademaster.market.costs import CostModel
 
 from tm_risk.marketdata import Bar
@@ -167,7 +167,12 @@ class PaperVenue(BrokerAdapter):
     async def order_reports(self, account_id: str | None = None) -> list[OrderReport]:
         return [
             OrderReport(
-                a, c, "PARTIALLY_FILLED" if w.filled else "ACCEPTED", w.filled, w.open_quantity
+                a,
+                c,
+                "PARTIALLY_FILLED" if w.filled else "ACCEPTED",
+                w.filled,
+                w.open_quantity,
+                w.broker_order_id,
             )
             for (a, c), w in self._working.items()
             if account_id is None or a == account_id
@@ -212,8 +217,8 @@ class PaperVenue(BrokerAdapter):
             return 0.0
         if quantity <= _EPS:
             return 0.0
-        signed = torch.tensor([order.side * quantity], dtype=torch.float64)
-        reference = torch.tensor([price], dtype=torch.float64)
+        signed = np.array([order.side * quantity], dtype=np.float64)
+        reference = np.array([price], dtype=np.float64)
         if order.order_type == "MARKET":
             costs = model.costs(reference, signed, _INDEX, _INDEX)
             fill_price, fee = float(costs.price[0]), float(costs.fee[0])

@@ -16,6 +16,7 @@ from types import FrameType
 from trademaster.service.localstack.processes import StartupError
 from trademaster.service.localstack.services import SERVICE_NAMES
 from trademaster.service.localstack.stack import Stack, StackConfig, StackPorts
+from trademaster.service.signing_keys import ensure_key_file
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -30,6 +31,8 @@ DEFAULT_PORTS: Mapping[str, int] = {
 DEFAULT_GRPC_BASE = 50051
 DEFAULT_METRICS_BASE = 50061
 SECRET_KEYS = ("TM_JWT_SECRET", "TM_ADMIN_PASSWORD")
+KEY_FILE = "jwt-keys.json"
+"""JWT signing keys of the local stack (``./tm keys``), made from ``TM_JWT_SECRET`` once."""
 
 
 def _port(environ: Mapping[str, str], key: str, default: int) -> int:
@@ -117,6 +120,10 @@ def local_config(
     extra_env = {
         "TM_STRATEGY_DATA_DIR": environ.get("TM_STRATEGY_DATA_DIR") or str(var_dir / "datasets")
     }
+    # Every service follows var/jwt-keys.json, so `./tm keys rotate` needs no restart.
+    ensure_key_file(var_dir / KEY_FILE, found["TM_JWT_SECRET"])
+    for name in SERVICE_NAMES:
+        extra_env[f"TM_{name.upper()}_JWT_KEYS_FILE"] = str(var_dir / KEY_FILE)
     shared = shared_data_dir(repo_root, environ)
     extra_dirs = [
         part for part in environ.get("TM_STRATEGY_EXTRA_DATA_DIRS", "").split(os.pathsep) if part

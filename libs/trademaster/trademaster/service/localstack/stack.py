@@ -178,6 +178,8 @@ class Stack:
         extra.setdefault("TM_STRATEGY_DATA_DIR", str(self.work_dir / "datasets"))
         artifacts = self.work_dir / "artifacts"
         extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
+        # JSON logs rotated by size, searchable with `./tm logs` (trademaster.service.ops).
+        extra.setdefault(f"TM_{name.upper()}_LOG_DIR", str(self.work_dir / "logs"))
         metrics = self.metrics_ports.get(name)
         return service_env(
             name,

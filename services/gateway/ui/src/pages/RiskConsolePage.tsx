@@ -19,7 +19,8 @@ import { PositionsTable } from "../components/risk/PositionsTable";
 import { StateHistory } from "../components/risk/StateHistory";
 import { useEventStream } from "../events";
 import type { PlatformEvent, StreamStatus } from "../events";
-import { GLOBAL_TOPIC, riskApi } from "../risk";
+import { GLOBAL_TOPIC, riskApi, riskPowers } from "../risk";
+import { useSession } from "../session";
 import type { Account, Order, Position, StateRecord } from "../risk";
 import { useApi } from "../useApi";
 
@@ -75,6 +76,8 @@ function AccountConsole({
   accountId: string;
   onAccountChanged: () => void;
 }) {
+  const { user } = useSession();
+  const powers = riskPowers(user?.roles ?? []);
   const [snapshot, setSnapshot] = useState<Snapshot | null>(null);
   const [feed, setFeed] = useState<FeedRow[]>([]);
   const [error, setError] = useState<Error | null>(null);
@@ -153,7 +156,13 @@ function AccountConsole({
               </Badge>
             )}
           </Group>
-          <KillSwitch account={account} workingOrders={orders.length} onDone={() => void reload()} />
+          {(powers.trades || powers.governs) && (
+            <KillSwitch
+              account={account}
+              workingOrders={orders.length}
+              onDone={() => void reload()}
+            />
+          )}
         </Group>
         <AccountFigures account={account} />
       </Card>
@@ -173,12 +182,14 @@ function AccountConsole({
               </Text>
               <WorkingOrders accountId={account.id} orders={orders} onChanged={reloadSoon} />
             </Card>
-            <Card withBorder>
-              <Text fw={600} mb="xs">
-                Place an order
-              </Text>
-              <OrderTicket accountId={account.id} onPlaced={reloadSoon} />
-            </Card>
+            {powers.trades && (
+              <Card withBorder>
+                <Text fw={600} mb="xs">
+                  Place an order
+                </Text>
+                <OrderTicket accountId={account.id} onPlaced={reloadSoon} />
+              </Card>
+            )}
           </Stack>
         </Grid.Col>
         <Grid.Col span={{ base: 12, lg: 6 }}>
@@ -193,7 +204,12 @@ function AccountConsole({
               <Text fw={600} mb="xs">
                 Trading state history
               </Text>
-              <StateHistory accountId={account.id} changes={changes} onChanged={reloadSoon} />
+              <StateHistory
+                accountId={account.id}
+                changes={changes}
+                onChanged={reloadSoon}
+                canSet={powers.governs}
+              />
             </Card>
           </Stack>
         </Grid.Col>
@@ -202,13 +218,15 @@ function AccountConsole({
         <Text fw={600} mb="xs">
           Limits
         </Text>
-        <LimitsEditor accountId={account.id} />
+        <LimitsEditor accountId={account.id} canEdit={powers.governs} />
       </Card>
     </Stack>
   );
 }
 
 export default function RiskConsolePage() {
+  const { user } = useSession();
+  const powers = riskPowers(user?.roles ?? []);
   const { accountId = "" } = useParams();
   const navigate = useNavigate();
   const list = useApi((signal) => riskApi.listAccounts(signal), []);
@@ -240,12 +258,14 @@ export default function RiskConsolePage() {
           />
         </Card>
       )}
-      <NewAccountForm
-        onCreated={(account) => {
-          list.reload();
-          navigate(`/risk/${account.id}`);
-        }}
-      />
+      {powers.trades && (
+        <NewAccountForm
+          onCreated={(account) => {
+            list.reload();
+            navigate(`/risk/${account.id}`);
+          }}
+        />
+      )}
       {accountId && (
         <AccountConsole key={accountId} accountId={accountId} onAccountChanged={list.reload} />
       )}

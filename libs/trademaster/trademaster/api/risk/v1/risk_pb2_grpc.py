@@ -152,15 +152,17 @@ class RiskServiceServicer:
 
     def CheckOrder(self, request, context):
         """Decides on an order without placing it; the decision is audited as a dry run and consumes
-        neither a client_order_id nor rate-limit tokens.
+        neither a client_order_id nor rate-limit tokens (each call is audited as its own dry run).
+        Idempotent: yes, a dry run changes no order, position or rate limit.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SubmitOrder(self, request, context):
-        """Decides on an order and, when allowed, sends it to the broker; idempotent per
-        (account_id, client_order_id): a repeat returns the first decision and order.
+        """Decides on an order and, when allowed, sends it to the broker; the key is unique per
+        account (account_id, client_order_id), also under concurrent repeats.
+        Idempotent: by client_order_id; a repeat returns the first decision and order (replayed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -169,6 +171,7 @@ class RiskServiceServicer:
     def CancelOrder(self, request, context):
         """Requests cancellation of a working order; allowed in every trading state; cancelling a
         closed order is not an error and returns it unchanged.
+        Idempotent: yes, cancelling a cancelled or closed order returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -176,6 +179,7 @@ class RiskServiceServicer:
 
     def GetOrder(self, request, context):
         """Returns one order.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -183,6 +187,7 @@ class RiskServiceServicer:
 
     def ListOrders(self, request, context):
         """Lists orders of an account, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -190,6 +195,7 @@ class RiskServiceServicer:
 
     def ListFills(self, request, context):
         """Lists fills of an account, newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +203,7 @@ class RiskServiceServicer:
 
     def ListPositions(self, request, context):
         """Lists the non-zero positions of an account, by instrument_id.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -204,13 +211,16 @@ class RiskServiceServicer:
 
     def GetLimits(self, request, context):
         """Returns the risk limits of an account.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
     def SetLimits(self, request, context):
-        """Replaces the risk limits of an account; requires risk_officer or admin; audited.
+        """Replaces the risk limits of an account; requires risk_officer or admin; audited (a repeat
+        is recorded as one more version).
+        Idempotent: yes, a repeat puts the same limits in force again.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -218,6 +228,7 @@ class RiskServiceServicer:
 
     def GetTradingState(self, request, context):
         """Returns the trading state of one scope (global, account, deployment or instrument).
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -226,6 +237,8 @@ class RiskServiceServicer:
     def SetTradingState(self, request, context):
         """Sets the trading state of one scope; requires risk_officer or admin; audited. Returning to
         ACTIVE needs a reason and is refused while a breaker cooldown runs.
+        A repeat is recorded as one more change.
+        Idempotent: yes, a repeat leaves the same state in force.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -233,6 +246,7 @@ class RiskServiceServicer:
 
     def ListTradingStateChanges(self, request, context):
         """Lists trading-state changes of a scope (manual, breaker and kill switch), newest first.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -241,7 +255,9 @@ class RiskServiceServicer:
     def KillSwitch(self, request, context):
         """Halts a scope, cancels its working orders at the venue and optionally flattens its
         positions with reduce-only orders through the same checks; returns when done, with counts
-        and timings.
+        and timings. A repeat cancels what still works (earlier flatten orders too), then
+        flattens what is left.
+        Idempotent: yes, a repeat leaves the scope HALTED and never over-flattens.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -249,6 +265,7 @@ class RiskServiceServicer:
 
     def ListDecisions(self, request, context):
         """Lists audited order decisions, newest first, filtered.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -256,6 +273,7 @@ class RiskServiceServicer:
 
     def GetDecision(self, request, context):
         """Returns one audited decision.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -264,6 +282,7 @@ class RiskServiceServicer:
     def VerifyAuditChain(self, request, context):
         """Recomputes the audit hash chain and reports the first gap or mismatch; requires
         risk_officer or admin.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -271,6 +290,7 @@ class RiskServiceServicer:
 
     def PutInstrument(self, request, context):
         """Creates or replaces the trading rules of an instrument; requires risk_officer or admin.
+        Idempotent: yes, putting the same rules again leaves them unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -278,6 +298,7 @@ class RiskServiceServicer:
 
     def ListInstruments(self, request, context):
         """Lists the instruments orders may name, by instrument_id.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -285,6 +306,7 @@ class RiskServiceServicer:
 
     def CreateAccount(self, request, context):
         """Creates a trading account.
+        Idempotent: by request_id; a retry with the same key returns the first account.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -292,6 +314,7 @@ class RiskServiceServicer:
 
     def GetAccount(self, request, context):
         """Returns one account with its balances.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -299,6 +322,7 @@ class RiskServiceServicer:
 
     def ListAccounts(self, request, context):
         """Lists accounts visible to the caller.
+        Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')

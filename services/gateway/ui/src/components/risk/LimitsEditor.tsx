@@ -52,8 +52,9 @@ function toBody(draft: Draft): Record<string, unknown> {
   return body;
 }
 
-/** Every limit of the account; saving replaces them all (risk officers and admins). */
-export function LimitsEditor({ accountId }: { accountId: string }) {
+/** Every limit of the account; saving replaces them all (risk officers and admins; read-only
+ * for everyone else). */
+export function LimitsEditor({ accountId, canEdit }: { accountId: string; canEdit: boolean }) {
   const [limits, setLimits] = useState<Limits | null>(null);
   const [draft, setDraft] = useState<Draft | null>(null);
   const [error, setError] = useState<Error | null>(null);
@@ -104,6 +105,7 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
       label={label(name)}
       description={description}
       placeholder="none"
+      readOnly={!canEdit}
       value={draft[name]}
       onChange={(e) => {
         const value = e.currentTarget.value;
@@ -120,7 +122,7 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
         </SimpleGrid>
         {field("max_position", 'Per instrument, "*" for all others: AAPL=100, *=50')}
         {field("allowed_instruments", "Comma-separated; empty allows every instrument")}
-        {field("reason", "Why the limits change (audited)")}
+        {canEdit && field("reason", "Why the limits change (audited)")}
         {error && <ErrorAlert error={error} title="Limits not saved" />}
         {saved && (
           <Alert color="green" data-testid="limits-saved">
@@ -137,9 +139,11 @@ export function LimitsEditor({ accountId }: { accountId: string }) {
             <Button variant="default" onClick={() => setTick((t) => t + 1)}>
               Reload
             </Button>
-            <Button type="submit" loading={busy}>
-              Save limits
-            </Button>
+            {canEdit && (
+              <Button type="submit" loading={busy}>
+                Save limits
+              </Button>
+            )}
           </Group>
         </Group>
       </Stack>

@@ -12,10 +12,12 @@ export function StateHistory({
   accountId,
   changes,
   onChanged,
+  canSet,
 }: {
   accountId: string;
   changes: StateRecord[];
   onChanged: () => void;
+  canSet: boolean;
 }) {
   const [target, setTarget] = useState<string | null>("ACTIVE");
   const [reason, setReason] = useState("");
@@ -90,24 +92,26 @@ export function StateHistory({
         </Table>
         </Table.ScrollContainer>
       )}
-      <Group align="flex-end">
-        <Select
-          label="Set state"
-          data={["ACTIVE", "REDUCING", "HALTED"]}
-          value={target}
-          onChange={setTarget}
-          w={140}
-        />
-        <TextInput
-          label="Reason"
-          value={reason}
-          onChange={(e) => setReason(e.currentTarget.value)}
-          style={{ flex: 1 }}
-        />
-        <Button variant="default" disabled={!reason.trim()} loading={busy} onClick={() => void apply()}>
-          Apply
-        </Button>
-      </Group>
+      {canSet && (
+        <Group align="flex-end">
+          <Select
+            label="Set state"
+            data={["ACTIVE", "REDUCING", "HALTED"]}
+            value={target}
+            onChange={setTarget}
+            w={140}
+          />
+          <TextInput
+            label="Reason"
+            value={reason}
+            onChange={(e) => setReason(e.currentTarget.value)}
+            style={{ flex: 1 }}
+          />
+          <Button variant="default" disabled={!reason.trim()} loading={busy} onClick={() => void apply()}>
+            Apply
+          </Button>
+        </Group>
+      )}
       {error && <ErrorAlert error={error} title="State not changed" />}
     </Stack>
   );
