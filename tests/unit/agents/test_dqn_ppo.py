@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -126,8 +127,7 @@ def test_replay_n_step_returns_stop_at_episode_end_and_newest_step() -> None:
             terminated=ended,
             truncated=torch.tensor([False]),
         )
-    gen = torch.Generator().manual_seed(0)
-    batch = buf.sample(64, gamma=0.5, n_step=3, generator=gen)
+    batch = buf.sample(64, gamma=0.5, n_step=3, rng=np.random.default_rng(0))
     by_start = {
         int(o): (float(r), float(d), float(n))
         for o, r, d, n in zip(

@@ -1,8 +1,9 @@
-"""SAC and TD3 really learn on a toy portfolio where one asset clearly trends up; SAC resumes
+"""SAC, TD3 and DDPG really learn on a toy portfolio where one asset clearly trends up; they resume
 bit-exactly from a state_dict checkpoint."""
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -10,10 +11,12 @@ import numpy as np
 import pytest
 import torch
 from torch import Tensor
-from trademaster.agents.config import SACConfig, TD3Config
+from trademaster.agents.config import DDPGConfig, SACConfig, TD3Config
+from trademaster.agents.ddpg import DDPG
 from trademaster.agents.registry import get_algorithm
 from trademaster.agents.sac import SAC, TransitionBuffer
 from trademaster.agents.td3 import TD3
+from trademaster.config.strategy import validate_strategy_config
 from trademaster.envs.base import ActionSpec, StepResult, VecEnv
 from trademaster.envs.config import PortfolioManagementEnvConfig
 from trademaster.envs.factory import build_env
@@ -150,9 +153,20 @@ _TD3_SMALL = TD3Config(
     gamma=0.9,
     steps_per_iteration=4,
 )
+_DDPG_SMALL = DDPGConfig(
+    hidden_sizes=(32, 32),
+    learning_starts=128,
+    batch_size=64,
+    buffer_size=5_000,
+    q_lr=3e-3,
+    policy_lr=3e-3,
+    gamma=0.9,
+    steps_per_iteration=4,
+)
+_AGENTS = [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL), (DDPG, _DDPG_SMALL)]
 
 
-@pytest.mark.parametrize(("algorithm_cls", "config"), [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL)])
+@pytest.mark.parametrize(("algorithm_cls", "config"), _AGENTS)
 def test_agent_shifts_weight_to_trending_asset_and_beats_equal_weight(
     algorithm_cls: type, config: Any
 ) -> None:
@@ -184,7 +198,7 @@ def _trending_portfolio_env() -> VecEnv:
     return build_env(config, {"close": close, "features": features}, device="cpu")
 
 
-@pytest.mark.parametrize(("algorithm_cls", "config"), [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL)])
+@pytest.mark.parametrize(("algorithm_cls", "config"), _AGENTS)
 def test_agent_learns_on_real_portfolio_env_with_logit_actions(
     algorithm_cls: type, config: Any
 ) -> None:
@@ -219,7 +233,7 @@ def _train(algo: SAC | TD3, iterations: int) -> list[dict[str, float]]:
     return trace
 
 
-@pytest.mark.parametrize(("algorithm_cls", "config"), [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL)])
+@pytest.mark.parametrize(("algorithm_cls", "config"), _AGENTS)
 def test_resume_from_state_dict_is_bit_exact(algorithm_cls: type, config: Any) -> None:
     cpu = torch.device("cpu")
     uninterrupted = algorithm_cls(ToyPortfolioEnv(), config, seed=7, device=cpu)
@@ -236,7 +250,7 @@ def test_resume_from_state_dict_is_bit_exact(algorithm_cls: type, config: Any) -
     assert head + tail == full_trace
     assert resumed.global_step == uninterrupted.global_step
     final_a, final_b = uninterrupted.state_dict(), resumed.state_dict()
-    for key in ("actor", "qf1", "qf2", "qf1_target", "qf2_target"):
+    for key in algorithm_cls._MODELS:
         for name, tensor in final_a[key].items():
             assert torch.equal(tensor, final_b[key][name]), f"{key}.{name}"
     assert torch.equal(final_a["buffer"]["obs"], final_b["buffer"]["obs"])
@@ -261,6 +275,53 @@ def test_transition_buffer_wraps_around_and_round_trips() -> None:
     assert torch.equal(clone.sample(16).obs, buffer.sample(16).obs)
 
 
-def test_registry_resolves_sac_and_td3() -> None:
+def test_registry_resolves_sac_td3_and_ddpg() -> None:
     assert get_algorithm("sac") is SAC
     assert get_algorithm("td3") is TD3
+    assert get_algorithm("ddpg") is DDPG
+
+
+def test_ddpg_update_is_the_published_one() -> None:
+    """One DDPG update by hand on the same batch: critic to r + gamma (1 - d) Q'(s', mu'(s'))
+    (one critic, no target noise), then the actor ascends the UPDATED critic, then Polyak."""
+    algo = DDPG(ToyPortfolioEnv(), _DDPG_SMALL, seed=2, device=torch.device("cpu"))
+    while algo.global_step < 200:
+        algo.train_iteration()
+    ref = copy.deepcopy(algo)
+    metrics = algo._update()
+
+    cfg = _DDPG_SMALL
+    batch = ref.buffer.sample(cfg.batch_size)  # same buffer RNG state: the same batch
+    with torch.no_grad():
+        next_q = ref.qf1_target(batch.next_obs, ref.actor_target(batch.next_obs))
+        target = batch.rewards + (1.0 - batch.terminated) * cfg.gamma * next_q
+    q_loss = ((ref.qf1(batch.obs, batch.actions) - target) ** 2).mean()
+    ref.q_optimizer.zero_grad()
+    q_loss.backward()
+    ref.q_optimizer.step()
+    actor_loss = -ref.qf1(batch.obs, ref.actor(batch.obs)).mean()
+    ref.actor_optimizer.zero_grad()
+    actor_loss.backward()
+    ref.actor_optimizer.step()
+    assert metrics["losses/qf1_loss"] == pytest.approx(q_loss.item(), rel=1e-6)
+    assert metrics["losses/actor_loss"] == pytest.approx(actor_loss.item(), rel=1e-6)
+    for name in ("actor", "qf1"):
+        for ours, want in zip(
+            getattr(algo, name).parameters(), getattr(ref, name).parameters(), strict=True
+        ):
+            torch.testing.assert_close(ours, want)
+    for ours_t, old_t, new in zip(
+        algo.qf1_target.parameters(),
+        ref.qf1_target.parameters(),
+        ref.qf1.parameters(),
+        strict=True,
+    ):
+        torch.testing.assert_close(ours_t, (1 - cfg.tau) * old_t + cfg.tau * new)
+
+
+def test_ddpg_config_errors_name_the_field() -> None:
+    violations = validate_strategy_config(
+        "portfolio_management", "ddpg", {"agent_params": {"tau": 0, "batch_size": 10**6}}
+    )
+    assert sorted(v.field for v in violations) == ["agent_params.batch_size", "agent_params.tau"]
+    assert validate_strategy_config("portfolio_management", "ddpg", {}) == []

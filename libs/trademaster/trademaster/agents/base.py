@@ -72,6 +72,11 @@ class EpisodeStats:
         self._returns.extend(info["episode_return"][idx].double().tolist())
         self._lengths.extend(info["episode_length"][idx].double().tolist())
 
+    def record_values(self, returns: list[float], lengths: list[float]) -> None:
+        """Record finished episodes given as plain numbers (the numpy hot path)."""
+        self._returns.extend(returns)
+        self._lengths.extend(lengths)
+
     def drain(self, metrics: dict[str, float]) -> None:
         """Add ``charts/episodic_*`` means to ``metrics`` if any episode finished, then reset."""
         if self._returns:

@@ -87,6 +87,69 @@ class PPOConfig(BaseModel):
     )
 
 
+class A2CConfig(BaseModel):
+    """Advantage actor-critic (Mnih et al. 2016, synchronous): short n-step rollouts over the
+    vector env, one gradient step per rollout on ``-A log pi + vf_coef V-loss - ent_coef H``.
+
+    Defaults are Stable-Baselines3's A2C (RMSprop, 5 steps, lambda 1 = plain n-step returns)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["a2c"] = Field("a2c", description="Algorithm name (discriminator).")
+    hidden_sizes: tuple[int, ...] = Field(
+        (64, 64), min_length=1, description="Hidden layer widths of actor and critic MLPs."
+    )
+    learning_rate: float = Field(7e-4, gt=0, le=1, description="Optimizer learning rate.")
+    anneal_lr_steps: int | None = Field(
+        None, ge=1, description="Anneal the learning rate linearly to 0 over this many env steps."
+    )
+    optimizer: Literal["rmsprop", "adam"] = Field(
+        "rmsprop", description="RMSprop as published, or Adam."
+    )
+    rmsprop_alpha: float = Field(
+        0.99, gt=0, lt=1, description="RMSprop smoothing constant (squared-gradient average)."
+    )
+    optimizer_eps: float = Field(1e-5, gt=0, le=1, description="Optimizer epsilon.")
+    num_steps: int = Field(5, ge=1, description="Rollout length per env per update (n of n-step).")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    gae_lambda: float = Field(
+        1.0, ge=0, le=1, description="GAE lambda; 1.0 gives the published n-step advantages."
+    )
+    norm_adv: bool = Field(False, description="Normalise advantages per update.")
+    ent_coef: float = Field(0.0, ge=0, description="Entropy bonus coefficient.")
+    vf_coef: float = Field(0.5, ge=0, description="Value loss coefficient.")
+    max_grad_norm: float = Field(0.5, gt=0, description="Gradient clipping norm.")
+    continuous_distribution: Literal["gaussian", "squashed"] = Field(
+        "squashed",
+        description="Continuous actions: clipped Gaussian, or tanh-squashed into [low, high].",
+    )
+    init_log_std: float = Field(
+        0.0, ge=-5, le=2, description="Initial log standard deviation of continuous actions."
+    )
+
+    def as_ppo(self) -> PPOConfig:
+        """The PPO settings whose update is exactly this A2C update: one epoch over one
+        minibatch, so the probability ratio is 1 and the clipped surrogate's gradient is the
+        policy gradient ``-A grad log pi``; no value clipping, no KL stop."""
+        return PPOConfig(
+            hidden_sizes=self.hidden_sizes,
+            learning_rate=self.learning_rate,
+            anneal_lr_steps=self.anneal_lr_steps,
+            num_steps=self.num_steps,
+            gamma=self.gamma,
+            gae_lambda=self.gae_lambda,
+            num_minibatches=1,
+            update_epochs=1,
+            norm_adv=self.norm_adv,
+            clip_vloss=False,
+            ent_coef=self.ent_coef,
+            vf_coef=self.vf_coef,
+            max_grad_norm=self.max_grad_norm,
+            continuous_distribution=self.continuous_distribution,
+            init_log_std=self.init_log_std,
+        )
+
+
 _HiddenSizes = tuple[Annotated[int, Field(ge=1, le=4096)], ...]
 
 
@@ -220,6 +283,59 @@ class TD3Config(BaseModel):
     )
 
 
+class DDPGConfig(BaseModel):
+    """DDPG (Lillicrap et al. 2016): one critic, a deterministic actor, soft target updates.
+
+    Exploration is Gaussian noise on the actor's action (as in TD3/SB3; the paper's
+    Ornstein-Uhlenbeck noise brought no benefit in later studies). Noise scales are fractions of
+    the action box half-width; for portfolio management the env maps actions by softmax.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["ddpg"] = Field("ddpg", description="Algorithm name (discriminator).")
+
+    buffer_size: int = Field(
+        100_000, ge=1, le=10_000_000, description="Replay buffer capacity in transitions."
+    )
+    learning_starts: int = Field(
+        1_000, ge=0, description="Env steps of uniform random actions before updates begin."
+    )
+    batch_size: int = Field(256, ge=1, le=65_536, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, gt=0.0, le=1.0, description="Discount factor per env step.")
+    tau: float = Field(
+        0.005, gt=0.0, le=1.0, description="Polyak coefficient for target actor and critic."
+    )
+    policy_lr: float = Field(1e-3, gt=0.0, le=1.0, description="Adam learning rate of the actor.")
+    q_lr: float = Field(1e-3, gt=0.0, le=1.0, description="Adam learning rate of the critic.")
+    exploration_noise: float = Field(
+        0.1, ge=0.0, le=10.0, description="Std of Gaussian noise added to actions when acting."
+    )
+    hidden_sizes: _HiddenSizes = Field(
+        (256, 256), min_length=1, description="Hidden layer widths of the actor and critic MLPs."
+    )
+    reward_scale: float = Field(
+        100.0,
+        gt=0.0,
+        le=1e6,
+        description="Multiplier on env rewards for the critic; per-step log returns are ~1e-3, "
+        "too small for Q-networks to resolve unscaled.",
+    )
+    logit_limit: float = Field(
+        5.0,
+        gt=0.0,
+        le=100.0,
+        description="Actions are squashed into [-limit, limit] when the env's action space is "
+        "unbounded (portfolio logits); bounded boxes are used as they are.",
+    )
+    steps_per_iteration: int = Field(
+        1, ge=1, description="Vector env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(
+        1, ge=1, description="Gradient steps after each vector env step (once learning starts)."
+    )
+
+
 class EIIEConfig(BaseModel):
     """EIIE (Jiang et al. 2017): shared per-asset conv evaluators, softmax over [cash, assets].
 
@@ -276,11 +392,13 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "sac": SACConfig,
     "td3": TD3Config,
     "eiie": EIIEConfig,
+    "a2c": A2CConfig,
+    "ddpg": DDPGConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
-    "algorithmic_trading": ("dqn", "ppo"),
-    "portfolio_management": ("ppo", "sac", "td3", "eiie"),
+    "algorithmic_trading": ("dqn", "ppo", "a2c"),
+    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg"),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo"),
 }

@@ -7,13 +7,21 @@ import logging
 import time
 from typing import Any, ClassVar
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats
 from trademaster.agents.buffers import ReplayBuffer
 from trademaster.agents.config import DQNConfig
-from trademaster.agents.networks import QNetwork, QPolicy, masked_argmax
+from trademaster.agents.networks import QNetwork, QPolicy, adam, masked_argmax
+from trademaster.agents.numpy_grad import NumpyAdam
+from trademaster.agents.numpy_path import (
+    NumpyEnvDriver,
+    masked_argmax_np,
+    rng_state,
+    set_rng_state,
+)
 from trademaster.envs.base import VecEnv
 
 _LOGGER = logging.getLogger(__name__)
@@ -48,16 +56,27 @@ class DQN(Algorithm):
         self.target_network = copy.deepcopy(self.q_network)
         self.target_network.requires_grad_(False)
         self.policy = QPolicy(self.q_network)
-        self.optimizer = torch.optim.Adam(self.q_network.parameters(), lr=config.learning_rate)
+        self.optimizer = adam(self.q_network.parameters(), lr=config.learning_rate)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
-        self.obs = env.reset(seed=seed).to(self.device)
-        self.mask = env.action_mask()
+        # Replay sampling (both paths) and exploration (CPU path) draw from this generator.
+        self.rng = np.random.default_rng(seed)
+        self.driver: NumpyEnvDriver | None = None
+        if self.device.type == "cpu":
+            self.driver = NumpyEnvDriver(env, seed=seed)
+            self._q_numpy = self.q_network.numpy_twin()
+            self._target_numpy = self.target_network.numpy_twin()
+            self._adam = NumpyAdam(self.optimizer, self._q_numpy.parameters)
+            masked = self.driver.mask is not None
+        else:
+            self.obs = env.reset(seed=seed).to(self.device)
+            self.mask = env.action_mask()
+            masked = self.mask is not None
         self.buffer = ReplayBuffer(
             config.buffer_size,
             env.num_envs,
             env.observation_shape,
-            n_actions_mask=self.n_actions if self.mask is not None else None,
+            n_actions_mask=self.n_actions if masked else None,
             device=self.device,
         )
         self.global_step = 0
@@ -83,6 +102,30 @@ class DQN(Algorithm):
         return torch.where(explore, random_actions, greedy)
 
     def _collect_step(self, eps: float) -> None:
+        if self.driver is not None:
+            self._collect_step_numpy(self.driver, eps)
+        else:
+            self._collect_step_torch(eps)
+
+    def _collect_step_numpy(self, driver: NumpyEnvDriver, eps: float) -> None:
+        n, obs, mask = driver.num_envs, driver.obs, driver.mask
+        explore = self.rng.random(n) < eps
+        if mask is None:
+            actions = self.rng.integers(0, self.n_actions, n)
+        else:
+            actions = masked_argmax_np(self.rng.random((n, self.n_actions)), mask)
+        if not explore.all():  # like SB3: no forward pass when every env explores
+            greedy = masked_argmax_np(self._q_numpy(obs.reshape(n, -1)), mask)
+            actions = np.where(explore, actions, greedy)
+        step = driver.step(actions)
+        self.buffer.add(
+            obs, actions, step.reward, step.next_obs, step.terminated, step.truncated, step.mask
+        )
+        if step.episode_returns:
+            self.episodes.record_values(step.episode_returns, step.episode_lengths)
+        self.global_step += n
+
+    def _collect_step_torch(self, eps: float) -> None:
         with torch.no_grad():
             greedy = masked_argmax(self.q_network(self.obs), self.mask)
         actions = self._explore(greedy, eps)
@@ -109,10 +152,39 @@ class DQN(Algorithm):
         self.global_step += self.env.num_envs
 
     def _update(self) -> tuple[float, float]:
+        if self.driver is not None:
+            return self._update_numpy()
+        return self._update_torch()
+
+    def _update_numpy(self) -> tuple[float, float]:
+        """:meth:`_update_torch` on numpy (tested to match it)."""
         c = self.config
-        batch = self.buffer.sample(
-            c.batch_size, gamma=c.gamma, n_step=c.n_step, generator=self.generator
-        )
+        batch = self.buffer.sample(c.batch_size, gamma=c.gamma, n_step=c.n_step, rng=self.rng)
+        n = c.batch_size
+        rows = np.arange(n)
+        obs = batch.obs.numpy().reshape(n, -1)
+        next_obs = batch.next_obs.numpy().reshape(n, -1)
+        next_mask = None if batch.next_action_mask is None else batch.next_action_mask.numpy()
+        target_q = self._target_numpy(next_obs)
+        chooser = self._q_numpy(next_obs) if c.double_q else target_q
+        next_value = target_q[rows, masked_argmax_np(chooser, next_mask)]
+        target = batch.returns.numpy() + batch.discount.numpy() * next_value
+        q_all, cache = self._q_numpy.forward(obs)
+        actions = batch.actions.numpy()
+        q = q_all[rows, actions]
+        diff = q - target
+        abs_diff = np.abs(diff)
+        loss = float(np.where(abs_diff < 1.0, 0.5 * diff * diff, abs_diff - 0.5).mean())
+        grad_q = np.zeros_like(q_all)
+        grad_q[rows, actions] = np.clip(diff, -1.0, 1.0) / np.float32(n)  # smooth L1, beta 1
+        grads = self._q_numpy.backward(cache, grad_q)
+        self._adam.step(grads, max_grad_norm=c.max_grad_norm)
+        self.gradient_updates += 1
+        return loss, float(q.mean())
+
+    def _update_torch(self) -> tuple[float, float]:
+        c = self.config
+        batch = self.buffer.sample(c.batch_size, gamma=c.gamma, n_step=c.n_step, rng=self.rng)
         with torch.no_grad():
             target_q = self.target_network(batch.next_obs)
             if c.double_q:
@@ -125,7 +197,7 @@ class DQN(Algorithm):
         loss = nn.functional.smooth_l1_loss(q, target)
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self.q_network.parameters(), c.max_grad_norm)
+        nn.utils.clip_grad_norm_(self.q_network.parameters(), c.max_grad_norm, foreach=True)
         self.optimizer.step()
         self.gradient_updates += 1
         return float(loss.detach()), float(q.detach().mean())
@@ -167,32 +239,45 @@ class DQN(Algorithm):
         return metrics
 
     def state_dict(self) -> dict[str, Any]:
+        if self.driver is not None:
+            env_state = self.driver.state_dict()
+        else:
+            env_state = {
+                "env": self.env.state_dict(),
+                "obs": self.obs.clone(),
+                "mask": None if self.mask is None else self.mask.clone(),
+            }
         return {
             "q_network": self.q_network.state_dict(),
             "target_network": self.target_network.state_dict(),
             "optimizer": self.optimizer.state_dict(),
             "buffer": self.buffer.state_dict(),
             "generator": self.generator.get_state(),
-            "obs": self.obs.clone(),
-            "mask": None if self.mask is None else self.mask.clone(),
+            "rng": rng_state(self.rng),
+            **env_state,
             "global_step": self.global_step,
             "gradient_updates": self.gradient_updates,
             "last_target_update": self.last_target_update,
             "episodes": self.episodes.state_dict(),
-            "env": self.env.state_dict(),
         }
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
         self.q_network.load_state_dict(state["q_network"])
         self.target_network.load_state_dict(state["target_network"])
         self.optimizer.load_state_dict(state["optimizer"])
+        if self.driver is not None:
+            self._adam.rebind()
         self.buffer.load_state_dict(state["buffer"])
         self.generator.set_state(state["generator"])
-        self.obs = state["obs"].to(self.device)
-        self.mask = None if state["mask"] is None else state["mask"].to(self.device)
+        set_rng_state(self.rng, state["rng"])
+        if self.driver is not None:
+            self.driver.load_state_dict(state)
+        else:
+            self.env.load_state_dict(state["env"])
+            self.obs = state["obs"].to(self.device)
+            self.mask = None if state["mask"] is None else state["mask"].to(self.device)
         self.global_step = int(state["global_step"])
         self.gradient_updates = int(state["gradient_updates"])
         self.last_target_update = int(state["last_target_update"])
         self.episodes.load_state_dict(state["episodes"])
-        self.env.load_state_dict(state["env"])
         self._sps_start = (time.perf_counter(), self.global_step)

@@ -4,19 +4,31 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Iterable
+from typing import Any
 
+import numpy as np
 import torch
 from torch import Tensor, nn
 
 from trademaster.agents.base import Policy
+from trademaster.agents.numpy_grad import NumpyMLP
 from trademaster.envs.base import ActionSpec
 
 _LOGGER = logging.getLogger(__name__)
 
 
-def mlp(
-    in_dim: int, hidden_sizes: tuple[int, ...], out_dim: int, *, tanh: bool = False
-) -> nn.Sequential:
+class MLP(nn.Sequential):
+    """``nn.Sequential`` that calls its layers' ``forward`` directly: skipping the per-module
+    hook dispatch saves ~5 µs a layer, a third of a small MLP's forward on CPU."""
+
+    def forward(self, x: Tensor) -> Tensor:
+        for module in self:
+            x = module.forward(x)
+        return x
+
+
+def mlp(in_dim: int, hidden_sizes: tuple[int, ...], out_dim: int, *, tanh: bool = False) -> MLP:
     """Plain MLP (ReLU, or Tanh for on-policy nets) with a linear output layer."""
     layers: list[nn.Module] = []
     last = in_dim
@@ -24,7 +36,15 @@ def mlp(
         layers += [nn.Linear(last, width), nn.Tanh() if tanh else nn.ReLU()]
         last = width
     layers.append(nn.Linear(last, out_dim))
-    return nn.Sequential(*layers)
+    return MLP(*layers)
+
+
+def adam(params: Iterable[nn.Parameter], *, lr: float, eps: float = 1e-8) -> torch.optim.Adam:
+    """Adam, fused into one kernel per parameter where torch has it (CPU, CUDA): ~2x faster
+    steps for small nets than the per-op implementation."""
+    params = list(params)
+    fused = all(p.device.type in ("cpu", "cuda") for p in params)
+    return torch.optim.Adam(params, lr=lr, eps=eps, fused=fused)
 
 
 def masked_argmax(values: Tensor, action_mask: Tensor | None) -> Tensor:
@@ -54,8 +74,50 @@ class QNetwork(nn.Module):
         if not self.dueling:
             return x
         x = torch.relu(x)
-        adv = self.advantage(x)
-        return self.value(x) + adv - adv.mean(dim=-1, keepdim=True)
+        adv = self.advantage.forward(x)
+        return self.value.forward(x) + adv - adv.mean(dim=-1, keepdim=True)
+
+    def numpy_twin(self) -> NumpyQNetwork:
+        """The same function (forward and backward) on numpy views of the CPU parameters."""
+        return NumpyQNetwork(self)
+
+
+class NumpyQNetwork:
+    """:class:`QNetwork` on numpy: ``__call__`` for acting, ``forward``/``backward`` to train."""
+
+    def __init__(self, q: QNetwork) -> None:
+        self.dueling = q.dueling
+        self.body = NumpyMLP(q.body)
+        self.parts = [self.body]
+        if q.dueling:
+            self.value, self.advantage = NumpyMLP([q.value]), NumpyMLP([q.advantage])
+            self.parts += [self.value, self.advantage]
+        # Same order as QNetwork.parameters(): body, value head, advantage head.
+        self.parameters = [p for part in self.parts for p in part.parameters]
+
+    def __call__(self, obs: np.ndarray) -> np.ndarray:
+        return self.forward(obs)[0]
+
+    def forward(self, obs: np.ndarray) -> tuple[np.ndarray, tuple[Any, ...]]:
+        x, body_cache = self.body.forward(obs)
+        if not self.dueling:
+            return x, (body_cache,)
+        h = np.maximum(x, 0.0)
+        v, value_cache = self.value.forward(h)
+        a, adv_cache = self.advantage.forward(h)
+        return v + a - a.mean(axis=-1, keepdims=True), (body_cache, h, value_cache, adv_cache)
+
+    def backward(self, cache: tuple[Any, ...], grad_q: np.ndarray) -> list[np.ndarray]:
+        """Parameter gradients (``parameters`` order) given dLoss/dQ [B, n_actions]."""
+        if not self.dueling:
+            return self.body.parameter_grads(cache[0], grad_q)
+        body_cache, h, value_cache, adv_cache = cache
+        grad_v = grad_q.sum(axis=-1, keepdims=True)
+        grad_a = grad_q - grad_q.mean(axis=-1, keepdims=True)
+        value_grads, dh_value = self.value.backward(value_cache, grad_v)
+        adv_grads, dh_adv = self.advantage.backward(adv_cache, grad_a)
+        body_grads = self.body.parameter_grads(body_cache, (dh_value + dh_adv) * (h > 0.0))
+        return body_grads + value_grads + adv_grads
 
 
 class QPolicy(Policy):
@@ -116,6 +178,10 @@ class ActorCritic(Policy):
 
     def value(self, obs: Tensor) -> Tensor:
         return self.critic(obs.flatten(1)).squeeze(-1)
+
+    def numpy_sampler(self) -> NumpyActorCritic:
+        """Sampling on numpy views of the (CPU) parameters, for rollouts."""
+        return NumpyActorCritic(self)
 
     def to_env(self, raw: Tensor) -> Tensor:
         """Map sampled raw actions to env actions."""
@@ -183,3 +249,68 @@ class ActorCritic(Policy):
         if not deterministic:
             mean = mean + torch.randn_like(mean) * self.log_std.exp()
         return self.to_env(mean)
+
+
+_HALF_LOG_2PI = 0.5 * math.log(2 * math.pi)
+
+
+class NumpyActorCritic:
+    """:meth:`ActorCritic.sample`/``value``/``to_env`` on numpy, drawing from a numpy generator.
+
+    Same distributions as the torch module (log-probs agree to float32 rounding), so PPO's
+    importance ratios start at ~1 either way.
+    """
+
+    def __init__(self, policy: ActorCritic) -> None:
+        self.discrete = policy.discrete
+        self.squashed = policy.squashed
+        self.actor = NumpyMLP(policy.actor)
+        self.critic = NumpyMLP(policy.critic)
+        self._shape = policy.spec.shape
+        # Same order as ActorCritic.parameters(): its own log_std first, then critic, actor.
+        self.parameters = self.critic.parameters + self.actor.parameters
+        if not self.discrete:
+            self.log_std = policy.log_std.detach().numpy()
+            self.parameters.insert(0, policy.log_std)
+            self._bounded = policy.bounded
+            self._low, self._high = float(policy._low), float(policy._high)
+
+    def value(self, obs: np.ndarray) -> np.ndarray:
+        return self.critic(obs.reshape(obs.shape[0], -1))[:, 0]
+
+    def sample(
+        self, obs: np.ndarray, rng: np.random.Generator, mask: np.ndarray | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(raw action, log-prob, value) for a batch of observations."""
+        flat = obs.reshape(obs.shape[0], -1)
+        out = self.actor(flat)
+        if self.discrete:
+            if mask is not None:
+                out = np.where(mask, out, np.float32(-1e8))
+            shifted = out - out.max(axis=-1, keepdims=True)
+            logp_all = shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+            cdf = np.exp(logp_all).cumsum(axis=-1)
+            u = rng.random((flat.shape[0], 1)) * cdf[:, -1:]
+            raw = np.minimum((cdf <= u).sum(axis=-1), out.shape[-1] - 1)
+            log_prob = np.take_along_axis(logp_all, raw[:, None], axis=-1)[:, 0]
+            return raw, log_prob, self.value(obs)
+        std = np.exp(self.log_std)
+        noise = rng.standard_normal(out.shape, dtype=np.float32)
+        raw = out + noise * std
+        log_prob = -0.5 * noise**2 - self.log_std - np.float32(_HALF_LOG_2PI)
+        if self.squashed:
+            log_prob = log_prob - 2.0 * (
+                np.float32(math.log(2.0)) - raw - np.logaddexp(np.float32(0.0), -2.0 * raw)
+            )
+        return raw, log_prob.sum(axis=-1), self.value(obs)
+
+    def to_env(self, raw: np.ndarray) -> np.ndarray:
+        if self.discrete:
+            return raw
+        if not self._bounded:
+            scaled = raw
+        elif self.squashed:
+            scaled = self._low + (np.tanh(raw) + 1.0) * 0.5 * (self._high - self._low)
+        else:
+            scaled = np.clip(raw, self._low, self._high)
+        return scaled.reshape(raw.shape[0], *self._shape)

@@ -19,6 +19,8 @@ _BUILTIN: dict[str, str] = {
     "sac": "trademaster.agents.sac:SAC",
     "td3": "trademaster.agents.td3:TD3",
     "eiie": "trademaster.agents.eiie:EIIE",
+    "a2c": "trademaster.agents.a2c:A2C",
+    "ddpg": "trademaster.agents.ddpg:DDPG",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

@@ -24,7 +24,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats, Policy
-from trademaster.agents.config import SACConfig, TD3Config
+from trademaster.agents.config import DDPGConfig, SACConfig, TD3Config
 
 if TYPE_CHECKING:
     from trademaster.envs.base import ActionSpec, VecEnv
@@ -231,7 +231,7 @@ class TwinCriticAlgorithm(Algorithm):
     checkpoint layout. Subclasses build their models, then call ``_init_training``."""
 
     env: VecEnv
-    config: SACConfig | TD3Config
+    config: SACConfig | TD3Config | DDPGConfig
     device: torch.device
     action_shape: tuple[int, ...]
     low: float
@@ -245,9 +245,7 @@ class TwinCriticAlgorithm(Algorithm):
 
     def _init_training(self, seed: int) -> None:
         """Optimizers, RNG, replay buffer, counters and the first observation."""
-        self.q_optimizer = torch.optim.Adam(
-            list(self.qf1.parameters()) + list(self.qf2.parameters()), lr=self.config.q_lr
-        )
+        self.q_optimizer = torch.optim.Adam(self._critic_parameters(), lr=self.config.q_lr)
         self.actor_optimizer = torch.optim.Adam(self.actor.parameters(), lr=self.config.policy_lr)
         self.generator = torch.Generator(device=self.device)
         self.generator.manual_seed(seed)
@@ -262,6 +260,9 @@ class TwinCriticAlgorithm(Algorithm):
         self.global_step = 0
         self.update_count = 0
         self.obs = self.env.reset(seed=seed).to(self.device)
+
+    def _critic_parameters(self) -> list[nn.Parameter]:
+        return list(self.qf1.parameters()) + list(self.qf2.parameters())
 
     def _explore(self) -> Tensor:
         if self.global_step < self.config.learning_starts:

@@ -20,7 +20,7 @@ from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.metrics.drawdown import drawdown_series
 from trademaster.metrics.report import compute_metrics
-from trademaster.metrics.sharpe import sharpe_ratio
+from trademaster.metrics.tail import rolling_sharpe
 
 if TYPE_CHECKING:
     from trademaster.backtest.execution import Ledger
@@ -161,13 +161,9 @@ class BacktestResult:
 
     def rolling_sharpe(self, window: int = 63) -> np.ndarray:
         """Annualized Sharpe of the trailing ``window`` returns (NaN until enough history)."""
-        if window < 2:
-            raise ValueError(f"window must be >= 2, was {window}")
         returns = self.equity[1:] / self.equity[:-1] - 1.0
         out = np.full(len(self.equity), np.nan)
-        ppy = self.periods_per_year
-        for end in range(window, len(returns) + 1):
-            out[end] = sharpe_ratio(returns[end - window : end], ppy)
+        out[1:] = rolling_sharpe(returns, window, self.periods_per_year)
         return out
 
     @cached_property

@@ -18,6 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from trademaster.agents.config import (
     AGENT_CONFIGS,
     SUPPORTED_AGENTS_BY_TASK,
+    A2CConfig,
+    DDPGConfig,
     DQNConfig,
     EIIEConfig,
     PPOConfig,
@@ -57,7 +59,7 @@ ENV_CONFIGS: dict[str, type[BaseModel]] = {
 TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
-AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie"]
+AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg"]
 
 EnvConfig = Annotated[
     AlgorithmicTradingEnvConfig
@@ -67,7 +69,8 @@ EnvConfig = Annotated[
     Field(discriminator="kind"),
 ]
 AgentConfig = Annotated[
-    DQNConfig | PPOConfig | SACConfig | TD3Config | EIIEConfig, Field(discriminator="agent")
+    DQNConfig | PPOConfig | SACConfig | TD3Config | EIIEConfig | A2CConfig | DDPGConfig,
+    Field(discriminator="agent"),
 ]
 
 

@@ -380,6 +380,9 @@ class _ScalarAlgorithmicEnv:
     def reset(self, seed: int | None) -> np.ndarray:
         self._env._clock.reseed(seed)
         self._restart()
+        return self.observation()
+
+    def observation(self) -> np.ndarray:
         return self._rows[self.level * self._num_steps + self.t].copy()
 
     def step(self, action: Any) -> tuple[np.ndarray, float, bool, bool, float]:

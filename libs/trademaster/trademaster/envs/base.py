@@ -82,6 +82,9 @@ class ScalarEnv(Protocol):
         """``(obs, reward, terminated, truncated, portfolio_value)``; ``obs`` is the final
         observation when the episode ended (the scalar env has already auto-reset)."""
 
+    def observation(self) -> np.ndarray:
+        """The current observation (after an auto-reset: the new episode's first one)."""
+
     def push(self) -> None:
         """Write the scalar state into the VecEnv."""
 

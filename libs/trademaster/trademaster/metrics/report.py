@@ -6,7 +6,10 @@ Keys (stable, snake_case; NaN where undefined, e.g. Sharpe of a flat curve):
 - always: ``total_return``, ``annualized_return``, ``annualized_volatility``, ``sharpe_ratio``,
   ``sortino_ratio``, ``calmar_ratio``, ``max_drawdown`` (<= 0), ``max_drawdown_duration``
   (periods), ``longest_drawdown_duration`` (periods), ``probabilistic_sharpe_ratio`` (vs 0),
-  ``win_rate`` (per period), ``num_periods``, ``final_value``
+  ``win_rate`` (per period), ``num_periods``, ``final_value``, and the tail risk at
+  ``var_level`` (default 0.95; returns, a loss is negative): ``value_at_risk``,
+  ``conditional_value_at_risk`` (historical), ``parametric_value_at_risk``,
+  ``parametric_conditional_value_at_risk`` (Gaussian), ``tail_ratio``
 - with ``benchmark`` (benchmark value curve, same length): ``alpha``, ``beta``,
   ``benchmark_total_return``, ``benchmark_annualized_return``, ``excess_return``
   (total_return - benchmark_total_return)
@@ -14,7 +17,8 @@ Keys (stable, snake_case; NaN where undefined, e.g. Sharpe of a flat curve):
 - with ``trades`` (realized PnL per closed trade): ``num_trades``, ``trade_win_rate``,
   ``profit_factor``
 
-Formulas are in the docstrings of ``returns``, ``risk``, ``sharpe``, ``drawdown``, ``trades``.
+Formulas are in the docstrings of ``returns``, ``risk``, ``sharpe``, ``drawdown``, ``trades``,
+``tail``.
 """
 
 from __future__ import annotations
@@ -33,6 +37,13 @@ from trademaster.metrics.returns import (
 )
 from trademaster.metrics.risk import alpha_beta, annualized_volatility, sortino_ratio
 from trademaster.metrics.sharpe import probabilistic_sharpe_ratio, sharpe_ratio
+from trademaster.metrics.tail import (
+    historical_cvar,
+    historical_var,
+    parametric_cvar,
+    parametric_var,
+    tail_ratio,
+)
 from trademaster.metrics.trades import period_win_rate, profit_factor, trade_win_rate, turnover
 
 _LOGGER = logging.getLogger(__name__)
@@ -51,6 +62,11 @@ BASE_KEYS: tuple[str, ...] = (
     "win_rate",
     "num_periods",
     "final_value",
+    "value_at_risk",
+    "conditional_value_at_risk",
+    "parametric_value_at_risk",
+    "parametric_conditional_value_at_risk",
+    "tail_ratio",
 )
 BENCHMARK_KEYS: tuple[str, ...] = (
     "alpha",
@@ -72,6 +88,7 @@ def compute_metrics(
     weights: ArrayLike | None = None,
     trades: ArrayLike | None = None,
     risk_free: float = 0.0,
+    var_level: float = 0.95,
 ) -> dict[str, float]:
     """Performance and risk metrics of an equity curve ``V_0..V_n``.
 
@@ -81,6 +98,7 @@ def compute_metrics(
         weights: portfolio weights per period, ``[T, A]``.
         trades: realized PnL of each closed trade.
         risk_free: risk-free return per period.
+        var_level: confidence level of the VaR/CVaR keys, in (0, 1).
     """
     if not periods_per_year > 0:
         raise ValueError(f"periods_per_year must be > 0, was {periods_per_year}")
@@ -101,6 +119,11 @@ def compute_metrics(
         "win_rate": period_win_rate(r),
         "num_periods": float(len(r)),
         "final_value": float(values[-1]),
+        "value_at_risk": historical_var(r, var_level),
+        "conditional_value_at_risk": historical_cvar(r, var_level),
+        "parametric_value_at_risk": parametric_var(r, var_level),
+        "parametric_conditional_value_at_risk": parametric_cvar(r, var_level),
+        "tail_ratio": tail_ratio(r),
     }
     if benchmark is not None:
         bench = as_equity(benchmark)

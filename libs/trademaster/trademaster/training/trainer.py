@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from trademaster.agents.base import Algorithm, Policy
+from trademaster.agents.numpy_path import set_num_threads
 from trademaster.envs.base import VecEnv
 from trademaster.metrics import compute_metrics
 from trademaster.training.callbacks import Callback
@@ -321,7 +322,7 @@ class Trainer:
         when a ``run_dir`` is set."""
         c = self.config
         if c.num_threads is not None:
-            torch.set_num_threads(c.num_threads)
+            set_num_threads(c.num_threads)
         if c.deterministic:
             torch.use_deterministic_algorithms(True, warn_only=True)
         if not self._resumed:
