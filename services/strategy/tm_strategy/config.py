@@ -18,3 +18,7 @@ class StrategySettings(ServiceSettings):
     """Root of the platform's own datasets; a synthetic dataset is generated here if empty."""
     extra_data_dirs: PathList = Field(default_factory=list)
     """More catalog roots, ``os.pathsep``-separated in the env (e.g. the shared market data)."""
+    trainer_addr: str | None = None
+    """TrainerService ``host:port``; without it model versions cannot be registered."""
+    backtest_addr: str | None = None
+    """BacktestService ``host:port``; without it versions show no backtests."""

@@ -60,6 +60,9 @@ class Principal:
     kind: PrincipalKind
     token_id: str | None = None
     """The token's ``jti`` claim; what revocation is keyed on."""
+    scopes: frozenset[str] | None = None
+    """A service token's scopes (``resource:action``, see ``trademaster.service.authz``); None
+    for users and for service tokens issued before scopes existed."""
 
     def has_any(self, *roles: Role) -> bool:
         return not self.roles.isdisjoint(roles)

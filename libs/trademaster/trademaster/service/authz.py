@@ -1,0 +1,350 @@
+"""The one authorization table: resource × action → roles, reach and service-token scope.
+
+Every servicer and the gateway ask :func:`authorize` instead of listing roles themselves, so a
+right is granted or withdrawn in exactly one place (and the README matrix is generated from here:
+``python -m trademaster.service.authz``).
+
+Rules, in words:
+
+* A user may perform ``(resource, action)`` when one of their roles is in the row's ``roles``.
+* Ownership: an owned resource is reached only by its owner, except by the roles in the row's
+  ``all_owners`` (e.g. ``risk_officer`` and ``admin`` read everything). Whatever a caller cannot
+  reach is *absent* for them (NOT_FOUND / empty page), never PERMISSION_DENIED with data.
+* Service tokens are judged by their scopes only (``"<resource>:<action>"``), never by roles, and
+  reach only what they own themselves. Tokens issued before scopes existed get the scopes of the
+  roles they carry (:func:`scopes_for_roles`).
+
+Adding a row: add the ``Resource``/``Action`` members if new, then one ``Permission`` in ``TABLE``
+naming the RPCs it covers; regenerate the README matrix (the staleness test says how).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from trademaster.service.auth import Principal, Role
+from trademaster.service.errors import PermissionDenied
+
+
+class Resource(StrEnum):
+    STRATEGY = "strategy"
+    CATALOG = "catalog"
+    DATASET = "dataset"
+    TRAINING_JOB = "training_job"
+    CLUSTER = "cluster"
+    BACKTEST = "backtest"
+    MODEL = "model"
+    DEPLOYMENT = "deployment"
+    EVENT = "event"
+    ACCOUNT = "account"
+    ORDER = "order"
+    LIMITS = "limits"
+    TRADING_STATE = "trading_state"
+    KILL_SWITCH = "kill_switch"
+    DECISION = "decision"
+    INSTRUMENT = "instrument"
+    AUDIT_CHAIN = "audit_chain"
+    USER = "user"
+    SERVICE_TOKEN = "service_token"  # a resource name, not a secret  # nosec B105
+
+
+class Action(StrEnum):
+    READ = "read"
+    CREATE = "create"
+    UPDATE = "update"
+    DELETE = "delete"
+    CONTROL = "control"
+    CANCEL = "cancel"
+    SUBSCRIBE = "subscribe"
+    PUBLISH = "publish"
+    SUBMIT = "submit"
+    ENGAGE = "engage"
+    ADMINISTER = "administer"
+
+
+_V, _R, _T, _O, _A = Role.VIEWER, Role.RESEARCHER, Role.TRADER, Role.RISK_OFFICER, Role.ADMIN
+EVERYONE = frozenset({_V, _R, _T, _O, _A})
+BUILDERS = frozenset({_R, _T, _A})
+"""Manage their own strategies, datasets, training and backtests."""
+TRADING = frozenset({_T, _A})
+RISK = frozenset({_O, _A})
+TRADING_READERS = frozenset({_T, _O, _A})
+"""Act on trading resources (traders on their own; risk officers on any account)."""
+ACCOUNT_READERS = frozenset({_V, _T, _O, _A})
+"""Read trading accounts and what hangs off them (viewers and traders: their own)."""
+ADMINS = frozenset({_A})
+SEES_ALL = frozenset({_O, _A})
+"""Read every owner's resources."""
+NOBODY: frozenset[Role] = frozenset()
+"""For creations: what one creates is one's own."""
+
+
+def _rpcs(service: str, *methods: str) -> frozenset[str]:
+    return frozenset(f"/trademaster.api.{service}/{method}" for method in methods)
+
+
+@dataclass(frozen=True)
+class Permission:
+    """One row: who may do ``action`` on ``resource``, whose resources they reach, which RPCs."""
+
+    resource: Resource
+    action: Action
+    roles: frozenset[Role]
+    all_owners: frozenset[Role] = ADMINS
+    """Roles that reach every owner's resources; the rest reach only their own."""
+    owned: bool = True
+    """False for shared catalogs (datasets, agents, cluster): no owner, everyone reaches it."""
+    rpcs: frozenset[str] = field(default_factory=frozenset)
+    summary: str = ""
+
+    @property
+    def scope(self) -> str:
+        return f"{self.resource.value}:{self.action.value}"
+
+
+_STRAT = "strategy.v1.StrategyService"
+_TRAIN = "trainer.v1.TrainerService"
+_BT = "backtest.v1.BacktestService"
+_REG = "strategy.v1.ModelRegistryService"
+_NOTE = "notifier.v1.NotifierService"
+_RISK = "risk.v1.RiskService"
+_ID = "identity.v1.IdentityService"
+
+TABLE: tuple[Permission, ...] = (
+    Permission(Resource.STRATEGY, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_STRAT, "GetStrategy", "ListStrategies"),
+               summary="read strategies and their versions"),
+    Permission(Resource.STRATEGY, Action.CREATE, BUILDERS, NOBODY,
+               rpcs=_rpcs(_STRAT, "CreateStrategy"), summary="create strategies"),
+    Permission(Resource.STRATEGY, Action.UPDATE, BUILDERS,
+               rpcs=_rpcs(_STRAT, "UpdateStrategy"), summary="edit strategies"),
+    Permission(Resource.STRATEGY, Action.DELETE, BUILDERS,
+               rpcs=_rpcs(_STRAT, "DeleteStrategy"), summary="delete strategies"),
+    Permission(Resource.CATALOG, Action.READ, EVERYONE, owned=False,
+               rpcs=_rpcs(_STRAT, "ValidateConfig", "ListAgents", "GetConfigSchema"),
+               summary="agents, config schema, config validation"),
+    Permission(Resource.DATASET, Action.READ, EVERYONE, owned=False,
+               rpcs=_rpcs(_STRAT, "ListDatasets", "GetDataset", "GetDatasetBars"),
+               summary="the dataset catalog and its bars"),
+    Permission(Resource.TRAINING_JOB, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_TRAIN, "GetTrainingJob", "ListTrainingJobs", "ListJobMetrics"),
+               summary="read training jobs and their metrics"),
+    Permission(Resource.TRAINING_JOB, Action.CREATE, BUILDERS, NOBODY,
+               rpcs=_rpcs(_TRAIN, "CreateTrainingJob"), summary="start training jobs"),
+    Permission(Resource.TRAINING_JOB, Action.CONTROL, BUILDERS,
+               rpcs=_rpcs(_TRAIN, "PauseTrainingJob", "ResumeTrainingJob"),
+               summary="pause and resume training jobs"),
+    Permission(Resource.TRAINING_JOB, Action.CANCEL, BUILDERS,
+               rpcs=_rpcs(_TRAIN, "CancelTrainingJob"), summary="cancel training jobs"),
+    Permission(Resource.CLUSTER, Action.READ, EVERYONE, owned=False,
+               rpcs=_rpcs(_TRAIN, "GetClusterStatus"), summary="cluster capacity"),
+    Permission(Resource.BACKTEST, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_BT, "GetBacktest", "ListBacktests", "GetBacktestResult"),
+               summary="read backtests and results"),
+    Permission(Resource.BACKTEST, Action.CREATE, BUILDERS, NOBODY,
+               rpcs=_rpcs(_BT, "CreateBacktest"), summary="start backtests"),
+    Permission(Resource.BACKTEST, Action.CANCEL, BUILDERS,
+               rpcs=_rpcs(_BT, "CancelBacktest"), summary="cancel backtests"),
+    Permission(Resource.MODEL, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_REG, "GetRegisteredModel", "ListRegisteredModels", "GetModelVersion",
+                          "ListModelVersions", "ResolveModelAlias", "CompareModelVersions",
+                          "ListModelHistory"),
+               summary="read registered models, versions, aliases and their history"),
+    Permission(Resource.MODEL, Action.CREATE, BUILDERS, NOBODY,
+               rpcs=_rpcs(_REG, "CreateRegisteredModel", "CreateModelVersion"),
+               summary="register models and versions from own finished training jobs"),
+    Permission(Resource.MODEL, Action.UPDATE, BUILDERS,
+               rpcs=_rpcs(_REG, "UpdateModelVersionTags", "SetModelAlias", "DeleteModelAlias"),
+               summary="tag versions, set and remove aliases (champion, challenger)"),
+    Permission(Resource.MODEL, Action.DELETE, BUILDERS,
+               rpcs=_rpcs(_REG, "DeleteModelVersion"),
+               summary="delete never-deployed model versions"),
+    Permission(Resource.DEPLOYMENT, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_REG, "ListDeployedModelVersions"),
+               summary="which model versions are (were) deployed on an account"),
+    Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
+               rpcs=_rpcs(_REG, "RecordModelDeployment"),
+               summary="deploy own model versions"),
+    Permission(Resource.DEPLOYMENT, Action.CONTROL, TRADING_READERS, SEES_ALL,
+               rpcs=_rpcs(_REG, "EndModelDeployment"),
+               summary="end deployments (traders: own; risk officers: any)"),
+    Permission(Resource.EVENT, Action.SUBSCRIBE, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
+    Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
+               rpcs=_rpcs(_NOTE, "Publish"), summary="append events (producers' service tokens)"),
+    Permission(Resource.ACCOUNT, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetAccount", "ListAccounts"), summary="read trading accounts"),
+    Permission(Resource.ACCOUNT, Action.CREATE, TRADING, NOBODY,
+               rpcs=_rpcs(_RISK, "CreateAccount"), summary="open trading accounts"),
+    Permission(Resource.ORDER, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetOrder", "ListOrders", "ListFills", "ListPositions"),
+               summary="orders, fills and positions"),
+    Permission(Resource.ORDER, Action.SUBMIT, TRADING,
+               rpcs=_rpcs(_RISK, "CheckOrder", "SubmitOrder"),
+               summary="check and submit orders on own accounts"),
+    Permission(Resource.ORDER, Action.CANCEL, TRADING_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "CancelOrder"), summary="cancel orders"),
+    Permission(Resource.LIMITS, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetLimits"), summary="read risk limits"),
+    Permission(Resource.LIMITS, Action.UPDATE, RISK, SEES_ALL,
+               rpcs=_rpcs(_RISK, "SetLimits"), summary="set risk limits"),
+    Permission(Resource.TRADING_STATE, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetTradingState", "ListTradingStateChanges"),
+               summary="read trading states and their history"),
+    Permission(Resource.TRADING_STATE, Action.UPDATE, RISK, SEES_ALL,
+               rpcs=_rpcs(_RISK, "SetTradingState"), summary="halt, reduce-only, resume"),
+    Permission(Resource.KILL_SWITCH, Action.ENGAGE, TRADING_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "KillSwitch"),
+               summary="engage the kill switch (traders: own accounts; global: risk officers)"),
+    Permission(Resource.DECISION, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "ListDecisions", "GetDecision"),
+               summary="the risk engine's decisions"),
+    Permission(Resource.AUDIT_CHAIN, Action.READ, RISK, owned=False,
+               rpcs=_rpcs(_RISK, "VerifyAuditChain"), summary="verify the decision hash chain"),
+    Permission(Resource.INSTRUMENT, Action.READ, EVERYONE, owned=False,
+               rpcs=_rpcs(_RISK, "ListInstruments"), summary="tradable instruments"),
+    Permission(Resource.INSTRUMENT, Action.UPDATE, RISK, owned=False,
+               rpcs=_rpcs(_RISK, "PutInstrument"), summary="define instruments and their rules"),
+    Permission(Resource.USER, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_ID, "GetUser"), summary="read a user (others: risk officers, admins)"),
+    Permission(Resource.USER, Action.ADMINISTER, ADMINS, owned=False,
+               rpcs=_rpcs(_ID, "CreateUser", "ListUsers", "UpdateUserRoles"),
+               summary="create, list, disable users, assign roles"),
+    Permission(Resource.SERVICE_TOKEN, Action.READ, ADMINS, owned=False,
+               rpcs=_rpcs(_ID, "ListServiceTokens"), summary="list service tokens"),
+    Permission(Resource.SERVICE_TOKEN, Action.CREATE, ADMINS, owned=False,
+               rpcs=_rpcs(_ID, "CreateServiceToken"), summary="create service tokens"),
+    Permission(Resource.SERVICE_TOKEN, Action.DELETE, ADMINS, owned=False,
+               rpcs=_rpcs(_ID, "RevokeServiceToken"), summary="revoke service tokens"),
+)  # fmt: skip
+
+PUBLIC_RPCS = _rpcs(_ID, "Login")
+"""RPCs callable without a token (besides health and reflection)."""
+
+_BY_KEY: dict[tuple[Resource, Action], Permission] = {(p.resource, p.action): p for p in TABLE}
+if len(_BY_KEY) != len(TABLE):  # pragma: no cover - guards edits of TABLE
+    raise RuntimeError("authz.TABLE has two rows for one (resource, action)")
+SCOPES = frozenset(p.scope for p in TABLE)
+"""Every scope a service token may carry."""
+
+
+def permission(resource: Resource, action: Action) -> Permission:
+    """The row for ``(resource, action)``; KeyError names a missing row (a programming error)."""
+    try:
+        return _BY_KEY[(resource, action)]
+    except KeyError:
+        raise KeyError(f"no authz row for {resource.value}:{action.value}") from None
+
+
+def permission_for_rpc(method: str) -> Permission | None:
+    """The row covering ``/pkg.Service/Method``, or None (public or unknown)."""
+    for row in TABLE:
+        if method in row.rpcs:
+            return row
+    return None
+
+
+def scopes_for_roles(roles: Iterable[Role]) -> frozenset[str]:
+    """The scopes a set of roles implies; for service tokens issued before scopes existed."""
+    wanted = frozenset(roles)
+    return frozenset(p.scope for p in TABLE if not p.roles.isdisjoint(wanted))
+
+
+@dataclass(frozen=True)
+class Grant:
+    """An allowed ``(resource, action)`` for one caller, and which owners' resources it reaches."""
+
+    principal: Principal
+    permission: Permission
+    all_owners: bool
+
+    @property
+    def subject(self) -> str:
+        return self.principal.subject
+
+    @property
+    def owner_scope(self) -> str | None:
+        """None: every owner's resources; otherwise only this subject's (for store queries)."""
+        return None if self.all_owners else self.principal.subject
+
+    def reaches(self, owner_id: str) -> bool:
+        """True when the caller may see a resource owned by ``owner_id`` ('' = everyone's)."""
+        return self.all_owners or owner_id in ("", self.principal.subject)
+
+
+def allowed(principal: Principal, resource: Resource, action: Action) -> bool:
+    row = permission(resource, action)
+    if principal.kind == "service":
+        return row.scope in effective_scopes(principal)
+    return not row.roles.isdisjoint(principal.roles)
+
+
+def effective_scopes(principal: Principal) -> frozenset[str]:
+    """A service token's scopes; tokens without a scopes claim get those of their roles."""
+    if principal.scopes is not None:
+        return principal.scopes
+    return scopes_for_roles(principal.roles)
+
+
+def authorize(principal: Principal, resource: Resource, action: Action) -> Grant:
+    """A :class:`Grant` if ``principal`` may do ``action`` on ``resource``, else PERMISSION_DENIED.
+
+    Callers still look resources up through ``grant.owner_scope`` so what is out of reach is
+    NOT_FOUND, not forbidden.
+    """
+    row = permission(resource, action)
+    if not allowed(principal, resource, action):
+        if principal.kind == "service":
+            detail = f"service token {principal.subject!r} lacks scope {row.scope!r}"
+        else:
+            have = ", ".join(sorted(r.value for r in principal.roles)) or "none"
+            wanted = ", ".join(sorted(r.value for r in row.roles))
+            detail = (
+                f"{row.scope} requires one of roles [{wanted}]; caller {principal.subject!r} "
+                f"has [{have}]"
+            )
+        raise PermissionDenied(
+            detail,
+            reason="MISSING_SCOPE" if principal.kind == "service" else "MISSING_ROLE",
+            metadata={"permission": row.scope},
+        )
+    reach_all = not row.owned or (
+        principal.kind == "user" and not row.all_owners.isdisjoint(principal.roles)
+    )
+    return Grant(principal, row, reach_all)
+
+
+def markdown_matrix() -> str:
+    """The README's role matrix: one line per row, ✓ = own resources, ✓✓ = everyone's."""
+    roles = list(Role)
+    head = "| resource:action | " + " | ".join(r.value for r in roles) + " | what |"
+    rule = "|---|" + "---|" * len(roles) + "---|"
+    lines = [head, rule]
+    for row in TABLE:
+        cells = []
+        for role in roles:
+            if role not in row.roles:
+                cells.append("")
+            elif not row.owned or role in row.all_owners:
+                cells.append("all")
+            else:
+                cells.append("own")
+        lines.append(f"| `{row.scope}` | " + " | ".join(cells) + f" | {row.summary} |")
+    return "\n".join(lines) + "\n"
+
+
+MATRIX_BEGIN = "<!-- authz-matrix:begin (generated: python -m trademaster.service.authz) -->"
+MATRIX_END = "<!-- authz-matrix:end -->"
+
+
+def main() -> None:
+    """Print the matrix (with its markers) for pasting into README.md."""
+    print(MATRIX_BEGIN)
+    print(markdown_matrix(), end="")
+    print(MATRIX_END)
+
+
+if __name__ == "__main__":
+    main()
