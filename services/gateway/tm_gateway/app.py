@@ -32,6 +32,7 @@ from tm_gateway.identity import IdentityService
 from tm_gateway.routes_backtests import backtests_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
+from tm_gateway.routes_registry import registry_router
 from tm_gateway.spa import SpaStaticFiles
 
 _LOGGER = logging.getLogger(__name__)
@@ -442,6 +443,7 @@ def create_app(
     api.include_router(jobs_router(backends, caller))
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, caller))
+    api.include_router(registry_router(backends, caller))
     app.include_router(api)
 
     @app.get("/healthz", response_model=m.HealthResponse, tags=["probes"])

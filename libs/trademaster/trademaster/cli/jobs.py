@@ -67,7 +67,7 @@ class Gateway:
                 f"cannot reach the gateway at {self.url}: {error}"
             ) from error
         if reply.is_success:
-            return reply.json()
+            return None if reply.status_code == 204 else reply.json()
         try:
             body = reply.json()["error"]
             message = f"{body['message']} ({body['reason']}, HTTP {reply.status_code})"

@@ -15,6 +15,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "datasets": ("trademaster.cli.datasets", "datasets", "Inspect the data files."),
     "login": ("trademaster.cli.jobs", "login", "Log in to a gateway; store the token."),
     "jobs": ("trademaster.cli.jobs", "jobs", "Training jobs on the platform."),
+    "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 
