@@ -23,7 +23,10 @@ EventKindName = Literal[
     "DEPLOYMENT_STARTED",
     "DEPLOYMENT_ENDED",
 ]
-MODES: dict[str, int] = {"paper": pb.DEPLOYMENT_MODE_PAPER, "live": pb.DEPLOYMENT_MODE_LIVE}
+MODES: dict[str, pb.DeploymentMode] = {
+    "paper": pb.DEPLOYMENT_MODE_PAPER,
+    "live": pb.DEPLOYMENT_MODE_LIVE,
+}
 
 
 def _time(stamp: Any) -> datetime | None:
