@@ -94,6 +94,10 @@ def test_strategy_is_told_the_addresses_of_peers_that_start_after_it(tmp_path: P
     )
     assert trainer["TM_TRAINER_GRPC_PORT"] != "0"
     assert strategy["TM_STRATEGY_GRPC_PORT"] == "0"
+    trainer_artifacts = Path(trainer["TM_TRAINER_ARTIFACT_DIR"])
+    assert trainer_artifacts.is_relative_to(backtest["TM_BACKTEST_ARTIFACT_DIR"]), (
+        "backtests of training jobs read the trainer's models from the backtest's store"
+    )
 
 
 def test_local_ports_have_fixed_defaults() -> None:

@@ -161,7 +161,10 @@ class Stack:
             extra["TM_GATEWAY_ADMIN_PASSWORD"] = self.admin_password
         extra.setdefault("TM_STRATEGY_DATA_DIR", str(self.work_dir / "datasets"))
         artifacts = self.work_dir / "artifacts"
-        extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(artifacts / name))
+        # The backtest service reads trained models by URI from its own store, so its root is
+        # the one above the trainer's (as the defaults: ./var/artifacts, ./var/artifacts/trainer).
+        own = artifacts if name == "backtest" else artifacts / name
+        extra.setdefault(f"TM_{name.upper()}_ARTIFACT_DIR", str(own))
         metrics = ports.metrics.get(name)
         return service_env(
             name,
