@@ -15,12 +15,15 @@ const JobsPage = lazy(() => import("./pages/JobsPage"));
 const JobDetailPage = lazy(() => import("./pages/JobDetailPage"));
 const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
 const BacktestDetailPage = lazy(() => import("./pages/BacktestDetailPage"));
+const ModelsPage = lazy(() => import("./pages/ModelsPage"));
+const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
   { to: "/strategies", label: "Strategies" },
   { to: "/jobs", label: "Training jobs" },
   { to: "/backtests", label: "Backtests" },
+  { to: "/models", label: "Models" },
   { to: "/datasets", label: "Datasets" },
 ];
 
@@ -93,6 +96,8 @@ export function App() {
           <Route path="jobs/:id" element={<JobDetailPage />} />
           <Route path="backtests" element={<BacktestsPage />} />
           <Route path="backtests/:id" element={<BacktestDetailPage />} />
+          <Route path="models" element={<ModelsPage />} />
+          <Route path="models/:id" element={<ModelDetailPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>
