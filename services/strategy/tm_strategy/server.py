@@ -22,6 +22,7 @@ from trademaster.service.settings import ServiceSettings
 
 from tm_strategy.config import StrategySettings
 from tm_strategy.datasets import DatasetCatalog, ensure_synthetic_datasets
+from tm_strategy.registry.aliases import AliasStore
 from tm_strategy.registry.deployments import DeploymentStore
 from tm_strategy.registry.history import RegistryHistory
 from tm_strategy.registry.lineage import Lineage
@@ -76,6 +77,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     channels = [c for c in (trainer_channel, backtest_channel) if c is not None]
     registry = ModelRegistryServicer(
         RegistryStore(pool),
+        AliasStore(pool),
         RegistryHistory(pool),
         DeploymentStore(pool),
         Lineage(

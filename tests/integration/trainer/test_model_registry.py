@@ -450,3 +450,74 @@ async def test_invalid_requests_name_the_field(registry: Registry) -> None:
 
     assert fields == ["name", "alias", "versions", "model_id"]
     assert taken.code() == grpc.StatusCode.ALREADY_EXISTS
+
+
+async def test_tag_changes_are_recorded_and_the_limit_writes_nothing(registry: Registry) -> None:
+    model = await registry.model()
+    await registry.version(model.model_id, registry.jobs[0], tags={"stage": "dev"})
+    update = registry.stub.UpdateModelVersionTags
+
+    changed = await update(
+        pb.UpdateModelVersionTagsRequest(
+            model_id=model.model_id,
+            version=1,
+            set_tags={"stage": "prod", "owner": "desk-1"},
+            remove_tag_keys=["absent"],
+        ),
+        metadata=auth(ALICE),
+    )
+    too_many = await _rpc_error(
+        update(
+            pb.UpdateModelVersionTagsRequest(
+                model_id=model.model_id,
+                version=1,
+                set_tags={f"k{i}": "v" for i in range(49)},
+            ),
+            metadata=auth(ALICE),
+        )
+    )
+    await update(
+        pb.UpdateModelVersionTagsRequest(
+            model_id=model.model_id, version=1, remove_tag_keys=["owner"]
+        ),
+        metadata=auth(ALICE),
+    )
+    await registry.stub.SetModelAlias(
+        pb.SetModelAliasRequest(model_id=model.model_id, alias="champion", version=1),
+        metadata=auth(ALICE),
+    )
+
+    assert dict(changed.model_version.tags) == {"stage": "prod", "owner": "desk-1"}
+    assert too_many.code() == grpc.StatusCode.INVALID_ARGUMENT
+    got = await registry.stub.GetModelVersion(
+        pb.GetModelVersionRequest(model_id=model.model_id, version=1), metadata=auth(ALICE)
+    )
+    assert dict(got.model_version.tags) == {"stage": "prod"}
+    history = await registry.stub.ListModelHistory(
+        pb.ListModelHistoryRequest(model_id=model.model_id, page_size=2), metadata=auth(ALICE)
+    )
+    events = list(history.events)
+    token = history.next_page_token
+    while token:
+        page = await registry.stub.ListModelHistory(
+            pb.ListModelHistoryRequest(model_id=model.model_id, page_size=2, page_token=token),
+            metadata=auth(ALICE),
+        )
+        events += page.events
+        token = page.next_page_token
+    tags = [
+        (pb.ModelEventKind.Name(e.kind).removeprefix("MODEL_EVENT_KIND_"), e.tag_key, e.tag_value)
+        for e in events
+        if e.tag_key
+    ]
+    assert tags == [
+        ("TAG_SET", "stage", "dev"),
+        ("TAG_SET", "owner", "desk-1"),
+        ("TAG_SET", "stage", "prod"),
+        ("TAG_REMOVED", "owner", ""),
+    ]
+    listed = await registry.stub.ListRegisteredModels(
+        pb.ListRegisteredModelsRequest(), metadata=auth(ALICE)
+    )
+    mine = {m.model_id: dict(m.aliases) for m in listed.models}
+    assert mine[model.model_id] == {"champion": 1}

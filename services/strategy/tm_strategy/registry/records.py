@@ -27,6 +27,10 @@ class ModelNameTaken(Exception):
     """The owner already has a registered model with this name."""
 
 
+class TooManyTags(Exception):
+    """A tag change would leave a version with more tags than allowed."""
+
+
 class VersionProtected(Exception):
     """A version cannot be deleted: it is or was deployed, or an alias names it."""
 

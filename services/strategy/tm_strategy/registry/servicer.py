@@ -21,6 +21,7 @@ from trademaster.service.ids import parse_uuid
 from trademaster.service.paging import decode_page_token, encode_page_token
 
 from tm_strategy.registry import validation as check
+from tm_strategy.registry.aliases import AliasStore
 from tm_strategy.registry.compare import differing_settings, metric_table, with_backtest_metrics
 from tm_strategy.registry.convert import (
     MODE_NAMES,
@@ -32,7 +33,12 @@ from tm_strategy.registry.convert import (
 from tm_strategy.registry.deployments import DeploymentStore
 from tm_strategy.registry.history import RegistryHistory
 from tm_strategy.registry.lineage import Lineage, caller_metadata, version_from_job
-from tm_strategy.registry.records import ModelNameTaken, VersionProtected, VersionRecord
+from tm_strategy.registry.records import (
+    ModelNameTaken,
+    TooManyTags,
+    VersionProtected,
+    VersionRecord,
+)
 from tm_strategy.registry.store import RegistryStore
 
 Context: TypeAlias = grpc.aio.ServicerContext
@@ -55,12 +61,14 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     def __init__(
         self,
         store: RegistryStore,
+        aliases: AliasStore,
         history: RegistryHistory,
         deployments: DeploymentStore,
         lineage: Lineage,
         principal: Callable[[], Principal] = current_principal,
     ) -> None:
         self._store = store
+        self._aliases = aliases
         self._history = history
         self._deployments = deployments
         self._lineage = lineage
@@ -181,18 +189,20 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         model_id = parse_uuid(request.model_id, "model_id")
         number = check.version(request.version)
         set_tags = check.tags(request.set_tags, request.remove_tag_keys)
-        record = await self._store.update_tags(
-            model_id,
-            number,
-            grant.owner_scope,
-            set_tags,
-            list(request.remove_tag_keys),
-            grant.subject,
-        )
+        try:
+            record = await self._store.update_tags(
+                model_id,
+                number,
+                grant.owner_scope,
+                set_tags,
+                list(request.remove_tag_keys),
+                grant.subject,
+                check.MAX_TAGS,
+            )
+        except TooManyTags as exc:
+            raise check.bad("set_tags", f"at most {check.MAX_TAGS} tags in all", str(exc)) from exc
         if record is None:
             raise _version_missing(model_id, number)
-        if len(record.tags) > check.MAX_TAGS:
-            raise check.bad("set_tags", f"at most {check.MAX_TAGS} tags in all", len(record.tags))
         return pb.UpdateModelVersionTagsResponse(model_version=version_message(record))
 
     async def SetModelAlias(
@@ -202,7 +212,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         model_id = parse_uuid(request.model_id, "model_id")
         alias = check.alias(request.alias)
         number = check.version(request.version)
-        done = await self._store.set_alias(
+        done = await self._aliases.set_alias(
             model_id, alias, number, grant.owner_scope, grant.subject
         )
         if not done:
@@ -215,7 +225,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         grant = self._grant(Resource.MODEL, Action.UPDATE)
         model_id = parse_uuid(request.model_id, "model_id")
         alias = check.alias(request.alias)
-        if not await self._store.delete_alias(model_id, alias, grant.owner_scope, grant.subject):
+        if not await self._aliases.delete_alias(model_id, alias, grant.owner_scope, grant.subject):
             raise _model_missing(model_id)
         return pb.DeleteModelAliasResponse(model=await self._model(model_id, grant))
 

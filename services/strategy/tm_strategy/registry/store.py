@@ -24,6 +24,7 @@ from tm_strategy.registry.records import (
     ModelNameTaken,
     ModelRecord,
     NewVersion,
+    TooManyTags,
     VersionProtected,
     VersionRecord,
 )
@@ -113,26 +114,26 @@ class RegistryStore:
     async def list_models(
         self, owner: str, page_size: int, page_token: str = ""
     ) -> tuple[list[ModelRecord], str]:
-        """One page of ``owner``'s models, newest first, and the next page token."""
+        """One page of ``owner``'s models (with aliases), newest first, and the next token."""
         params: list[Any] = [owner]
-        where = "owner = %s"
+        where = "m.owner = %s"
         if page_token:
             after_time, after_id = decode_page_token(page_token, datetime.fromisoformat, uuid.UUID)
-            where += " AND (created_at, id) < (%s, %s)"
+            where += " AND (m.created_at, m.id) < (%s, %s)"
             params += [after_time, after_id]
-        async with self._pool.connection() as conn, conn.cursor() as cur:
+        columns = ", ".join(f"m.{c.strip()}" for c in _MODEL_COLUMNS.split(","))
+        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                f"SELECT id FROM strategy.registered_models WHERE {where} "
-                f"ORDER BY created_at DESC, id DESC LIMIT %s",
+                f"SELECT {columns}, COALESCE((SELECT jsonb_object_agg(a.alias, a.version) "
+                f"FROM strategy.model_aliases a WHERE a.model_id = m.id), '{{}}') AS aliases "
+                f"FROM strategy.registered_models m WHERE {where} "
+                f"ORDER BY m.created_at DESC, m.id DESC LIMIT %s",
                 [*params, page_size + 1],
             )
-            ids = [r[0] for r in await cur.fetchall()]
-        found = [await self.get_model(i, owner) for i in ids[:page_size]]
-        records = [m for m in found if m is not None]
-        more = len(ids) > page_size and records
-        token = (
-            encode_page_token(records[-1].created_at.isoformat(), records[-1].id) if more else ""
-        )
+            rows = await cur.fetchall()
+        records = [ModelRecord(**row) for row in rows[:page_size]]
+        last = records[-1] if len(rows) > page_size else None
+        token = "" if last is None else encode_page_token(last.created_at.isoformat(), last.id)
         return records, token
 
     async def create_version(
@@ -266,8 +267,13 @@ class RegistryStore:
         set_tags: dict[str, str],
         remove_keys: list[str],
         actor: str,
+        max_tags: int,
     ) -> VersionRecord | None:
-        """Apply tag changes; only real changes reach the history. None when out of reach."""
+        """Apply tag changes; only real changes reach the history. None when out of reach.
+
+        Raises:
+            TooManyTags: the version would carry more than ``max_tags`` tags (nothing written).
+        """
         async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             await cur.execute(
                 f"SELECT tags FROM strategy.model_versions WHERE model_id = %s AND version = %s "
@@ -278,6 +284,11 @@ class RegistryStore:
             if row is None:
                 return None
             tags: dict[str, str] = dict(row[0])
+            after = {k: v for k, v in tags.items() if k not in remove_keys} | set_tags
+            if len(after) > max_tags:
+                raise TooManyTags(
+                    f"a version carries at most {max_tags} tags, would be {len(after)}"
+                )
             for key in sorted(set(remove_keys)):
                 if tags.pop(key, None) is not None:
                     await append_history(
@@ -295,54 +306,6 @@ class RegistryStore:
             )
         return await self.get_version(model_id, version, owner)
 
-    async def set_alias(
-        self, model_id: uuid.UUID, alias: str, version: int, owner: str | None, actor: str
-    ) -> bool:
-        """Point ``alias`` at a live version; False when the model or version is out of reach."""
-        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            if not await self._lock_model(cur, model_id, owner):
-                return False
-            await cur.execute(
-                "SELECT 1 FROM strategy.model_versions "
-                "WHERE model_id = %s AND version = %s AND deleted_at IS NULL",
-                (model_id, version),
-            )
-            if await cur.fetchone() is None:
-                return False
-            await cur.execute(
-                "INSERT INTO strategy.model_aliases (model_id, alias, version) "
-                "VALUES (%s, %s, %s) ON CONFLICT (model_id, alias) DO UPDATE "
-                "SET version = EXCLUDED.version, updated_at = now() "
-                "WHERE strategy.model_aliases.version <> EXCLUDED.version RETURNING 1",
-                (model_id, alias, version),
-            )
-            if await cur.fetchone() is not None:
-                await append_history(
-                    cur, model_id, EventKind.ALIAS_SET, actor, version, alias=alias
-                )
-                await self._touch(cur, model_id)
-        return True
-
-    async def delete_alias(
-        self, model_id: uuid.UUID, alias: str, owner: str | None, actor: str
-    ) -> bool:
-        """Remove ``alias``; False only when the model is out of reach."""
-        async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            if not await self._lock_model(cur, model_id, owner):
-                return False
-            await cur.execute(
-                "DELETE FROM strategy.model_aliases WHERE model_id = %s AND alias = %s "
-                "RETURNING version",
-                (model_id, alias),
-            )
-            row = await cur.fetchone()
-            if row is not None:
-                await append_history(
-                    cur, model_id, EventKind.ALIAS_REMOVED, actor, row[0], alias=alias
-                )
-                await self._touch(cur, model_id)
-        return True
-
     async def delete_version(
         self, model_id: uuid.UUID, version: int, owner: str | None, actor: str
     ) -> bool:
@@ -352,7 +315,7 @@ class RegistryStore:
             VersionProtected: it is or was deployed, or an alias names it.
         """
         async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
-            if not await self._lock_model(cur, model_id, owner):
+            if not await lock_model(cur, model_id, owner):
                 return False
             await cur.execute(
                 "SELECT ever_deployed, (SELECT array_agg(alias ORDER BY alias) "
@@ -383,21 +346,21 @@ class RegistryStore:
                 (model_id, version),
             )
             await append_history(cur, model_id, EventKind.VERSION_DELETED, actor, version)
-            await self._touch(cur, model_id)
+            await touch_model(cur, model_id)
         _LOGGER.info("registry.version_deleted model.id=%s version=%d", model_id, version)
         return True
 
-    @staticmethod
-    async def _lock_model(cur: Any, model_id: uuid.UUID, owner: str | None) -> bool:
-        """Serialize changes of one model (aliases, deletions, deployments) on its row."""
-        await cur.execute(
-            f"SELECT 1 FROM strategy.registered_models WHERE id = %s AND {_SCOPE} FOR UPDATE",
-            (model_id, owner, owner),
-        )
-        return await cur.fetchone() is not None
 
-    @staticmethod
-    async def _touch(cur: Any, model_id: uuid.UUID) -> None:
-        await cur.execute(
-            "UPDATE strategy.registered_models SET updated_at = now() WHERE id = %s", (model_id,)
-        )
+async def lock_model(cur: Any, model_id: uuid.UUID, owner: str | None) -> bool:
+    """Serialize changes of one model (aliases, deletions) on its row; False when out of reach."""
+    await cur.execute(
+        f"SELECT 1 FROM strategy.registered_models WHERE id = %s AND {_SCOPE} FOR UPDATE",
+        (model_id, owner, owner),
+    )
+    return await cur.fetchone() is not None
+
+
+async def touch_model(cur: Any, model_id: uuid.UUID) -> None:
+    await cur.execute(
+        "UPDATE strategy.registered_models SET updated_at = now() WHERE id = %s", (model_id,)
+    )
