@@ -36,12 +36,14 @@ function VersionDetail({ v }: { v: ModelVersion }) {
       {v.ever_deployed && <Badge color="orange">deployed — kept for the audit</Badge>}
       <Table data-testid="version-metrics">
         <Table.Tbody>
-          {Object.entries(v.metrics).map(([name, value]) => (
-            <Table.Tr key={name}>
-              <Table.Td>{name}</Table.Td>
-              <Table.Td ta="right">{formatNumber(value)}</Table.Td>
-            </Table.Tr>
-          ))}
+          {Object.entries(v.metrics)
+            .sort(([a], [b]) => a.localeCompare(b))
+            .map(([name, value]) => (
+              <Table.Tr key={name}>
+                <Table.Td>{name}</Table.Td>
+                <Table.Td ta="right">{formatNumber(value)}</Table.Td>
+              </Table.Tr>
+            ))}
         </Table.Tbody>
       </Table>
       <Title order={5}>Backtests</Title>
