@@ -20,3 +20,7 @@ class StrategySettings(ServiceSettings):
     """More catalog roots, ``os.pathsep``-separated in the env (e.g. the shared market data)."""
     max_upload_bytes: int = Field(1 << 30, ge=1)
     """Largest dataset file a user may import (bytes); 1 GiB by default."""
+    trainer_addr: str | None = None
+    """TrainerService ``host:port``; without it model versions cannot be registered."""
+    backtest_addr: str | None = None
+    """BacktestService ``host:port``; without it versions show no backtests."""

@@ -6,7 +6,16 @@ import asyncio
 import logging
 from pathlib import Path
 
-from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
+import grpc
+from trademaster.api.backtest.v1 import backtest_pb2_grpc
+from trademaster.api.strategy.v1 import (
+    model_registry_pb2,
+    model_registry_pb2_grpc,
+    strategy_pb2,
+    strategy_pb2_grpc,
+)
+from trademaster.api.trainer.v1 import trainer_pb2_grpc
+from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.events import EventBus
 from trademaster.service.server import ServiceParts
@@ -14,6 +23,12 @@ from trademaster.service.settings import ServiceSettings
 
 from tm_strategy.config import StrategySettings
 from tm_strategy.datasets import DatasetCatalog, ensure_synthetic_datasets
+from tm_strategy.registry.aliases import AliasStore
+from tm_strategy.registry.deployments import DeploymentStore
+from tm_strategy.registry.history import RegistryHistory
+from tm_strategy.registry.lineage import Lineage
+from tm_strategy.registry.servicer import ModelRegistryServicer
+from tm_strategy.registry.store import RegistryStore
 from tm_strategy.servicer import StrategyServicer
 from tm_strategy.store import StrategyStore
 from tm_strategy.uploads import UserDatasets
@@ -25,6 +40,9 @@ SERVICE_NAME = "strategy"
 SCHEMA = "strategy"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FULL_SERVICE_NAME = strategy_pb2.DESCRIPTOR.services_by_name["StrategyService"].full_name
+REGISTRY_SERVICE_NAME = model_registry_pb2.DESCRIPTOR.services_by_name[
+    "ModelRegistryService"
+].full_name
 
 
 def catalog_roots(settings: StrategySettings) -> list[Path]:
@@ -65,10 +83,34 @@ async def build(base: ServiceSettings) -> ServiceParts:
         publish=bus.publish,
     )
     servicer = StrategyServicer(StrategyStore(pool), catalog, users=users)
-    return ServiceParts(
-        register=lambda server: strategy_pb2_grpc.add_StrategyServiceServicer_to_server(
-            servicer, server
+    trainer_channel = insecure_channel(settings.trainer_addr) if settings.trainer_addr else None
+    backtest_channel = insecure_channel(settings.backtest_addr) if settings.backtest_addr else None
+    channels = [c for c in (trainer_channel, backtest_channel) if c is not None]
+    registry = ModelRegistryServicer(
+        RegistryStore(pool),
+        AliasStore(pool),
+        RegistryHistory(pool),
+        DeploymentStore(pool),
+        Lineage(
+            None
+            if trainer_channel is None
+            else trainer_pb2_grpc.TrainerServiceStub(trainer_channel),
+            None
+            if backtest_channel is None
+            else backtest_pb2_grpc.BacktestServiceStub(backtest_channel),
         ),
-        full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[stop_warming, pool.close, bus.close],
+    )
+
+    def register(server: grpc.aio.Server) -> None:
+        strategy_pb2_grpc.add_StrategyServiceServicer_to_server(servicer, server)
+        model_registry_pb2_grpc.add_ModelRegistryServiceServicer_to_server(registry, server)
+
+    async def close_channels() -> None:
+        for channel in channels:
+            await channel.close()
+
+    return ServiceParts(
+        register=register,
+        full_service_names=[FULL_SERVICE_NAME, REGISTRY_SERVICE_NAME],
+        on_shutdown=[stop_warming, close_channels, pool.close, bus.close],
     )

@@ -97,6 +97,8 @@ class TrainerHarness:
     dataset_id: str
     channels: list[grpc.aio.Channel] = field(default_factory=list)
     strategy_ids: dict[str, str] = field(default_factory=dict)
+    address: str = ""
+    """The trainer's ``host:port`` (for services that call it)."""
 
     @staticmethod
     def auth(subject: str) -> list[tuple[str, str]]:
@@ -239,6 +241,7 @@ async def _harness(
         strategies=strategies,
         dataset_id=await _synthetic_dataset(strategies),
         channels=[trainer_channel, strategy_channel],
+        address=f"127.0.0.1:{started.port}",
     )
     await harness.wait_cluster_ready()
     yield harness

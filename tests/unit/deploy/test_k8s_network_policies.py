@@ -134,7 +134,14 @@ def test_the_configured_edges_are_the_architecture(objects: list[dict[str, Any]]
     gateway_calls = {
         ("tm-gateway", f"tm-{n}") for n in ("strategy", "trainer", "backtest", "risk", "notifier")
     }
-    assert grpc == gateway_calls | {("tm-trainer", "tm-strategy"), ("tm-backtest", "tm-trainer")}
+    # The trainer reads strategies, the backtest reads trained jobs, and the strategy service's
+    # model registry reads jobs and their backtests.
+    assert grpc == gateway_calls | {
+        ("tm-trainer", "tm-strategy"),
+        ("tm-backtest", "tm-trainer"),
+        ("tm-strategy", "tm-trainer"),
+        ("tm-strategy", "tm-backtest"),
+    }
     assert ("tm-trainer", "tm-ray", 8265) in configured_edges(objects)
 
 

@@ -25,6 +25,7 @@ from trademaster.service.localstack.local import (
     read_env_file,
 )
 from trademaster.service.localstack.processes import resolve_port
+from trademaster.service.localstack.stack import Stack, StackConfig
 
 pytestmark = pytest.mark.unit
 
@@ -71,6 +72,32 @@ def test_service_env_wires_peers_but_not_itself(tmp_path: Path) -> None:
     assert "TM_TRAINER_TRAINER_ADDR" not in env
     assert env["TM_TRAINER_RAY_ADDRESS"] == "127.0.0.1:3"
     assert env["TM_TRAINER_ARTIFACT_DIR"] == "/a"
+
+
+def test_strategy_is_told_the_addresses_of_peers_that_start_after_it(tmp_path: Path) -> None:
+    stack = Stack(
+        StackConfig(
+            work_dir=tmp_path,
+            services=("strategy", "backtest", "trainer"),
+            database_url="postgresql://db",
+            redis_url="redis://r",
+        )
+    )
+
+    strategy = stack.env_for("strategy")
+    trainer = stack.env_for("trainer")
+    backtest = stack.env_for("backtest")
+
+    assert strategy["TM_STRATEGY_TRAINER_ADDR"] == f"127.0.0.1:{trainer['TM_TRAINER_GRPC_PORT']}"
+    assert strategy["TM_STRATEGY_BACKTEST_ADDR"] == (
+        f"127.0.0.1:{backtest['TM_BACKTEST_GRPC_PORT']}"
+    )
+    assert trainer["TM_TRAINER_GRPC_PORT"] != "0"
+    assert strategy["TM_STRATEGY_GRPC_PORT"] == "0"
+    trainer_artifacts = Path(trainer["TM_TRAINER_ARTIFACT_DIR"])
+    assert trainer_artifacts.is_relative_to(backtest["TM_BACKTEST_ARTIFACT_DIR"]), (
+        "backtests of training jobs read the trainer's models from the backtest's store"
+    )
 
 
 def test_local_ports_have_fixed_defaults() -> None:

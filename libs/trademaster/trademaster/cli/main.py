@@ -16,6 +16,7 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "login": ("trademaster.cli.jobs", "login", "Log in to a gateway; store the token."),
     "jobs": ("trademaster.cli.jobs", "jobs", "Training jobs on the platform."),
     "risk": ("trademaster.cli.risk", "risk", "Accounts, orders, limits, kill switch."),
+    "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 

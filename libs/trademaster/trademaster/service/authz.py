@@ -35,6 +35,8 @@ class Resource(StrEnum):
     TRAINING_JOB = "training_job"
     CLUSTER = "cluster"
     BACKTEST = "backtest"
+    MODEL = "model"
+    DEPLOYMENT = "deployment"
     EVENT = "event"
     ACCOUNT = "account"
     ORDER = "order"
@@ -105,6 +107,7 @@ class Permission:
 _STRAT = "strategy.v1.StrategyService"
 _TRAIN = "trainer.v1.TrainerService"
 _BT = "backtest.v1.BacktestService"
+_REG = "strategy.v1.ModelRegistryService"
 _NOTE = "notifier.v1.NotifierService"
 _RISK = "risk.v1.RiskService"
 _ID = "identity.v1.IdentityService"
@@ -151,6 +154,29 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_BT, "CreateBacktest"), summary="start backtests"),
     Permission(Resource.BACKTEST, Action.CANCEL, BUILDERS,
                rpcs=_rpcs(_BT, "CancelBacktest"), summary="cancel backtests"),
+    Permission(Resource.MODEL, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_REG, "GetRegisteredModel", "ListRegisteredModels", "GetModelVersion",
+                          "ListModelVersions", "ResolveModelAlias", "CompareModelVersions",
+                          "ListModelHistory"),
+               summary="read registered models, versions, aliases and their history"),
+    Permission(Resource.MODEL, Action.CREATE, BUILDERS, NOBODY,
+               rpcs=_rpcs(_REG, "CreateRegisteredModel", "CreateModelVersion"),
+               summary="register models and versions from own finished training jobs"),
+    Permission(Resource.MODEL, Action.UPDATE, BUILDERS,
+               rpcs=_rpcs(_REG, "UpdateModelVersionTags", "SetModelAlias", "DeleteModelAlias"),
+               summary="tag versions, set and remove aliases (champion, challenger)"),
+    Permission(Resource.MODEL, Action.DELETE, BUILDERS,
+               rpcs=_rpcs(_REG, "DeleteModelVersion"),
+               summary="delete never-deployed model versions"),
+    Permission(Resource.DEPLOYMENT, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_REG, "ListDeployedModelVersions"),
+               summary="which model versions are (were) deployed on an account"),
+    Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
+               rpcs=_rpcs(_REG, "RecordModelDeployment"),
+               summary="deploy own model versions"),
+    Permission(Resource.DEPLOYMENT, Action.CONTROL, TRADING_READERS, SEES_ALL,
+               rpcs=_rpcs(_REG, "EndModelDeployment"),
+               summary="end deployments (traders: own; risk officers: any)"),
     Permission(Resource.EVENT, Action.SUBSCRIBE, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
     Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
@@ -236,6 +262,23 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/backtests/{backtest_id}:cancel": (_R_.BACKTEST, _A_.CANCEL),
     "GET /api/v1/backtests/{backtest_id}/result": (_R_.BACKTEST, _A_.READ),
     "GET /api/v1/backtests/{backtest_id}/artifacts/{name}": (_R_.BACKTEST, _A_.READ),
+    "GET /api/v1/models": (_R_.MODEL, _A_.READ),
+    "POST /api/v1/models": (_R_.MODEL, _A_.CREATE),
+    "GET /api/v1/models/{model_id}": (_R_.MODEL, _A_.READ),
+    "GET /api/v1/models/{model_id}/versions": (_R_.MODEL, _A_.READ),
+    "POST /api/v1/models/{model_id}/versions": (_R_.MODEL, _A_.CREATE),
+    "GET /api/v1/model-versions": (_R_.MODEL, _A_.READ),
+    "GET /api/v1/models/{model_id}/versions:compare": (_R_.MODEL, _A_.READ),
+    "GET /api/v1/models/{model_id}/versions/{version}": (_R_.MODEL, _A_.READ),
+    "DELETE /api/v1/models/{model_id}/versions/{version}": (_R_.MODEL, _A_.DELETE),
+    "PATCH /api/v1/models/{model_id}/versions/{version}/tags": (_R_.MODEL, _A_.UPDATE),
+    "GET /api/v1/models/{model_id}/aliases/{alias}": (_R_.MODEL, _A_.READ),
+    "PUT /api/v1/models/{model_id}/aliases/{alias}": (_R_.MODEL, _A_.UPDATE),
+    "DELETE /api/v1/models/{model_id}/aliases/{alias}": (_R_.MODEL, _A_.UPDATE),
+    "GET /api/v1/models/{model_id}/history": (_R_.MODEL, _A_.READ),
+    "POST /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.CREATE),
+    "GET /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.READ),
+    "POST /api/v1/model-deployments/{deployment_id}:end": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
     "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
     "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),

@@ -17,12 +17,15 @@ const BacktestsPage = lazy(() => import("./pages/BacktestsPage"));
 const BacktestDetailPage = lazy(() => import("./pages/BacktestDetailPage"));
 const RiskConsolePage = lazy(() => import("./pages/RiskConsolePage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
+const ModelsPage = lazy(() => import("./pages/ModelsPage"));
+const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
   { to: "/strategies", label: "Strategies" },
   { to: "/jobs", label: "Training jobs" },
   { to: "/backtests", label: "Backtests" },
+  { to: "/models", label: "Models" },
   { to: "/datasets", label: "Datasets" },
   { to: "/risk", label: "Risk console" },
   { to: "/admin", label: "Administration", roles: ["admin"] },
@@ -102,6 +105,8 @@ export function App() {
           <Route path="risk" element={<RiskConsolePage />} />
           <Route path="risk/:accountId" element={<RiskConsolePage />} />
           <Route path="admin" element={<AdminPage />} />
+          <Route path="models" element={<ModelsPage />} />
+          <Route path="models/:id" element={<ModelDetailPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

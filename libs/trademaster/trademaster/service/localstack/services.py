@@ -34,6 +34,12 @@ DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
 }
 """Which services a service calls; it starts only after those are SERVING."""
 
+LATE_PEERS: Mapping[str, tuple[str, ...]] = {"strategy": ("trainer", "backtest")}
+"""Peers a service calls at request time that start after it (the model registry in the
+strategy service asks the trainer and the backtest service, which themselves need the strategy
+service to start): their gRPC ports are chosen before anything starts, so the earlier service
+can be given their addresses."""
+
 DATASET_READERS: tuple[str, ...] = ("backtest", "trainer")
 """Services that open the strategy service's datasets and get its roots as `TM_<NAME>_DATA_DIRS`."""
 

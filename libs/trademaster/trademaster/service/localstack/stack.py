@@ -17,6 +17,7 @@ from trademaster.service.localstack.prometheus import PrometheusServer
 from trademaster.service.localstack.ray_head import RayHead
 from trademaster.service.localstack.redis_server import RedisServer
 from trademaster.service.localstack.services import (
+    LATE_PEERS,
     SERVICE_NAMES,
     ServiceProcess,
     service_env,
@@ -80,6 +81,7 @@ class Stack:
         self.ray_dashboard_url: str | None = None
         self.gateway_url: str | None = None
         self.addresses: dict[str, str] = {}
+        self._planned_ports = self._plan_late_peer_ports()
         self.startup_seconds: float | None = None
         self.postgres: PostgresServer | None = None
         self.redis: RedisServer | None = None
@@ -207,9 +209,12 @@ class Stack:
             redis_url=self.redis_url,
             jwt_secret=self.jwt_secret,
             port_file=self._port_file(name),
-            grpc_port=ports.grpc.get(name, 0),
+            grpc_port=ports.grpc.get(name) or self._planned_ports.get(name, 0),
             metrics_port=metrics if metrics else None,
-            addresses=self.addresses,
+            addresses={
+                **{peer: f"{LOOPBACK}:{port}" for peer, port in self._planned_ports.items()},
+                **self.addresses,
+            },
             ray_address=self.ray_address,
             extra=extra,
         )
@@ -241,6 +246,12 @@ class Stack:
 
     def _port_file(self, name: str) -> Path:
         return self.work_dir / "run" / f"{name}.port"
+
+    def _plan_late_peer_ports(self) -> dict[str, int]:
+        """gRPC ports of the services an earlier-started service calls (``LATE_PEERS``)."""
+        wanted = set(self.config.services)
+        late = {peer for name in wanted for peer in LATE_PEERS.get(name, ()) if peer in wanted}
+        return {peer: resolve_port(self.config.ports.grpc.get(peer)) for peer in sorted(late)}
 
     def _start_infrastructure(self) -> None:
         """PostgreSQL and Redis start concurrently and are waited for; Ray only starts here."""
