@@ -59,14 +59,14 @@ class TagsUpdate(BaseModel):
 class AliasSet(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**63 - 1)
 
 
 class DeploymentCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model_id: str = Field(min_length=1, max_length=100)
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=2**63 - 1)
     account_id: str = Field(min_length=1, max_length=128)
     mode: ModeName
     request_id: str = Field(default="", max_length=128, description="Idempotency key.")

@@ -6,7 +6,8 @@ from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Annotated, Protocol
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Depends, Path, Query, Response, status
+from pydantic import Field
 from trademaster.api.strategy.v1 import model_registry_pb2 as pb
 from trademaster.api.strategy.v1 import model_registry_pb2_grpc
 
@@ -16,6 +17,9 @@ from tm_gateway.backends import Backends
 _LOGGER = logging.getLogger(__name__)
 
 TAG = "model registry"
+INT64_MAX = 2**63 - 1
+# Version numbers are proto int64: a larger one is a 400 naming the field, never a 500.
+VersionPath = Annotated[int, Path(ge=1, le=INT64_MAX)]
 
 
 class CallerLike(Protocol):
@@ -135,7 +139,9 @@ def registry_router(backends: Backends, caller: Callable[..., Awaitable[CallerLi
     async def compare_versions(
         model_id: str,
         who: CallerDep,
-        versions: Annotated[list[int], Query(min_length=2, max_length=10)],
+        versions: Annotated[
+            list[Annotated[int, Field(ge=1, le=INT64_MAX)]], Query(min_length=2, max_length=10)
+        ],
     ) -> m.CompareOut:
         """Versions side by side: training and latest-backtest metrics, differing settings."""
         request = pb.CompareModelVersionsRequest(model_id=model_id, versions=versions)
@@ -143,14 +149,14 @@ def registry_router(backends: Backends, caller: Callable[..., Awaitable[CallerLi
         return m.compare_out(reply)
 
     @router.get("/models/{model_id}/versions/{version}", response_model=m.VersionOut)
-    async def get_version(model_id: str, version: int, who: CallerDep) -> m.VersionOut:
+    async def get_version(model_id: str, version: VersionPath, who: CallerDep) -> m.VersionOut:
         """One version with the backtests run on its training job and its deployments."""
         request = pb.GetModelVersionRequest(model_id=model_id, version=version)
         reply = await backends.call(stub.GetModelVersion, request, who.token)
         return m.version_out(reply.model_version)
 
     @router.delete("/models/{model_id}/versions/{version}", status_code=status.HTTP_204_NO_CONTENT)
-    async def delete_version(model_id: str, version: int, who: CallerDep) -> Response:
+    async def delete_version(model_id: str, version: VersionPath, who: CallerDep) -> Response:
         """Delete a version; 409-style FAILED_PRECONDITION once deployed or while aliased."""
         request = pb.DeleteModelVersionRequest(model_id=model_id, version=version)
         await backends.call(stub.DeleteModelVersion, request, who.token)
@@ -158,7 +164,7 @@ def registry_router(backends: Backends, caller: Callable[..., Awaitable[CallerLi
 
     @router.patch("/models/{model_id}/versions/{version}/tags", response_model=m.VersionOut)
     async def update_tags(
-        model_id: str, version: int, body: m.TagsUpdate, who: CallerDep
+        model_id: str, version: VersionPath, body: m.TagsUpdate, who: CallerDep
     ) -> m.VersionOut:
         """Set and remove tags of a version."""
         request = pb.UpdateModelVersionTagsRequest(

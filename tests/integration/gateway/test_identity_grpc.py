@@ -141,7 +141,10 @@ async def test_other_users_are_not_found_for_non_admins_and_listing_is_denied(
     assert other.code() == grpc.StatusCode.NOT_FOUND
     assert "bob" not in (other.details() or "")
     assert listing.code() == grpc.StatusCode.PERMISSION_DENIED
-    assert error_details(listing).metadata == {"permission": "user:administer"}
+    assert error_details(listing).metadata == {
+        "permission": "user:administer",
+        "required_roles": "admin",
+    }
 
 
 async def _until_refused(call: Callable[[], Awaitable[object]]) -> grpc.aio.AioRpcError:

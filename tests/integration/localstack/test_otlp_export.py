@@ -7,7 +7,7 @@ strategy service run as separate processes (the local stack); the request carrie
 ``traceparent``, so the test checks the whole chain: browser span → gateway HTTP span →
 strategy SERVER span (``traceparent`` in the gRPC metadata), one trace id, exported by two
 processes, and the strategy's JSON log line of that RPC carries the trace id. The Ray job's hop
-is the job entrypoint's span (``trademaster.training.job_tracing``) in a fresh process given
+is the job entrypoint's span (``trademaster.runner.tracing``) in a fresh process given
 the trace context in its environment, as the trainer passes it to a Ray job.
 """
 
@@ -104,7 +104,7 @@ def test_gateway_and_strategy_export_one_trace_over_otlp(
 def test_a_training_job_process_exports_its_span_into_the_callers_trace(tmp_path: Path) -> None:
     caller_trace, caller_span = secrets.token_hex(16), secrets.token_hex(8)
     code = (
-        "from trademaster.training.job_tracing import job_span\n"
+        "from trademaster.runner.tracing import job_span\n"
         "with job_span({'job_id': 'job-1'}):\n"
         "    pass\n"
     )

@@ -17,7 +17,7 @@ pytestmark = pytest.mark.integration
 def _insert(dsn: str, state: str, resources: str | None) -> None:
     with psycopg.connect(dsn) as conn:
         conn.execute(
-            "INSERT INTO trainer.training_jobs (id, owner, strategy_id, state, config,"
+            "INSERT INTO trainer.training_jobs (id, owner, strategy_id, state, run_spec,"
             " assigned_resources) VALUES (%s, 'alice', %s, %s, '{}', %s)",
             (uuid.uuid4(), uuid.uuid4(), state, resources),
         )

@@ -152,7 +152,7 @@ async def test_missing_role_is_permission_denied(echo_server, bearer) -> None:
     details = error_details(caught.value)
     assert details.code is grpc.StatusCode.PERMISSION_DENIED
     assert details.reason == "MISSING_ROLE"
-    assert details.metadata == {"permission": "order:submit"}
+    assert details.metadata == {"permission": "order:submit", "required_roles": "admin,trader"}
 
 
 async def test_matching_role_is_allowed(echo_server, bearer) -> None:

@@ -128,7 +128,10 @@ def test_denial_names_the_permission_and_roles() -> None:
 
     assert caught.value.code is grpc.StatusCode.PERMISSION_DENIED
     assert caught.value.reason == "MISSING_ROLE"
-    assert caught.value.metadata == {"permission": "strategy:create"}
+    assert caught.value.metadata == {
+        "permission": "strategy:create",
+        "required_roles": "admin,researcher,trader",
+    }
     assert "admin, researcher, trader" in caught.value.message
 
 

@@ -73,3 +73,25 @@ def test_websocket_connections_and_messages(
     messages = "tm_unit_websocket_messages_total"
     assert _value(registry, messages, route="/ws", direction="in") == 1
     assert _value(registry, messages, route="/ws", direction="out") == 2
+
+
+def test_routes_of_an_included_router_are_labelled_with_the_whole_template() -> None:
+    from fastapi import APIRouter, FastAPI
+
+    registry = CollectorRegistry()
+    router = APIRouter()
+
+    @router.get("/strategies/{strategy_id}")
+    async def one(strategy_id: str) -> dict[str, str]:
+        return {"id": strategy_id}
+
+    api = APIRouter(prefix="/api/v1")
+    api.include_router(router)
+    app = FastAPI()
+    app.include_router(api)
+    app.add_middleware(HttpMetricsMiddleware, service="unit", registry=registry)
+
+    assert TestClient(app).get("/api/v1/strategies/s-1").status_code == 200
+    total = "tm_unit_http_requests_total"
+    route = "/api/v1/strategies/{strategy_id}"
+    assert _value(registry, total, method="GET", route=route, status="200") == 1

@@ -412,19 +412,20 @@ def authorize(principal: Principal, resource: Resource, action: Action) -> Grant
     """
     row = permission(resource, action)
     if not allowed(principal, resource, action):
+        wanted = sorted(r.value for r in row.roles)
         if principal.kind == "service":
             detail = f"service token {principal.subject!r} lacks scope {row.scope!r}"
         else:
             have = ", ".join(sorted(r.value for r in principal.roles)) or "none"
-            wanted = ", ".join(sorted(r.value for r in row.roles))
             detail = (
-                f"{row.scope} requires one of roles [{wanted}]; caller {principal.subject!r} "
-                f"has [{have}]"
+                f"{row.scope} requires one of roles [{', '.join(wanted)}]; caller "
+                f"{principal.subject!r} has [{have}]"
             )
+        # ErrorInfo metadata: the scope a service token needs and the roles a user needs.
         raise PermissionDenied(
             detail,
             reason="MISSING_SCOPE" if principal.kind == "service" else "MISSING_ROLE",
-            metadata={"permission": row.scope},
+            metadata={"permission": row.scope, "required_roles": ",".join(wanted)},
         )
     reach_all = not row.owned or (
         principal.kind == "user" and not row.all_owners.isdisjoint(principal.roles)

@@ -74,7 +74,19 @@ def http_metrics(service: str, registry: CollectorRegistry = REGISTRY) -> HttpMe
 def _route(scope: Scope) -> str:
     route = scope.get("route")
     path = getattr(route, "path", None)
-    return path if isinstance(path, str) else UNMATCHED
+    return full_template(scope.get("path", ""), path) if isinstance(path, str) else UNMATCHED
+
+
+def full_template(raw_path: str, template: str) -> str:
+    """The whole route template of a request. Routes of included routers report their template
+    relative to the router's prefix (``/auth/me`` for ``/api/v1/auth/me``); the prefix is the
+    raw path's leading segments beyond the template's (ids never appear in it)."""
+    if ":path}" in template:
+        return template
+    raw = [part for part in raw_path.split("/") if part]
+    own = [part for part in template.split("/") if part]
+    extra = len(raw) - len(own)
+    return "/" + "/".join(raw[:extra]) + template if extra > 0 else template
 
 
 class HttpMetricsMiddleware:
