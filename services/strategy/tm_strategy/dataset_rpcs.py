@@ -42,11 +42,12 @@ class DatasetRpcs:
         self, request: strategy_pb2.ListDatasetsRequest, task: str, page_size: int
     ) -> strategy_pb2.ListDatasetsResponse:
         grant = self._require(Resource.DATASET, Action.READ)
-        messages = await asyncio.to_thread(self._catalog.all, task)
-        if self._users is not None:
+        catalog = await asyncio.to_thread(self._catalog.all, task)
+        messages: list[strategy_pb2.Dataset] = []
+        if self._users is not None:  # the caller's own files first, newest first
             own = await self._users.own(grant.subject)
-            task_enum = request.task
-            messages += [d for d in own if not task or task_enum in d.tasks]
+            messages = [d for d in own if not task or request.task in d.tasks]
+        messages += catalog
         try:
             chunk, token = page_of(messages, page_size, request.page_token)
         except ValueError as exc:

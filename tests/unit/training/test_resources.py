@@ -25,7 +25,9 @@ def _spin(seconds: float) -> int:
 def test_cpu_bound_work_shows_cpu_and_memory_history(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(resources._Nvml, "__init__", lambda self: setattr(self, "_nvml", None))
     with ResourceSampler(interval_s=0.2) as sampler:
-        _spin(1.2)
+        deadline = time.monotonic() + 60  # a loaded machine may starve the sampler thread
+        while len(sampler.history) < 4 and time.monotonic() < deadline:
+            _spin(0.3)
     history = sampler.history
     summary = sampler.summary()
 
