@@ -10,11 +10,22 @@ BUF_BIN = PROTOS_DIR / "node_modules" / ".bin" / "buf"
 V1_IMAGE = PROTOS_DIR / "v1.binpb"
 
 DOMAINS = ("common", "identity", "strategy", "trainer", "backtest", "risk", "notifier")
-SERVICES = {
-    "identity": "IdentityService",
-    "strategy": "StrategyService",
-    "trainer": "TrainerService",
-    "backtest": "BacktestService",
-    "risk": "RiskService",
-    "notifier": "NotifierService",
+SERVICES: dict[str, dict[str, str]] = {
+    "identity": {"IdentityService": "identity"},
+    "strategy": {"StrategyService": "strategy", "ModelRegistryService": "model_registry"},
+    "trainer": {"TrainerService": "trainer"},
+    "backtest": {"BacktestService": "backtest"},
+    "risk": {"RiskService": "risk"},
+    "notifier": {"NotifierService": "notifier"},
 }
+"""Services of each package (a package may hold several), each → the stem of its .proto file
+(``trademaster/api/<package>/v1/<stem>.proto``, module ``<stem>_pb2``)."""
+
+
+def service_files() -> list[tuple[str, str, str]]:
+    """``(package, proto file stem, service)`` for every service in SERVICES."""
+    return [
+        (domain, stem, service)
+        for domain, services in SERVICES.items()
+        for service, stem in services.items()
+    ]

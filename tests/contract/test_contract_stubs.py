@@ -8,13 +8,15 @@ from types import ModuleType
 import grpc
 import pytest
 from google.protobuf import message_factory
-from proto_layout import API_PACKAGE_DIR, DOMAINS, SERVICES
+from google.protobuf.descriptor import MethodDescriptor
+from proto_layout import API_PACKAGE_DIR, DOMAINS, SERVICES, service_files
 
 pytestmark = pytest.mark.contract
 
 
-def _module(domain: str, suffix: str) -> ModuleType:
-    return importlib.import_module(f"trademaster.api.{domain}.v1.{domain}_{suffix}")
+def _module(domain: str, suffix: str, stem: str | None = None) -> ModuleType:
+    """``trademaster.api.<domain>.v1.<stem>_<suffix>``; the stem defaults to the package's."""
+    return importlib.import_module(f"trademaster.api.{domain}.v1.{stem or domain}_{suffix}")
 
 
 def test_every_generated_module_imports() -> None:
@@ -39,20 +41,31 @@ def test_proto_package_matches_python_package(domain: str) -> None:
     assert descriptor.name == f"trademaster/api/{domain}/v1/{domain}.proto"
 
 
+def _package_services(domain: str) -> dict[str, str]:
+    """Service → proto file stem, for every ``*_pb2`` module of the package."""
+    package = API_PACKAGE_DIR / domain / "v1"
+    found = {}
+    for path in sorted(package.glob("*_pb2.py")):
+        stem = path.name.removesuffix("_pb2.py")
+        for service in _module(domain, "pb2", stem).DESCRIPTOR.services_by_name:
+            found[service] = stem
+    return found
+
+
 def test_only_expected_services_are_defined() -> None:
-    defined = {
-        domain: sorted(_module(domain, "pb2").DESCRIPTOR.services_by_name) for domain in DOMAINS
-    }
-    expected = {domain: [SERVICES[domain]] if domain in SERVICES else [] for domain in DOMAINS}
+    defined = {domain: _package_services(domain) for domain in DOMAINS}
+    expected = {domain: SERVICES.get(domain, {}) for domain in DOMAINS}
+
     assert defined == expected
+    assert "ModelRegistryService" in defined["strategy"]  # a package may hold several
 
 
 @pytest.fixture(scope="module")
 def channel() -> Iterator[grpc.Channel]:
     """One in-process server with the generated (UNIMPLEMENTED) base servicer of every service."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    for domain, service in SERVICES.items():
-        grpc_module = _module(domain, "pb2_grpc")
+    for domain, stem, service in service_files():
+        grpc_module = _module(domain, "pb2_grpc", stem)
         servicer = getattr(grpc_module, f"{service}Servicer")()
         getattr(grpc_module, f"add_{service}Servicer_to_server")(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -62,21 +75,27 @@ def channel() -> Iterator[grpc.Channel]:
     server.stop(grace=None)
 
 
-def _rpcs() -> list[tuple[str, str, str]]:
+def _rpcs() -> list[tuple[str, str, str, str]]:
     return [
-        (domain, service, method)
-        for domain, service in SERVICES.items()
-        for method in _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name
+        (domain, stem, service, method)
+        for domain, stem, service in service_files()
+        for method in _module(domain, "pb2", stem)
+        .DESCRIPTOR.services_by_name[service]
+        .methods_by_name
     ]
 
 
-@pytest.mark.parametrize(("domain", "service", "method"), _rpcs())
+def _method(domain: str, stem: str, service: str, method: str) -> MethodDescriptor:
+    return _module(domain, "pb2", stem).DESCRIPTOR.services_by_name[service].methods_by_name[method]
+
+
+@pytest.mark.parametrize(("domain", "stem", "service", "method"), _rpcs())
 def test_every_rpc_is_reachable_through_its_stub(
-    channel: grpc.Channel, domain: str, service: str, method: str
+    channel: grpc.Channel, domain: str, stem: str, service: str, method: str
 ) -> None:
-    descriptor = _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name[method]
+    descriptor = _method(domain, stem, service, method)
     request = message_factory.GetMessageClass(descriptor.input_type)()
-    stub = getattr(_module(domain, "pb2_grpc"), f"{service}Stub")(channel)
+    stub = getattr(_module(domain, "pb2_grpc", stem), f"{service}Stub")(channel)
 
     with pytest.raises(grpc.RpcError) as raised:
         # Client-streaming RPCs (dataset upload) take an iterator of requests.
@@ -91,11 +110,8 @@ def test_every_rpc_is_reachable_through_its_stub(
 def test_streaming_rpcs_are_event_subscription_and_artifact_download() -> None:
     streaming = [
         f"{service}.{method}"
-        for domain, service, method in _rpcs()
-        if _module(domain, "pb2")
-        .DESCRIPTOR.services_by_name[service]
-        .methods_by_name[method]
-        .server_streaming
+        for domain, stem, service, method in _rpcs()
+        if _method(domain, stem, service, method).server_streaming
     ]
     # Artifacts stream in chunks so no client (the gateway included) needs a service's disk.
     assert sorted(streaming) == ["BacktestService.GetBacktestArtifact", "NotifierService.Subscribe"]

@@ -28,6 +28,7 @@ from trademaster.api.strategy.v1 import strategy_pb2
 from trademaster.service import authz
 from trademaster.service.auth import Role, issue_token
 from trademaster.service.localstack import Stack
+from trademaster_client.services import SERVICES as CLIENT_SERVICES
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
@@ -81,6 +82,17 @@ def _call(
         code: grpc.StatusCode = error.code()  # type: ignore[attr-defined]
         return code
     return grpc.StatusCode.OK
+
+
+def test_the_matrix_covers_every_service_the_client_reaches() -> None:
+    """Both read the descriptor set; the registry (a second service of the strategy package,
+    served by the strategy process) is in the matrix and the fuzzer like any other."""
+    services = {method.strip("/").split("/")[0] for method in METHODS}
+    registry = [m for m in GUARDED if ".ModelRegistryService/" in m]
+
+    assert services == {spec.full_name for spec in CLIENT_SERVICES.values()}
+    assert len(registry) == 16
+    assert {m.split(".")[2] for m in registry} == {"strategy"}  # routed to the strategy process
 
 
 def _empty(method: str) -> Message:

@@ -4,6 +4,7 @@ deployment, and see the deployed version refused deletion; other users see nothi
 
 from __future__ import annotations
 
+import json
 import time
 import uuid
 from collections.abc import Iterator
@@ -15,6 +16,7 @@ import grpc
 import httpx
 import pytest
 from click.testing import CliRunner
+from support.client_endpoints import client_env
 from trademaster.api.identity.v1 import identity_pb2, identity_pb2_grpc
 from trademaster.cli.models import models
 from trademaster.config.strategy import default_config
@@ -184,11 +186,12 @@ def test_train_register_alias_compare_and_deployed_version_is_kept(
     assert settings["strategy.agent_params.gamma"] == [0.9, 0.95]
 
     token = alice["Authorization"].removeprefix("Bearer ")
-    cli = CliRunner().invoke(
-        models, ["compare", model_id, "1", "2", "--url", stack.gateway_url or "", "--token", token]
-    )
+    runner = CliRunner(env={**client_env(stack), "XDG_CONFIG_HOME": str(tmp_path)})
+    cli = runner.invoke(models, ["compare", model_id, "1", "2", "--token", token])
     assert cli.exit_code == 0, cli.output
     assert "backtest/sharpe_ratio" in cli.output and "strategy.agent_params.gamma" in cli.output
+    as_json = runner.invoke(models, ["compare", model_id, "1", "2", "--json", "--token", token])
+    assert json.loads(as_json.output) == compared.json()  # the REST shape, over gRPC
 
     account = f"paper-{uuid.uuid4().hex[:6]}"
     deployed = http.post(

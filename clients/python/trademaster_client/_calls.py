@@ -9,8 +9,8 @@ from typing import Any
 
 from google.protobuf.message import Message
 
-from trademaster_client.endpoints import SERVICES
 from trademaster_client.rpcs import RpcInfo, rpc_info, service_config
+from trademaster_client.services import SERVICES, service
 
 PUBLIC_METHODS = frozenset({"/trademaster.api.identity.v1.IdentityService/Login"})
 """Called without a token."""
@@ -18,23 +18,17 @@ PUBLIC_METHODS = frozenset({"/trademaster.api.identity.v1.IdentityService/Login"
 Metadata = Sequence[tuple[str, str]]
 
 
-def stub_class(service: str, aio: bool = False) -> Any:
-    """``trademaster.api.<service>.v1.<service>_pb2_grpc.<Service>ServiceStub``."""
-    if service not in SERVICES:
-        raise ValueError(f"unknown service {service!r}; expected one of {list(SERVICES)}")
-    module = importlib.import_module(f"trademaster.api.{service}.v1.{service}_pb2_grpc")
-    return getattr(module, f"{service.capitalize()}ServiceStub")
+def stub_class(attribute: str) -> Any:
+    """The generated stub class of a client service, e.g. ``ModelRegistryServiceStub``."""
+    spec = service(attribute)
+    return getattr(importlib.import_module(spec.stub_module), f"{spec.name}Stub")
 
 
-def full_service_name(service: str) -> str:
-    return f"trademaster.api.{service}.v1.{service.capitalize()}Service"
-
-
-def method_info(service: str, method: str) -> RpcInfo:
-    full_method = f"/{full_service_name(service)}/{method}"
-    info = rpc_info(full_method)
+def method_info(attribute: str, method: str) -> RpcInfo:
+    full_name = service(attribute).full_name
+    info = rpc_info(f"/{full_name}/{method}")
     if info is None:
-        raise AttributeError(f"{full_service_name(service)} has no RPC {method!r}")
+        raise AttributeError(f"{full_name} has no RPC {method!r}")
     return info
 
 
@@ -68,7 +62,7 @@ def channel_options(extra: Sequence[tuple[str, Any]] = ()) -> list[tuple[str, An
     """Retries for idempotent RPCs (service config) and keepalives that notice dead peers."""
     return [
         ("grpc.enable_retries", 1),
-        ("grpc.service_config", service_config(full_service_name(s) for s in SERVICES)),
+        ("grpc.service_config", service_config(s.full_name for s in SERVICES.values())),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
         ("grpc.keepalive_permit_without_calls", 0),

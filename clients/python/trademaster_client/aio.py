@@ -145,6 +145,7 @@ class AsyncClient:
         self._options = channel_options(options)
         self.identity = self.service("identity")
         self.strategy = self.service("strategy")
+        self.model_registry = self.service("model_registry")
         self.trainer = self.service("trainer")
         self.backtest = self.service("backtest")
         self.risk = self.service("risk")

@@ -1,4 +1,5 @@
-"""The synchronous client: one object for every TradeMaster service.
+"""The synchronous client: one object for every TradeMaster service (``tm.strategy``,
+``tm.model_registry``, ``tm.trainer``, ... as listed in ``trademaster_client.services``).
 
     from trademaster_client import Client, Endpoints, ServiceToken
     from trademaster.api.trainer.v1 import trainer_pb2
@@ -138,6 +139,7 @@ class Client:
         self._options = channel_options(options)
         self.identity = self.service("identity")
         self.strategy = self.service("strategy")
+        self.model_registry = self.service("model_registry")
         self.trainer = self.service("trainer")
         self.backtest = self.service("backtest")
         self.risk = self.service("risk")

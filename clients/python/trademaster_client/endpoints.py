@@ -7,8 +7,11 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from trademaster_client.services import SERVICES as CLIENT_SERVICES
+
 SERVICES: tuple[str, ...] = ("identity", "strategy", "trainer", "backtest", "risk", "notifier")
-"""Client-side service names; ``identity`` is served by the gateway's gRPC port."""
+"""Servers, by client-side name; ``identity`` is served by the gateway's gRPC port and the model
+registry by ``strategy``."""
 
 LOCAL_PORTS: Mapping[str, int] = {
     "strategy": 50051,
@@ -62,6 +65,10 @@ class Endpoints:
         return Endpoints({**self.addresses, **overrides})
 
     def address(self, service: str) -> str:
+        """Address of a server, or of the server answering a client service (``model_registry``
+        is at ``strategy``'s)."""
+        if service in CLIENT_SERVICES:
+            service = CLIENT_SERVICES[service].server
         try:
             return self.addresses[service]
         except KeyError:

@@ -176,3 +176,16 @@ def test_event_stream_gives_up_after_max_failures_in_a_row() -> None:
         list(stream)
 
     assert len(subscribe.requests) == 3
+
+
+def test_the_model_registry_is_retried_only_where_the_protos_say_so() -> None:
+    from trademaster_client._calls import channel_options
+
+    options = dict(channel_options())
+    (method_config,) = json.loads(str(options["grpc.service_config"]))["methodConfig"]
+    registry = "trademaster.api.strategy.v1.ModelRegistryService"
+    retried = {n["method"] for n in method_config["name"] if n["service"] == registry}
+
+    assert {"ListModelVersions", "CreateModelVersion", "CreateRegisteredModel"} <= retried
+    assert "DeleteModelVersion" not in retried  # a repeat would answer NOT_FOUND
+    assert method_info("model_registry", "CreateRegisteredModel").key_field == "request_id"

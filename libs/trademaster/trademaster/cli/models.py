@@ -1,26 +1,34 @@
-"""``trademaster models ...``: the model registry through the gateway's HTTP API.
+"""``trademaster models ...``: the model registry (ModelRegistryService) over gRPC with
+``trademaster-client``.
 
-Same gateway URL and token resolution as ``trademaster jobs`` (``--url``/``--token``, env
-``TM_URL``/``TM_TOKEN``, or the file ``trademaster login`` wrote). ``--json`` prints the API's
-answer as is, for scripts.
+Same addresses and token as ``trademaster jobs`` (``--target``/``--token``, env
+``TM_CLIENT_TARGET``/``TM_TOKEN``, or what ``trademaster login`` saved; the registry is at the
+strategy service's address, ``TM_CLIENT_STRATEGY_ADDR``). ``--json`` prints the gateway REST
+API's JSON view of the answer (:mod:`trademaster.cli.models_view`), for scripts.
 """
 
 from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
-from urllib.parse import quote
 
 import click
 from rich.console import Console
 from rich.table import Table
+from trademaster_client import Client
 
-from trademaster.cli.gateway_http import gateway_for, url_option
-from trademaster.cli.jobs import _token_option
+from trademaster.api.strategy.v1 import model_registry_pb2 as pb
+from trademaster.cli import models_view as view
+from trademaster.cli.jobs import _client, _target_option, _token_option
 
-_json_option = click.option("--json", "as_json", is_flag=True, help="Print the raw JSON answer.")
+INT64_MAX = 2**63 - 1
+PAGE = 100
+_Version = click.IntRange(min=1, max=INT64_MAX)
+
+_json_option = click.option("--json", "as_json", is_flag=True, help="Print the answer as JSON.")
 _at_option = click.option(
     "--at",
     "at",
@@ -30,8 +38,9 @@ _at_option = click.option(
 )
 
 
-def _path(*parts: str | int) -> str:
-    return "/api/v1/" + "/".join(quote(str(p), safe=":") for p in parts)
+def _connection(command: Callable[..., Any]) -> Callable[..., Any]:
+    """``--target`` and ``--token``, as for ``trademaster jobs``."""
+    return _target_option(_token_option(command))
 
 
 def _emit(data: Any, as_json: bool, render: Any) -> None:
@@ -41,10 +50,10 @@ def _emit(data: Any, as_json: bool, render: Any) -> None:
         render(Console(), data)
 
 
-def _iso(at: datetime | None) -> dict[str, str]:
-    if at is None:
-        return {}
-    return {"as_of": at.isoformat() if at.tzinfo else f"{at.isoformat()}+00:00"}
+def _as_of(stamp: Any, at: datetime | None) -> None:
+    """Set a request's ``as_of`` (naive times are UTC, as protobuf reads them)."""
+    if at is not None:
+        stamp.FromDatetime(at)
 
 
 def _tags(pairs: tuple[str, ...]) -> dict[str, str]:
@@ -55,6 +64,11 @@ def _tags(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"must look like key=value, was {pair!r}", param_hint="--tag")
         out[key] = value
     return out
+
+
+def _all(tm: Client, method: Any, request: Any) -> list[Any]:
+    """Every item of a registry list RPC, page by page."""
+    return list(tm.paginate(method, request, page_size=PAGE))
 
 
 def _show_model(console: Console, model: dict[str, Any]) -> None:
@@ -92,27 +106,30 @@ def models() -> None:
 @click.argument("name")
 @click.option("--description", default="")
 @_json_option
-@url_option
-@_token_option
-def create(name: str, description: str, as_json: bool, url: str | None, token: str | None) -> None:
+@_connection
+def create(
+    name: str, description: str, as_json: bool, target: str | None, token: str | None
+) -> None:
     """Register a model NAME (a named series of versions)."""
-    body = {"name": name, "description": description}
-    _emit(gateway_for(url, token).request("POST", _path("models"), json=body), as_json, _show_model)
+    request = pb.CreateRegisteredModelRequest(name=name, description=description)
+    with _client(target, token) as tm:
+        reply = tm.model_registry.CreateRegisteredModel(request)
+    _emit(view.model_json(reply.model), as_json, _show_model)
 
 
 @models.command(name="list")
 @_json_option
-@url_option
-@_token_option
-def list_models(as_json: bool, url: str | None, token: str | None) -> None:
+@_connection
+def list_models(as_json: bool, target: str | None, token: str | None) -> None:
     """Your registered models, newest first."""
-    reply = gateway_for(url, token).request("GET", _path("models"))
+    with _client(target, token) as tm:
+        found = _all(tm, tm.model_registry.ListRegisteredModels, pb.ListRegisteredModelsRequest())
 
     def render(console: Console, data: dict[str, Any]) -> None:
         for model in data["models"]:
             _show_model(console, model)
 
-    _emit(reply, as_json, render)
+    _emit({"models": [view.model_json(m) for m in found]}, as_json, render)
 
 
 @models.command(name="register")
@@ -121,60 +138,69 @@ def list_models(as_json: bool, url: str | None, token: str | None) -> None:
 @click.option("--description", default="")
 @click.option("--tag", "tags", multiple=True, help="key=value (repeat).")
 @_json_option
-@url_option
-@_token_option
+@_connection
 def register(
     model_id: str,
     training_job_id: str,
     description: str,
     tags: tuple[str, ...],
     as_json: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
 ) -> None:
     """Add the model of a SUCCEEDED TRAINING_JOB_ID as the next version of MODEL_ID."""
-    body = {"training_job_id": training_job_id, "description": description, "tags": _tags(tags)}
-    reply = gateway_for(url, token).request(
-        "POST", _path("models", model_id, "versions"), json=body
+    request = pb.CreateModelVersionRequest(
+        model_id=model_id,
+        training_job_id=training_job_id,
+        description=description,
+        tags=_tags(tags),
     )
-    _emit(reply, as_json, _show_version)
+    with _client(target, token) as tm:
+        reply = tm.model_registry.CreateModelVersion(request)
+    _emit(view.version_json(reply.model_version), as_json, _show_version)
 
 
 @models.command(name="show")
 @click.argument("model_id")
-@click.argument("version", type=click.IntRange(min=1), required=False)
+@click.argument("version", type=_Version, required=False)
 @_json_option
-@url_option
-@_token_option
+@_connection
 def show(
-    model_id: str, version: int | None, as_json: bool, url: str | None, token: str | None
+    model_id: str, version: int | None, as_json: bool, target: str | None, token: str | None
 ) -> None:
     """A model and its versions, or one VERSION with metrics, backtests and deployments."""
-    gateway = gateway_for(url, token)
-    if version is not None:
-        reply = gateway.request("GET", _path("models", model_id, "versions", version))
-        _emit(reply, as_json, _show_version)
-        return
-    model = gateway.request("GET", _path("models", model_id))
-    versions = gateway.request("GET", _path("models", model_id, "versions"))
+    with _client(target, token) as tm:
+        if version is not None:
+            request = pb.GetModelVersionRequest(model_id=model_id, version=version)
+            detail = tm.model_registry.GetModelVersion(request).model_version
+            _emit(view.version_json(detail), as_json, _show_version)
+            return
+        model = tm.model_registry.GetRegisteredModel(
+            pb.GetRegisteredModelRequest(model_id=model_id)
+        ).model
+        versions = _all(
+            tm,
+            tm.model_registry.ListModelVersions,
+            pb.ListModelVersionsRequest(model_id=model_id),
+        )
 
     def render(console: Console, data: dict[str, Any]) -> None:
         _show_model(console, data["model"])
         for v in data["versions"]:
             console.print(f"  v{v['version']} job {v['training_job_id']} {v['aliases'] or ''}")
 
-    _emit({"model": model, "versions": versions["versions"]}, as_json, render)
+    data = {"model": view.model_json(model), "versions": [view.version_json(v) for v in versions]}
+    _emit(data, as_json, render)
 
 
 @models.command(name="alias")
 @click.argument("model_id")
 @click.argument("alias")
-@click.argument("version", type=click.IntRange(min=1), required=False)
+@click.argument("version", type=_Version, required=False)
 @click.option("--remove", is_flag=True, help="Remove the alias instead.")
 @_at_option
 @_json_option
-@url_option
-@_token_option
+@_connection
 def alias(
     model_id: str,
     alias: str,
@@ -182,64 +208,71 @@ def alias(
     remove: bool,
     at: datetime | None,
     as_json: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
 ) -> None:
     """Point ALIAS at VERSION, remove it (--remove), or show what it names (now or --at)."""
-    gateway = gateway_for(url, token)
-    path = _path("models", model_id, "aliases", alias)
-    if remove:
-        _emit(gateway.request("DELETE", path), as_json, _show_model)
-    elif version is not None:
-        _emit(gateway.request("PUT", path, json={"version": version}), as_json, _show_model)
-    else:
-        reply = gateway.request("GET", path, params=_iso(at))
-        _emit(
-            reply,
-            as_json,
-            lambda console, data: console.print(
-                f"{data['alias']} → "
-                + ("none" if data["version"] is None else f"v{data['version']}")
-            ),
-        )
+    with _client(target, token) as tm:
+        registry = tm.model_registry
+        if remove:
+            request = pb.DeleteModelAliasRequest(model_id=model_id, alias=alias)
+            changed = registry.DeleteModelAlias(request).model
+        elif version is not None:
+            request = pb.SetModelAliasRequest(model_id=model_id, alias=alias, version=version)
+            changed = registry.SetModelAlias(request).model
+        else:
+            resolve = pb.ResolveModelAliasRequest(model_id=model_id, alias=alias)
+            _as_of(resolve.as_of, at)
+            resolved = view.alias_json(alias, registry.ResolveModelAlias(resolve))
+    if remove or version is not None:
+        _emit(view.model_json(changed), as_json, _show_model)
+        return
+    _emit(
+        resolved,
+        as_json,
+        lambda console, data: console.print(
+            f"{data['alias']} → " + ("none" if data["version"] is None else f"v{data['version']}")
+        ),
+    )
 
 
 @models.command(name="tag")
 @click.argument("model_id")
-@click.argument("version", type=click.IntRange(min=1))
+@click.argument("version", type=_Version)
 @click.argument("tags", nargs=-1)
 @click.option("--remove", "remove", multiple=True, help="Tag key to remove (repeat).")
 @_json_option
-@url_option
-@_token_option
+@_connection
 def tag(
     model_id: str,
     version: int,
     tags: tuple[str, ...],
     remove: tuple[str, ...],
     as_json: bool,
-    url: str | None,
+    target: str | None,
     token: str | None,
 ) -> None:
     """Set TAGS (key=value ...) and remove --remove keys on VERSION."""
-    body = {"set": _tags(tags), "remove": list(remove)}
-    path = _path("models", model_id, "versions", version, "tags")
-    _emit(gateway_for(url, token).request("PATCH", path, json=body), as_json, _show_version)
+    request = pb.UpdateModelVersionTagsRequest(
+        model_id=model_id, version=version, set_tags=_tags(tags), remove_tag_keys=remove
+    )
+    with _client(target, token) as tm:
+        reply = tm.model_registry.UpdateModelVersionTags(request)
+    _emit(view.version_json(reply.model_version), as_json, _show_version)
 
 
 @models.command(name="compare")
 @click.argument("model_id")
-@click.argument("versions", nargs=-1, required=True, type=click.IntRange(min=1))
+@click.argument("versions", nargs=-1, required=True, type=_Version)
 @_json_option
-@url_option
-@_token_option
+@_connection
 def compare(
-    model_id: str, versions: tuple[int, ...], as_json: bool, url: str | None, token: str | None
+    model_id: str, versions: tuple[int, ...], as_json: bool, target: str | None, token: str | None
 ) -> None:
     """VERSIONS of MODEL_ID side by side: metrics and the run settings that differ."""
-    reply = gateway_for(url, token).request(
-        "GET", _path("models", model_id, "versions:compare"), params={"versions": list(versions)}
-    )
+    request = pb.CompareModelVersionsRequest(model_id=model_id, versions=versions)
+    with _client(target, token) as tm:
+        reply = tm.model_registry.CompareModelVersions(request)
 
     def render(console: Console, data: dict[str, Any]) -> None:
         table = Table("metric / setting", *(f"v{v['version']}" for v in data["versions"]))
@@ -250,50 +283,52 @@ def compare(
             table.add_row(row["path"], *(json.dumps(x) for x in row["values"]))
         console.print(table)
 
-    _emit(reply, as_json, render)
+    _emit(view.compare_json(reply), as_json, render)
 
 
 @models.command(name="delete-version")
 @click.argument("model_id")
-@click.argument("version", type=click.IntRange(min=1))
-@url_option
-@_token_option
-def delete_version(model_id: str, version: int, url: str | None, token: str | None) -> None:
+@click.argument("version", type=_Version)
+@_connection
+def delete_version(model_id: str, version: int, target: str | None, token: str | None) -> None:
     """Delete VERSION (refused once it has been deployed, or while an alias names it)."""
-    gateway = gateway_for(url, token)
-    gateway.request("DELETE", _path("models", model_id, "versions", version))
+    request = pb.DeleteModelVersionRequest(model_id=model_id, version=version)
+    with _client(target, token) as tm:
+        tm.model_registry.DeleteModelVersion(request)
     click.echo(f"deleted v{version} of {model_id}")
 
 
 @models.command(name="history")
 @click.argument("model_id")
 @_json_option
-@url_option
-@_token_option
-def history(model_id: str, as_json: bool, url: str | None, token: str | None) -> None:
+@_connection
+def history(model_id: str, as_json: bool, target: str | None, token: str | None) -> None:
     """The model's append-only history, oldest first."""
-    reply = gateway_for(url, token).request("GET", _path("models", model_id, "history"))
+    request = pb.ListModelHistoryRequest(model_id=model_id)
+    with _client(target, token) as tm:
+        events = _all(tm, tm.model_registry.ListModelHistory, request)
 
     def render(console: Console, data: dict[str, Any]) -> None:
         for e in data["events"]:
             what = e["alias"] or e["tag_key"] or e["account_id"]
             console.print(f"{e['time']} {e['kind']} v{e['version']} {what} by {e['actor']}")
 
-    _emit(reply, as_json, render)
+    _emit({"events": [view.event_json(e) for e in events]}, as_json, render)
 
 
 @models.command(name="deployed")
 @click.argument("account_id")
 @_at_option
 @_json_option
-@url_option
-@_token_option
+@_connection
 def deployed(
-    account_id: str, at: datetime | None, as_json: bool, url: str | None, token: str | None
+    account_id: str, at: datetime | None, as_json: bool, target: str | None, token: str | None
 ) -> None:
     """Which model versions are deployed on ACCOUNT_ID now (or were --at a past time)."""
-    params = {"account_id": account_id, **_iso(at)}
-    reply = gateway_for(url, token).request("GET", _path("model-deployments"), params=params)
+    request = pb.ListDeployedModelVersionsRequest(account_id=account_id)
+    _as_of(request.as_of, at)
+    with _client(target, token) as tm:
+        reply = tm.model_registry.ListDeployedModelVersions(request)
 
     def render(console: Console, data: dict[str, Any]) -> None:
         if not data["deployments"]:
@@ -301,4 +336,4 @@ def deployed(
         for d in data["deployments"]:
             console.print(f"{d['model_id']} v{d['version']} {d['mode']} since {d['start_time']}")
 
-    _emit(reply, as_json, render)
+    _emit({"deployments": [view.deployment_json(d) for d in reply.deployments]}, as_json, render)
