@@ -15,7 +15,7 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from tm_risk.records import AccountRow, FillRow, LimitsRow, OrderRow, StateRow
+from tm_risk.records import AccountRow, FillRow, LimitsRow, ModifyRow, OrderRow, StateRow
 from tm_risk.writer import Statement
 
 _ORDER_COLUMNS = (
@@ -34,6 +34,10 @@ _STATE_COLUMNS = (
 _FILL_COLUMNS = (
     "fill_id, account_id, client_order_id, instrument_id, side, quantity, price, fee, fill_time, "
     "broker_fill_id"
+)
+_MODIFY_COLUMNS = (
+    "account_id, request_id, client_order_id, decision_id, quantity, limit_price, outcome, "
+    "created_at, updated_at, venue_reason"
 )
 WORKING_SQL = "('PENDING_NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL')"
 
@@ -132,6 +136,50 @@ def _order_update_params(row: OrderRow) -> tuple[Any, ...]:
         row.updated_at,
         row.account_id,
         row.client_order_id,
+    )
+
+
+def update_order_terms(row: OrderRow) -> Statement:
+    """Quantity and limit price of a modified order, with its status fields."""
+    return (
+        "UPDATE risk.orders SET quantity=%s, limit_price=%s, status=%s, status_reason=%s, "
+        "updated_at=%s WHERE account_id=%s AND client_order_id=%s",
+        (
+            row.quantity,
+            row.limit_price,
+            row.status,
+            row.status_reason,
+            row.updated_at,
+            row.account_id,
+            row.client_order_id,
+        ),
+    )
+
+
+def insert_modify(row: ModifyRow) -> Statement:
+    return (
+        f"INSERT INTO risk.order_modifies ({_MODIFY_COLUMNS}) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            row.account_id,
+            row.request_id,
+            row.client_order_id,
+            row.decision_id,
+            row.quantity,
+            row.limit_price,
+            row.outcome,
+            row.created_at,
+            row.updated_at,
+            row.venue_reason,
+        ),
+    )
+
+
+def update_modify(row: ModifyRow) -> Statement:
+    return (
+        "UPDATE risk.order_modifies SET outcome=%s, venue_reason=%s, updated_at=%s "
+        "WHERE account_id=%s AND request_id=%s",
+        (row.outcome, row.venue_reason, row.updated_at, row.account_id, row.request_id),
     )
 
 
@@ -288,6 +336,10 @@ class RiskReader:
     async def orders(self) -> list[OrderRow]:
         rows = await self._rows(f"SELECT {_ORDER_COLUMNS} FROM risk.orders")
         return [OrderRow(**row) for row in rows]
+
+    async def modifies(self) -> list[ModifyRow]:
+        rows = await self._rows(f"SELECT {_MODIFY_COLUMNS} FROM risk.order_modifies")
+        return [ModifyRow(**row) for row in rows]
 
     async def broker_fill_ids(self) -> set[tuple[uuid.UUID, str]]:
         rows = await self._rows("SELECT account_id, broker_fill_id FROM risk.fills")
