@@ -1,9 +1,9 @@
 """Authorization matrix: every RiskService RPC x role x own/other account.
 
 Expected outcomes are written out from the issue's role rules (not read from the servicer's
-table): trader places, modifies and cancels on own accounts; risk_officer sets limits and states, may
-kill and cancel on any account and reads all; viewer reads own; admin everything. Another
-owner's account is NOT_FOUND; a missing role is PERMISSION_DENIED.
+table): trader places, modifies and cancels on own accounts; risk_officer sets limits and
+states, may kill and cancel on any account and reads all; viewer reads own; admin
+everything. Another owner's account is NOT_FOUND; a missing role is PERMISSION_DENIED.
 """
 
 from __future__ import annotations
