@@ -16,7 +16,7 @@ from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
 from tm_risk.records import AccountRow, FillRow, LimitsRow, ModifyRow, OrderRow, StateRow
-from tm_risk.writer import Statement
+from tm_risk.writer import Statement, snapshot
 
 _ORDER_COLUMNS = (
     "account_id, client_order_id, instrument_id, side, order_type, quantity, limit_price, "
@@ -92,10 +92,11 @@ def insert_order(row: OrderRow) -> Statement:
     )
 
 
-_UPDATE_ORDER = (
+_UPDATE_ORDER = snapshot(
     "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
     "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
-    "WHERE account_id=%s AND client_order_id=%s"
+    "WHERE account_id=%s AND client_order_id=%s",
+    lambda p: (p[6], p[7]),
 )
 
 
@@ -201,6 +202,20 @@ def insert_fill(row: FillRow) -> Statement:
     )
 
 
+_UPSERT_POSITION = snapshot(
+    "INSERT INTO risk.positions (account_id, instrument_id, quantity, average_price, "
+    "realized_pnl, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity=EXCLUDED.quantity, "
+    "average_price=EXCLUDED.average_price, realized_pnl=EXCLUDED.realized_pnl, "
+    "updated_at=EXCLUDED.updated_at",
+    lambda p: (p[0], p[1]),
+)
+_UPDATE_BALANCES = snapshot(
+    "UPDATE risk.accounts SET cash=%s, day_start_equity=%s, high_water_mark=%s WHERE id=%s",
+    lambda p: (p[3],),
+)
+
+
 def upsert_position(
     account_id: uuid.UUID,
     instrument_id: str,
@@ -210,11 +225,7 @@ def upsert_position(
     at: datetime,
 ) -> Statement:
     return (
-        "INSERT INTO risk.positions (account_id, instrument_id, quantity, average_price, "
-        "realized_pnl, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity=EXCLUDED.quantity, "
-        "average_price=EXCLUDED.average_price, realized_pnl=EXCLUDED.realized_pnl, "
-        "updated_at=EXCLUDED.updated_at",
+        _UPSERT_POSITION,
         (
             account_id,
             instrument_id,
@@ -230,7 +241,7 @@ def update_account_balances(
     account_id: uuid.UUID, cash: float, day_start: float, high_water: float
 ) -> Statement:
     return (
-        "UPDATE risk.accounts SET cash=%s, day_start_equity=%s, high_water_mark=%s WHERE id=%s",
+        _UPDATE_BALANCES,
         (Decimal(repr(cash)), Decimal(repr(day_start)), Decimal(repr(high_water)), account_id),
     )
 
