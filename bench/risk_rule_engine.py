@@ -6,6 +6,11 @@ iteration checks a fresh limit order as a real submit (reserving it) and then re
 the book stays at 200 working orders. Goal (issue 10): p50 <= 10 us, p99 <= 50 us per check
 (NautilusTrader's RiskEngine: ~11 us p50 / 21-27 us p99 on a 2-vCPU VM). The in-loop release
 is timed separately and not included. JSON line per measurement, then a summary.
+
+Each check is timed twice: wall clock (``perf_counter_ns``) and this thread's CPU time
+(``thread_time_ns``). On the shared, loaded machine a preemption (another tenant's time slice)
+lands in ~1% of the wall-clock samples and sets the wall p99; the CPU-time percentiles leave it
+out, so they are the comparable figures between runs at different load averages.
 """
 
 from __future__ import annotations
@@ -89,11 +94,13 @@ def main() -> None:
         for n in range(N_CHECKS)
     ]
     lat = np.empty(N_CHECKS, dtype=np.int64)
+    cpu = np.empty(N_CHECKS, dtype=np.int64)
     denied = 0
-    clock = time.perf_counter_ns
+    clock, thread_clock = time.perf_counter_ns, time.thread_time_ns
     for n, order in enumerate(orders):
-        start = clock()
+        start, cpu_start = clock(), thread_clock()
         verdict = engine.check(book, limits, rules, order, TradingState.ACTIVE, now + n)
+        cpu[n] = thread_clock() - cpu_start
         lat[n] = clock() - start
         if verdict.allowed:
             engine.release(book, order, limits)
@@ -113,6 +120,13 @@ def main() -> None:
     )
     p99 = emit("risk_rule_engine_check_p99", float(np.percentile(warm, 99)), "us", len(warm))
     mean = emit("risk_rule_engine_check_mean", float(warm.mean()), "us", len(warm))
+    warm_cpu = cpu[1000:] / 1000.0
+    cpu_p50 = emit(
+        "risk_rule_engine_check_cpu_p50", float(np.percentile(warm_cpu, 50)), "us", len(warm_cpu)
+    )
+    cpu_p99 = emit(
+        "risk_rule_engine_check_cpu_p99", float(np.percentile(warm_cpu, 99)), "us", len(warm_cpu)
+    )
     print(
         json.dumps(
             {
@@ -120,6 +134,8 @@ def main() -> None:
                 "p50_us": p50["value"],
                 "p99_us": p99["value"],
                 "mean_us": mean["value"],
+                "cpu_p50_us": cpu_p50["value"],
+                "cpu_p99_us": cpu_p99["value"],
                 "goal": "p50 <= 10 us, p99 <= 50 us",
             }
         )

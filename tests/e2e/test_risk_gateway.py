@@ -140,6 +140,7 @@ def test_another_trader_sees_404_for_every_route(
         ("POST", f"{base}/orders:check", order_body(UNKNOWN)),
         ("GET", f"{base}/orders/nope", None),
         ("POST", f"{base}/orders/nope:cancel", None),
+        ("POST", f"{base}/orders/nope:modify", {"request_id": "m", "quantity": "2"}),
         ("POST", "/api/v1/kill-switch", {"scope_id": account_id, "reason": "not mine"}),
     ]
 

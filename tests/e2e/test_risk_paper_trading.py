@@ -268,3 +268,53 @@ def test_cli_instrument_limits_orders_cancel_positions_and_verify(
     assert fills.exit_code == 0 and instrument in fills.output
     assert verified.exit_code == 0 and "chain valid" in verified.output
     assert not_for_traders.exit_code == 1 and "PERMISSION_DENIED" in not_for_traders.output
+
+
+def test_modify_a_resting_order_over_rest_and_cli_then_it_fills_at_the_new_terms(
+    http: httpx.Client,
+    trading_stack: Stack,
+    admin: User,
+    trader: User,
+    cli_as: Callable[[User, list[str]], Any],
+) -> None:
+    account_id = open_account(http, trader)["id"]
+    base = f"/api/v1/accounts/{account_id}"
+    assert http.put(f"{base}/limits", headers=admin.headers, json=LENIENT_LIMITS).is_success
+    instrument = new_instrument(http, admin)
+    publish_price(trading_stack, instrument, 100.0)
+    body = order_body(
+        instrument, "BUY", "5", order_type="LIMIT", limit_price="90", time_in_force="GTC"
+    )
+    placed = http.post(f"{base}/orders", headers=trader.headers, json=body)
+    assert placed.json()["decision"]["decision"] == "ALLOW", placed.text
+    path = f"{base}/orders/{body['client_order_id']}:modify"
+
+    grown = http.post(path, headers=trader.headers, json={"request_id": "m-1", "quantity": "6"})
+    again = http.post(path, headers=trader.headers, json={"request_id": "m-1", "quantity": "7"})
+    empty = http.post(path, headers=trader.headers, json={"request_id": "m-2"})
+    stranger = new_user(http, trading_stack, admin, "trader")
+    theirs = http.post(path, headers=stranger.headers, json={"request_id": "m-3", "quantity": "1"})
+    cli = cli_as(
+        trader,
+        ["risk", "orders", "modify", account_id, body["client_order_id"], "--limit", "101"],
+    )
+
+    assert grown.status_code == 200, grown.text
+    result = grown.json()
+    assert result["decision"]["decision"] == "ALLOW" and result["order"]["quantity"] == "6"
+    assert again.json()["replayed"] is True
+    assert again.json()["decision"]["decision_id"] == result["decision"]["decision_id"]
+    assert empty.status_code == 400 and "quantity" in empty.text
+    assert theirs.status_code == 404, theirs.text
+    assert cli.exit_code == 0, cli.output
+    assert "ALLOW" in cli.output
+    publish_price(trading_stack, instrument, 100.0)  # crosses the new limit 101, not 90
+    order = wait_for(
+        lambda: (
+            (o := http.get(path.removesuffix(":modify"), headers=trader.headers).json())["status"]
+            == "FILLED"
+            and o
+        ),
+        "the modified order to fill",
+    )
+    assert (order["filled_quantity"], order["average_fill_price"]) == ("6", "100")

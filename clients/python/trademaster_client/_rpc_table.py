@@ -36,6 +36,7 @@ RPCS: tuple[tuple[str, str, str, bool, bool], ...] = (
     ('/trademaster.api.risk.v1.RiskService/ListOrders', 'read-only', '', True, False),
     ('/trademaster.api.risk.v1.RiskService/ListPositions', 'read-only', '', True, False),
     ('/trademaster.api.risk.v1.RiskService/ListTradingStateChanges', 'read-only', '', True, False),
+    ('/trademaster.api.risk.v1.RiskService/ModifyOrder', 'key', 'request_id', False, False),
     ('/trademaster.api.risk.v1.RiskService/PutInstrument', 'yes', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/SetLimits', 'yes', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/SetTradingState', 'yes', '', False, False),

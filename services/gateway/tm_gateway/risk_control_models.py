@@ -87,6 +87,17 @@ class OrderResult(BaseModel):
     replayed: bool = Field(description="True when client_order_id was seen before.")
 
 
+class ModifyResult(BaseModel):
+    """A modification and its decision; a denial is data (the order stays as it was)."""
+
+    decision: DecisionOut
+    order: OrderOut | None
+    replayed: bool = Field(description="True when request_id was seen before.")
+    venue_reason: str = Field(
+        description="Why the venue did not apply an allowed modification; empty when it did."
+    )
+
+
 class AuditVerification(BaseModel):
     valid: bool
     entries_checked: int

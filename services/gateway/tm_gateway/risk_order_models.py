@@ -39,6 +39,21 @@ class OrderCreate(Body):
     )
 
 
+class OrderModify(Body):
+    request_id: str = Field(
+        min_length=1,
+        max_length=128,
+        description="Your id for this modification, unique per account; a retry returns the "
+        "first result.",
+    )
+    quantity: PositiveDecimal | None = Field(
+        default=None, description="New total quantity (filled part included); null keeps it."
+    )
+    limit_price: PositiveDecimal | None = Field(
+        default=None, description="New limit price of a LIMIT order; null keeps it."
+    )
+
+
 class OrderOut(BaseModel):
     client_order_id: str
     account_id: str
@@ -114,6 +129,18 @@ def order_message(account_id: str, body: OrderCreate) -> pb.Order:
         limit_price=decimal_text(body.limit_price),
         time_in_force=enum_value(pb.TimeInForce, body.time_in_force, "TIME_IN_FORCE_"),
         reduce_only=body.reduce_only,
+    )
+
+
+def modify_message(
+    account_id: str, client_order_id: str, body: OrderModify
+) -> pb.ModifyOrderRequest:
+    return pb.ModifyOrderRequest(
+        account_id=account_id,
+        client_order_id=client_order_id,
+        quantity=decimal_text(body.quantity),
+        limit_price=decimal_text(body.limit_price),
+        request_id=body.request_id,
     )
 
 

@@ -186,6 +186,30 @@ def risk_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         reply = await backends.call(risk().CancelOrder, request, who.token)
         return o.order_out(reply.order)
 
+    @router.post(
+        "/accounts/{account_id}/orders/{client_order_id}:modify", response_model=c.ModifyResult
+    )
+    async def modify_order(
+        account_id: UUID, client_order_id: str, body: o.OrderModify, who: CallerDep
+    ) -> c.ModifyResult:
+        """Change the quantity and/or limit price of a working order; checked and audited like
+        a submit (HALTED refuses every modify). A denial answers 200 with decision DENY and the
+        order unchanged; the same `request_id` returns the first result."""
+        if body.quantity is None and body.limit_price is None:
+            raise ApiError(
+                grpc.StatusCode.INVALID_ARGUMENT,
+                "quantity or limit_price is required",
+                field_violations=[("quantity", "quantity or limit_price is required")],
+            )
+        request = o.modify_message(str(account_id), client_order_id, body)
+        reply = await backends.call(risk().ModifyOrder, request, who.token)
+        return c.ModifyResult(
+            decision=c.decision_out(reply.decision),
+            order=o.order_out(reply.order) if reply.HasField("order") else None,
+            replayed=reply.replayed,
+            venue_reason=reply.venue_reason,
+        )
+
     @router.get("/accounts/{account_id}/fills", response_model=o.FillList)
     async def list_fills(
         account_id: UUID,

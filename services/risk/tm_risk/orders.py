@@ -72,14 +72,14 @@ class OrderDesk:
         self, account: AccountState, intent: OrderIntent, fields: dict[str, Any], actor: str
     ) -> pb.OrderDecision:
         """Audited dry run: no order row, no reservation, no rate tokens."""
-        entry, _verdict = self._decide(account, intent, fields, actor, dry_run=True)
+        entry, _verdict = self.decide(account, intent, fields, actor, dry_run=True)
         try:
             [link] = await self._writer.write([], [entry])
         except Exception as error:
             raise Unavailable(
                 "the decision could not be audited", reason="AUDIT_WRITE_FAILED"
             ) from error
-        self._publish_decision(account, entry)
+        self.publish_decision(account, entry)
         return convert.decision(entry.body, link)
 
     async def submit(
@@ -108,18 +108,20 @@ class OrderDesk:
         return decision, row, False
 
     async def _replay(self, row: OrderRow) -> tuple[pb.OrderDecision, OrderRow, bool]:
-        stored = await self._reader.decision(row.decision_id)
+        return await self.stored_decision(row.decision_id, row), row, True
+
+    async def stored_decision(self, decision_id: uuid.UUID, row: OrderRow) -> pb.OrderDecision:
+        """A committed decision as the API returns it, with the order as it is now."""
+        stored = await self._reader.decision(decision_id)
         if stored is None:
-            raise NotFound(
-                f"decision {row.decision_id} of order {row.client_order_id!r} is missing"
-            )
+            raise NotFound(f"decision {decision_id} of order {row.client_order_id!r} is missing")
         msg = convert.decision_from_row(
             stored["body"], stored["seq"], stored["prev_hash"], stored["entry_hash"]
         )
         msg.order.CopyFrom(convert.order(row))
-        return msg, row, True
+        return msg
 
-    def _decide(
+    def decide(
         self,
         account: AccountState,
         intent: OrderIntent,
@@ -127,21 +129,22 @@ class OrderDesk:
         actor: str,
         *,
         dry_run: bool,
+        modify: bool = False,
     ) -> tuple[AuditEntry, Any]:
+        """Run the engine (``modify``: as a replacement of the working order, see
+        ``RiskEngine.check_modify``) and build the audit entry of its verdict."""
         now = time.time_ns()
         state = self._runtime.effective_state(
             account.key, intent.deployment_id, intent.instrument_id
         )
         started = time.perf_counter()
-        verdict = account.engine.check(
-            account.book,
-            account.limits,
-            self._runtime.instruments,
-            intent,
-            state,
-            now,
-            dry_run=dry_run,
-        )
+        engine, rules = account.engine, self._runtime.instruments
+        if modify:
+            verdict = engine.check_modify(account.book, account.limits, rules, intent, state, now)
+        else:
+            verdict = engine.check(
+                account.book, account.limits, rules, intent, state, now, dry_run=dry_run
+            )
         seconds = time.perf_counter() - started
         body = convert.decision_body(
             verdict, fields, account.key, actor, dry_run, account.limits.version, now
@@ -169,7 +172,7 @@ class OrderDesk:
     async def _submit_new(
         self, account: AccountState, intent: OrderIntent, fields: dict[str, Any], actor: str
     ) -> tuple[pb.OrderDecision, OrderRow]:
-        entry, verdict = self._decide(account, intent, fields, actor, dry_run=False)
+        entry, verdict = self.decide(account, intent, fields, actor, dry_run=False)
         at = datetime.now(UTC)
         row = OrderRow(
             account_id=account.row.id,
@@ -191,7 +194,7 @@ class OrderDesk:
                 reason="AUDIT_WRITE_FAILED",
             ) from error
         account.orders[row.client_order_id] = row
-        self._publish_decision(account, entry)
+        self.publish_decision(account, entry)
         if verdict.allowed:
             await self._route(account, row, intent)
         if trip is not None:
@@ -354,7 +357,7 @@ class OrderDesk:
                 await self._states.trip(account, trip)
 
     # --- events --------------------------------------------------------------------------
-    def _publish_decision(self, account: AccountState, entry: AuditEntry) -> None:
+    def publish_decision(self, account: AccountState, entry: AuditEntry) -> None:
         body, order = entry.body, entry.body["order"]
         self._publisher.account(
             account.key,

@@ -90,3 +90,19 @@ class LimitsRow:
     version: int = 0
     updated_by: str = ""
     updated_at: datetime | None = None
+
+
+@dataclass
+class ModifyRow:
+    """One ModifyOrder request (risk.order_modifies): the idempotency record of a modification."""
+
+    account_id: uuid.UUID
+    request_id: str
+    client_order_id: str
+    decision_id: uuid.UUID
+    quantity: Decimal
+    limit_price: Decimal | None
+    outcome: str
+    created_at: datetime
+    updated_at: datetime
+    venue_reason: str = ""

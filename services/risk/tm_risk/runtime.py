@@ -24,7 +24,7 @@ from trademaster.risk.model import BUY, SELL, InstrumentRules, Limits, TradingSt
 from trademaster.service.errors import InvalidArgument
 
 from tm_risk import validate
-from tm_risk.records import AccountRow, LimitsRow, OrderRow, StateRow
+from tm_risk.records import AccountRow, LimitsRow, ModifyRow, OrderRow, StateRow
 from tm_risk.store import RiskReader
 
 _LOGGER = logging.getLogger(__name__)
@@ -43,6 +43,9 @@ class AccountState:
     engine: RiskEngine = field(default_factory=RiskEngine)
     orders: dict[str, OrderRow] = field(default_factory=dict)
     pending: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
+    modifies: dict[str, ModifyRow] = field(default_factory=dict)
+    """ModifyOrder requests by request_id (idempotency)."""
+    pending_modifies: dict[str, asyncio.Future[Any]] = field(default_factory=dict)
 
     @property
     def key(self) -> str:
@@ -139,6 +142,8 @@ class Runtime:
                 account.book.add_working(
                     order.client_order_id, order.instrument_id, side, float(order.open_quantity)
                 )
+        for mrow in await reader.modifies():
+            self.accounts[mrow.account_id].modifies[mrow.request_id] = mrow
         self.fill_ids = await reader.broker_fill_ids()
         _LOGGER.info(
             "runtime.loaded accounts=%d orders=%d states=%d seconds=%.3f",

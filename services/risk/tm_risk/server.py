@@ -21,6 +21,7 @@ from tm_risk.commands import Commands
 from tm_risk.config import RiskSettings
 from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
+from tm_risk.modify import ModifyDesk
 from tm_risk.orders import OrderDesk
 from tm_risk.publisher import Publisher
 from tm_risk.reconcile import InFlight, restore
@@ -92,7 +93,13 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     in_flight.start()
     servicer = RiskServicer(
-        runtime, reader, orders, states, kill, Commands(runtime, writer, reader)
+        runtime,
+        reader,
+        orders,
+        states,
+        kill,
+        Commands(runtime, writer, reader),
+        ModifyDesk(orders, writer, venue, states),
     )
 
     redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)

@@ -27,6 +27,7 @@ from tm_risk import audit, convert, validate
 from tm_risk.access import account_for, authorize, reads_all
 from tm_risk.commands import Commands
 from tm_risk.killswitch import KillSwitch
+from tm_risk.modify import ModifyDesk
 from tm_risk.orders import OrderDesk
 from tm_risk.runtime import AccountState, Runtime
 from tm_risk.states import StateDesk
@@ -86,7 +87,9 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         states: StateDesk,
         kill: KillSwitch,
         commands: Commands,
+        modify: ModifyDesk,
     ) -> None:
+        self._modify = modify
         self._runtime = runtime
         self._reader = reader
         self._orders = orders
@@ -135,6 +138,25 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         coid = validate.identifier(request.client_order_id, "client_order_id")
         row = await self._orders.cancel(account, coid, principal.subject)
         return pb.CancelOrderResponse(order=convert.order(row))
+
+    async def ModifyOrder(self, request: pb.ModifyOrderRequest, context: Ctx) -> Any:
+        principal = self._caller("ModifyOrder")
+        account = self._account(principal, request.account_id)
+        coid = validate.identifier(request.client_order_id, "client_order_id")
+        request_id = validate.request_id(request.request_id)
+        quantity = validate.decimal(request.quantity, "quantity", positive=True)
+        limit = validate.decimal(request.limit_price, "limit_price", positive=True)
+        if quantity is None and limit is None:
+            raise bad("quantity", "or limit_price is required")
+        result = await self._modify.modify(
+            account, coid, quantity, limit, request_id, principal.subject
+        )
+        return pb.ModifyOrderResponse(
+            decision=result.decision,
+            order=convert.order(result.order),
+            replayed=result.replayed,
+            venue_reason=result.venue_reason,
+        )
 
     async def GetOrder(self, request: pb.GetOrderRequest, context: Ctx) -> Any:
         account = self._account(self._caller("GetOrder"), request.account_id)

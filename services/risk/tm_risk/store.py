@@ -15,8 +15,8 @@ from psycopg.rows import dict_row
 from psycopg.types.json import Jsonb
 from psycopg_pool import AsyncConnectionPool
 
-from tm_risk.records import AccountRow, FillRow, LimitsRow, OrderRow, StateRow
-from tm_risk.writer import Statement
+from tm_risk.records import AccountRow, FillRow, LimitsRow, ModifyRow, OrderRow, StateRow
+from tm_risk.writer import Statement, snapshot
 
 _ORDER_COLUMNS = (
     "account_id, client_order_id, instrument_id, side, order_type, quantity, limit_price, "
@@ -34,6 +34,10 @@ _STATE_COLUMNS = (
 _FILL_COLUMNS = (
     "fill_id, account_id, client_order_id, instrument_id, side, quantity, price, fee, fill_time, "
     "broker_fill_id"
+)
+_MODIFY_COLUMNS = (
+    "account_id, request_id, client_order_id, decision_id, quantity, limit_price, outcome, "
+    "created_at, updated_at, venue_reason"
 )
 WORKING_SQL = "('PENDING_NEW', 'ACCEPTED', 'PARTIALLY_FILLED', 'PENDING_CANCEL')"
 
@@ -88,10 +92,11 @@ def insert_order(row: OrderRow) -> Statement:
     )
 
 
-_UPDATE_ORDER = (
+_UPDATE_ORDER = snapshot(
     "UPDATE risk.orders SET status=%s, status_reason=%s, filled_quantity=%s, "
     "avg_fill_price=%s, broker_order_id=%s, updated_at=%s "
-    "WHERE account_id=%s AND client_order_id=%s"
+    "WHERE account_id=%s AND client_order_id=%s",
+    lambda p: (p[6], p[7]),
 )
 
 
@@ -135,6 +140,50 @@ def _order_update_params(row: OrderRow) -> tuple[Any, ...]:
     )
 
 
+def update_order_terms(row: OrderRow) -> Statement:
+    """Quantity and limit price of a modified order, with its status fields."""
+    return (
+        "UPDATE risk.orders SET quantity=%s, limit_price=%s, status=%s, status_reason=%s, "
+        "updated_at=%s WHERE account_id=%s AND client_order_id=%s",
+        (
+            row.quantity,
+            row.limit_price,
+            row.status,
+            row.status_reason,
+            row.updated_at,
+            row.account_id,
+            row.client_order_id,
+        ),
+    )
+
+
+def insert_modify(row: ModifyRow) -> Statement:
+    return (
+        f"INSERT INTO risk.order_modifies ({_MODIFY_COLUMNS}) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+        (
+            row.account_id,
+            row.request_id,
+            row.client_order_id,
+            row.decision_id,
+            row.quantity,
+            row.limit_price,
+            row.outcome,
+            row.created_at,
+            row.updated_at,
+            row.venue_reason,
+        ),
+    )
+
+
+def update_modify(row: ModifyRow) -> Statement:
+    return (
+        "UPDATE risk.order_modifies SET outcome=%s, venue_reason=%s, updated_at=%s "
+        "WHERE account_id=%s AND request_id=%s",
+        (row.outcome, row.venue_reason, row.updated_at, row.account_id, row.request_id),
+    )
+
+
 def insert_fill(row: FillRow) -> Statement:
     return (
         f"INSERT INTO risk.fills ({_FILL_COLUMNS}) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
@@ -153,6 +202,20 @@ def insert_fill(row: FillRow) -> Statement:
     )
 
 
+_UPSERT_POSITION = snapshot(
+    "INSERT INTO risk.positions (account_id, instrument_id, quantity, average_price, "
+    "realized_pnl, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
+    "ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity=EXCLUDED.quantity, "
+    "average_price=EXCLUDED.average_price, realized_pnl=EXCLUDED.realized_pnl, "
+    "updated_at=EXCLUDED.updated_at",
+    lambda p: (p[0], p[1]),
+)
+_UPDATE_BALANCES = snapshot(
+    "UPDATE risk.accounts SET cash=%s, day_start_equity=%s, high_water_mark=%s WHERE id=%s",
+    lambda p: (p[3],),
+)
+
+
 def upsert_position(
     account_id: uuid.UUID,
     instrument_id: str,
@@ -162,11 +225,7 @@ def upsert_position(
     at: datetime,
 ) -> Statement:
     return (
-        "INSERT INTO risk.positions (account_id, instrument_id, quantity, average_price, "
-        "realized_pnl, updated_at) VALUES (%s, %s, %s, %s, %s, %s) "
-        "ON CONFLICT (account_id, instrument_id) DO UPDATE SET quantity=EXCLUDED.quantity, "
-        "average_price=EXCLUDED.average_price, realized_pnl=EXCLUDED.realized_pnl, "
-        "updated_at=EXCLUDED.updated_at",
+        _UPSERT_POSITION,
         (
             account_id,
             instrument_id,
@@ -182,7 +241,7 @@ def update_account_balances(
     account_id: uuid.UUID, cash: float, day_start: float, high_water: float
 ) -> Statement:
     return (
-        "UPDATE risk.accounts SET cash=%s, day_start_equity=%s, high_water_mark=%s WHERE id=%s",
+        _UPDATE_BALANCES,
         (Decimal(repr(cash)), Decimal(repr(day_start)), Decimal(repr(high_water)), account_id),
     )
 
@@ -288,6 +347,10 @@ class RiskReader:
     async def orders(self) -> list[OrderRow]:
         rows = await self._rows(f"SELECT {_ORDER_COLUMNS} FROM risk.orders")
         return [OrderRow(**row) for row in rows]
+
+    async def modifies(self) -> list[ModifyRow]:
+        rows = await self._rows(f"SELECT {_MODIFY_COLUMNS} FROM risk.order_modifies")
+        return [ModifyRow(**row) for row in rows]
 
     async def broker_fill_ids(self) -> set[tuple[uuid.UUID, str]]:
         rows = await self._rows("SELECT account_id, broker_fill_id FROM risk.fills")

@@ -74,6 +74,15 @@ def identifier(text: str, field: str) -> str:
     return text
 
 
+def request_id(text: str, field: str = "request_id") -> str:
+    """A required idempotency key: 1-128 printable characters."""
+    if not text:
+        raise bad(field, "is required")
+    if len(text) > 128 or not text.isprintable():
+        raise bad(field, f"must be 1-128 printable characters, was {len(text)} characters")
+    return text
+
+
 def account_id(text: str, field: str = "account_id") -> uuid.UUID:
     if not text:
         raise bad(field, "is required")

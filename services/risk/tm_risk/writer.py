@@ -1,7 +1,12 @@
 """The one writer: every change to the risk schema goes through one queue and group commit.
 
 Work items queued while a transaction is in flight are committed together in the next one (one
-round trip per batch with psycopg pipeline mode), in queue order. Audit entries get their
+round trip per batch with psycopg pipeline mode), in queue order, on a connection the writer
+keeps (no pool checkout per batch; statements stay prepared). Within a batch, a *snapshot*
+statement (``snapshot``: it sets a row's columns from a full copy, e.g. an order's status) that a
+later one of the same kind and key supersedes is dropped, and runs of the same SQL go out as one
+``executemany``: an order's ACCEPTED and FILLED updates, or many fills' balance updates, cost
+one statement. Audit entries get their
 gapless sequence and hash-chain link here, so the chain order is the commit order. A batch
 that fails is retried item by item in separate transactions, so one bad item fails alone; its
 caller sees the exception (fail closed: an order whose decision is not stored is refused).
@@ -14,10 +19,11 @@ import contextlib
 import logging
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 
 from tm_risk.audit import GENESIS, canonical, entry_hash
@@ -33,6 +39,37 @@ _AUDIT_INSERT = (
 
 Statement = tuple[str, Sequence[Any]]
 """One SQL statement and its parameters."""
+
+_SNAPSHOT_KEYS: dict[str, Callable[[Sequence[Any]], tuple[Any, ...]]] = {}
+
+
+def snapshot(sql: str, key: Callable[[Sequence[Any]], tuple[Any, ...]]) -> str:
+    """Register ``sql`` as a snapshot statement whose row is named by ``key(params)``: within a
+    batch only the last statement per key is executed (the earlier ones write older copies of
+    the same columns of the same row)."""
+    _SNAPSHOT_KEYS[sql] = key
+    return sql
+
+
+def compact(statements: list[Statement]) -> list[tuple[str, list[Sequence[Any]]]]:
+    """Drop superseded snapshot statements, then group runs of the same SQL (order kept)."""
+    seen: set[tuple[str, tuple[Any, ...]]] = set()
+    kept: list[Statement] = []
+    for sql, params in reversed(statements):
+        key_of = _SNAPSHOT_KEYS.get(sql)
+        if key_of is not None:
+            key = (sql, key_of(params))
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append((sql, params))
+    runs: list[tuple[str, list[Sequence[Any]]]] = []
+    for sql, params in reversed(kept):
+        if runs and runs[-1][0] == sql:
+            runs[-1][1].append(params)
+        else:
+            runs.append((sql, [params]))
+    return runs
 
 
 @dataclass
@@ -76,6 +113,7 @@ class Writer:
         self._seq = 0
         self._head = GENESIS
         self._task: asyncio.Task[None] | None = None
+        self._conn: AsyncConnection[Any] | None = None
         self.batches = 0
         self.items = 0
 
@@ -95,6 +133,18 @@ class Writer:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._release()
+
+    async def _connection(self) -> AsyncConnection[Any]:
+        if self._conn is None or self._conn.closed:
+            self._conn = await self._pool.getconn()
+        return self._conn
+
+    async def _release(self) -> None:
+        """Give the connection back (the pool checks and replaces a broken one)."""
+        conn, self._conn = self._conn, None
+        if conn is not None:
+            await self._pool.putconn(conn)
 
     def submit(
         self, statements: list[Statement], audit: list[AuditEntry] | None = None
@@ -174,13 +224,21 @@ class Writer:
                 appended.append(Appended(seq, head, digest))
                 head = digest
             results.append(appended)
-        async with self._pool.connection() as conn, conn.transaction(), conn.pipeline():
-            cur = conn.cursor()
-            if rows:
-                await cur.executemany(_AUDIT_INSERT, rows)
-            for work in batch:
-                for sql, params in work.statements:
-                    await cur.execute(sql, params)  # type: ignore[arg-type]
+        statements = [s for work in batch for s in work.statements]
+        conn = await self._connection()
+        try:
+            async with conn.transaction(), conn.pipeline():
+                cur = conn.cursor()
+                if rows:
+                    await cur.executemany(_AUDIT_INSERT, rows)
+                for sql, params in compact(statements):
+                    if len(params) == 1:
+                        await cur.execute(sql, params[0])  # type: ignore[arg-type]
+                    else:
+                        await cur.executemany(sql, params)  # type: ignore[arg-type]
+        except Exception:
+            await self._release()
+            raise
         self._seq, self._head = seq, head
         self.batches += 1
         self.items += len(batch)

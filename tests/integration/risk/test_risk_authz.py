@@ -1,13 +1,14 @@
 """Authorization matrix: every RiskService RPC x role x own/other account.
 
 Expected outcomes are written out from the issue's role rules (not read from the servicer's
-table): trader places and cancels on own accounts; risk_officer sets limits and states, may
-kill and cancel on any account and reads all; viewer reads own; admin everything. Another
-owner's account is NOT_FOUND; a missing role is PERMISSION_DENIED.
+table): trader places, modifies and cancels on own accounts; risk_officer sets limits and
+states, may kill and cancel on any account and reads all; viewer reads own; admin
+everything. Another owner's account is NOT_FOUND; a missing role is PERMISSION_DENIED.
 """
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -43,7 +44,7 @@ def _expected(rpc: str, role: str, own: bool) -> str:
         if role not in READ:
             return DENIED
         return OK if own or role in ("risk_officer", "admin") else MISSING
-    if rpc in ("SubmitOrder", "CheckOrder"):
+    if rpc in ("SubmitOrder", "CheckOrder", "ModifyOrder"):
         if role not in ("trader", "admin"):
             return DENIED
         return OK if own or role == "admin" else MISSING
@@ -74,11 +75,16 @@ async def world(harness: Harness) -> dict[str, str]:
         OWNER,
         "trader",
     )
-    return {"account": account, "decision": reply.decision.decision_id}
+    # a working order far from the market for ModifyOrder, on an account KillSwitch leaves alone
+    spare = await harness.account(OWNER)
+    await harness.wait_reference(spare, "AUTHZ", 10.0)
+    await harness.submit(OWNER, spare, "1", iid="AUTHZ", coid="az-2", limit="1.00")
+    return {"account": account, "decision": reply.decision.decision_id, "spare": spare}
 
 
 def _requests(world: dict[str, str]) -> dict[str, Callable[[], Any]]:
     acct = world["account"]
+    prices = itertools.count(101)  # every allowed modify changes the limit price
     order = pb.Order(
         account_id=acct,
         instrument_id="AUTHZ",
@@ -102,6 +108,12 @@ def _requests(world: dict[str, str]) -> dict[str, Callable[[], Any]]:
             )
         ),
         "CancelOrder": lambda: pb.CancelOrderRequest(account_id=acct, client_order_id="az-1"),
+        "ModifyOrder": lambda: pb.ModifyOrderRequest(
+            account_id=world.get("spare", ""),
+            client_order_id="az-2",
+            limit_price=f"{next(prices) / 100:.2f}",
+            request_id=f"az-m-{uuid.uuid4().hex[:8]}",
+        ),
         "GetOrder": lambda: pb.GetOrderRequest(account_id=acct, client_order_id="az-1"),
         "ListOrders": lambda: pb.ListOrdersRequest(account_id=acct),
         "ListFills": lambda: pb.ListFillsRequest(account_id=acct),

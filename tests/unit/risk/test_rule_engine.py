@@ -353,3 +353,58 @@ def test_denial_lists_every_violated_rule_in_order() -> None:
         R.ORDER_NOTIONAL_EXCEEDED,
     ]
     assert all(not math.isnan(v.limit) for v in verdict.violations[1:])
+
+
+# --- modifications -------------------------------------------------------------------------
+
+
+def _working_book(quantity: float) -> AccountBook:
+    book = AccountBook(1_000_000.0)
+    book.set_price("AAPL", 100.0, NOW)
+    book.add_working("w-1", "AAPL", BUY, quantity)
+    return book
+
+
+def test_modify_replaces_the_working_quantity_instead_of_adding() -> None:
+    book = _working_book(8)
+    limits = Limits(max_position={"AAPL": 12.0})
+    engine = RiskEngine()
+    intent = OrderIntent("w-1", "AAPL", BUY, 10.0, 99.0)
+    verdict = engine.check_modify(book, limits, RULES, intent, TradingState.ACTIVE, NOW)
+    assert verdict.allowed and verdict.position_after == 10
+    assert book.working["w-1"].open_quantity == 10
+    assert book.instruments["AAPL"].working_buy == 10
+
+
+def test_denied_modify_keeps_the_old_working_quantity() -> None:
+    book = _working_book(8)
+    limits = Limits(max_order_quantity=9.0)
+    verdict = RiskEngine().check_modify(
+        book, limits, RULES, OrderIntent("w-1", "AAPL", BUY, 10.0, 99.0), TradingState.ACTIVE, NOW
+    )
+    assert [v.reason for v in verdict.violations] == [R.ORDER_QUANTITY_EXCEEDED]
+    assert book.working["w-1"].open_quantity == 8
+    assert book.instruments["AAPL"].working_buy == 8
+
+
+def test_halted_refuses_a_reduce_only_modify_too() -> None:
+    book = _working_book(0)
+    book.reduce_working("w-1")
+    book.apply_fill("AAPL", BUY, 10, 100.0, 0.0)
+    book.add_working("exit", "AAPL", SELL, 5)
+    exit_ = OrderIntent("exit", "AAPL", SELL, 4.0, 99.0, reduce_only=True)
+    verdict = RiskEngine().check_modify(book, Limits(), RULES, exit_, TradingState.HALTED, NOW)
+    assert [v.reason for v in verdict.violations] == [R.TRADING_HALTED]
+    assert book.working["exit"].open_quantity == 5
+    submit = RiskEngine().check(book, Limits(), RULES, exit_, TradingState.HALTED, NOW)
+    assert submit.allowed  # a reduce-only submit is the emergency exit HALTED allows
+
+
+def test_restore_counts_the_old_quantity_again() -> None:
+    book = _working_book(8)
+    engine = RiskEngine()
+    intent = OrderIntent("w-1", "AAPL", BUY, 10.0, 99.0)
+    assert engine.check_modify(book, Limits(), RULES, intent, TradingState.ACTIVE, NOW).allowed
+    engine.restore(book, intent, 8.0)
+    assert book.working["w-1"].open_quantity == 8
+    assert book.instruments["AAPL"].working_buy == 8

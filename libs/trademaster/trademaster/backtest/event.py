@@ -4,9 +4,11 @@ Loop per bar t: fill the orders placed on bar t-1 (next-bar timings) at bar t's 
 call ``strategy.on_bar(ctx)``, then (``same_close`` only) fill this bar's orders at its close.
 Orders are market orders; ``order_target*`` replaces any pending order for the asset. A
 volume limit fills part of an order and drops the rest; a cash floor (``min_cash``) shrinks
-buys. The loop keeps positions as Python floats and books cash lazily: fills are costed in
-batches through the shared market model when the strategy asks for cash/equity, and the
-final ledger is booked exactly like the vectorized path (``execution.account``).
+buys. With a ``PreTradeGate`` (``backtest.pre_trade``) every order first passes the risk
+service's rule engine; a denied one does not fill. The loop keeps positions as Python floats
+and books cash lazily: fills are costed in batches through the shared market model when the
+strategy asks for cash/equity, and the final ledger is booked exactly like the vectorized path
+(``execution.account``).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.backtest.execution import account, bar_fill_prices, fill_timing
 from trademaster.backtest.fill_costs import ExecutionModel
+from trademaster.backtest.pre_trade import PreTradeGate
 from trademaster.backtest.result import BacktestResult, Benchmark
 from trademaster.market.accounting import (
     constrain_target_positions,
@@ -65,9 +68,22 @@ class BarContext:
     """
 
     def __init__(
-        self, data: MarketData, config: BacktestConfig, model: ExecutionModel, fill_px: np.ndarray
+        self,
+        data: MarketData,
+        config: BacktestConfig,
+        model: ExecutionModel,
+        fill_px: np.ndarray,
+        gate: PreTradeGate | None = None,
+        decision_lag: int = 1,
     ) -> None:
         self.data = data
+        self._gate = gate
+        self._lag = decision_lag
+        """Bars between the decision and the fill (the gate's reference is the decision close)."""
+        self._times: list[int] = []
+        if gate is not None:
+            gate.start(data.tics, config.initial_cash, config.lot_size)
+            self._times = data.dates.astype("datetime64[ns]").astype(np.int64).tolist()
         self.config = config
         self.model = model
         self.num_assets = data.num_assets
@@ -191,17 +207,30 @@ class BarContext:
             if not q:
                 continue
             self._pending[a] = 0.0
+            gate = self._gate
+            if gate is not None and not self._gate_allows(t, a, q):
+                continue
             cap = self.model.volume_cap(t, a)
             if abs(q) > cap:
                 q = math.copysign(cap, q)
             if floor is not None and q > 0:
                 q = self._fit_cash(t, a, q, floor)
+            if gate is not None:
+                gate.filled(self.data.tics[a], q, self._fill_px_lists[a][t])
             if not q:
                 continue
             self.positions[a] += q
             self._fill_bar.append(t)
             self._fill_asset.append(a)
             self._fill_qty.append(q)
+
+    def _gate_allows(self, t: int, a: int, q: float) -> bool:
+        """The rule engine's decision on ``q`` of asset ``a``, decided ``lag`` bars before ``t``."""
+        assert self._gate is not None
+        decided = t - self._lag
+        return self._gate.check(
+            decided, self.data.tics[a], q, self.closes[a][decided], self._times[decided], self.cash
+        )
 
     def _fit_cash(self, t: int, a: int, q: float, floor: float) -> float:
         """Shrink buy ``q`` so cash stays >= ``floor`` after its cost (impact only falls as q
@@ -241,8 +270,10 @@ def run_event_driven(
     benchmark: Benchmark = "buy_and_hold",
     progress: ProgressCallback | None = None,
     progress_every: int = 10_000,
+    pre_trade: PreTradeGate | None = None,
 ) -> BacktestResult:
-    """Replay ``data`` bar by bar through ``strategy``.
+    """Replay ``data`` bar by bar through ``strategy``; with ``pre_trade``, every order first
+    passes the risk rule engine (denials in ``pre_trade.denials`` and the result's warnings).
 
     Raises:
         BacktestCancelled: ``progress`` returned False.
@@ -250,7 +281,7 @@ def run_event_driven(
     timing = fill_timing(config)
     model = ExecutionModel.from_config(config, data)
     fill_px = bar_fill_prices(data, timing)
-    ctx = BarContext(data, config, model, fill_px)
+    ctx = BarContext(data, config, model, fill_px, pre_trade, timing.bar_offset)
     strategy.on_start(ctx)
     on_bar = strategy.on_bar
     execute = ctx._execute
@@ -269,7 +300,10 @@ def run_event_driven(
             raise BacktestCancelled(f"cancelled after {done} of {total} bars")
     positions, traded = ctx.ledger_arrays()
     ledger = account(positions, traded, fill_px, data.close, model, config.initial_cash)
-    return BacktestResult.create(data, config, ledger, path="event", benchmark=benchmark)
+    result = BacktestResult.create(data, config, ledger, path="event", benchmark=benchmark)
+    if pre_trade is not None:
+        result.warnings.append(pre_trade.summary())
+    return result
 
 
 class TargetPositionsStrategy(EventStrategy):

@@ -1,4 +1,4 @@
-"""``trademaster risk orders|fills|positions|decisions|watch``: place, check, cancel and list
+"""``trademaster risk orders|fills|positions|decisions|watch``: place, check, modify, cancel, list
 orders; fills, positions and audited decisions of an account; its events live."""
 
 from __future__ import annotations
@@ -174,6 +174,42 @@ def orders_cancel(
     with client(target, token) as tm:
         reply = tm.risk.CancelOrder(request)
     emit(view(reply.order), as_json, lambda r, c: _render_orders([r], c))
+
+
+@orders.command(name="modify")
+@click.argument("account_id")
+@click.argument("client_order_id")
+@click.option("--quantity", help="New total quantity (filled part included).")
+@click.option("--limit", "limit_price", help="New limit price of a LIMIT order.")
+@click.option("--request-id", help="Idempotency key; default a new random id.")
+@connection
+def orders_modify(
+    account_id: str,
+    client_order_id: str,
+    quantity: str | None,
+    limit_price: str | None,
+    request_id: str | None,
+    target: str | None,
+    token: str | None,
+    as_json: bool,
+) -> None:
+    """Modify a working order's quantity and/or limit price, checked like a submit; exit 3
+    when denied."""
+    if not quantity and not limit_price:
+        raise click.UsageError("give --quantity and/or --limit")
+    request = pb.ModifyOrderRequest(
+        account_id=account_id,
+        client_order_id=client_order_id,
+        quantity=quantity or "",
+        limit_price=limit_price or "",
+        request_id=request_id or f"cli-{uuid.uuid4().hex[:16]}",
+    )
+    with client(target, token) as tm:
+        reply = tm.risk.ModifyOrder(request)
+    data = view(reply)
+    emit(data, as_json, _render_submitted)
+    if data["decision"]["decision"] != "ALLOW":
+        raise SystemExit(EXIT_DENIED)
 
 
 @orders.command(name="show")

@@ -7,6 +7,11 @@ exposure counting working orders; buying power / leverage; then the stateful rul
 rate per account and deployment, max working orders, duplicate intent. Every applicable rule is
 evaluated, so a denial lists all its causes.
 
+A modification (``check_modify``) is checked as the order it would become: its own working
+quantity is taken out of the book first, so the new quantity replaces it rather than adding to
+it, and put back when the modification is denied. HALTED refuses every modification, reduce-only
+ones included (an emergency exit is a cancel plus a new reduce-only order).
+
 An allowed real (not dry-run) order is *reserved* at once — counted as working, rate tokens
 taken, intent remembered — so a concurrent order sees it; ``release`` undoes that when the
 order could not be persisted or sent.
@@ -14,6 +19,7 @@ order could not be persisted or sent.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Mapping
@@ -112,6 +118,34 @@ class RiskEngine:
         )
         verdict.latency_ns = time.perf_counter_ns() - started
         return verdict
+
+    def check_modify(
+        self,
+        book: AccountBook,
+        limits: Limits,
+        instruments: Mapping[str, InstrumentRules],
+        order: OrderIntent,
+        state: TradingState,
+        now_ns: int,
+    ) -> Verdict:
+        """Decide on a working order modified to ``order`` (its open quantity after the change);
+        allowed, the new quantity is reserved in place of the old one."""
+        previous = book.working.get(order.client_order_id)
+        before = 0.0 if previous is None else previous.open_quantity
+        book.reduce_working(order.client_order_id)
+        if state is TradingState.HALTED and order.reduce_only:
+            order = dataclasses.replace(order, reduce_only=False)
+        verdict = self.check(book, limits, instruments, order, state, now_ns)
+        if not verdict.allowed and before > 0:
+            book.add_working(order.client_order_id, order.instrument_id, order.side, before)
+        return verdict
+
+    @staticmethod
+    def restore(book: AccountBook, order: OrderIntent, open_quantity: float) -> None:
+        """Count a working order at ``open_quantity`` again (a modification not applied)."""
+        book.reduce_working(order.client_order_id)
+        if open_quantity > 0:
+            book.add_working(order.client_order_id, order.instrument_id, order.side, open_quantity)
 
     # --- stateful rules ------------------------------------------------------------------
     def _buckets(

@@ -193,6 +193,9 @@ TABLE: tuple[Permission, ...] = (
                summary="check and submit orders on own accounts"),
     Permission(Resource.ORDER, Action.CANCEL, TRADING_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "CancelOrder"), summary="cancel orders"),
+    Permission(Resource.ORDER, Action.UPDATE, TRADING,
+               rpcs=_rpcs(_RISK, "ModifyOrder"),
+               summary="modify working orders on own accounts (checked and audited like a submit)"),
     Permission(Resource.LIMITS, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "GetLimits"), summary="read risk limits"),
     Permission(Resource.LIMITS, Action.UPDATE, RISK, SEES_ALL,
@@ -291,6 +294,10 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/accounts/{account_id}/orders/{client_order_id}:cancel": (
         _R_.ORDER,
         _A_.CANCEL,
+    ),
+    "POST /api/v1/accounts/{account_id}/orders/{client_order_id}:modify": (
+        _R_.ORDER,
+        _A_.UPDATE,
     ),
     "GET /api/v1/accounts/{account_id}/fills": (_R_.ORDER, _A_.READ),
     "GET /api/v1/accounts/{account_id}/positions": (_R_.ORDER, _A_.READ),

@@ -57,6 +57,16 @@ def _carrier(metadata: Any) -> dict[str, str]:
 class TracingInterceptor(grpc.aio.ServerInterceptor):
     """A SERVER span per RPC, continuing the caller's trace from ``traceparent`` metadata."""
 
+    def __init__(self) -> None:
+        self._tracer: trace.Tracer | None = None
+
+    def _get_tracer(self) -> trace.Tracer:
+        """One tracer per interceptor (``get_tracer`` builds a new one per call: a cost on every
+        RPC); before a provider is set it is OpenTelemetry's proxy, which follows the provider."""
+        if self._tracer is None:
+            self._tracer = trace.get_tracer(_TRACER_NAME)
+        return self._tracer
+
     async def intercept_service(
         self,
         continuation: Callable[[grpc.HandlerCallDetails], Awaitable[grpc.RpcMethodHandler]],
@@ -69,7 +79,7 @@ class TracingInterceptor(grpc.aio.ServerInterceptor):
 
         @asynccontextmanager
         async def around(_request: Any, context: grpc.aio.ServicerContext) -> AsyncIterator[None]:
-            tracer = trace.get_tracer(_TRACER_NAME)
+            tracer = self._get_tracer()
             parent = propagate.extract(carrier)
             failed = False
             with tracer.start_as_current_span(

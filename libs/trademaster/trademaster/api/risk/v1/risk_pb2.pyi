@@ -442,6 +442,32 @@ class CancelOrderResponse(_message.Message):
     order: Order
     def __init__(self, order: _Optional[_Union[Order, _Mapping]] = ...) -> None: ...
 
+class ModifyOrderRequest(_message.Message):
+    __slots__ = ("account_id", "client_order_id", "quantity", "limit_price", "request_id")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    client_order_id: str
+    quantity: str
+    limit_price: str
+    request_id: str
+    def __init__(self, account_id: _Optional[str] = ..., client_order_id: _Optional[str] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., request_id: _Optional[str] = ...) -> None: ...
+
+class ModifyOrderResponse(_message.Message):
+    __slots__ = ("decision", "order", "replayed", "venue_reason")
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    ORDER_FIELD_NUMBER: _ClassVar[int]
+    REPLAYED_FIELD_NUMBER: _ClassVar[int]
+    VENUE_REASON_FIELD_NUMBER: _ClassVar[int]
+    decision: OrderDecision
+    order: Order
+    replayed: bool
+    venue_reason: str
+    def __init__(self, decision: _Optional[_Union[OrderDecision, _Mapping]] = ..., order: _Optional[_Union[Order, _Mapping]] = ..., replayed: _Optional[bool] = ..., venue_reason: _Optional[str] = ...) -> None: ...
+
 class GetOrderRequest(_message.Message):
     __slots__ = ("account_id", "client_order_id")
     ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]

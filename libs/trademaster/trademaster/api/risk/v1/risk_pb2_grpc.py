@@ -52,6 +52,11 @@ class RiskServiceStub:
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderResponse.FromString,
                 _registered_method=True)
+        self.ModifyOrder = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/ModifyOrder',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderResponse.FromString,
+                _registered_method=True)
         self.GetOrder = channel.unary_unary(
                 '/trademaster.api.risk.v1.RiskService/GetOrder',
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetOrderRequest.SerializeToString,
@@ -172,6 +177,18 @@ class RiskServiceServicer:
         """Requests cancellation of a working order; allowed in every trading state; cancelling a
         closed order is not an error and returns it unchanged.
         Idempotent: yes, cancelling a cancelled or closed order returns it unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ModifyOrder(self, request, context):
+        """Changes the quantity and/or limit price of a working order. The order as modified passes
+        the same checks as a submit (HALTED refuses every modify; REDUCING checks the new
+        quantity; the order's own working quantity is replaced, not added) and the decision is
+        audited in the same transaction as the modification record; an allowed modify is then
+        applied at the venue. A denial is data (decision DENY), the order stays as it was.
+        Idempotent: by request_id; a repeat returns the first decision and the order (replayed).
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -345,6 +362,11 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     servicer.CancelOrder,
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderResponse.SerializeToString,
+            ),
+            'ModifyOrder': grpc.unary_unary_rpc_method_handler(
+                    servicer.ModifyOrder,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderResponse.SerializeToString,
             ),
             'GetOrder': grpc.unary_unary_rpc_method_handler(
                     servicer.GetOrder,
@@ -521,6 +543,33 @@ class RiskService:
             '/trademaster.api.risk.v1.RiskService/CancelOrder',
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderRequest.SerializeToString,
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.CancelOrderResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ModifyOrder(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/ModifyOrder',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ModifyOrderResponse.FromString,
             options,
             channel_credentials,
             insecure,
