@@ -38,7 +38,9 @@ async def test_accept(venue: Harness) -> None:
     coid = _coid()
     outcome = await venue.adapter.submit(_order(venue, coid))
     assert outcome.ok and outcome.certainty is Certainty.DEFINITIVE and outcome.broker_order_id
-    [report] = [r for r in await venue.adapter.order_reports(venue.account) if r.client_order_id == coid]
+    [report] = [
+        r for r in await venue.adapter.order_reports(venue.account) if r.client_order_id == coid
+    ]
     assert (report.status, report.filled_quantity, report.open_quantity) == ("ACCEPTED", 0.0, 10.0)
     assert report.broker_order_id == outcome.broker_order_id
 
@@ -57,8 +59,14 @@ async def test_partial_then_full_fill(venue: Harness) -> None:
     coid = _coid()
     assert (await venue.adapter.submit(_order(venue, coid))).ok
     await venue.fill(coid, venue.instruments[0], 4.0, 100.0)
-    [report] = [r for r in await venue.adapter.order_reports(venue.account) if r.client_order_id == coid]
-    assert (report.status, report.filled_quantity, report.open_quantity) == ("PARTIALLY_FILLED", 4.0, 6.0)
+    [report] = [
+        r for r in await venue.adapter.order_reports(venue.account) if r.client_order_id == coid
+    ]
+    assert (report.status, report.filled_quantity, report.open_quantity) == (
+        "PARTIALLY_FILLED",
+        4.0,
+        6.0,
+    )
     await venue.fill(coid, venue.instruments[0], 6.0, 100.0)
     fills = venue.events_of(coid, EventKind.FILLED)
     assert [f.execution.quantity for f in fills if f.execution] == [4.0, 6.0]
@@ -68,7 +76,9 @@ async def test_partial_then_full_fill(venue: Harness) -> None:
     assert positions[venue.instruments[0]] == pytest.approx(10.0)
     reported = [e for c, e in await venue.adapter.fill_reports(venue.account) if c == coid]
     assert sorted(e.quantity for e in reported) == [4.0, 6.0]
-    assert {e.broker_fill_id for e in reported} == {f.execution.broker_fill_id for f in fills if f.execution}
+    assert {e.broker_fill_id for e in reported} == {
+        f.execution.broker_fill_id for f in fills if f.execution
+    }
 
 
 async def test_fill_after_cancel_request(venue: Harness) -> None:
@@ -97,7 +107,9 @@ async def test_rate_limit_is_waited_out_then_definitive(venue: Harness) -> None:
     second = _coid()
     outcome = await venue.adapter.submit(_order(venue, second))
     assert not outcome.ok and outcome.certainty is Certainty.DEFINITIVE and "429" in outcome.reason
-    assert second not in {r.client_order_id for r in await venue.adapter.order_reports(venue.account)}
+    assert second not in {
+        r.client_order_id for r in await venue.adapter.order_reports(venue.account)
+    }
 
 
 @pytest.mark.parametrize("fault", ["timeout", "500"])
@@ -113,7 +125,9 @@ async def test_timeout_and_5xx_stay_ambiguous(venue: Harness, fault: str) -> Non
     assert (coid in held) == (fault == "timeout")  # a 5xx here answers before booking it
     again = await venue.adapter.submit(_order(venue, coid))
     assert again.ok and again.certainty is Certainty.DEFINITIVE
-    assert [r.client_order_id for r in await venue.adapter.order_reports(venue.account)].count(coid) == 1
+    assert [r.client_order_id for r in await venue.adapter.order_reports(venue.account)].count(
+        coid
+    ) == 1
 
 
 async def test_disconnect_and_reconnect_recover_missed_fills(venue: Harness) -> None:
@@ -127,7 +141,10 @@ async def test_disconnect_and_reconnect_recover_missed_fills(venue: Harness) -> 
     await venue.until(lambda: bool(venue.events_of(coid, EventKind.FILLED)), what="catch-up fill")
     await venue.until(lambda: venue._health_ok, what="connected again")
     [fill] = venue.events_of(coid, EventKind.FILLED)
-    assert fill.execution is not None and (fill.execution.quantity, fill.execution.price) == (10.0, 101.0)
+    assert fill.execution is not None and (fill.execution.quantity, fill.execution.price) == (
+        10.0,
+        101.0,
+    )
     assert fill.execution.fee == pytest.approx(venue.fee(10.0, 101.0))
 
 
@@ -187,5 +204,7 @@ async def test_cancel_all(venue: Harness) -> None:
     scoped = await venue.adapter.cancel_all(CancelScope(venue.account, venue.instruments[1]))
     assert set(scoped) == {(venue.account, c)} and all(o.ok for o in scoped.values())
     rest = await venue.adapter.cancel_all(CancelScope(venue.account))
-    assert set(rest) == {(venue.account, a), (venue.account, b)} and all(o.ok for o in rest.values())
+    assert set(rest) == {(venue.account, a), (venue.account, b)} and all(
+        o.ok for o in rest.values()
+    )
     assert not await venue.adapter.order_reports(venue.account)

@@ -164,7 +164,9 @@ class FakeAlpaca:
 
     async def _list(self, request: web.Request) -> web.Response:
         status = request.query.get("status", "open")
-        orders = [o for o in self.book.orders.values() if status == "all" or o.open == (status == "open")]
+        orders = [
+            o for o in self.book.orders.values() if status == "all" or o.open == (status == "open")
+        ]
         return web.json_response([order_json(o) for o in orders])
 
     async def _get(self, request: web.Request) -> web.Response:
@@ -272,13 +274,19 @@ class FakeAlpaca:
                     break
             elif body.get("action") == "listen":
                 streams = body.get("data", {}).get("streams", [])
-                await ws.send_bytes(json.dumps({"stream": "listening", "data": {"streams": streams}}).encode())
+                await ws.send_bytes(
+                    json.dumps({"stream": "listening", "data": {"streams": streams}}).encode()
+                )
                 self._sockets.add(ws)
         self._sockets.discard(ws)
         return ws
 
     def _on_book(self, event: str, order: FakeOrder, fill: FakeFill | None) -> None:
-        data: dict[str, Any] = {"event": event, "timestamp": _iso(order.updated), "order": order_json(order)}
+        data: dict[str, Any] = {
+            "event": event,
+            "timestamp": _iso(order.updated),
+            "order": order_json(order),
+        }
         if fill is not None:
             data.update(
                 execution_id=fill.id,

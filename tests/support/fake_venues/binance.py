@@ -84,8 +84,18 @@ def _symbol_info(name: str, base: str, quote: str) -> dict[str, Any]:
         "isSpotTradingAllowed": True,
         "isMarginTradingAllowed": False,
         "filters": [
-            {"filterType": "PRICE_FILTER", "minPrice": "0.01000000", "maxPrice": "1000000.00000000", "tickSize": "0.01000000"},
-            {"filterType": "LOT_SIZE", "minQty": "0.00001000", "maxQty": "9000.00000000", "stepSize": "0.00001000"},
+            {
+                "filterType": "PRICE_FILTER",
+                "minPrice": "0.01000000",
+                "maxPrice": "1000000.00000000",
+                "tickSize": "0.01000000",
+            },
+            {
+                "filterType": "LOT_SIZE",
+                "minQty": "0.00001000",
+                "maxQty": "9000.00000000",
+                "stepSize": "0.00001000",
+            },
         ],
         "permissions": [],
         "permissionSets": [["SPOT"]],
@@ -147,11 +157,15 @@ class FakeBinance:
 
     def _refusal(self, fault: str | None) -> web.Response | None:
         if fault == "429":
-            response = _error(429, -1003, "Too many requests; current limit is 6000 request weight per 1 MINUTE.")
+            response = _error(
+                429, -1003, "Too many requests; current limit is 6000 request weight per 1 MINUTE."
+            )
             response.headers["Retry-After"] = "1"
             return response
         if fault == "500":
-            return _error(503, -1001, "Internal error; unable to process your request. Please try again.")
+            return _error(
+                503, -1001, "Internal error; unable to process your request. Please try again."
+            )
         if fault == "reject":
             return _error(400, -2010, "Account has insufficient balance for requested action.")
         return None
@@ -167,7 +181,7 @@ class FakeBinance:
         wanted = int(params.get("orderId", "0"))
         return next((o for o in self.book.orders.values() if o.number == wanted), None)
 
-    # --- endpoints ---------------------------------------------------------------------------------
+    # --- endpoints ------------------------------------------------------------------------
     async def _exchange_info(self, request: web.Request) -> web.Response:
         return web.json_response(
             {
@@ -255,7 +269,9 @@ class FakeBinance:
     async def _account(self, request: web.Request) -> web.Response:
         balances = [{"asset": "USDT", "free": _s(1_000_000.0), "locked": _s(0.0)}]
         for symbol, qty in self.book.positions.items():
-            balances.append({"asset": SYMBOLS[symbol][0], "free": _s(max(qty, 0.0)), "locked": _s(0.0)})
+            balances.append(
+                {"asset": SYMBOLS[symbol][0], "free": _s(max(qty, 0.0)), "locked": _s(0.0)}
+            )
         return web.json_response(
             {
                 "makerCommission": 10,

@@ -133,7 +133,9 @@ class FakeBook:
         self.notify("fill" if order.status == "filled" else "partial_fill", order, fill)
         return fill
 
-    def fill_coid(self, client_order_id: str, qty: float, price: float, fee: float = 0.0) -> FakeFill:
+    def fill_coid(
+        self, client_order_id: str, qty: float, price: float, fee: float = 0.0
+    ) -> FakeFill:
         return self.fill(self.current(client_order_id), qty, price, fee)
 
     def current(self, client_order_id: str) -> FakeOrder:

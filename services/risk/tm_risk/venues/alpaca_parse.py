@@ -20,7 +20,7 @@ REPLACE_MARK = ".r"
 and the suffix lets any process (also after a restart) find our id again."""
 
 WORKING = "working"
-"""Marks statuses whose our-side name depends on the filled quantity (ACCEPTED or PARTIALLY_FILLED)."""
+"""Statuses whose name on our side depends on the filled quantity (ACCEPTED / PARTIALLY_FILLED)."""
 
 STATUS: dict[OrderStatus, str] = {
     OrderStatus.PENDING_NEW: "PENDING_NEW",
@@ -113,7 +113,9 @@ def _ns(at: datetime) -> int:
 
 def event(account_id: str, update: TradeUpdate) -> VenueEvent | None:
     """The normalized event of one ``trade_updates`` message; None when ours does not change."""
-    kind = EVENTS.get(str(update.event.value if isinstance(update.event, TradeEvent) else update.event))
+    kind = EVENTS.get(
+        str(update.event.value if isinstance(update.event, TradeEvent) else update.event)
+    )
     if kind is None:
         return None
     order = update.order
@@ -123,7 +125,11 @@ def event(account_id: str, update: TradeUpdate) -> VenueEvent | None:
             return None  # a fill without its execution cannot be booked; reports catch it up
         # Alpaca charges no commission on stock trades; regulatory fees arrive as activities.
         execution = Execution(
-            str(update.execution_id), float(update.qty), float(update.price), 0.0, _ns(update.timestamp)
+            str(update.execution_id),
+            float(update.qty),
+            float(update.price),
+            0.0,
+            _ns(update.timestamp),
         )
     reason = f"alpaca: {update.event}" if kind in (EventKind.REJECTED, EventKind.EXPIRED) else ""
     return VenueEvent(

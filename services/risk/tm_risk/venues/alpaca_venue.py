@@ -53,7 +53,12 @@ from tm_risk.venues.credentials import VenueCredentials
 
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
-_TIF = {"DAY": TimeInForce.DAY, "GTC": TimeInForce.GTC, "IOC": TimeInForce.IOC, "FOK": TimeInForce.FOK}
+_TIF = {
+    "DAY": TimeInForce.DAY,
+    "GTC": TimeInForce.GTC,
+    "IOC": TimeInForce.IOC,
+    "FOK": TimeInForce.FOK,
+}
 _DUPLICATE = 40010001
 _CLOSED_EVENTS = {"CANCELLED": EventKind.CANCELLED, "EXPIRED": EventKind.EXPIRED}
 
@@ -90,9 +95,13 @@ class AlpacaVenue(BrokerAdapter):
         self._key = credentials.key_id.get_secret_value()
         self._secret = credentials.secret.get_secret_value()
         base = credentials.base_url or (
-            "https://paper-api.alpaca.markets" if credentials.paper else "https://api.alpaca.markets"
+            "https://paper-api.alpaca.markets"
+            if credentials.paper
+            else "https://api.alpaca.markets"
         )
-        self._stream_url = base.replace("https://", "wss://").replace("http://", "ws://") + "/stream"
+        self._stream_url = (
+            base.replace("https://", "wss://").replace("http://", "ws://") + "/stream"
+        )
         self._client = TradingClient(
             self._key,
             self._secret,
@@ -225,7 +234,9 @@ class AlpacaVenue(BrokerAdapter):
         try:
             working = await self._open_orders()
         except (APIError, requests.RequestException) as error:
-            _LOGGER.warning("alpaca.cancel_all_list_failed account=%s error=%s", self._account, error)
+            _LOGGER.warning(
+                "alpaca.cancel_all_list_failed account=%s error=%s", self._account, error
+            )
             return {}
         results: dict[tuple[str, str], Outcome] = {}
         for order in working:
@@ -287,9 +298,7 @@ class AlpacaVenue(BrokerAdapter):
         failures = 0
         while True:
             try:
-                async with websockets.connect(
-                    self._stream_url, open_timeout=self._timeout_s
-                ) as ws:
+                async with websockets.connect(self._stream_url, open_timeout=self._timeout_s) as ws:
                     await self._listen(ws)
                     failures = 0
                     await self._catch_up()
@@ -339,9 +348,7 @@ class AlpacaVenue(BrokerAdapter):
     async def _catch_up(self) -> None:
         """Emit the fills and closes the stream missed while it was down (deduplicated)."""
         for client_order_id, execution in await self.fill_reports(self._account):
-            self._emit(
-                VenueEvent(EventKind.FILLED, self._account, client_order_id, "", execution)
-            )
+            self._emit(VenueEvent(EventKind.FILLED, self._account, client_order_id, "", execution))
         for ours, broker_id in list(self._current.items()):
             order = await self._call(self._client.get_order_by_id, broker_id)
             assert isinstance(order, Order)
@@ -353,7 +360,11 @@ class AlpacaVenue(BrokerAdapter):
                 EventKind.REJECTED if mapped == "REJECTED" else None
             )
             if kind is not None:
-                self._emit(VenueEvent(kind, self._account, ours, broker_id, None, f"alpaca: {order.status}"))
+                self._emit(
+                    VenueEvent(
+                        kind, self._account, ours, broker_id, None, f"alpaca: {order.status}"
+                    )
+                )
 
 
 def _status(error: Exception) -> int | None:

@@ -56,7 +56,12 @@ def report(account_id: str, order: dict[str, Any]) -> OrderReport:
     filled = _num(order.get("filled"))
     remaining = _num(order.get("remaining")) if mapped in OPEN else 0.0
     return OrderReport(
-        account_id, str(order.get("clientOrderId") or ""), mapped, filled, remaining, str(order["id"])
+        account_id,
+        str(order.get("clientOrderId") or ""),
+        mapped,
+        filled,
+        remaining,
+        str(order["id"]),
     )
 
 

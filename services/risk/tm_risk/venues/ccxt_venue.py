@@ -43,7 +43,11 @@ from tm_risk.venues.credentials import VenueCredentials
 _LOGGER = logging.getLogger(__name__)
 _T = TypeVar("_T")
 _STATUS: contextvars.ContextVar[int] = contextvars.ContextVar("ccxt_http_status", default=0)
-_CLOSED = {"CANCELLED": EventKind.CANCELLED, "EXPIRED": EventKind.EXPIRED, "REJECTED": EventKind.REJECTED}
+_CLOSED = {
+    "CANCELLED": EventKind.CANCELLED,
+    "EXPIRED": EventKind.EXPIRED,
+    "REJECTED": EventKind.REJECTED,
+}
 
 
 def _exchange(credentials: VenueCredentials, timeout_s: float, throttle: bool) -> Any:
@@ -66,7 +70,9 @@ def _exchange(credentials: VenueCredentials, timeout_s: float, throttle: bool) -
     if credentials.base_url:
         for key, url in list(exchange.urls["api"].items()):
             if isinstance(url, str) and url.startswith("https://api.binance.com"):
-                exchange.urls["api"][key] = credentials.base_url + url[len("https://api.binance.com") :]
+                exchange.urls["api"][key] = (
+                    credentials.base_url + url[len("https://api.binance.com") :]
+                )
     elif credentials.paper:
         exchange.set_sandbox_mode(True)
     original = exchange.handle_errors
@@ -220,14 +226,21 @@ class CcxtVenue(BrokerAdapter):
         try:
             working = await self.order_reports(self._account)
         except BaseError as error:
-            _LOGGER.warning("ccxt.cancel_all_list_failed account=%s error=%s", self._account, type(error).__name__)
+            _LOGGER.warning(
+                "ccxt.cancel_all_list_failed account=%s error=%s",
+                self._account,
+                type(error).__name__,
+            )
             return {}
         results = {}
         for report in working:
             symbol = self._open.get(report.client_order_id, "")
             if scope.instrument_id is not None and symbol != parse.symbol(scope.instrument_id):
                 continue
-            if scope.client_order_ids is not None and report.client_order_id not in scope.client_order_ids:
+            if (
+                scope.client_order_ids is not None
+                and report.client_order_id not in scope.client_order_ids
+            ):
                 continue
             key = (self._account, report.client_order_id)
             results[key] = await self.cancel(self._account, report.client_order_id)
@@ -289,7 +302,9 @@ class CcxtVenue(BrokerAdapter):
                 self._connected, self._detail = True, "polling"
             except BaseError as error:
                 self._connected, self._detail = False, f"poll failed: {type(error).__name__}"
-                _LOGGER.warning("ccxt.poll_failed account=%s detail=%s", self._account, self._detail)
+                _LOGGER.warning(
+                    "ccxt.poll_failed account=%s detail=%s", self._account, self._detail
+                )
             await asyncio.sleep(self._poll_s)
 
     async def _poll_once(self) -> None:
@@ -301,17 +316,32 @@ class CcxtVenue(BrokerAdapter):
         for ours, symbol in list(self._open.items()):
             if ours in still_open:
                 continue
-            order = await self._call(self._exchange.fetch_order, "", symbol, {"origClientOrderId": ours})
+            order = await self._call(
+                self._exchange.fetch_order, "", symbol, {"origClientOrderId": ours}
+            )
             mapped = parse.status(order)
             if mapped in parse.OPEN:
                 continue
             self._open.pop(ours, None)
             kind = _CLOSED.get(mapped)
             if kind is not None:
-                self._emit(VenueEvent(kind, self._account, ours, str(order["id"]), None, f"{self._exchange.id}: {mapped}"))
+                self._emit(
+                    VenueEvent(
+                        kind,
+                        self._account,
+                        ours,
+                        str(order["id"]),
+                        None,
+                        f"{self._exchange.id}: {mapped}",
+                    )
+                )
 
     def _emit(self, event: VenueEvent) -> None:
-        key = event.execution.broker_fill_id if event.execution else f"{event.client_order_id}:{event.kind}"
+        key = (
+            event.execution.broker_fill_id
+            if event.execution
+            else f"{event.client_order_id}:{event.kind}"
+        )
         if key in self._seen:
             return
         self._seen.add(key)
@@ -322,7 +352,9 @@ def _classify(error: BaseError, what: str, *, ambiguous_4xx: bool = False) -> Ou
     """Definitive only when the exchange answered with a 4xx; everything else stays in flight."""
     status = _STATUS.get()
     if isinstance(error, DDoSProtection) or status == 429:
-        return Outcome(False, Certainty.DEFINITIVE, reason=f"rate limited by the venue (HTTP 429): {error}")
+        return Outcome(
+            False, Certainty.DEFINITIVE, reason=f"rate limited by the venue (HTTP 429): {error}"
+        )
     if 400 <= status < 500 and not isinstance(error, NetworkError) and not ambiguous_4xx:
         return Outcome(False, Certainty.DEFINITIVE, reason=str(error)[:300])
     detail = f"HTTP {status}" if status else type(error).__name__

@@ -75,7 +75,9 @@ def load(path: Path | None) -> dict[uuid.UUID, VenueCredentials]:
         except (ValueError, ValidationError) as error:
             # field names and messages only: pydantic would echo the input (the secret)
             fields = _problems(error)
-            raise CredentialsError(f"venue secrets file {path}: account {key!r}: {fields}") from None
+            raise CredentialsError(
+                f"venue secrets file {path}: account {key!r}: {fields}"
+            ) from None
     return result
 
 
