@@ -10,12 +10,25 @@ are counted. The account stays REDUCING until a comparison passes.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import logging
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from tm_risk.venues.adapter import BrokerAdapter, EventKind, OrderReport, VenueEvent
+from trademaster.risk.model import BUY, SELL, TradingState
 
+from tm_risk.orders import OrderDesk
+from tm_risk.runtime import AccountState, Runtime
+from tm_risk.states import StateDesk
+from tm_risk.venues.adapter import BrokerAdapter, EventKind, OrderReport, VenueEvent
+from tm_risk.venues.router import VenueRouter
+
+_LOGGER = logging.getLogger(__name__)
 _EPS = 1e-9
+REASON = "reconciliation"
+ACTOR = "risk-reconciler"
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,3 +83,106 @@ async def compare(
         if abs(ours.get(i, 0.0) - theirs.get(i, 0.0)) > _EPS
     }
     return Discrepancies(missing, external, unknown, diffs)
+
+
+def _summary(found: Discrepancies) -> str:
+    parts = []
+    if found.external_orders:
+        parts.append(f"{len(found.external_orders)} external order(s)")
+    if found.unknown_orders:
+        parts.append(f"{len(found.unknown_orders)} order(s) unknown to the venue")
+    for instrument, (ours, theirs) in sorted(found.position_diffs.items()):
+        parts.append(f"{instrument} position {ours:g} here, {theirs:g} at the venue")
+    return "; ".join(parts)
+
+
+class LiveReconciler:
+    """Runs ``compare`` for every live account on start and every ``interval_s``: books the
+    missing fills, logs (tags) external orders, and holds an account REDUCING while its
+    comparison fails — lifted only by a pass, and only if reconciliation put it there."""
+
+    def __init__(
+        self,
+        runtime: Runtime,
+        router: VenueRouter,
+        orders: OrderDesk,
+        states: StateDesk,
+        *,
+        interval_s: float = 30.0,
+    ) -> None:
+        self._runtime = runtime
+        self._router = router
+        self._orders = orders
+        self._states = states
+        self._interval_s = interval_s
+        self._task: asyncio.Task[None] | None = None
+        self.last: dict[str, Discrepancies | None] = {}
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._loop(), name="risk-venue-sync")
+
+    async def close(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _loop(self) -> None:
+        while True:
+            await asyncio.sleep(self._interval_s)
+            await self.run_once()
+
+    async def run_once(self) -> None:
+        for account_id, adapter in self._router.live.items():
+            account = self._runtime.accounts.get(uuid.UUID(account_id))
+            if account is None:
+                continue
+            try:
+                found: Discrepancies | None = await self._account(account, adapter)
+            except Exception as error:  # noqa: BLE001 - an unreadable venue fails the pass
+                _LOGGER.warning(
+                    "venue_sync.failed account=%s error=%s", account_id, type(error).__name__
+                )
+                found = None
+            self.last[account_id] = found
+            await self._hold_or_release(account, found)
+
+    async def _account(self, account: AccountState, adapter: BrokerAdapter) -> Discrepancies:
+        rows = account.orders.values()
+        found = await compare(
+            adapter,
+            account.key,
+            known_fill_ids={fid for aid, fid in self._runtime.fill_ids if aid == account.row.id},
+            sides={r.client_order_id: BUY if r.side == "BUY" else SELL for r in rows},
+            working={r.client_order_id for r in rows if r.working and r.status != "PENDING_NEW"},
+            positions={i: b.position for i, b in account.book.instruments.items() if b.position},
+            instruments={r.client_order_id: r.instrument_id for r in rows},
+        )
+        for event in found.missing_fills:
+            await self._orders.on_venue_event(event)
+        for report in found.external_orders:
+            _LOGGER.warning(
+                "venue_sync.external_order account=%s order=%s broker_order=%s status=%s",
+                account.key, report.client_order_id, report.broker_order_id, report.status,
+            )  # fmt: skip
+        if found.missing_fills:
+            _LOGGER.info(
+                "venue_sync.fills_recovered account=%s count=%d",
+                account.key,
+                len(found.missing_fills),
+            )
+        return found
+
+    async def _hold_or_release(self, account: AccountState, found: Discrepancies | None) -> None:
+        row = self._runtime.states.get(("ACCOUNT", account.key))
+        state = self._runtime.state_of("ACCOUNT", account.key)
+        ours = row is not None and row.reason.startswith(REASON)
+        if found is not None and found.passed:
+            if ours and state is TradingState.REDUCING:
+                await self._states.set("ACCOUNT", account.key, TradingState.ACTIVE,
+                                       f"{REASON} passed", ACTOR, manual=False)  # fmt: skip
+            return
+        if state is TradingState.ACTIVE:
+            why = "venue reports unavailable" if found is None else _summary(found)
+            await self._states.set("ACCOUNT", account.key, TradingState.REDUCING,
+                                   f"{REASON} failed: {why}", ACTOR, manual=False)  # fmt: skip

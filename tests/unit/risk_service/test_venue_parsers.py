@@ -177,23 +177,26 @@ def test_binance_order_and_trade_via_ccxt_shapes() -> None:
 def test_credentials_never_show_secrets(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    account = uuid.uuid4()
+    account = "user-1/alpaca-main"
     monkeypatch.setenv("TEST_ALPACA_SECRET", "s3cr3t-from-env-value")
     path = tmp_path / "venues.json"
     entry = {"venue": "alpaca", "key_id": "PKINLINEKEY", "secret_env": "TEST_ALPACA_SECRET"}
-    path.write_text(json.dumps({"accounts": {str(account): entry}}))
+    path.write_text(json.dumps({"accounts": {account: entry}}))
     [(key, creds)] = load(path).items()
     assert key == account and creds.secret.get_secret_value() == "s3cr3t-from-env-value"
     caplog.set_level(logging.DEBUG)
-    venue = AlpacaVenue(str(account), creds)
+    venue = AlpacaVenue(str(uuid.uuid4()), creds)
     logging.getLogger("test").info("venue %r creds %s %r", venue, creds, creds)
     shown = caplog.text + repr(venue) + str(creds) + repr(creds) + creds.model_dump_json()
     assert "s3cr3t-from-env-value" not in shown and "PKINLINEKEY" not in shown
     bad = {"venue": "alpaca", "key_id": "PKINLINEKEY", "secret": "inline-secret", "paper": "maybe"}
-    path.write_text(json.dumps({"accounts": {str(account): bad}}))
+    path.write_text(json.dumps({"accounts": {account: bad}}))
     with pytest.raises(CredentialsError) as error:
         load(path)
     assert "paper" in str(error.value) and "inline-secret" not in str(error.value)
     assert "PKINLINEKEY" not in str(error.value)
     assert load(None) == {}
+    path.write_text(json.dumps({"accounts": {"no-slash": entry}}))
+    with pytest.raises(CredentialsError, match="owner"):
+        load(path)
     assert VenueCredentials(venue="ccxt", key_id=SecretStr("k"), secret=SecretStr("s")).paper

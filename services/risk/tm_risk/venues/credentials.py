@@ -1,10 +1,12 @@
 """Per-account venue credentials, read from a secret file (``TM_RISK_VENUE_SECRETS_FILE``).
 
-The file (mounted from a Kubernetes Secret, mode 0600 on a workstation) maps risk account ids
-to their live venue:
+The file (mounted from a Kubernetes Secret, mode 0600 on a workstation) maps live accounts,
+named ``<owner id>/<account name>``, to their venue and keys; the operator writes the entry, then
+the owner creates the account (ACCOUNT_MODE_LIVE, broker ``alpaca`` or ``ccxt``) under that name.
+The owner is part of the key, so nobody can bind another user's keys to an account of their own:
 
-    {"accounts": {"<account id>": {"venue": "alpaca", "key_id_env": "ALPACA_KEY_ID",
-                                    "secret_env": "ALPACA_SECRET", "paper": true}}}
+    {"accounts": {"user-1/alpaca-main": {"venue": "alpaca", "key_id_env": "ALPACA_KEY_ID",
+                                          "secret_env": "ALPACA_SECRET", "paper": true}}}
 
 ``key_id`` / ``secret`` may be written inline or named as environment variables with
 ``key_id_env`` / ``secret_env``. Keys are ``SecretStr``: they print as ``**********``, are never
@@ -15,7 +17,6 @@ from __future__ import annotations
 
 import json
 import os
-import uuid
 from pathlib import Path
 from typing import Any, Literal
 
@@ -57,8 +58,13 @@ class VenueCredentials(BaseModel):
         return data
 
 
-def load(path: Path | None) -> dict[uuid.UUID, VenueCredentials]:
-    """Credentials by account id; empty without a file (every account trades on paper)."""
+def key(owner: str, account_name: str) -> str:
+    """The secret file's key of an account."""
+    return f"{owner}/{account_name}"
+
+
+def load(path: Path | None) -> dict[str, VenueCredentials]:
+    """Credentials by ``<owner>/<account name>``; empty without a file (no live accounts)."""
     if path is None:
         return {}
     try:
@@ -68,23 +74,18 @@ def load(path: Path | None) -> dict[uuid.UUID, VenueCredentials]:
     accounts = body.get("accounts") if isinstance(body, dict) else None
     if not isinstance(accounts, dict):
         raise CredentialsError(f"venue secrets file {path}: needs an 'accounts' object")
-    result: dict[uuid.UUID, VenueCredentials] = {}
-    for key, value in accounts.items():
+    result: dict[str, VenueCredentials] = {}
+    for name, value in accounts.items():
+        owner, _, account = str(name).partition("/")
+        if not owner or not account:
+            raise CredentialsError(f"venue secrets file {path}: {name!r} is not <owner>/<account>")
         try:
-            result[uuid.UUID(key)] = VenueCredentials.model_validate(value)
-        except (ValueError, ValidationError) as error:
+            result[str(name)] = VenueCredentials.model_validate(value)
+        except ValidationError as error:
             # field names and messages only: pydantic would echo the input (the secret)
-            fields = _problems(error)
-            raise CredentialsError(
-                f"venue secrets file {path}: account {key!r}: {fields}"
-            ) from None
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}"
+                for e in error.errors(include_input=False)
+            )
+            raise CredentialsError(f"venue secrets file {path}: {name!r}: {problems}") from None
     return result
-
-
-def _problems(error: Exception) -> str:
-    if isinstance(error, ValidationError):
-        return "; ".join(
-            f"{'.'.join(str(p) for p in e['loc']) or 'entry'}: {e['msg']}"
-            for e in error.errors(include_input=False)
-        )
-    return "account id must be a UUID"
