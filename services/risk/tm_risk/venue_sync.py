@@ -27,6 +27,11 @@ from tm_risk.venues.router import VenueRouter
 
 _LOGGER = logging.getLogger(__name__)
 _EPS = 1e-9
+_CLOSED = {
+    "CANCELLED": EventKind.CANCELLED,
+    "EXPIRED": EventKind.EXPIRED,
+    "REJECTED": EventKind.REJECTED,
+}
 REASON = "reconciliation"
 ACTOR = "risk-reconciler"
 
@@ -36,6 +41,7 @@ class Discrepancies:
     """What one comparison found; ``passed`` when nothing but bookable fills differ."""
 
     missing_fills: list[VenueEvent] = field(default_factory=list)
+    closed_orders: list[VenueEvent] = field(default_factory=list)
     external_orders: list[OrderReport] = field(default_factory=list)
     unknown_orders: list[str] = field(default_factory=list)
     position_diffs: dict[str, tuple[float, float]] = field(default_factory=dict)
@@ -75,14 +81,23 @@ async def compare(
     reports = await adapter.order_reports(account_id)
     at_venue = {r.client_order_id for r in reports}
     external = [r for r in reports if r.client_order_id not in sides]
-    unknown = sorted(c for c in working if c not in at_venue and c not in filled_orders)
+    closed: list[VenueEvent] = []
+    unknown: list[str] = []
+    for coid in sorted(c for c in working if c not in at_venue and c not in filled_orders):
+        status = await adapter.order_status(account_id, coid, instruments[coid])
+        kind = None if status is None else _CLOSED.get(status.status)
+        if status is None or kind is None:
+            unknown.append(coid)  # no trace at the venue, or open there but not listed
+            continue
+        reason = f"{REASON}: {status.status.lower()} at the venue"  # closed while we were away
+        closed.append(VenueEvent(kind, account_id, coid, status.broker_order_id, None, reason))
     theirs = await adapter.position_reports(account_id)
     diffs = {
         i: (ours.get(i, 0.0), theirs.get(i, 0.0))
         for i in set(ours) | set(theirs)
         if abs(ours.get(i, 0.0) - theirs.get(i, 0.0)) > _EPS
     }
-    return Discrepancies(missing, external, unknown, diffs)
+    return Discrepancies(missing, closed, external, unknown, diffs)
 
 
 def _summary(found: Discrepancies) -> str:
@@ -158,7 +173,7 @@ class LiveReconciler:
             positions={i: b.position for i, b in account.book.instruments.items() if b.position},
             instruments={r.client_order_id: r.instrument_id for r in rows},
         )
-        for event in found.missing_fills:
+        for event in (*found.missing_fills, *found.closed_orders):
             await self._orders.on_venue_event(event)
         for report in found.external_orders:
             _LOGGER.warning(

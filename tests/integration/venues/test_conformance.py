@@ -208,3 +208,25 @@ async def test_cancel_all(venue: Harness) -> None:
         o.ok for o in rest.values()
     )
     assert not await venue.adapter.order_reports(venue.account)
+
+
+async def test_order_closed_at_the_venue_while_down_is_settled(venue: Harness) -> None:
+    if not venue.network:
+        pytest.skip("the paper venue closes orders only through the service (events in-process)")
+    coid, instrument = _coid(), venue.instruments[0]
+    assert (await venue.adapter.submit(_order(venue, coid))).ok
+    await venue.park()
+    venue.book.cancel(venue.book.current(coid))  # e.g. cancelled in the venue's own UI
+    await venue.restart()
+    found = await venue_sync.compare(
+        venue.adapter, venue.account, known_fill_ids=set(), sides={coid: 1}, working={coid},
+        positions={}, instruments={coid: instrument},
+    )  # fmt: skip
+    [closed] = found.closed_orders
+    assert (closed.kind, closed.client_order_id) == (EventKind.CANCELLED, coid)
+    assert found.passed and not found.unknown_orders
+    gone = await venue_sync.compare(
+        venue.adapter, venue.account, known_fill_ids=set(), sides={"never-sent": 1},
+        working={"never-sent"}, positions={}, instruments={"never-sent": instrument},
+    )  # fmt: skip
+    assert gone.unknown_orders == ["never-sent"] and not gone.passed

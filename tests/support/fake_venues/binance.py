@@ -21,6 +21,7 @@ from support.fake_venues.book import DuplicateOrder, FakeBook, FakeOrder
 
 API_KEY, SECRET = "fake-binance-key-0123456789abcdef", "fake-binance-secret-abcdef0123456789"
 SYMBOLS = {"BTCUSDT": ("BTC", "USDT"), "ETHUSDT": ("ETH", "USDT")}
+_PARAMS = web.RequestKey("params", dict)
 _STATUS = {"open": "NEW", "filled": "FILLED", "canceled": "CANCELED", "expired": "EXPIRED"}
 
 
@@ -152,7 +153,7 @@ class FakeBinance:
         expected = hmac.new(SECRET.encode(), signed.encode(), hashlib.sha256).hexdigest()
         if key != API_KEY or params.get("signature") != expected:
             return _error(401, -2015, "Invalid API-key, IP, or permissions for action.")
-        request["params"] = params
+        request[_PARAMS] = params
         return await handler(request)
 
     def _refusal(self, fault: str | None) -> web.Response | None:
@@ -198,7 +199,7 @@ class FakeBinance:
         refused = self._refusal(fault)
         if refused is not None:
             return refused
-        p = request["params"]
+        p = request[_PARAMS]
         try:
             order = self.book.place(
                 p["newClientOrderId"],
@@ -215,13 +216,13 @@ class FakeBinance:
         return await self._reply(fault, web.json_response(body))
 
     async def _get(self, request: web.Request) -> web.Response:
-        order = self._find(request["params"])
+        order = self._find(request[_PARAMS])
         if order is None:
             return _error(400, -2013, "Order does not exist.")
         return web.json_response(order_json(order))
 
     async def _cancel(self, request: web.Request) -> web.Response:
-        order = self._find(request["params"])
+        order = self._find(request[_PARAMS])
         fault = self.book.take_fault("cancel")
         refused = self._refusal(fault)
         if refused is not None:
@@ -233,12 +234,12 @@ class FakeBinance:
         return await self._reply(fault, web.json_response(order_json(order)))
 
     async def _open_orders(self, request: web.Request) -> web.Response:
-        symbol = request["params"].get("symbol")
+        symbol = request[_PARAMS].get("symbol")
         orders = [o for o in self.book.open_orders() if symbol in (None, o.symbol)]
         return web.json_response([order_json(o) for o in orders])
 
     async def _trades(self, request: web.Request) -> web.Response:
-        symbol = request["params"].get("symbol")
+        symbol = request[_PARAMS].get("symbol")
         result = []
         for fill in self.book.fills:
             order = fill.order

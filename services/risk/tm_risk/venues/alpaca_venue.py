@@ -262,6 +262,22 @@ class AlpacaVenue(BrokerAdapter):
             return []
         return [parse.report(self._account, order) for order in await self._open_orders()]
 
+    async def order_status(
+        self, account_id: str, client_order_id: str, instrument_id: str
+    ) -> OrderReport | None:
+        """Alpaca keeps closed orders; a replaced one is followed to its replacement."""
+        try:
+            order = await self._call(self._client.get_order_by_client_id, client_order_id)
+            assert isinstance(order, Order)
+            while order.replaced_by is not None:
+                order = await self._call(self._client.get_order_by_id, str(order.replaced_by))
+                assert isinstance(order, Order)
+        except APIError as error:
+            if error.status_code == 404:
+                return None
+            raise
+        return parse.report(self._account, order)
+
     async def _our_id_of(self, broker_order_id: str) -> str:
         known = self._coid.get(broker_order_id)
         if known is None:
@@ -274,11 +290,12 @@ class AlpacaVenue(BrokerAdapter):
     async def fill_reports(self, account_id: str) -> list[tuple[str, Execution]]:
         if account_id != self._account:
             return []
+        # the newest 100 fills (Alpaca's page): recent gaps are what reconciliation recovers
         raw = await self._call(
-            self._client.get, "/account/activities/FILL", {"direction": "asc", "page_size": 100}
+            self._client.get, "/account/activities/FILL", {"direction": "desc", "page_size": 100}
         )
         result = []
-        for activity in raw or []:
+        for activity in reversed(raw or []):
             broker_order_id, execution = parse.fill_activity(activity)
             result.append((await self._our_id_of(broker_order_id), execution))
         return result

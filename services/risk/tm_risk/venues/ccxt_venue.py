@@ -22,7 +22,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any, TypeVar
 
 import ccxt.async_support as ccxt_async
-from ccxt.base.errors import BaseError, DDoSProtection, NetworkError
+from ccxt.base.errors import BaseError, DDoSProtection, NetworkError, OrderNotFound
 
 from tm_risk.venues import ccxt_parse as parse
 from tm_risk.venues.adapter import (
@@ -255,6 +255,22 @@ class CcxtVenue(BrokerAdapter):
         for order in orders:
             self._track(order)
         return [parse.report(self._account, order) for order in orders]
+
+    async def order_status(
+        self, account_id: str, client_order_id: str, instrument_id: str
+    ) -> OrderReport | None:
+        await self._markets()
+        try:
+            order = await self._call(
+                self._exchange.fetch_order,
+                "",
+                parse.symbol(instrument_id),
+                {"origClientOrderId": client_order_id},
+            )
+        except OrderNotFound:
+            return None
+        self._track(order)
+        return parse.report(self._account, order)
 
     async def _our_id(self, symbol: str, exchange_order_id: str) -> str:
         known = self._coid.get(exchange_order_id)
