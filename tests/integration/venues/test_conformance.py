@@ -230,3 +230,17 @@ async def test_order_closed_at_the_venue_while_down_is_settled(venue: Harness) -
         working={"never-sent"}, positions={}, instruments={"never-sent": instrument},
     )  # fmt: skip
     assert gone.unknown_orders == ["never-sent"] and not gone.passed
+
+
+async def test_modify_where_supported(venue: Harness) -> None:
+    if not venue.adapter.capabilities().modify:
+        pytest.skip(f"{venue.name} spot orders are not modifiable (capabilities say so)")
+    coid = _coid()
+    assert (await venue.adapter.submit(_order(venue, coid))).ok
+    outcome = await venue.adapter.modify(venue.account, coid, 6.0, 101.0)
+    assert outcome.ok and outcome.certainty is Certainty.DEFINITIVE
+    [report] = await venue.adapter.order_reports(venue.account)
+    assert (report.client_order_id, report.open_quantity) == (coid, 6.0)
+    await venue.fill(coid, venue.instruments[0], 6.0, 101.0)
+    assert venue.events_of(coid, EventKind.FILLED)[-1].client_order_id == coid
+    assert not (await venue.adapter.modify(venue.account, coid, 3.0, 101.0)).ok  # filled: gone

@@ -238,6 +238,8 @@ class AlpacaVenue(BrokerAdapter):
                 "alpaca.cancel_all_list_failed account=%s error=%s", self._account, error
             )
             return {}
+        if scope.instrument_id is None and scope.client_order_ids is None:
+            return await self._cancel_everything(working)
         results: dict[tuple[str, str], Outcome] = {}
         for order in working:
             ours = parse.our_id(order.client_order_id)
@@ -246,6 +248,24 @@ class AlpacaVenue(BrokerAdapter):
             if scope.client_order_ids is not None and ours not in scope.client_order_ids:
                 continue
             results[(self._account, ours)] = await self.cancel(self._account, ours)
+        return results
+
+    async def _cancel_everything(self, working: list[Order]) -> dict[tuple[str, str], Outcome]:
+        """Alpaca's DELETE /v2/orders: one request, a status per order (207 multi-status)."""
+        try:
+            answers = await self._call(self._client.cancel_orders)
+        except (APIError, requests.RequestException) as error:
+            outcome = _classify(error, "cancel_all", ambiguous_4xx=True)
+            return {(self._account, parse.our_id(o.client_order_id)): outcome for o in working}
+        assert isinstance(answers, list)
+        results = {}
+        for answer in answers:
+            ours = self._coid.get(str(answer.id), str(answer.id))
+            if 200 <= answer.status < 300:
+                results[(self._account, ours)] = Outcome(True, Certainty.DEFINITIVE, str(answer.id))
+            else:  # e.g. 500 for one order: it may still be working; its report settles it
+                reason = f"cancel_all: HTTP {answer.status} for this order"
+                results[(self._account, ours)] = Outcome(False, Certainty.AMBIGUOUS, reason=reason)
         return results
 
     # --- reports -------------------------------------------------------------------------
