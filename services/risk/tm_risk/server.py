@@ -64,6 +64,18 @@ def paper_venue(settings: RiskSettings) -> PaperVenue:
     )
 
 
+async def _venues(
+    settings: RiskSettings, runtime: Runtime, writer: Writer, secrets: dict[str, VenueCredentials]
+) -> VenueRouter:
+    """The paper venue (working orders restored) and each live account's adapter, connected."""
+    router = VenueRouter(paper_venue(settings))
+    await _attach_live(runtime, router, secrets)
+    await router.connect()
+    settled = await restore(runtime, router.paper, writer)
+    _LOGGER.info("risk.reconciled pending_new_settled=%d", settled)
+    return router
+
+
 async def _attach_live(
     runtime: Runtime, router: VenueRouter, secrets: dict[str, VenueCredentials]
 ) -> None:
@@ -93,13 +105,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
     risk_metrics().kill_switch.set_function(lambda: float(runtime.kill_switch_engaged()))
     writer = Writer(pool)
     await writer.start()
-    paper = paper_venue(settings)
     secrets = credentials.load(settings.venue_secrets_file)
-    venue = VenueRouter(paper)
-    await _attach_live(runtime, venue, secrets)
-    await venue.connect()
-    settled = await restore(runtime, paper, writer)
-    _LOGGER.info("risk.reconciled pending_new_settled=%d", settled)
+    venue = await _venues(settings, runtime, writer, secrets)
+    paper = venue.paper
     bus = EventBus(settings.redis_url)
     publisher = Publisher(bus)
     publisher.start()

@@ -8,12 +8,23 @@ Alpaca adds later fails the test that walks the SDK's enum instead of passing si
 from __future__ import annotations
 
 import json
+import logging
 from datetime import datetime
 
+from alpaca.common.exceptions import APIError
 from alpaca.trading.enums import OrderStatus, TradeEvent
 from alpaca.trading.models import Order, TradeUpdate
 
-from tm_risk.venues.adapter import EventKind, Execution, OrderReport, VenueEvent
+from tm_risk.venues.adapter import (
+    Certainty,
+    EventKind,
+    Execution,
+    OrderReport,
+    Outcome,
+    VenueEvent,
+)
+
+_LOGGER = logging.getLogger(__name__)
 
 REPLACE_MARK = ".r"
 """A replaced order gets ``<our id>.r<n>``: Alpaca wants a fresh client_order_id per replacement
@@ -166,3 +177,22 @@ def error_code(text: str) -> tuple[int, str]:
         return int(body.get("code", 0)), str(body.get("message", text))
     except (ValueError, TypeError, AttributeError):
         return 0, text[:200]
+
+
+def http_status(error: Exception) -> int | None:
+    return error.status_code if isinstance(error, APIError) else None
+
+
+def classify(error: Exception, what: str, *, ambiguous_4xx: bool = False) -> Outcome:
+    """Definitive only when the venue said no; everything else stays in flight."""
+    status = http_status(error)
+    if isinstance(error, APIError) and status is not None and status < 500 and not ambiguous_4xx:
+        reason = error_code(str(error))[1]
+        if status == 429:
+            reason = f"rate limited by the venue (HTTP 429): {reason}"
+        return Outcome(False, Certainty.DEFINITIVE, reason=reason)
+    detail = f"HTTP {status}" if status is not None else type(error).__name__
+    if ambiguous_4xx and status is not None and status < 500:
+        detail = f"HTTP {status}: {error_code(str(error))[1]}"
+    _LOGGER.warning("alpaca.%s_ambiguous detail=%s", what, detail)
+    return Outcome(False, Certainty.AMBIGUOUS, reason=f"{what}: {detail}")

@@ -170,7 +170,7 @@ class AlpacaVenue(BrokerAdapter):
         except (APIError, requests.RequestException) as error:
             if isinstance(error, APIError) and parse.error_code(str(error))[0] == _DUPLICATE:
                 return await self._existing(order.client_order_id)
-            return _classify(error, "submit")
+            return parse.classify(error, "submit")
         assert isinstance(placed, Order)
         self._remember(placed)
         return Outcome(True, Certainty.DEFINITIVE, str(placed.id))
@@ -180,7 +180,7 @@ class AlpacaVenue(BrokerAdapter):
         try:
             held = await self._call(self._client.get_order_by_client_id, client_order_id)
         except (APIError, requests.RequestException) as error:
-            return _classify(error, "lookup", ambiguous_4xx=True)
+            return parse.classify(error, "lookup", ambiguous_4xx=True)
         assert isinstance(held, Order)
         self._remember(held)
         return Outcome(True, Certainty.DEFINITIVE, str(held.id), "already at the venue")
@@ -212,7 +212,7 @@ class AlpacaVenue(BrokerAdapter):
             )
             placed = await self._call(self._client.replace_order_by_id, str(held.id), request)
         except (APIError, requests.RequestException) as error:
-            return _classify(error, "replace")
+            return parse.classify(error, "replace")
         assert isinstance(placed, Order)
         self._remember(placed)
         return Outcome(True, Certainty.DEFINITIVE, str(placed.id))
@@ -225,7 +225,7 @@ class AlpacaVenue(BrokerAdapter):
             await self._call(self._client.cancel_order_by_id, str(held.id))
         except (APIError, requests.RequestException) as error:
             # 422 "not cancelable": filling or already filled — its report settles it
-            return _classify(error, "cancel", ambiguous_4xx=_status(error) == 422)
+            return parse.classify(error, "cancel", ambiguous_4xx=parse.http_status(error) == 422)
         return Outcome(True, Certainty.DEFINITIVE, str(held.id))
 
     async def cancel_all(self, scope: CancelScope) -> dict[tuple[str, str], Outcome]:
@@ -255,7 +255,7 @@ class AlpacaVenue(BrokerAdapter):
         try:
             answers = await self._call(self._client.cancel_orders)
         except (APIError, requests.RequestException) as error:
-            outcome = _classify(error, "cancel_all", ambiguous_4xx=True)
+            outcome = parse.classify(error, "cancel_all", ambiguous_4xx=True)
             return {(self._account, parse.our_id(o.client_order_id)): outcome for o in working}
         assert isinstance(answers, list)
         results = {}
@@ -402,22 +402,3 @@ class AlpacaVenue(BrokerAdapter):
                         kind, self._account, ours, broker_id, None, f"alpaca: {order.status}"
                     )
                 )
-
-
-def _status(error: Exception) -> int | None:
-    return error.status_code if isinstance(error, APIError) else None
-
-
-def _classify(error: Exception, what: str, *, ambiguous_4xx: bool = False) -> Outcome:
-    """Definitive only when the venue said no; everything else stays in flight."""
-    status = _status(error)
-    if isinstance(error, APIError) and status is not None and status < 500 and not ambiguous_4xx:
-        reason = parse.error_code(str(error))[1]
-        if status == 429:
-            reason = f"rate limited by the venue (HTTP 429): {reason}"
-        return Outcome(False, Certainty.DEFINITIVE, reason=reason)
-    detail = f"HTTP {status}" if status is not None else type(error).__name__
-    if ambiguous_4xx and status is not None and status < 500:
-        detail = f"HTTP {status}: {parse.error_code(str(error))[1]}"
-    _LOGGER.warning("alpaca.%s_ambiguous detail=%s", what, detail)
-    return Outcome(False, Certainty.AMBIGUOUS, reason=f"{what}: {detail}")
