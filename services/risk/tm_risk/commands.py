@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 
@@ -16,6 +17,9 @@ from tm_risk.records import AccountRow, LimitsRow
 from tm_risk.runtime import AccountState, Runtime
 from tm_risk.store import RiskReader
 from tm_risk.validate import bad
+from tm_risk.venues import credentials
+from tm_risk.venues.credentials import VenueCredentials
+from tm_risk.venues.router import VenueRouter
 from tm_risk.writer import AuditEntry, Writer
 
 _LOGGER = logging.getLogger(__name__)
@@ -25,10 +29,19 @@ BROKERS = frozenset({"paper"})
 class Commands:
     """CreateAccount, SetLimits, PutInstrument."""
 
-    def __init__(self, runtime: Runtime, writer: Writer, reader: RiskReader) -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        writer: Writer,
+        reader: RiskReader,
+        router: VenueRouter | None = None,
+        venue_credentials: Mapping[str, VenueCredentials] | None = None,
+    ) -> None:
         self._runtime = runtime
         self._writer = writer
         self._reader = reader
+        self._router = router
+        self._credentials = venue_credentials or {}
 
     async def create_account(self, owner: str, msg: pb.Account, request_id: str) -> AccountState:
         if request_id:
@@ -38,16 +51,7 @@ class Commands:
         name = msg.name.strip()
         if not name or len(name) > 100:
             raise bad("account.name", f"must be 1-100 characters, was {msg.name!r}")
-        if msg.mode == pb.ACCOUNT_MODE_LIVE:
-            raise FailedPrecondition(
-                "live accounts need a live broker adapter; this service routes to 'paper' only",
-                reason="NO_LIVE_BROKER",
-            )
-        if msg.mode != pb.ACCOUNT_MODE_PAPER:
-            raise bad("account.mode", "must be ACCOUNT_MODE_PAPER")
-        broker = msg.broker or "paper"
-        if broker not in BROKERS:
-            raise bad("account.broker", f"must be one of {sorted(BROKERS)}, was {broker!r}")
+        mode, broker, creds = self._venue(owner, name, msg)
         currency = msg.base_currency or "USD"
         if not (1 <= len(currency) <= 10 and currency.isalnum()):
             raise bad("account.base_currency", f"must be 1-10 letters or digits, was {currency!r}")
@@ -59,7 +63,7 @@ class Commands:
             uuid.uuid4(),
             owner,
             name,
-            "PAPER",
+            mode,
             currency,
             broker,
             cash,
@@ -91,7 +95,35 @@ class Commands:
             raise AlreadyExists(
                 f"an account named {name!r} already exists", reason="ACCOUNT_EXISTS"
             ) from error
-        return self._runtime.add_account(row)
+        account = self._runtime.add_account(row)
+        if creds is not None and self._router is not None:
+            await self._router.attach(account.key, creds)
+        return account
+
+    def _venue(
+        self, owner: str, name: str, msg: pb.Account
+    ) -> tuple[str, str, VenueCredentials | None]:
+        """(mode, broker, credentials): paper routes to the paper venue; a live account needs
+        the operator's credentials entry for ``<owner>/<name>`` (``TM_RISK_VENUE_SECRETS_FILE``)."""
+        if msg.mode == pb.ACCOUNT_MODE_LIVE:
+            creds = self._credentials.get(credentials.key(owner, name))
+            if creds is None or self._router is None:
+                raise FailedPrecondition(
+                    f"no live venue credentials are configured for account {name!r} of this "
+                    "owner; an operator adds them to the risk service's venue secrets file",
+                    reason="NO_LIVE_BROKER",
+                )
+            if msg.broker and msg.broker != creds.venue:
+                raise bad(
+                    "account.broker", f"must be {creds.venue!r} (configured), was {msg.broker!r}"
+                )
+            return "LIVE", creds.venue, creds
+        if msg.mode != pb.ACCOUNT_MODE_PAPER:
+            raise bad("account.mode", "must be ACCOUNT_MODE_PAPER or ACCOUNT_MODE_LIVE")
+        broker = msg.broker or "paper"
+        if broker not in BROKERS:
+            raise bad("account.broker", f"paper accounts use 'paper', was {broker!r}")
+        return "PAPER", broker, None
 
     async def set_limits(
         self, account: AccountState, msg: pb.RiskLimits, reason: str, actor: str

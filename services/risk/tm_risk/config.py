@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
 from trademaster.service.settings import ServiceSettings
@@ -27,3 +29,8 @@ class RiskSettings(ServiceSettings):
     reconcile_interval_s: float = Field(default=5.0, gt=0.0, le=3600.0)
     """How often in-flight orders with an ambiguous venue outcome are compared with the venue's
     reports; an order is settled once it was in flight for at least this long."""
+    venue_secrets_file: Path | None = None
+    """JSON file of live accounts' venue credentials (``tm_risk.venues.credentials``); unset:
+    paper accounts only."""
+    venue_sync_interval_s: float = Field(default=30.0, gt=0.0, le=3600.0)
+    """How often live accounts' fills, orders and positions are reconciled with the venue's."""

@@ -53,6 +53,8 @@ async def restore(runtime: Runtime, venue: PaperVenue, writer: Writer) -> int:
     write was lost in a crash) are settled as ACCEPTED, the paper venue holds them now."""
     settled: list[OrderRow] = []
     for account in runtime.accounts.values():
+        if account.row.mode == "LIVE":
+            continue  # a live venue keeps its own book; LiveReconciler compares with it
         for row in account.orders.values():
             if not row.working:
                 continue

@@ -1,5 +1,6 @@
-"""Start-up wiring of the risk service: pool, migrations, hot state, writer, paper venue,
-market data, events, servicer, and reconciliation of in-flight orders (``tm_risk.reconcile``)."""
+"""Start-up wiring of the risk service: pool, migrations, hot state, writer, venues (paper, and
+the live adapter of each live account), market data, events, servicer, and reconciliation of
+in-flight orders (``tm_risk.reconcile``) and of live accounts (``tm_risk.venue_sync``)."""
 
 from __future__ import annotations
 
@@ -29,7 +30,11 @@ from tm_risk.runtime import Runtime
 from tm_risk.servicer import RiskServicer
 from tm_risk.states import StateDesk
 from tm_risk.store import RiskReader
+from tm_risk.venue_sync import LiveReconciler
+from tm_risk.venues import credentials
+from tm_risk.venues.credentials import VenueCredentials
 from tm_risk.venues.paper import PaperVenue
+from tm_risk.venues.router import VenueRouter
 from tm_risk.writer import Writer
 
 _LOGGER = logging.getLogger(__name__)
@@ -60,6 +65,34 @@ def paper_venue(settings: RiskSettings) -> PaperVenue:
     )
 
 
+async def _venues(
+    settings: RiskSettings, runtime: Runtime, writer: Writer, secrets: dict[str, VenueCredentials]
+) -> VenueRouter:
+    """The paper venue (working orders restored) and each live account's adapter, connected."""
+    router = VenueRouter(paper_venue(settings))
+    await _attach_live(runtime, router, secrets)
+    await router.connect()
+    settled = await restore(runtime, router.paper, writer)
+    _LOGGER.info("risk.reconciled pending_new_settled=%d", settled)
+    return router
+
+
+async def _attach_live(
+    runtime: Runtime, router: VenueRouter, secrets: dict[str, VenueCredentials]
+) -> None:
+    """Bind each live account to its venue; one without credentials is refused every order."""
+    for account in runtime.accounts.values():
+        if account.row.mode != "LIVE":
+            continue
+        creds = secrets.get(credentials.key(account.row.owner, account.row.name))
+        if creds is None:
+            _LOGGER.error("risk.live_account_without_credentials account=%s", account.key)
+            router.refuse(account.key, "no venue credentials configured for this live account")
+            continue
+        instruments = tuple(sorted({o.instrument_id for o in account.orders.values()}))
+        await router.attach(account.key, creds, instruments)
+
+
 async def build(base: ServiceSettings) -> ServiceParts:
     """Open the pool, migrate, load the hot state, reconcile, start writer/feed/venue tasks."""
     settings = base if isinstance(base, RiskSettings) else RiskSettings(**base.model_dump())
@@ -73,10 +106,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
     risk_metrics().kill_switch.set_function(lambda: float(runtime.kill_switch_engaged()))
     writer = Writer(pool)
     await writer.start()
-    venue = paper_venue(settings)
-    await venue.connect()
-    settled = await restore(runtime, venue, writer)
-    _LOGGER.info("risk.reconciled pending_new_settled=%d", settled)
+    secrets = credentials.load(settings.venue_secrets_file)
+    venue = await _venues(settings, runtime, writer, secrets)
+    paper = venue.paper
     bus = EventBus(settings.redis_url)
     publisher = Publisher(bus)
     publisher.start()
@@ -92,14 +124,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
         min_age_s=settings.reconcile_interval_s,
     )
     in_flight.start()
+    commands = Commands(runtime, writer, reader, venue, secrets)
     servicer = RiskServicer(
-        runtime,
-        reader,
-        orders,
-        states,
-        kill,
-        Commands(runtime, writer, reader),
-        ModifyDesk(orders, writer, venue, states),
+        runtime, reader, orders, states, kill, commands, ModifyDesk(orders, writer, venue, states)
     )
 
     redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
@@ -107,7 +134,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
 
     def on_bar(bar: Bar, received_ns: int) -> None:
         orders.on_bar(bar.instrument_id, bar.close, received_ns)
-        venue.on_bar(bar, received_ns)
+        paper.on_bar(bar, received_ns)
 
     feed.listen(on_bar)
     await feed.start()
@@ -120,8 +147,14 @@ async def build(base: ServiceSettings) -> ServiceParts:
                 _LOGGER.exception("risk.venue_event_failed order=%s", event.client_order_id)
 
     events_task = asyncio.create_task(venue_events(), name="venue-events")
+    live_sync = LiveReconciler(
+        runtime, venue, orders, states, interval_s=settings.venue_sync_interval_s
+    )
+    await live_sync.run_once()  # on start: missing fills booked, failing accounts REDUCING
+    live_sync.start()
 
     async def stop() -> None:
+        await live_sync.close()
         await in_flight.close()
         await feed.close()
         events_task.cancel()

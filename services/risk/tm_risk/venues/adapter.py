@@ -149,6 +149,14 @@ class BrokerAdapter(abc.ABC):
     @abc.abstractmethod
     async def order_reports(self, account_id: str | None = None) -> list[OrderReport]: ...
 
+    async def order_status(
+        self, account_id: str, client_order_id: str, instrument_id: str
+    ) -> OrderReport | None:
+        """One order's report, also a closed one where the venue keeps them (default: working
+        orders only); None when the venue has no trace of it."""
+        reports = await self.order_reports(account_id)
+        return next((r for r in reports if r.client_order_id == client_order_id), None)
+
     @abc.abstractmethod
     async def fill_reports(self, account_id: str) -> list[tuple[str, Execution]]:
         """Executions of the account as ``(client_order_id, execution)``."""
