@@ -88,7 +88,8 @@ class UserDatasetStore:
     async def list(self, owner: str) -> list[UserDataset]:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                f"SELECT {_COLUMNS} FROM strategy.user_datasets WHERE owner = %s ORDER BY created_at DESC, id",
+                f"SELECT {_COLUMNS} FROM strategy.user_datasets WHERE owner = %s "
+                "ORDER BY created_at DESC, id",
                 (owner,),
             )
             return [UserDataset(**r) for r in await cur.fetchall()]
