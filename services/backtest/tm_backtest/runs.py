@@ -4,6 +4,10 @@ The backtest service is the one writer of a backtest's public state. The runner
 (:mod:`trademaster.runner.backtest`) reports progress on the private report stream; this module
 stores each report and only then publishes the public event on ``backtest/<id>``, so a client
 that re-reads the backtest after an event sees that state or a later one.
+
+A worker process that dies (kill -9, OOM) breaks the whole process pool: the pool is replaced,
+the backtest it was running ends FAILED with the reason, and those that had not started yet run
+on the new pool (once) instead of failing with it.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import uuid
-from concurrent.futures import Executor
+from collections.abc import Callable
+from concurrent.futures import BrokenExecutor, Executor
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +63,11 @@ class BacktestRuns:
         *,
         artifact_dir: Path,
         redis_url: str,
+        executor_factory: Callable[[], Executor] | None = None,
     ) -> None:
         self._store = store
         self._executor = executor
+        self._executor_factory = executor_factory
         self._bus = bus
         self._reports = reports
         self._redis = redis_client
@@ -165,14 +172,37 @@ class BacktestRuns:
                     type_, body = payloads.backtest_progress(str(record_id), fraction)
                     await self._bus.publish(topic, owner, type_, body)
 
-    async def _run(self, backtest_id: uuid.UUID, job: JobSpec) -> None:
+    @property
+    def executor(self) -> Executor:
+        """The current worker pool (replaced when one of its processes dies)."""
+        return self._executor
+
+    async def _execute(self, backtest_id: uuid.UUID, job: JobSpec) -> Any:
+        """``run_job`` on the pool; after a worker died, on a new pool if it had not started."""
         loop = asyncio.get_running_loop()
+        for attempt in (1, 2):
+            executor = self._executor
+            try:
+                return await loop.run_in_executor(executor, run_job, job)
+            except BrokenExecutor:
+                if self._executor_factory is None:
+                    raise
+                if self._executor is executor:  # the first of its runs to notice replaces it
+                    _LOGGER.warning("backtest.pool_broken replacing the worker pool")
+                    self._executor = self._executor_factory()
+                    executor.shutdown(wait=False, cancel_futures=True)
+                record = await self._store.get(backtest_id, None)
+                if attempt == 2 or record is None or record.state != QUEUED:
+                    raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _run(self, backtest_id: uuid.UUID, job: JobSpec) -> None:
         topic = backtest_topic(str(backtest_id))
         follower = asyncio.create_task(
             self._follow(backtest_id, job.owner_id, await self._reports.cursors([topic], "$"))
         )
         try:
-            result = await loop.run_in_executor(self._executor, run_job, job)
+            result = await self._execute(backtest_id, job)
         except BacktestCancelled:
             await self._finish(backtest_id, CANCELLED)
             return

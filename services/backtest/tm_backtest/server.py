@@ -40,9 +40,12 @@ async def build(base: ServiceSettings) -> ServiceParts:
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
     _LOGGER.info("backtest.migrations applied=%s", applied)
     settings.artifact_dir.mkdir(parents=True, exist_ok=True)
-    executor = ProcessPoolExecutor(
-        max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn")
-    )
+
+    def new_pool() -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(
+            max_workers=settings.workers, mp_context=multiprocessing.get_context("spawn")
+        )
+
     bus = EventBus(settings.redis_url)
     client = await redis_client(settings.redis_url)
     reports = EventBus(settings.redis_url, stream_prefix=REPORT_STREAM_PREFIX, client=client)
@@ -57,12 +60,13 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     runs = BacktestRuns(
         store,
-        executor,
+        new_pool(),
         bus,
         reports,
         client,
         artifact_dir=settings.artifact_dir,
         redis_url=settings.redis_url,
+        executor_factory=new_pool,
     )
     servicer = BacktestServicer(store, validator, runs, ArtifactStore(settings.artifact_dir))
     requeued = await servicer.resume_unfinished()
@@ -73,7 +77,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
 
     async def stop_workers() -> None:
         await servicer.close()
-        executor.shutdown(wait=False, cancel_futures=True)
+        runs.executor.shutdown(wait=False, cancel_futures=True)
         await bus.close()
         await client.aclose()
         if trainer_channel is not None:

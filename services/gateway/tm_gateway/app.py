@@ -31,6 +31,7 @@ from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.routes_probes import probes_router
 from tm_gateway.routes_registry import registry_router
 from tm_gateway.routes_risk import risk_router
+from tm_gateway.routes_shares import shares_router
 from tm_gateway.routes_strategies import strategies_router
 from tm_gateway.spa import SpaStaticFiles
 from tm_gateway.telemetry import instrument
@@ -92,6 +93,7 @@ def create_app(
     api = APIRouter(prefix="/api/v1")
     api.include_router(auth_router(identity, authorized))
     api.include_router(strategies_router(backends, authorized))
+    api.include_router(shares_router(backends, identity, authorized))
     api.include_router(datasets_router(backends, authorized))
     api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))

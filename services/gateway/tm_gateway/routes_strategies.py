@@ -80,12 +80,18 @@ def strategies_router(backends: Backends, caller: CallerDependency) -> APIRouter
         page_size: Annotated[int, Query(ge=0, le=500)] = 0,
         page_token: str = "",
         task: m.TaskName | None = None,
+        shared_with_me: Annotated[
+            bool, Query(description="Strategies others shared with the caller (read-only).")
+        ] = False,
     ) -> m.StrategyList:
-        """The caller's strategies, newest first."""
+        """The caller's strategies (or those shared with the caller), newest first."""
         reply = await backends.call(
             backends.strategy.ListStrategies,
             strategy_pb2.ListStrategiesRequest(
-                page_size=page_size, page_token=page_token, task=task_enum(task)
+                page_size=page_size,
+                page_token=page_token,
+                task=task_enum(task),
+                shared_with_me=shared_with_me,
             ),
             who.token,
         )

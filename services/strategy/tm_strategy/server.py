@@ -30,6 +30,7 @@ from tm_strategy.registry.lineage import Lineage
 from tm_strategy.registry.servicer import ModelRegistryServicer
 from tm_strategy.registry.store import RegistryStore
 from tm_strategy.servicer import StrategyServicer
+from tm_strategy.shares import ShareStore
 from tm_strategy.store import StrategyStore
 from tm_strategy.uploads import UserDatasets
 from tm_strategy.user_datasets import UserDatasetStore
@@ -82,7 +83,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         max_upload_bytes=settings.max_upload_bytes,
         publish=bus.publish,
     )
-    servicer = StrategyServicer(StrategyStore(pool), catalog, users=users)
+    servicer = StrategyServicer(StrategyStore(pool), catalog, users=users, shares=ShareStore(pool))
     trainer_channel = insecure_channel(settings.trainer_addr) if settings.trainer_addr else None
     backtest_channel = insecure_channel(settings.backtest_addr) if settings.backtest_addr else None
     channels = [c for c in (trainer_channel, backtest_channel) if c is not None]

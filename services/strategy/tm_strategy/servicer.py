@@ -15,8 +15,6 @@ from trademaster.config.strategy import (
     SUPPORTED_AGENTS_BY_TASK,
     config_json_schema,
     default_config,
-    parse_strategy_config,
-    validate_strategy_config,
 )
 from trademaster.service.auth import Principal, current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
@@ -35,6 +33,8 @@ from trademaster.service.structs import dict_to_struct, struct_to_dict, timestam
 from tm_strategy.bars import DEFAULT_MAX_POINTS, MAX_POINTS_LIMIT, BarsUnavailable
 from tm_strategy.dataset_rpcs import DatasetRpcs
 from tm_strategy.datasets import DatasetCatalog
+from tm_strategy.share_rpcs import ShareRpcs
+from tm_strategy.shares import ShareStore
 from tm_strategy.store import (
     UPDATABLE_FIELDS,
     NameTaken,
@@ -43,14 +43,16 @@ from tm_strategy.store import (
     VersionConflict,
 )
 from tm_strategy.uploads import UserDatasets
+from tm_strategy.validation import (
+    Violations,
+    check_config,
+    check_page_size,
+    parse_etag,
+    task_and_agent_violations,
+    text_violations,
+)
 
 _LOGGER = logging.getLogger(__name__)
-
-MAX_NAME_LENGTH = 100
-MAX_DESCRIPTION_LENGTH = 2000
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-Violations = list[tuple[str, str]]
 
 
 class StrategyRepository(Protocol):
@@ -59,11 +61,20 @@ class StrategyRepository(Protocol):
     async def create(self, new: NewStrategy) -> StrategyRecord: ...
 
     async def get(
-        self, strategy_id: uuid.UUID, owner: str | None, version: int = 0
+        self,
+        strategy_id: uuid.UUID,
+        owner: str | None,
+        version: int = 0,
+        shared_with: str | None = None,
     ) -> StrategyRecord | None: ...
 
     async def list(
-        self, owner: str, page_size: int, page_token: str = "", task: str = ""
+        self,
+        owner: str,
+        page_size: int,
+        page_token: str = "",
+        task: str = "",
+        shared_with: str | None = None,
     ) -> tuple[list[StrategyRecord], str]: ...
 
     async def update(
@@ -96,75 +107,12 @@ def strategy_message(record: StrategyRecord) -> strategy_pb2.Strategy:
     )
 
 
-def parse_etag(etag: str) -> int | None:
-    """``'"3"'`` → 3; empty → None (unconditional)."""
-    if not etag:
-        return None
-    text = etag.strip('"')
-    if not text.isdigit():
-        raise InvalidArgument(
-            f"etag must be a value returned by the server, was {etag!r}",
-            [("etag", f"must be a value returned by the server, was {etag!r}")],
-            reason="INVALID_ETAG",
-        )
-    return int(text)
-
-
-def _check_page_size(page_size: int) -> int:
-    if page_size < 0:
-        raise InvalidArgument(
-            f"page_size must be >= 0, was {page_size}",
-            [("page_size", f"must be >= 0, was {page_size}")],
-        )
-    return min(page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
-
-
-def _task_and_agent_violations(task: int, agent: str) -> Violations:
-    if task == strategy_pb2.TASK_UNSPECIFIED or task not in strategy_pb2.Task.values():
-        return [("task", f"must be one of {sorted(SUPPORTED_AGENTS_BY_TASK)}, was {task}")]
-    supported = SUPPORTED_AGENTS_BY_TASK.get(task_name(task), ())
-    if agent not in supported:
-        return [("agent", f"must be one of {list(supported)} for {task_name(task)}, was {agent!r}")]
-    return []
-
-
-def _text_violations(name: str, description: str) -> Violations:
-    out: Violations = []
-    if not name.strip():
-        out.append(("name", "must not be empty"))
-    elif len(name) > MAX_NAME_LENGTH:
-        out.append(("name", f"must be at most {MAX_NAME_LENGTH} characters, was {len(name)}"))
-    if len(description) > MAX_DESCRIPTION_LENGTH:
-        out.append(
-            (
-                "description",
-                f"must be at most {MAX_DESCRIPTION_LENGTH} characters, was {len(description)}",
-            )
-        )
-    return out
-
-
-def check_config(task: int, agent: str, config: dict[str, Any]) -> tuple[Violations, dict]:
-    """Violations (paths prefixed ``config.``) and, when there are none, the normalized config."""
-    head = _task_and_agent_violations(task, agent)
-    if head:
-        return head, {}
-    name = task_name(task)
-    violations = [
-        (f"config.{v.field}" if v.field else "config", v.description)
-        for v in validate_strategy_config(name, agent, config)
-    ]
-    if violations:
-        return violations, {}
-    return [], parse_strategy_config(name, agent, config).model_dump(mode="json")
-
-
 def _not_found(strategy_id: uuid.UUID) -> NotFound:
     return NotFound(f"strategy {strategy_id} not found", reason="STRATEGY_NOT_FOUND")
 
 
-class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
-    """Owner-scoped strategy CRUD, config validation and the dataset catalog."""
+class StrategyServicer(DatasetRpcs, ShareRpcs, strategy_pb2_grpc.StrategyServiceServicer):
+    """Owner-scoped strategy CRUD (plus read-only shares), config validation, dataset catalog."""
 
     def __init__(
         self,
@@ -172,14 +120,19 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         catalog: DatasetCatalog,
         principal: Callable[[], Principal] = current_principal,
         users: UserDatasets | None = None,
+        shares: ShareStore | None = None,
     ) -> None:
         self._store = store
         self._catalog = catalog
         self._principal = principal
         self._users = users
+        self._shares = shares
 
     def _require(self, resource: Resource, action: Action) -> Grant:
         return authorize(self._principal(), resource, action)
+
+    async def _shared_copy(self, strategy_id: uuid.UUID, subject: str) -> StrategyRecord | None:
+        return await self._store.get(strategy_id, subject, shared_with=subject)
 
     async def CreateStrategy(
         self, request: strategy_pb2.CreateStrategyRequest, context: grpc.aio.ServicerContext
@@ -187,7 +140,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         principal = self._require(Resource.STRATEGY, Action.CREATE)
         s = request.strategy
         config = struct_to_dict(s.config)
-        violations = _text_violations(s.name, s.description)
+        violations = text_violations(s.name, s.description)
         config_violations, normalized = check_config(s.task, s.agent, config)
         violations += config_violations + await self._dataset_violations(s.dataset_id)
         raise_if_invalid(violations, "strategy")
@@ -218,7 +171,9 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
                 f"version must be >= 0, was {request.version}",
                 [("version", f"must be >= 0, was {request.version}")],
             )
-        record = await self._store.get(strategy_id, principal.owner_scope, request.version)
+        record = await self._store.get(
+            strategy_id, principal.owner_scope, request.version, shared_with=principal.subject
+        )
         if record is None:
             raise _not_found(strategy_id)
         return strategy_pb2.GetStrategyResponse(strategy=strategy_message(record))
@@ -227,13 +182,19 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.ListStrategiesRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListStrategiesResponse:
         principal = self._require(Resource.STRATEGY, Action.READ)
-        page_size = _check_page_size(request.page_size)
-        owner = request.owner_id or principal.subject
-        if not principal.reaches(owner):
-            # Other users' strategies are invisible, not forbidden: an empty page leaks nothing.
-            return strategy_pb2.ListStrategiesResponse()
+        page_size = check_page_size(request.page_size)
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
-        records, next_token = await self._store.list(owner, page_size, request.page_token, task)
+        if request.shared_with_me:
+            # Shared with the caller, from any owner (or the one named).
+            owner, shared_with = request.owner_id, principal.subject
+        else:
+            owner, shared_with = request.owner_id or principal.subject, None
+            if not principal.reaches(owner):
+                # Other users' strategies are invisible, not forbidden: an empty page leaks nothing.
+                return strategy_pb2.ListStrategiesResponse()
+        records, next_token = await self._store.list(
+            owner, page_size, request.page_token, task, shared_with=shared_with
+        )
         return strategy_pb2.ListStrategiesResponse(
             strategies=[strategy_message(r) for r in records], next_page_token=next_token
         )
@@ -258,7 +219,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         scope = principal.owner_scope
         current = await self._store.get(strategy_id, scope)
         if current is None:
-            raise _not_found(strategy_id)
+            raise await self.absent_for_writer(strategy_id, principal)
         incoming = {
             "name": s.name.strip(),
             "description": s.description,
@@ -275,7 +236,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
             "dataset_id": current.dataset_id,
             "config": current.config,
         } | {p: incoming[p] for p in paths}
-        violations = _text_violations(merged["name"], merged["description"])
+        violations = text_violations(merged["name"], merged["description"])
         config_violations, normalized = check_config(
             merged["task"], merged["agent"], merged["config"]
         )
@@ -309,7 +270,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         except VersionConflict as exc:
             raise Aborted(str(exc), reason="ETAG_MISMATCH") from exc
         if not deleted:
-            raise _not_found(strategy_id)
+            raise await self.absent_for_writer(strategy_id, principal)
         return strategy_pb2.DeleteStrategyResponse()
 
     async def ValidateConfig(
@@ -352,7 +313,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
         self, request: strategy_pb2.GetConfigSchemaRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.GetConfigSchemaResponse:
         self._require(Resource.CATALOG, Action.READ)
-        raise_if_invalid(_task_and_agent_violations(request.task, request.agent), "request")
+        raise_if_invalid(task_and_agent_violations(request.task, request.agent), "request")
         name = task_name(request.task)
         return strategy_pb2.GetConfigSchemaResponse(
             json_schema=json.dumps(config_json_schema(name, request.agent)),
@@ -363,7 +324,7 @@ class StrategyServicer(DatasetRpcs, strategy_pb2_grpc.StrategyServiceServicer):
     async def ListDatasets(
         self, request: strategy_pb2.ListDatasetsRequest, context: grpc.aio.ServicerContext
     ) -> strategy_pb2.ListDatasetsResponse:
-        page_size = _check_page_size(request.page_size)
+        page_size = check_page_size(request.page_size)
         task = "" if request.task == strategy_pb2.TASK_UNSPECIFIED else task_name(request.task)
         return await self.list_datasets(request, task, page_size)
 

@@ -19,6 +19,11 @@ _LOGGER = logging.getLogger(__name__)
 _COLUMNS = (
     "id, owner, name, description, task, agent, dataset_id, config, version, created_at, updated_at"
 )
+_SHARED = (
+    "EXISTS (SELECT 1 FROM strategy.strategy_shares sh WHERE sh.strategy_id = s.id "
+    "AND sh.user_id = %s::text)"
+)
+"""SQL: the strategy ``s`` is shared with the user given as the parameter (NULL: never)."""
 UPDATABLE_FIELDS = frozenset({"name", "description", "task", "agent", "dataset_id", "config"})
 
 
@@ -156,15 +161,20 @@ class StrategyStore:
         return None if row is None else _record(row)
 
     async def get(
-        self, strategy_id: uuid.UUID, owner: str | None, version: int = 0
+        self,
+        strategy_id: uuid.UUID,
+        owner: str | None,
+        version: int = 0,
+        shared_with: str | None = None,
     ) -> StrategyRecord | None:
         """The strategy (latest, or ``version``), or None when it does not exist, that version
-        does not exist, or it belongs to someone other than ``owner`` (None = any owner)."""
+        does not exist, or it belongs to someone other than ``owner`` (None = any owner) and is
+        not shared with ``shared_with``."""
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                f"SELECT {_COLUMNS} FROM strategy.strategies "
-                f"WHERE id = %s AND (%s::text IS NULL OR owner = %s)",
-                (strategy_id, owner, owner),
+                f"SELECT {_COLUMNS} FROM strategy.strategies s "
+                f"WHERE id = %s AND (%s::text IS NULL OR owner = %s OR {_SHARED})",
+                (strategy_id, owner, owner, shared_with),
             )
             row = await cur.fetchone()
             if row is None or version in (0, row["version"]):
@@ -178,17 +188,29 @@ class StrategyStore:
         return None if old is None else _record({**row, **old})
 
     async def list(
-        self, owner: str, page_size: int, page_token: str = "", task: str = ""
+        self,
+        owner: str,
+        page_size: int,
+        page_token: str = "",
+        task: str = "",
+        shared_with: str | None = None,
     ) -> tuple[list[StrategyRecord], str]:
-        """One page of the owner's strategies, newest first, and the next page token ("" at end).
+        """One page of the owner's strategies, newest first, and the next page token ("" at end);
+        with ``shared_with``, those shared with that user instead ('' owner = any owner's).
 
         Raises:
             PageTokenError: ``page_token`` is not one this store produced.
         """
         if page_size < 1:
             raise ValueError(f"page_size must be >= 1, was {page_size}")
-        params: list[Any] = [owner]
-        where = "owner = %s"
+        params: list[Any] = []
+        where = "TRUE"
+        if owner:
+            where += " AND owner = %s"
+            params.append(owner)
+        if shared_with is not None:
+            where += f" AND {_SHARED}"
+            params.append(shared_with)
         if task:
             where += " AND task = %s"
             params.append(task)
@@ -199,7 +221,7 @@ class StrategyStore:
         params.append(page_size + 1)
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                f"SELECT {_COLUMNS} FROM strategy.strategies WHERE {where} "
+                f"SELECT {_COLUMNS} FROM strategy.strategies s WHERE {where} "
                 f"ORDER BY created_at DESC, id DESC LIMIT %s",
                 params,
             )

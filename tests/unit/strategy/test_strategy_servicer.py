@@ -26,6 +26,7 @@ class FakeStore:
 
     def __init__(self) -> None:
         self.rows: dict[uuid.UUID, StrategyRecord] = {}
+        self.shared: set[tuple[uuid.UUID, str]] = set()
 
     async def create(self, new: NewStrategy) -> StrategyRecord:
         now = datetime.now(UTC)
@@ -36,12 +37,20 @@ class FakeStore:
         self.rows[record.id] = record
         return record
 
-    async def get(self, strategy_id: uuid.UUID, owner: str | None, version: int = 0) -> Any:
+    async def get(
+        self, strategy_id: uuid.UUID, owner: str | None, version: int = 0, shared_with=None
+    ) -> Any:
         row = self.rows.get(strategy_id)
-        return row if row and owner in (None, row.owner) else None
+        shared = (strategy_id, shared_with) in self.shared
+        return row if row and (owner in (None, row.owner) or shared) else None
 
-    async def list(self, owner: str, page_size: int, page_token: str = "", task: str = "") -> Any:
-        return [r for r in self.rows.values() if r.owner == owner][:page_size], ""
+    async def list(
+        self, owner: str, page_size: int, page_token: str = "", task: str = "", shared_with=None
+    ) -> Any:
+        rows = [r for r in self.rows.values() if owner in ("", r.owner)]
+        if shared_with is not None:
+            rows = [r for r in rows if (r.id, shared_with) in self.shared]
+        return rows[:page_size], ""
 
     async def update(self, strategy_id: uuid.UUID, owner: str | None, changes: dict, expected=None):
         row = await self.get(strategy_id, owner)

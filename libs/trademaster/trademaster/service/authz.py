@@ -8,8 +8,10 @@ Rules, in words:
 
 * A user may perform ``(resource, action)`` when one of their roles is in the row's ``roles``.
 * Ownership: an owned resource is reached only by its owner, except by the roles in the row's
-  ``all_owners`` (e.g. ``risk_officer`` and ``admin`` read everything). Whatever a caller cannot
-  reach is *absent* for them (NOT_FOUND / empty page), never PERMISSION_DENIED with data.
+  ``all_owners`` (e.g. ``risk_officer`` and ``admin`` read everything). An owner may share a
+  strategy read-only (``strategy:share``): the users it is shared with reach it for reads
+  only. Whatever a caller cannot reach is *absent* for them (NOT_FOUND / empty page), never
+  PERMISSION_DENIED with data.
 * Service tokens are judged by their scopes only (``"<resource>:<action>"``), never by roles, and
   reach only what they own themselves. Tokens issued before scopes existed get the scopes of the
   roles they carry (:func:`scopes_for_roles`).
@@ -62,6 +64,7 @@ class Action(StrEnum):
     SUBMIT = "submit"
     ENGAGE = "engage"
     ADMINISTER = "administer"
+    SHARE = "share"
 
 
 _V, _R, _T, _O, _A = Role.VIEWER, Role.RESEARCHER, Role.TRADER, Role.RISK_OFFICER, Role.ADMIN
@@ -115,13 +118,16 @@ _ID = "identity.v1.IdentityService"
 TABLE: tuple[Permission, ...] = (
     Permission(Resource.STRATEGY, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_STRAT, "GetStrategy", "ListStrategies"),
-               summary="read strategies and their versions"),
+               summary="read strategies and their versions (own and those shared with one)"),
     Permission(Resource.STRATEGY, Action.CREATE, BUILDERS, NOBODY,
                rpcs=_rpcs(_STRAT, "CreateStrategy"), summary="create strategies"),
     Permission(Resource.STRATEGY, Action.UPDATE, BUILDERS,
                rpcs=_rpcs(_STRAT, "UpdateStrategy"), summary="edit strategies"),
     Permission(Resource.STRATEGY, Action.DELETE, BUILDERS,
                rpcs=_rpcs(_STRAT, "DeleteStrategy"), summary="delete strategies"),
+    Permission(Resource.STRATEGY, Action.SHARE, BUILDERS,
+               rpcs=_rpcs(_STRAT, "ShareStrategy", "UnshareStrategy", "ListStrategyShares"),
+               summary="share own strategies read-only with other users, list and withdraw shares"),
     Permission(Resource.CATALOG, Action.READ, EVERYONE, owned=False,
                rpcs=_rpcs(_STRAT, "ValidateConfig", "ListAgents", "GetConfigSchema"),
                summary="agents, config schema, config validation"),
@@ -241,6 +247,9 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "GET /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.READ),
     "PATCH /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.UPDATE),
     "DELETE /api/v1/strategies/{strategy_id}": (_R_.STRATEGY, _A_.DELETE),
+    "GET /api/v1/strategies/{strategy_id}/shares": (_R_.STRATEGY, _A_.SHARE),
+    "POST /api/v1/strategies/{strategy_id}/shares": (_R_.STRATEGY, _A_.SHARE),
+    "DELETE /api/v1/strategies/{strategy_id}/shares/{user_id}": (_R_.STRATEGY, _A_.SHARE),
     "GET /api/v1/config-schema": (_R_.CATALOG, _A_.READ),
     "GET /api/v1/agents": (_R_.CATALOG, _A_.READ),
     "GET /api/v1/datasets": (_R_.DATASET, _A_.READ),

@@ -36,6 +36,18 @@ export interface Me {
 
 export type Config = Record<string, unknown>;
 
+/** A strategy shared read-only with one user. */
+export interface StrategyShare {
+  strategy_id: string;
+  user_id: string;
+  username: string;
+  created_at: string;
+}
+
+export interface StrategyShareList {
+  shares: StrategyShare[];
+}
+
 export interface Strategy {
   id: string;
   owner_id: string;
@@ -483,13 +495,23 @@ export const api = {
     request<LoginResponse>("POST", "/api/v1/auth/login", { username, password }),
   me: (signal?: AbortSignal) => request<Me>("GET", "/api/v1/auth/me", undefined, signal),
   ready: (signal?: AbortSignal) => request<Ready>("GET", "/readyz", undefined, signal),
-  listStrategies: (pageToken = "", pageSize = 50, signal?: AbortSignal) =>
+  listStrategies: (pageToken = "", pageSize = 50, signal?: AbortSignal, sharedWithMe = false) =>
     request<StrategyList>(
       "GET",
-      `/api/v1/strategies${query({ page_size: pageSize, page_token: pageToken })}`,
+      `/api/v1/strategies${query({
+        page_size: pageSize,
+        page_token: pageToken,
+        shared_with_me: sharedWithMe ? "true" : undefined,
+      })}`,
       undefined,
       signal,
     ),
+  listShares: (id: string, signal?: AbortSignal) =>
+    request<StrategyShareList>("GET", `/api/v1/strategies/${enc(id)}/shares`, undefined, signal),
+  shareStrategy: (id: string, username: string) =>
+    request<StrategyShare>("POST", `/api/v1/strategies/${enc(id)}/shares`, { username }),
+  unshareStrategy: (id: string, userId: string) =>
+    request<void>("DELETE", `/api/v1/strategies/${enc(id)}/shares/${enc(userId)}`),
   getStrategy: (id: string, signal?: AbortSignal) =>
     request<Strategy>("GET", `/api/v1/strategies/${enc(id)}`, undefined, signal),
   createStrategy: (input: StrategyInput & { request_id: string }) =>

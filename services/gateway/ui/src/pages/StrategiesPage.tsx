@@ -1,14 +1,28 @@
-import { Anchor, Button, Group, Stack, Table, Text, Title } from "@mantine/core";
+import {
+  Anchor,
+  Badge,
+  Button,
+  Group,
+  SegmentedControl,
+  Stack,
+  Table,
+  Text,
+  Title,
+} from "@mantine/core";
 import { useEffect, useState } from "react";
 import { Link } from "react-router";
 import { api } from "../api";
 import type { Strategy } from "../api";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
+import { ShareDialog } from "../components/ShareDialog";
 import { formatDateTime, taskLabel } from "../format";
 
 const PAGE_SIZE = 25;
+type View = "mine" | "shared";
 
 export default function StrategiesPage() {
+  const [view, setView] = useState<View>("mine");
+  const [sharing, setSharing] = useState<Strategy | null>(null);
   const [rows, setRows] = useState<Strategy[]>([]);
   const [nextToken, setNextToken] = useState("");
   const [loading, setLoading] = useState(true);
@@ -19,7 +33,7 @@ export default function StrategiesPage() {
     setLoading(true);
     setError(null);
     try {
-      const page = await api.listStrategies(token, PAGE_SIZE);
+      const page = await api.listStrategies(token, PAGE_SIZE, undefined, view === "shared");
       setRows((old) => (replace ? page.strategies : [...old, ...page.strategies]));
       setNextToken(page.next_page_token);
       setLoaded(true);
@@ -31,8 +45,10 @@ export default function StrategiesPage() {
   }
 
   useEffect(() => {
+    setRows([]);
+    setLoaded(false);
     void load("", true);
-  }, []);
+  }, [view]);
 
   async function remove(s: Strategy) {
     if (!window.confirm(`Delete strategy "${s.name}"?`)) return;
@@ -52,9 +68,22 @@ export default function StrategiesPage() {
           New strategy
         </Button>
       </Group>
+      <SegmentedControl
+        value={view}
+        onChange={(v) => setView(v as View)}
+        data={[
+          { value: "mine", label: "Mine" },
+          { value: "shared", label: "Shared with me" },
+        ]}
+        style={{ alignSelf: "flex-start" }}
+        data-testid="strategies-view"
+      />
       {error && <ErrorAlert error={error} />}
-      {loaded && rows.length === 0 && (
+      {loaded && rows.length === 0 && view === "mine" && (
         <Empty>You have no strategies yet. Create one to pick a task, agent and dataset.</Empty>
+      )}
+      {loaded && rows.length === 0 && view === "shared" && (
+        <Empty>Nobody has shared a strategy with you yet.</Empty>
       )}
       {rows.length > 0 && (
         <Table.ScrollContainer minWidth={720}>
@@ -89,9 +118,20 @@ export default function StrategiesPage() {
                   <Table.Td ta="right">{s.version}</Table.Td>
                   <Table.Td>{formatDateTime(s.updated_at)}</Table.Td>
                   <Table.Td>
-                    <Button size="xs" variant="subtle" color="red" onClick={() => remove(s)}>
-                      Delete
-                    </Button>
+                    {view === "mine" ? (
+                      <Group gap={4} wrap="nowrap">
+                        <Button size="xs" variant="subtle" onClick={() => setSharing(s)}>
+                          Share
+                        </Button>
+                        <Button size="xs" variant="subtle" color="red" onClick={() => remove(s)}>
+                          Delete
+                        </Button>
+                      </Group>
+                    ) : (
+                      <Badge variant="light" color="gray" title={`owner ${s.owner_id}`}>
+                        read-only
+                      </Badge>
+                    )}
                   </Table.Td>
                 </Table.Tr>
               ))}
@@ -100,6 +140,7 @@ export default function StrategiesPage() {
         </Table.ScrollContainer>
       )}
       {loading && <Loading label="Loading strategies…" />}
+      {sharing && <ShareDialog strategy={sharing} onClose={() => setSharing(null)} />}
       {nextToken && !loading && (
         <Button variant="default" onClick={() => load(nextToken, false)}>
           Load more

@@ -3,6 +3,7 @@ import {
   Anchor,
   Button,
   Card,
+  Code,
   Group,
   Modal,
   Select,
@@ -22,6 +23,7 @@ import { ConfigForm, setPath } from "../components/ConfigForm";
 import { ErrorAlert, Loading } from "../components/Feedback";
 import { TrainJobForm } from "../components/TrainJobForm";
 import { newRequestId, taskLabel } from "../format";
+import { useSession } from "../session";
 import { useApi } from "../useApi";
 
 /** Server field paths (`config.env.window`, `name`) → form keys (`env.window`, `name`). */
@@ -251,10 +253,13 @@ function StrategyForm({ existing }: { existing: Strategy | null }) {
 export default function StrategyEditPage() {
   const { id } = useParams();
   const [training, setTraining] = useState(false);
+  const { user } = useSession();
   const strategy = useApi(
     (signal) => (id ? api.getStrategy(id, signal) : Promise.resolve(null)),
     [id],
   );
+  // Another owner's strategy (shared with the caller, or a role that reads all): read-only.
+  const sharedWithMe = Boolean(strategy.data && user && strategy.data.owner_id !== user.id);
   return (
     <Stack data-testid="strategy-edit">
       <Anchor component={Link} to="/strategies" size="sm">
@@ -262,7 +267,7 @@ export default function StrategyEditPage() {
       </Anchor>
       <Group justify="space-between">
         <Title order={2}>{id ? (strategy.data?.name ?? "Strategy") : "New strategy"}</Title>
-        {strategy.data && (
+        {strategy.data && !sharedWithMe && (
           <Group gap="xs">
             <Button
               variant="default"
@@ -292,7 +297,18 @@ export default function StrategyEditPage() {
       )}
       {strategy.loading && <Loading label="Loading strategy…" />}
       {strategy.error && <ErrorAlert error={strategy.error} />}
-      {!strategy.loading && !strategy.error && (
+      {sharedWithMe && strategy.data && (
+        <Stack data-testid="strategy-read-only">
+          <Alert color="gray" title="Another user's strategy (read-only)">
+            Its owner shared it with you (or your role reads every strategy): you can read it
+            here but not change it.
+          </Alert>
+          {strategy.data.description && <Text>{strategy.data.description}</Text>}
+          <Text size="sm">Dataset: {strategy.data.dataset_id || "—"}</Text>
+          <Code block>{JSON.stringify(strategy.data.config, null, 2)}</Code>
+        </Stack>
+      )}
+      {!strategy.loading && !strategy.error && !sharedWithMe && (
         <StrategyForm key={strategy.data?.id ?? "new"} existing={strategy.data} />
       )}
     </Stack>

@@ -264,16 +264,18 @@ class GetStrategyResponse(_message.Message):
     def __init__(self, strategy: _Optional[_Union[Strategy, _Mapping]] = ...) -> None: ...
 
 class ListStrategiesRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "task", "owner_id")
+    __slots__ = ("page_size", "page_token", "task", "owner_id", "shared_with_me")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     TASK_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_WITH_ME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     task: Task
     owner_id: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., task: _Optional[_Union[Task, str]] = ..., owner_id: _Optional[str] = ...) -> None: ...
+    shared_with_me: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., task: _Optional[_Union[Task, str]] = ..., owner_id: _Optional[str] = ..., shared_with_me: _Optional[bool] = ...) -> None: ...
 
 class ListStrategiesResponse(_message.Message):
     __slots__ = ("strategies", "next_page_token")
@@ -432,3 +434,51 @@ class GetDatasetBarsResponse(_message.Message):
     bucket_rows: int
     has_volume: bool
     def __init__(self, bars: _Optional[_Iterable[_Union[PriceBar, _Mapping]]] = ..., total_rows: _Optional[int] = ..., bucket_rows: _Optional[int] = ..., has_volume: _Optional[bool] = ...) -> None: ...
+
+class StrategyShare(_message.Message):
+    __slots__ = ("strategy_id", "user_id", "create_time")
+    STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    strategy_id: str
+    user_id: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, strategy_id: _Optional[str] = ..., user_id: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+
+class ShareStrategyRequest(_message.Message):
+    __slots__ = ("strategy_id", "user_id")
+    STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    strategy_id: str
+    user_id: str
+    def __init__(self, strategy_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class ShareStrategyResponse(_message.Message):
+    __slots__ = ("share",)
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    share: StrategyShare
+    def __init__(self, share: _Optional[_Union[StrategyShare, _Mapping]] = ...) -> None: ...
+
+class UnshareStrategyRequest(_message.Message):
+    __slots__ = ("strategy_id", "user_id")
+    STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    strategy_id: str
+    user_id: str
+    def __init__(self, strategy_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class UnshareStrategyResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListStrategySharesRequest(_message.Message):
+    __slots__ = ("strategy_id",)
+    STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
+    strategy_id: str
+    def __init__(self, strategy_id: _Optional[str] = ...) -> None: ...
+
+class ListStrategySharesResponse(_message.Message):
+    __slots__ = ("shares",)
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    shares: _containers.RepeatedCompositeFieldContainer[StrategyShare]
+    def __init__(self, shares: _Optional[_Iterable[_Union[StrategyShare, _Mapping]]] = ...) -> None: ...

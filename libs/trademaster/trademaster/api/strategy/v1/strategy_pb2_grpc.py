@@ -115,6 +115,21 @@ class StrategyServiceStub:
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
                 _registered_method=True)
+        self.ShareStrategy = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/ShareStrategy',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyResponse.FromString,
+                _registered_method=True)
+        self.UnshareStrategy = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/UnshareStrategy',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyResponse.FromString,
+                _registered_method=True)
+        self.ListStrategyShares = channel.unary_unary(
+                '/trademaster.api.strategy.v1.StrategyService/ListStrategyShares',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesResponse.FromString,
+                _registered_method=True)
 
 
 class StrategyServiceServicer:
@@ -251,6 +266,31 @@ class StrategyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareStrategy(self, request, context):
+        """Shares one of the caller's strategies read-only with another user: they can get and list
+        it (ListStrategies with shared_with_me) but not change it.
+        Idempotent: yes, sharing again with the same user returns the existing share.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareStrategy(self, request, context):
+        """Withdraws a share; the user's next call no longer finds the strategy.
+        Idempotent: no, a repeat answers NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListStrategyShares(self, request, context):
+        """Lists whom one of the caller's strategies is shared with, oldest share first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_StrategyServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -333,6 +373,21 @@ def add_StrategyServiceServicer_to_server(servicer, server):
                     servicer.DeleteDataset,
                     request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.SerializeToString,
+            ),
+            'ShareStrategy': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareStrategy,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyResponse.SerializeToString,
+            ),
+            'UnshareStrategy': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareStrategy,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyResponse.SerializeToString,
+            ),
+            'ListStrategyShares': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListStrategyShares,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -768,6 +823,87 @@ class StrategyService:
             '/trademaster.api.strategy.v1.StrategyService/DeleteDataset',
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareStrategy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/ShareStrategy',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareStrategy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/UnshareStrategy',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.UnshareStrategyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListStrategyShares(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/ListStrategyShares',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ListStrategySharesResponse.FromString,
             options,
             channel_credentials,
             insecure,
