@@ -30,12 +30,14 @@ _MAX_SEQ = 2**64 - 1
 FEED_SUFFIX = "@feed"
 """Appended to the stream prefix: the feed stream of every topic's events."""
 
-# KEYS: topic stream, feed stream. ARGV: maxlen, topic, time, owner_id, type, payload.
+# KEYS: topic stream, feed stream. ARGV: maxlen, topic, time, owner_id, type, payload, feed?
 _PUBLISH_LUA = """
 local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
   'time', ARGV[3], 'owner_id', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6])
-redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'event_id', ARGV[2] .. '@' .. id,
-  'time', ARGV[3], 'owner_id', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6])
+if ARGV[7] == '1' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'event_id', ARGV[2] .. '@' .. id,
+    'time', ARGV[3], 'owner_id', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6])
+end
 return id
 """
 
@@ -106,12 +108,15 @@ class EventBus:
         stream_prefix: str = "tm:events:",
         maxlen: int = 100_000,
         client: aioredis.Redis | None = None,
+        feed: bool = True,
     ) -> None:
+        """``feed=False`` for private buses (runner reports): nothing follows their feed."""
         if maxlen < 1:
             raise ValueError(f"maxlen must be >= 1, was {maxlen}")
         self._client = client or aioredis.Redis.from_url(redis_url, decode_responses=True)
         self._prefix = stream_prefix
         self._maxlen = maxlen
+        self._feed = feed
         self._publish = self._client.register_script(_PUBLISH_LUA)
 
     @property
@@ -126,6 +131,7 @@ class EventBus:
         fields = _fields(owner_id, type_, payload)
         keys = [self._stream(topic), self.feed_stream]
         args = [self._maxlen, topic, fields["time"], owner_id, type_, fields["payload"]]
+        args.append("1" if self._feed else "0")
         return keys, args
 
     async def close(self) -> None:
