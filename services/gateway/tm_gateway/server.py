@@ -17,6 +17,7 @@ from trademaster.service.server import ServiceParts, write_port_file
 from trademaster.service.settings import ServiceSettings
 from trademaster.service.signing_keys import KeyRing
 
+from tm_gateway.action_audit import ActionAudit
 from tm_gateway.app import create_app
 from tm_gateway.backends import Backends
 from tm_gateway.config import GatewaySettings, IdentitySettings
@@ -93,6 +94,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
         max_upload_bytes=settings.max_upload_bytes,
+        audit=ActionAudit(pool),
     )
     http = _EmbeddedUvicorn(
         uvicorn.Config(
