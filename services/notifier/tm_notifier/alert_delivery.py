@@ -33,6 +33,7 @@ from tm_notifier.alert_store import (
     PENDING,
     AlertRecord,
     AlertStore,
+    Attempt,
     DeliveryRecord,
     RuleRecord,
 )
@@ -155,17 +156,23 @@ class Deliverer:
                 _LOGGER.warning("alerts.claim_failed error=%r", error)
                 due = []
             if due:
-                await asyncio.gather(*(self._attempt(d) for d in due))
+                contexts = await self._store.contexts(list({d.alert_id for d in due}))
+                outcomes = await asyncio.gather(
+                    *(self._attempt(d, contexts.get(d.alert_id)) for d in due)
+                )
+                await self._store.record_attempts(list(outcomes))
                 continue
             self._wakeup.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wakeup.wait(), self._poll_s)
 
-    async def _attempt(self, delivery: DeliveryRecord) -> None:
+    async def _attempt(
+        self, delivery: DeliveryRecord, context: tuple[AlertRecord, RuleRecord | None] | None
+    ) -> Attempt:
         async with self._limit:
             started = time.perf_counter()
             try:
-                await self._send(delivery)
+                await self._send(delivery, context)
             except DeliveryFailed as failure:
                 attempts = delivery.attempts + 1
                 dead = attempts >= self._settings.max_attempts
@@ -174,30 +181,24 @@ class Deliverer:
                     "error=%s",
                     delivery.id, delivery.channel, attempts, dead, failure,
                 )  # fmt: skip
-                await self._store.record_attempt(
-                    delivery.id,
-                    status=DEAD if dead else PENDING,
-                    error=str(failure),
-                    http_status=failure.http_status,
-                    retry_in=None if dead else backoff(self._settings, attempts),
-                )
-                return
-            await self._store.record_attempt(
-                delivery.id, status=DELIVERED, error="", http_status=200, retry_in=None
-            )
+                retry = None if dead else backoff(self._settings, attempts)
+                status = DEAD if dead else PENDING
+                return Attempt(delivery.id, status, str(failure), failure.http_status, retry)
             _LOGGER.info(
                 "alerts.delivered delivery.id=%s channel=%s ms=%.1f",
                 delivery.id, delivery.channel, (time.perf_counter() - started) * 1000,
             )  # fmt: skip
+            return Attempt(delivery.id, DELIVERED, "", 200, None)
 
-    async def _send(self, delivery: DeliveryRecord) -> None:
-        alert = await self._store.alert(delivery.alert_id)
-        if alert is None:
+    async def _send(
+        self, delivery: DeliveryRecord, context: tuple[AlertRecord, RuleRecord | None] | None
+    ) -> None:
+        if context is None:
             raise DeliveryFailed("the alert no longer exists")
+        alert, rule = context
         if delivery.channel == EMAIL:
             await self._email(alert, delivery.target)
             return
-        rule = await self._store.rule(alert.rule_id)
         if rule is None:
             raise DeliveryFailed("the alert's rule was deleted")
         await self._webhook(alert, rule, delivery)

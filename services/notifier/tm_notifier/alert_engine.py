@@ -21,7 +21,7 @@ from redis.exceptions import RedisError, ResponseError
 from trademaster.service.events import feed_envelope
 
 from tm_notifier.alert_rules import alert_for, matching
-from tm_notifier.alert_store import AlertStore, RuleRecord
+from tm_notifier.alert_store import AlertRecord, AlertStore, RuleRecord
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -101,8 +101,8 @@ class AlertEngine:
                 entries = await self._read("0" if backlog else ">")
                 if backlog and not entries:
                     backlog = False
-                for entry_id, fields in entries:
-                    await self._handle(entry_id, fields)
+                if entries:
+                    await self._handle(entries)
             except asyncio.CancelledError:
                 raise
             except Exception as error:  # Redis or PostgreSQL down: the entry stays pending
@@ -132,26 +132,26 @@ class AlertEngine:
             self._stream, self._group, self._consumer, self._claim_idle_ms, "0-0", count=100
         )
         claimed = reply[1] if len(reply) > 1 else []
-        for entry_id, fields in claimed:
-            if fields:
-                await self._handle(entry_id, fields)
+        entries = [(entry_id, fields) for entry_id, fields in claimed if fields]
+        if entries:
+            await self._handle(entries)
 
-    async def _handle(self, entry_id: str, fields: dict[str, Any]) -> None:
+    async def _handle(self, entries: list[tuple[str, dict[str, Any]]]) -> None:
+        """Raise the alerts of a batch of feed entries in one transaction, then ack them."""
+        rules = await self._rules.rules()
+        raised: list[tuple[AlertRecord, list[tuple[str, str]]]] = []
+        for entry_id, fields in entries:
+            try:
+                event = feed_envelope(fields)
+            except (KeyError, ValueError) as error:  # acknowledged below: never retried
+                _LOGGER.warning("alerts.bad_feed_entry entry=%s error=%s", entry_id, error)
+                continue
+            raised.extend(alert_for(rule, event) for rule in matching(rules, event))
+        new = await self._store.raise_alerts(raised) if raised else 0
         try:
-            event = feed_envelope(fields)
-        except (KeyError, ValueError) as error:
-            _LOGGER.warning("alerts.bad_feed_entry entry=%s error=%s", entry_id, error)
-            await self._redis.xack(self._stream, self._group, entry_id)
-            return
-        raised = 0
-        for rule in matching(await self._rules.rules(), event):
-            alert, deliveries = alert_for(rule, event)
-            if await self._store.raise_alert(alert, deliveries) is not None:
-                raised += 1
-        try:
-            await self._redis.xack(self._stream, self._group, entry_id)
+            await self._redis.xack(self._stream, self._group, *(e for e, _ in entries))
         except RedisError as error:  # re-read later; the alerts are deduplicated then
-            _LOGGER.warning("alerts.ack_failed entry=%s error=%r", entry_id, error)
-        if raised:
-            _LOGGER.info("alerts.raised event.id=%s alerts=%d", event.event_id, raised)
+            _LOGGER.warning("alerts.ack_failed entries=%d error=%r", len(entries), error)
+        if new:
+            _LOGGER.info("alerts.raised entries=%d alerts=%d", len(entries), new)
             self._on_alert()

@@ -61,8 +61,12 @@ def _check_webhook(url: str, fmt: str, secret: str) -> str:
     if secret and not url:
         raise _bad("webhook_secret", "needs rule.webhook_url")
     if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.hostname or len(url) > 2000:
+        try:
+            parts = urlsplit(url)
+            host = parts.hostname
+        except ValueError:  # e.g. an unclosed IPv6 bracket
+            host = None
+        if not host or parts.scheme not in ("http", "https") or len(url) > 2000:
             raise _bad("rule.webhook_url", "must be an http(s) URL of at most 2000 characters")
     return fmt or "json"
 

@@ -79,6 +79,19 @@ _DELIVERY = (
     "id, alert_id, owner_id, channel, target, status, attempts, last_error, last_http_status, "
     "next_attempt_at, updated_at"
 )
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """The outcome of one delivery attempt."""
+
+    id: uuid.UUID
+    status: str
+    error: str
+    http_status: int
+    retry_in: timedelta | None
+
+
 Keyset = tuple[datetime, uuid.UUID] | None
 """The last row of the previous page: ``(time, id)``, newest first."""
 
@@ -117,10 +130,6 @@ class AlertStore:
             params = (*params, limit)
         return [RuleRecord(**r) for r in await self._all(query, params)]
 
-    async def rule(self, rule_id: uuid.UUID) -> RuleRecord | None:
-        rows = await self._all(f"SELECT {_RULE} FROM alert_rules WHERE id = %s", (rule_id,))
-        return RuleRecord(**rows[0]) if rows else None
-
     async def delete_rule(self, rule_id: uuid.UUID, owner: str | None) -> bool:
         rows = await self._all(
             "DELETE FROM alert_rules WHERE id = %s AND (%s::text IS NULL OR owner_id = %s) "
@@ -129,32 +138,35 @@ class AlertStore:
         )
         return bool(rows)
 
-    async def raise_alert(
-        self, alert: AlertRecord, deliveries: list[tuple[str, str]]
-    ) -> AlertRecord | None:
-        """Store ``alert`` and its ``(channel, target)`` deliveries; None when the rule had
-        already raised an alert for this event (a redelivered event)."""
+    async def raise_alerts(self, raised: list[tuple[AlertRecord, list[tuple[str, str]]]]) -> int:
+        """Store alerts with their ``(channel, target)`` deliveries in one transaction (one
+        commit for a whole feed read); an alert a rule already raised for its event (a
+        redelivered entry) is skipped. Returns how many were new."""
+        new = 0
         async with self._pool.connection() as conn, conn.transaction():
-            cur = conn.cursor(row_factory=dict_row)
-            await cur.execute(
-                f"INSERT INTO alerts ({_ALERT}) VALUES "
-                f"(%s, %s, %s, %s, %s, %s, %s, %s, %s, now(), NULL) "
-                f"ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING {_ALERT}",
-                (
-                    alert.id, alert.rule_id, alert.owner_id, alert.event_id, alert.event_type,
-                    alert.topic, alert.title, Jsonb(alert.payload), alert.in_app,
-                ),
-            )  # fmt: skip
-            row = await cur.fetchone()
-            if row is None:
-                return None
-            for channel, target in deliveries:
+            cur = conn.cursor()
+            for alert, deliveries in raised:
                 await cur.execute(
-                    "INSERT INTO alert_deliveries (id, alert_id, owner_id, channel, target) "
-                    "VALUES (%s, %s, %s, %s, %s)",
-                    (uuid.uuid4(), alert.id, alert.owner_id, channel, target),
-                )
-            return AlertRecord(**row)
+                    "INSERT INTO alerts (id, rule_id, owner_id, event_id, event_type, topic, "
+                    "title, payload, in_app, created_at) VALUES "
+                    "(%s, %s, %s, %s, %s, %s, %s, %s, %s, now()) "
+                    "ON CONFLICT (rule_id, event_id) DO NOTHING RETURNING id",
+                    (
+                        alert.id, alert.rule_id, alert.owner_id, alert.event_id,
+                        alert.event_type, alert.topic, alert.title, Jsonb(alert.payload),
+                        alert.in_app,
+                    ),
+                )  # fmt: skip
+                if await cur.fetchone() is None:
+                    continue
+                new += 1
+                if deliveries:
+                    await cur.executemany(
+                        "INSERT INTO alert_deliveries (id, alert_id, owner_id, channel, target) "
+                        "VALUES (%s, %s, %s, %s, %s)",
+                        [(uuid.uuid4(), alert.id, alert.owner_id, c, t) for c, t in deliveries],
+                    )
+        return new
 
     async def alerts(
         self, owner: str, *, unread_only: bool, limit: int, after: Keyset = None
@@ -182,10 +194,6 @@ class AlertStore:
             (owner, alert_ids, alert_ids),
         )
         return len(rows)
-
-    async def alert(self, alert_id: uuid.UUID) -> AlertRecord | None:
-        rows = await self._all(f"SELECT {_ALERT} FROM alerts WHERE id = %s", (alert_id,))
-        return AlertRecord(**rows[0]) if rows else None
 
     async def deliveries(
         self,
@@ -220,6 +228,25 @@ class AlertStore:
         )
         return DeliveryRecord(**rows[0]) if rows else None
 
+    async def contexts(
+        self, alert_ids: list[uuid.UUID]
+    ) -> dict[uuid.UUID, tuple[AlertRecord, RuleRecord | None]]:
+        """Each alert with its rule (None once deleted), in one query for a batch."""
+        alert_cols = ", ".join(f"a.{c} AS a_{c}" for c in _ALERT.split(", "))
+        rule_cols = ", ".join(f"r.{c} AS r_{c}" for c in _RULE.split(", "))
+        rows = await self._all(
+            f"SELECT {alert_cols}, {rule_cols} FROM alerts a "
+            f"LEFT JOIN alert_rules r ON r.id = a.rule_id WHERE a.id = ANY(%s)",
+            (alert_ids,),
+        )
+        out: dict[uuid.UUID, tuple[AlertRecord, RuleRecord | None]] = {}
+        for row in rows:
+            alert = AlertRecord(**{k[2:]: v for k, v in row.items() if k.startswith("a_")})
+            rule_fields = {k[2:]: v for k, v in row.items() if k.startswith("r_")}
+            rule = RuleRecord(**rule_fields) if rule_fields["id"] is not None else None
+            out[alert.id] = (alert, rule)
+        return out
+
     async def claim_due(self, limit: int, lease: timedelta) -> list[DeliveryRecord]:
         """Pending deliveries that are due, leased for ``lease`` so that another worker (or this
         one after a crash) retries them only once the lease ran out."""
@@ -232,21 +259,18 @@ class AlertStore:
         )
         return [DeliveryRecord(**r) for r in rows]
 
-    async def record_attempt(
-        self,
-        delivery_id: uuid.UUID,
-        *,
-        status: str,
-        error: str,
-        http_status: int,
-        retry_in: timedelta | None,
-    ) -> None:
-        await self._all(
-            "UPDATE alert_deliveries SET status = %s, attempts = attempts + 1, last_error = %s, "
-            "last_http_status = %s, next_attempt_at = now() + %s, updated_at = now() "
-            "WHERE id = %s RETURNING id",
-            (status, error[:500], http_status, retry_in or timedelta(0), delivery_id),
-        )
+    async def record_attempts(self, attempts: list[Attempt]) -> None:
+        """The outcomes of one round of deliveries, in one transaction."""
+        async with self._pool.connection() as conn, conn.transaction():
+            await conn.cursor().executemany(
+                "UPDATE alert_deliveries SET status = %s, attempts = attempts + 1, "
+                "last_error = %s, last_http_status = %s, next_attempt_at = now() + %s, "
+                "updated_at = now() WHERE id = %s",
+                [
+                    (a.status, a.error[:500], a.http_status, a.retry_in or timedelta(0), a.id)
+                    for a in attempts
+                ],
+            )
 
 
 def _page_filter(column: str, owner: str | None, after: Keyset) -> tuple[str, tuple[Any, ...]]:

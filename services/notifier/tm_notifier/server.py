@@ -77,7 +77,7 @@ async def _alerts(
     settings: NotifierSettings, bus: EventBus, on_shutdown: list[Callable[[], Awaitable[None]]]
 ) -> tuple[AlertStore, RuleCache, Deliverer]:
     """Migrate, then start the engine (feed consumer) and the deliverer (outbox drain)."""
-    pool = await create_pool(settings.database_url, schema=SCHEMA, max_size=6)
+    pool = await create_pool(settings.database_url, schema=SCHEMA, max_size=10)
     applied = await apply_migrations(pool, schema=SCHEMA, migrations_dir=MIGRATIONS_DIR)
     _LOGGER.info("notifier.migrations applied=%s", applied)
     store = AlertStore(pool)

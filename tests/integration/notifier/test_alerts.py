@@ -212,6 +212,8 @@ async def test_rules_are_validated_and_platform_rules_need_a_risk_role(alerting:
         ({"name": "x", "event_types": ["job_state_changed"]}, "rule.in_app"),
         ({"name": "x", "event_types": ["job_state_changed"], "webhook_url": "ftp://h/"},
          "rule.webhook_url"),
+        ({"name": "x", "event_types": ["job_state_changed"], "webhook_url": "http://[::1/"},
+         "rule.webhook_url"),
         ({"name": "x", "event_types": ["job_state_changed"], "in_app": True, "platform": True},
          "rule.platform"),
     ]  # fmt: skip
