@@ -1,5 +1,6 @@
 """The action audit: one append-only, hash-chained row per mutating REST call, authorization
-denial and authentication failure, written by :class:`AuditMiddleware` after the response.
+denial and authentication failure, recorded by :class:`AuditMiddleware` after the response and
+written behind it in batches (a crash loses at most the rows not yet written).
 
 Each row's ``hash`` is SHA-256 over the previous row's hash and the row's own fields (canonical
 JSON), so an edited, inserted or deleted row breaks the chain from there on
@@ -9,9 +10,12 @@ chain has one order even with concurrent requests.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
+import itertools
 import json
 import logging
+from collections import deque
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -81,24 +85,67 @@ class ChainCheck:
 
 
 class ActionAudit:
-    """Appends to and reads ``identity.action_audit``."""
+    """Appends to and reads ``identity.action_audit``.
 
-    def __init__(self, pool: AsyncConnectionPool) -> None:
+    Rows are queued by :meth:`record` and written by one background task, many rows per
+    commit, so a request never waits for the audit's commit; readers :meth:`flush` first. A
+    failed write is retried (rows stay queued, in order) until ``max_pending`` rows wait."""
+
+    def __init__(self, pool: AsyncConnectionPool, *, batch: int = 500, max_pending: int = 100_000):
         self._pool = pool
+        self._batch = batch
+        self._max_pending = max_pending
+        self._pending: deque[AuditRow] = deque()
+        self._writer: asyncio.Task[None] | None = None
 
-    async def append(self, row: AuditRow) -> None:
+    def record(self, row: AuditRow) -> None:
+        if len(self._pending) >= self._max_pending:
+            _LOGGER.error("audit.dropped route=%s pending=%d", row.route, len(self._pending))
+            return
+        self._pending.append(row)
+        if self._writer is None or self._writer.done():
+            self._writer = asyncio.create_task(self._drain(), name="action-audit")
+
+    async def flush(self) -> None:
+        """Wait until every recorded row is written (or the writer gave up for now)."""
+        while self._pending and self._writer is not None:
+            await asyncio.shield(self._writer)
+            if self._pending and self._writer.done():
+                self._writer = asyncio.create_task(self._drain(), name="action-audit")
+
+    async def _drain(self) -> None:
+        failures = 0
+        while self._pending and failures < 3:
+            rows = list(itertools.islice(self._pending, self._batch))
+            try:
+                await self.append(rows)
+            except Exception as error:  # the database is down: keep the rows, retry
+                failures += 1
+                _LOGGER.error("audit.write_failed rows=%d error=%r", len(rows), error)
+                await asyncio.sleep(0.5 * failures)
+                continue
+            for _ in rows:
+                self._pending.popleft()
+
+    async def append(self, rows: list[AuditRow]) -> None:
+        """Chain and insert ``rows`` in one transaction, in order."""
         async with self._pool.connection() as conn, conn.transaction():
             cur = conn.cursor(row_factory=dict_row)
             await cur.execute("SELECT pg_advisory_xact_lock(%s)", (_LOCK_ID,))
             await cur.execute("SELECT hash FROM identity.action_audit ORDER BY id DESC LIMIT 1")
             last = await cur.fetchone()
             prev = last["hash"] if last else GENESIS
-            values = [getattr(row, f) for f in _FIELDS]
-            values[_FIELDS.index("resource_ids")] = Jsonb(row.resource_ids)
-            await cur.execute(
+            params = []
+            for row in rows:
+                values = [getattr(row, f) for f in _FIELDS]
+                values[_FIELDS.index("resource_ids")] = Jsonb(row.resource_ids)
+                digest = row_hash(prev, row)
+                params.append((*values, prev, digest))
+                prev = digest
+            await cur.executemany(
                 f"INSERT INTO identity.action_audit ({', '.join(_FIELDS)}, prev_hash, hash) "
                 f"VALUES ({', '.join(['%s'] * len(_FIELDS))}, %s, %s)",
-                (*values, prev, row_hash(prev, row)),
+                params,
             )
 
     async def search(
@@ -106,6 +153,7 @@ class ActionAudit:
         limit: int, before_id: int | None,
     ) -> list[dict[str, Any]]:  # fmt: skip
         """Rows newest first; ``filters`` are exact matches on audit columns."""
+        await self.flush()
         clauses, params = ["TRUE"], []
         for column, value in filters.items():
             if column not in _FIELDS:
@@ -129,6 +177,7 @@ class ActionAudit:
 
     async def verify(self) -> ChainCheck:
         """Recompute the chain from the first row; the first row that does not match."""
+        await self.flush()
         prev, count = GENESIS, 0
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
@@ -170,8 +219,8 @@ def audit_row(scope: Scope, status: int) -> AuditRow | None:
 
 
 class AuditMiddleware:
-    """Records each audited request once its response is sent (a failed write is logged, and
-    never fails the request)."""
+    """Records each audited request once its response is sent (the write never delays or
+    fails the request)."""
 
     def __init__(self, app: ASGIApp, *, audit: ActionAudit) -> None:
         self._app = app
@@ -194,7 +243,4 @@ class AuditMiddleware:
         finally:
             row = audit_row(scope, status)
             if row is not None:
-                try:
-                    await self._audit.append(row)
-                except Exception as error:  # the database is down: say so, keep serving
-                    _LOGGER.error("audit.write_failed route=%s error=%r", row.route, error)
+                self._audit.record(row)

@@ -87,6 +87,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         )
         _LOGGER.info("gateway.admin_bootstrap created=%s", created)
     backends = Backends(settings.backend_addresses(), settings.backend_timeout_s)
+    audit = ActionAudit(pool)
     app = create_app(
         identity,
         backends,
@@ -94,7 +95,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
         max_upload_bytes=settings.max_upload_bytes,
-        audit=ActionAudit(pool),
+        audit=audit,
     )
     http = _EmbeddedUvicorn(
         uvicorn.Config(
@@ -124,5 +125,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
         ),
         full_service_names=[FULL_SERVICE_NAME],
         public_methods=PUBLIC_METHODS,
-        on_shutdown=[stop_http, backends.close, identity.close, pool.close],
+        on_shutdown=[stop_http, audit.flush, backends.close, identity.close, pool.close],
     )

@@ -31,6 +31,7 @@ pytestmark = pytest.mark.integration
 
 SECRET = "audit-rest-secret-0123456789abcdef"
 PASSWORD = "password-1234"
+Gateway = tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str], "ActionAudit"]
 MUTATING = sorted(key for key in ROUTES if not key.startswith("GET "))
 
 
@@ -42,9 +43,7 @@ def tracer_provider() -> None:
 
 
 @pytest.fixture
-async def gateway(
-    fresh_database: str, redis_url: str
-) -> AsyncIterator[tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str]]]:
+async def gateway(fresh_database: str, redis_url: str) -> AsyncIterator[Gateway]:
     settings = IdentitySettings(database_url=fresh_database, redis_url=redis_url, jwt_secret=SECRET)
     pool, identity = await open_identity(settings)
     ids = {}
@@ -55,12 +54,11 @@ async def gateway(
         {n: "127.0.0.1:1" for n in ("strategy", "trainer", "backtest", "risk", "notifier")},
         timeout_s=0.5,
     )
-    app = create_app(
-        identity, backends, jwt_secret=SECRET, jwt_issuer="trademaster", audit=ActionAudit(pool)
-    )
+    audit = ActionAudit(pool)
+    app = create_app(identity, backends, jwt_secret=SECRET, jwt_issuer="trademaster", audit=audit)
     transport = httpx.ASGITransport(app=app, client=("10.1.2.3", 5555))
     async with httpx.AsyncClient(transport=transport, base_url="http://gw") as client:
-        yield client, pool, ids
+        yield client, pool, ids, audit
     await backends.close()
     await identity.close()
     await pool.close()
@@ -76,7 +74,8 @@ def _path(template: str) -> str:
     return re.sub(r"\{[^}]+\}", lambda _: str(uuid.uuid4()), template)
 
 
-async def _rows(pool: AsyncConnectionPool) -> list[tuple]:
+async def _rows(pool: AsyncConnectionPool, audit: ActionAudit) -> list[tuple]:
+    await audit.flush()  # rows are written behind the responses
     async with pool.connection() as conn:
         cursor = await conn.execute(
             "SELECT route, actor_id, status, outcome, request_id, client_addr, user_agent "
@@ -86,18 +85,18 @@ async def _rows(pool: AsyncConnectionPool) -> list[tuple]:
 
 
 async def test_every_mutating_route_is_audited_once_with_actor_and_outcome(
-    gateway: tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str]],
+    gateway: Gateway,
 ) -> None:
-    api, pool, ids = gateway
+    api, pool, ids, audit = gateway
     root = await _login(api, "root")
-    before = len(await _rows(pool))
+    before = len(await _rows(pool, audit))
     answers = []
     for key in MUTATING:
         method, template = key.split(" ", 1)
         reply = await api.request(method, _path(template), json={}, headers=root)
         assert reply.status_code < 500 or reply.status_code == 503, (key, reply.text)
         answers.append((key, reply.status_code, reply.headers["x-request-id"]))
-    rows = (await _rows(pool))[before:]
+    rows = (await _rows(pool, audit))[before:]
     assert [(r[0], r[1], r[2], r[4]) for r in rows] == [
         (key, ids["root"], status, request_id) for key, status, request_id in answers
     ]
@@ -105,18 +104,18 @@ async def test_every_mutating_route_is_audited_once_with_actor_and_outcome(
 
 
 async def test_denials_and_authentication_failures_are_recorded_allowed_reads_are_not(
-    gateway: tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str]],
+    gateway: Gateway,
 ) -> None:
-    api, pool, ids = gateway
+    api, pool, ids, audit = gateway
     vera, rita = await _login(api, "vera"), await _login(api, "rita")
-    before = len(await _rows(pool))
+    before = len(await _rows(pool, audit))
     assert (await api.get("/api/v1/alerts", headers=vera)).status_code == 503  # allowed read
     assert (await api.get("/api/v1/admin/users", headers=vera)).status_code == 403
     assert (await api.post("/api/v1/strategies", json={}, headers=vera)).status_code == 403
     assert (await api.delete(f"/api/v1/strategies/{uuid.uuid4()}")).status_code == 401
     bad = {"authorization": "Bearer not-a-jwt"}
     assert (await api.get("/api/v1/strategies", headers=bad)).status_code == 401
-    rows = (await _rows(pool))[before:]
+    rows = (await _rows(pool, audit))[before:]
     assert [(r[0], r[1], r[3]) for r in rows] == [
         ("GET /api/v1/admin/users", ids["vera"], "denied"),
         ("POST /api/v1/strategies", ids["vera"], "denied"),
@@ -143,9 +142,9 @@ async def test_denials_and_authentication_failures_are_recorded_allowed_reads_ar
 
 
 async def test_the_chain_verifies_and_an_edited_row_is_detected(
-    gateway: tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str]],
+    gateway: Gateway,
 ) -> None:
-    api, pool, _ = gateway
+    api, pool, _, audit = gateway
     root, rita = await _login(api, "root"), await _login(api, "rita")
     for _ in range(3):
         await api.post("/api/v1/strategies", json={}, headers=root)
@@ -162,9 +161,9 @@ async def test_the_chain_verifies_and_an_edited_row_is_detected(
 
 
 async def test_cli_searches_exports_and_verifies(
-    gateway: tuple[httpx.AsyncClient, AsyncConnectionPool, dict[str, str]],
+    gateway: Gateway,
 ) -> None:
-    api, pool, ids = gateway
+    api, pool, ids, audit = gateway
     root, rita = await _login(api, "root"), await _login(api, "rita")
     created = await api.post("/api/v1/strategies", json={}, headers=root)
     app = api._transport.app  # type: ignore[attr-defined]  # noqa: SLF001 - serve the same app
