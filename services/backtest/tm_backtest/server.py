@@ -48,7 +48,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
 
     bus = EventBus(settings.redis_url)
     client = await redis_client(settings.redis_url)
-    reports = EventBus(settings.redis_url, stream_prefix=REPORT_STREAM_PREFIX, client=client)
+    reports = EventBus(
+        settings.redis_url, stream_prefix=REPORT_STREAM_PREFIX, client=client, feed=False
+    )
     trainer_channel = (
         None if settings.trainer_addr is None else insecure_channel(settings.trainer_addr)
     )

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from trademaster.service.errors import DomainError
 from trademaster.service.signing_keys import KeyRing
 
+from tm_gateway.action_audit import ActionAudit, AuditMiddleware
 from tm_gateway.backends import Backends
 from tm_gateway.caller import bearer_caller, route_authorized
 from tm_gateway.edge import EdgeMiddleware, document_formats
@@ -21,6 +22,8 @@ from tm_gateway.error_handlers import (
 from tm_gateway.http_errors import ApiError, ErrorBody
 from tm_gateway.identity import IdentityService
 from tm_gateway.routes_admin import admin_router
+from tm_gateway.routes_alerts import alerts_router
+from tm_gateway.routes_audit import audit_router
 from tm_gateway.routes_auth import auth_router
 from tm_gateway.routes_backtests import backtests_router
 from tm_gateway.routes_dataset_uploads import dataset_uploads_router
@@ -69,8 +72,11 @@ def create_app(
     jwt_issuer: str,
     static_dir: Path | None = None,
     max_upload_bytes: int = 1 << 30,
+    audit: ActionAudit | None = None,
 ) -> FastAPI:
-    """Build the HTTP app; ``identity`` and ``backends`` are opened and closed by the caller."""
+    """Build the HTTP app; ``identity`` and ``backends`` are opened and closed by the caller.
+    With ``audit`` (the server always passes it), every mutating call, denial and
+    authentication failure is recorded in the action audit."""
     app = FastAPI(
         title="TradeMaster Platform API",
         version="1.0.0",
@@ -79,6 +85,9 @@ def create_app(
         "`ErrorBody` shape.",
         responses=_ERROR_RESPONSES,
     )
+    if audit is not None:
+        # Innermost: inside the request span (its trace id) and after the request id is set.
+        app.add_middleware(AuditMiddleware, audit=audit)
     app.add_middleware(EdgeMiddleware, routes_of=app)
     app.add_middleware(RequestIdMiddleware)
     instrument(app)
@@ -101,7 +110,9 @@ def create_app(
     api.include_router(registry_router(backends, authorized))
     api.include_router(dataset_uploads_router(backends, authorized, max_upload_bytes))
     api.include_router(risk_router(backends, authorized))
+    api.include_router(alerts_router(backends, authorized))
     api.include_router(admin_router(identity, authorized))
+    api.include_router(audit_router(audit, authorized))
     app.include_router(api)
     app.include_router(api_reference_router())
     app.include_router(probes_router(identity, backends))

@@ -11,6 +11,7 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from trademaster.service.auth import Principal, verify_token
 from trademaster.service.signing_keys import KeyRing
 
+from tm_gateway.action_audit import PRINCIPAL_KEY
 from tm_gateway.edge import authorize_route
 from tm_gateway.http_errors import ApiError
 from tm_gateway.identity import IdentityService
@@ -55,6 +56,7 @@ def route_authorized(
     on what was sent, and a route missing from the table is refused."""
 
     async def authorized(request: Request, who: Annotated[Caller, Depends(caller)]) -> Caller:
+        request.scope[PRINCIPAL_KEY] = who.principal  # the action audit's "who"
         authorize_route(who.principal, request)
         return who
 

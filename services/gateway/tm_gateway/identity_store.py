@@ -60,7 +60,7 @@ class AuditEntry:
 
 
 class IdentityStore:
-    """Users and service tokens; the only writer of schema ``identity``."""
+    """Users and service tokens; with the action audit, the only writers of schema ``identity``."""
 
     def __init__(self, pool: AsyncConnectionPool) -> None:
         self._pool = pool

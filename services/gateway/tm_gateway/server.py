@@ -17,6 +17,7 @@ from trademaster.service.server import ServiceParts, write_port_file
 from trademaster.service.settings import ServiceSettings
 from trademaster.service.signing_keys import KeyRing
 
+from tm_gateway.action_audit import ActionAudit
 from tm_gateway.app import create_app
 from tm_gateway.backends import Backends
 from tm_gateway.config import GatewaySettings, IdentitySettings
@@ -86,6 +87,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         )
         _LOGGER.info("gateway.admin_bootstrap created=%s", created)
     backends = Backends(settings.backend_addresses(), settings.backend_timeout_s)
+    audit = ActionAudit(pool)
     app = create_app(
         identity,
         backends,
@@ -93,6 +95,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         jwt_issuer=settings.jwt_issuer,
         static_dir=settings.static_dir,
         max_upload_bytes=settings.max_upload_bytes,
+        audit=audit,
     )
     http = _EmbeddedUvicorn(
         uvicorn.Config(
@@ -122,5 +125,5 @@ async def build(base: ServiceSettings) -> ServiceParts:
         ),
         full_service_names=[FULL_SERVICE_NAME],
         public_methods=PUBLIC_METHODS,
-        on_shutdown=[stop_http, backends.close, identity.close, pool.close],
+        on_shutdown=[stop_http, audit.flush, backends.close, identity.close, pool.close],
     )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import grpc
 from trademaster.api.notifier.v1 import notifier_pb2, notifier_pb2_grpc
@@ -12,6 +12,9 @@ from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import InvalidArgument, ResourceExhausted
 from trademaster.service.events import EventBus, EventEnvelope, split_event_id, stream_id_key
 
+from tm_notifier.alert_engine import RuleCache
+from tm_notifier.alert_servicer import AlertRpcs
+from tm_notifier.alert_store import AlertStore
 from tm_notifier.envelopes import EnvelopeError, heartbeat, payload_dict, to_event
 from tm_notifier.fanout import FanOut
 
@@ -46,12 +49,22 @@ def _seen(envelope: EventEnvelope, start: dict[str, str]) -> bool:
     return stream_id_key(stream_id) <= stream_id_key(start[envelope.topic])
 
 
-class NotifierServicer(notifier_pb2_grpc.NotifierServiceServicer):
-    """Streams stored and live events to authorized subscribers; appends producers' events."""
+class NotifierServicer(AlertRpcs, notifier_pb2_grpc.NotifierServiceServicer):
+    """Streams stored and live events to authorized subscribers; appends producers' events;
+    manages alert rules and alerts (:class:`AlertRpcs`)."""
 
     def __init__(
-        self, bus: EventBus, fanout: FanOut, *, heartbeat_s: float, max_topics: int
+        self,
+        bus: EventBus,
+        fanout: FanOut,
+        *,
+        heartbeat_s: float,
+        max_topics: int,
+        alerts: AlertStore | None = None,
+        rules: RuleCache | None = None,
+        wake: Callable[[], None] = lambda: None,
     ) -> None:
+        super().__init__(alerts, rules, wake)
         self._bus = bus
         self._fanout = fanout
         self._heartbeat_s = heartbeat_s

@@ -48,7 +48,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     job_metrics = trainer_metrics(pool)
     job_metrics.start()
     reports = EventBus(
-        settings.redis_url, stream_prefix=settings.report_stream_prefix, client=redis
+        settings.redis_url, stream_prefix=settings.report_stream_prefix, client=redis, feed=False
     )
     supervisor = JobSupervisor(settings, store, cluster, bus, redis, reports)
     await supervisor.start()

@@ -33,6 +33,9 @@ class Notifier:
     stub: notifier_pb2_grpc.NotifierServiceStub
     bus: EventBus
     settings: NotifierSettings
+    stop: Callable[[], Awaitable[None]]
+    """Stop it now (before the test ends); the factory then skips it."""
+    address: str
 
     def subscribe(
         self, access_token: str, topics: list[str], after: str = ""
@@ -52,11 +55,12 @@ async def notifier_factory(redis_url: str) -> AsyncIterator[NotifierFactory]:
     cleanups: list[Callable[[], Awaitable[None]]] = []
 
     async def start(**overrides: object) -> Notifier:
+        fields: dict[str, object] = {"event_stream_prefix": f"test:{uuid.uuid4().hex[:8]}:"}
+        fields.update(overrides)
         settings = NotifierSettings(
             redis_url=redis_url,
             jwt_secret=SECRET,  # type: ignore[arg-type]
-            event_stream_prefix=f"test:{uuid.uuid4().hex[:8]}:",
-            **overrides,  # type: ignore[arg-type]
+            **fields,  # type: ignore[arg-type]
         )
         parts = await build(settings)
         server, port = await create_server(
@@ -68,7 +72,13 @@ async def notifier_factory(redis_url: str) -> AsyncIterator[NotifierFactory]:
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
         bus = EventBus(redis_url, stream_prefix=settings.event_stream_prefix)
 
+        stopped = False
+
         async def stop() -> None:
+            nonlocal stopped
+            if stopped:
+                return
+            stopped = True
             await channel.close()
             await stop_server(server, 0)
             for callback in parts.on_shutdown:
@@ -76,7 +86,9 @@ async def notifier_factory(redis_url: str) -> AsyncIterator[NotifierFactory]:
             await bus.close()
 
         cleanups.append(stop)
-        return Notifier(notifier_pb2_grpc.NotifierServiceStub(channel), bus, settings)
+        return Notifier(
+            notifier_pb2_grpc.NotifierServiceStub(channel), bus, settings, stop, f"127.0.0.1:{port}"
+        )
 
     yield start
     for cleanup in reversed(cleanups):

@@ -5,7 +5,7 @@ import uuid
 from collections.abc import AsyncIterator
 
 import pytest
-from trademaster.service.events import EventBus, redis_client, split_event_id
+from trademaster.service.events import EventBus, feed_envelope, redis_client, split_event_id
 
 pytestmark = pytest.mark.integration
 
@@ -144,3 +144,24 @@ async def test_publish_many_keeps_order_across_topics_in_one_round_trip(bus: Eve
     assert [e.event_id for e in a] == [ids[0], ids[2]]
     assert [e.payload["n"] for e in a] == [1, 3] and b[0].owner_id == "bob"
     assert b[0].event_id == ids[1]
+
+
+async def test_every_event_is_also_on_the_feed_unless_the_bus_has_none(
+    bus: EventBus, redis_url: str
+) -> None:
+    one = await bus.publish("training_job/1", "alice", "job_state_changed", {"new_state": "FAILED"})
+    two, three = await bus.publish_many(
+        [("backtest/2", "bob", "backtest_progress", {"i": 1}), ("risk/x", "", "heartbeat", {})]
+    )
+    client = await redis_client(redis_url)
+    feed = [feed_envelope(fields) for _, fields in await client.xrange(bus.feed_stream)]
+    assert [(e.event_id, e.owner_id, e.type) for e in feed] == [
+        (one, "alice", "job_state_changed"), (two, "bob", "backtest_progress"),
+        (three, "", "heartbeat"),
+    ]  # fmt: skip
+    assert feed[0].payload == {"new_state": "FAILED"}
+    private = EventBus(redis_url, stream_prefix=f"test:{uuid.uuid4().hex[:8]}:", feed=False)
+    await private.publish("training_job/1", "alice", "training_progress", {"step": 1})
+    assert await client.exists(private.feed_stream) == 0
+    await private.close()
+    await client.aclose()

@@ -54,9 +54,13 @@ def test_every_role_reads_strategies_jobs_backtests_and_datasets(role: Role) -> 
 
 
 def test_viewer_creates_nothing() -> None:
+    """Beyond subscribing, a viewer only manages their own notifications (alert rules, marking
+    alerts read): nothing other users or the platform see."""
     writes = [p for p in authz.TABLE if p.action is not Action.READ and Role.VIEWER in p.roles]
 
-    assert [p.scope for p in writes] == ["event:subscribe"]
+    assert [p.scope for p in writes] == [
+        "event:subscribe", "alert_rule:create", "alert_rule:delete", "alert:update",
+    ]  # fmt: skip
 
 
 def test_trader_is_researcher_plus_accounts_and_orders() -> None:
@@ -71,7 +75,11 @@ def test_risk_officer_reads_everything_controls_risk_but_creates_no_strategy() -
     officer = user(Role.RISK_OFFICER)
 
     for row in authz.TABLE:
-        if row.action is Action.READ and row.resource not in (Resource.SERVICE_TOKEN,):
+        # Alerts are a personal inbox (officers read every rule, not others' bells).
+        if row.action is Action.READ and row.resource not in (
+            Resource.SERVICE_TOKEN,
+            Resource.ALERT,
+        ):
             grant = authorize(officer, row.resource, row.action)
             assert grant.owner_scope is None, row.scope
     for resource, action in [
@@ -93,7 +101,9 @@ def test_admin_may_do_everything_on_everyones_resources() -> None:
     admin = user(Role.ADMIN)
 
     for row in authz.TABLE:
-        expected = "u1" if row.action is Action.CREATE and row.owned else None
+        # Creations are one's own; so is the alert inbox (personal, like a mailbox).
+        personal = row.action is Action.CREATE or row.resource is Resource.ALERT
+        expected = "u1" if personal and row.owned else None
         assert authorize(admin, row.resource, row.action).owner_scope == expected, row.scope
 
 

@@ -17,6 +17,8 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "jobs": ("trademaster.cli.jobs", "jobs", "Training jobs on the platform."),
     "risk": ("trademaster.cli.risk", "risk", "Accounts, orders, limits, kill switch."),
     "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
+    "alerts": ("trademaster.cli.ops", "alerts", "Alert rules, your alerts, deliveries."),
+    "audit": ("trademaster.cli.ops", "audit", "Who did what: the action audit."),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 

@@ -51,7 +51,9 @@ class ReportChannel:
         self.owner_id = owner_id
         self._loop = asyncio.new_event_loop()
         self._client = aioredis.Redis.from_url(redis_url, decode_responses=True)
-        self._bus = EventBus(redis_url, stream_prefix=stream_prefix, client=self._client)
+        self._bus = EventBus(
+            redis_url, stream_prefix=stream_prefix, client=self._client, feed=False
+        )
 
     def close(self) -> None:
         self._loop.run_until_complete(self._bus.close())

@@ -49,6 +49,9 @@ class Resource(StrEnum):
     INSTRUMENT = "instrument"
     AUDIT_CHAIN = "audit_chain"
     USER = "user"
+    ALERT_RULE = "alert_rule"
+    ALERT = "alert"
+    ACTION_AUDIT = "action_audit"
     SERVICE_TOKEN = "service_token"  # a resource name, not a secret  # nosec B105
 
 
@@ -187,6 +190,20 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
     Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
                rpcs=_rpcs(_NOTE, "Publish"), summary="append events (producers' service tokens)"),
+    Permission(Resource.ALERT_RULE, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_NOTE, "ListAlertRules"),
+               summary="alert rules (risk officers, admins: every owner's and platform-wide)"),
+    Permission(Resource.ALERT_RULE, Action.CREATE, EVERYONE, NOBODY,
+               rpcs=_rpcs(_NOTE, "CreateAlertRule"),
+               summary="create alert rules (platform-wide: risk officers, admins)"),
+    Permission(Resource.ALERT_RULE, Action.DELETE, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_NOTE, "DeleteAlertRule"), summary="delete alert rules"),
+    Permission(Resource.ALERT, Action.READ, EVERYONE, NOBODY,
+               rpcs=_rpcs(_NOTE, "ListAlerts", "ListAlertDeliveries"),
+               summary="one's own alerts (the bell) and their delivery log"),
+    Permission(Resource.ALERT, Action.UPDATE, EVERYONE, NOBODY,
+               rpcs=_rpcs(_NOTE, "MarkAlertsRead", "ReplayAlertDelivery"),
+               summary="mark one's alerts read, replay dead-lettered deliveries"),
     Permission(Resource.ACCOUNT, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "GetAccount", "ListAccounts"), summary="read trading accounts"),
     Permission(Resource.ACCOUNT, Action.CREATE, TRADING, NOBODY,
@@ -219,6 +236,9 @@ TABLE: tuple[Permission, ...] = (
                summary="the risk engine's decisions"),
     Permission(Resource.AUDIT_CHAIN, Action.READ, RISK, owned=False,
                rpcs=_rpcs(_RISK, "VerifyAuditChain"), summary="verify the decision hash chain"),
+    Permission(Resource.ACTION_AUDIT, Action.READ, RISK, owned=False,
+               summary="search and verify the audit of every mutating call, denial and "
+                       "authentication failure"),
     Permission(Resource.INSTRUMENT, Action.READ, EVERYONE, owned=False,
                rpcs=_rpcs(_RISK, "ListInstruments"), summary="tradable instruments"),
     Permission(Resource.INSTRUMENT, Action.UPDATE, RISK, owned=False,
@@ -291,6 +311,13 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.CREATE),
     "GET /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.READ),
     "POST /api/v1/model-deployments/{deployment_id}:end": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "GET /api/v1/alert-rules": (_R_.ALERT_RULE, _A_.READ),
+    "POST /api/v1/alert-rules": (_R_.ALERT_RULE, _A_.CREATE),
+    "DELETE /api/v1/alert-rules/{rule_id}": (_R_.ALERT_RULE, _A_.DELETE),
+    "GET /api/v1/alerts": (_R_.ALERT, _A_.READ),
+    "POST /api/v1/alerts:mark-read": (_R_.ALERT, _A_.UPDATE),
+    "GET /api/v1/alert-deliveries": (_R_.ALERT, _A_.READ),
+    "POST /api/v1/alert-deliveries/{delivery_id}:replay": (_R_.ALERT, _A_.UPDATE),
     "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
     "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
     "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),
@@ -320,6 +347,8 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "GET /api/v1/decisions": (_R_.DECISION, _A_.READ),
     "GET /api/v1/decisions/{decision_id}": (_R_.DECISION, _A_.READ),
     "GET /api/v1/audit/verify": (_R_.AUDIT_CHAIN, _A_.READ),
+    "GET /api/v1/audit/actions": (_R_.ACTION_AUDIT, _A_.READ),
+    "GET /api/v1/audit/actions:verify": (_R_.ACTION_AUDIT, _A_.READ),
     "GET /api/v1/instruments": (_R_.INSTRUMENT, _A_.READ),
     "PUT /api/v1/instruments/{instrument_id}": (_R_.INSTRUMENT, _A_.UPDATE),
     "GET /api/v1/admin/users": (_R_.USER, _A_.ADMINISTER),

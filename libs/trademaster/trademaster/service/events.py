@@ -27,6 +27,19 @@ _LOGGER = logging.getLogger(__name__)
 _FROM_START = "0-0"
 _ONLY_NEW = "$"
 _MAX_SEQ = 2**64 - 1
+FEED_SUFFIX = "@feed"
+"""Appended to the stream prefix: the feed stream of every topic's events."""
+
+# KEYS: topic stream, feed stream. ARGV: maxlen, topic, time, owner_id, type, payload, feed?
+_PUBLISH_LUA = """
+local id = redis.call('XADD', KEYS[1], 'MAXLEN', '~', ARGV[1], '*',
+  'time', ARGV[3], 'owner_id', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6])
+if ARGV[7] == '1' then
+  redis.call('XADD', KEYS[2], 'MAXLEN', '~', ARGV[1], '*', 'event_id', ARGV[2] .. '@' .. id,
+    'time', ARGV[3], 'owner_id', ARGV[4], 'type', ARGV[5], 'payload', ARGV[6])
+end
+return id
+"""
 
 
 async def redis_client(url: str, *, timeout_s: float = 5.0) -> aioredis.Redis:
@@ -95,12 +108,31 @@ class EventBus:
         stream_prefix: str = "tm:events:",
         maxlen: int = 100_000,
         client: aioredis.Redis | None = None,
+        feed: bool = True,
     ) -> None:
+        """``feed=False`` for private buses (runner reports): nothing follows their feed."""
         if maxlen < 1:
             raise ValueError(f"maxlen must be >= 1, was {maxlen}")
         self._client = client or aioredis.Redis.from_url(redis_url, decode_responses=True)
         self._prefix = stream_prefix
         self._maxlen = maxlen
+        self._feed = feed
+        self._publish = self._client.register_script(_PUBLISH_LUA)
+
+    @property
+    def feed_stream(self) -> str:
+        """The private stream that holds every topic's events (see module doc)."""
+        return f"{self._prefix}{FEED_SUFFIX}"
+
+    def _publish_args(
+        self, topic: str, owner_id: str, type_: str, payload: Mapping[str, Any]
+    ) -> tuple[list[str], list[Any]]:
+        _check_topic(topic)
+        fields = _fields(owner_id, type_, payload)
+        keys = [self._stream(topic), self.feed_stream]
+        args = [self._maxlen, topic, fields["time"], owner_id, type_, fields["payload"]]
+        args.append("1" if self._feed else "0")
+        return keys, args
 
     async def close(self) -> None:
         await self._client.aclose()
@@ -111,17 +143,10 @@ class EventBus:
     async def publish(
         self, topic: str, owner_id: str, type: str, payload: Mapping[str, Any]
     ) -> str:
-        """Append an event to ``topic`` (stream trimmed to about ``maxlen``); return its id."""
-        _check_topic(topic)
-        fields: dict[Any, Any] = {
-            "time": datetime.now(UTC).isoformat(),
-            "owner_id": owner_id,
-            "type": type,
-            "payload": json.dumps(dict(payload), separators=(",", ":")),
-        }
-        stream_id = await self._client.xadd(
-            self._stream(topic), fields, maxlen=self._maxlen, approximate=True
-        )
+        """Append an event to ``topic`` and the feed (streams trimmed to about ``maxlen``);
+        return its id."""
+        keys, args = self._publish_args(topic, owner_id, type, payload)
+        stream_id = await self._publish(keys=keys, args=args)
         service = process_service()
         if service is not None:
             events_published(service).labels(type).inc()
@@ -134,13 +159,8 @@ class EventBus:
         (a Redis pipeline); returns their ids. For producers with many events per second."""
         pipe = self._client.pipeline(transaction=False)
         for topic, owner_id, type_, payload in events:
-            _check_topic(topic)
-            pipe.xadd(
-                self._stream(topic),
-                _fields(owner_id, type_, payload),
-                maxlen=self._maxlen,
-                approximate=True,
-            )
+            keys, args = self._publish_args(topic, owner_id, type_, payload)
+            await self._publish(keys=keys, args=args, client=pipe)
         ids = await pipe.execute()
         return [f"{event[0]}@{_text(i)}" for event, i in zip(events, ids, strict=True)]
 
@@ -243,6 +263,13 @@ def _fields(owner_id: str, type_: str, payload: Mapping[str, Any]) -> dict[Any, 
 
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
+
+
+def feed_envelope(fields: Mapping[Any, Any]) -> EventEnvelope:
+    """The event held by one entry of the feed stream (its fields carry the ``event_id``)."""
+    event_id = _text(fields.get("event_id", fields.get(b"event_id", "")))
+    topic, stream_id = split_event_id(event_id)
+    return _envelope(topic, stream_id, fields)
 
 
 def _envelope(topic: str, stream_id: str, fields: Mapping[Any, Any]) -> EventEnvelope:

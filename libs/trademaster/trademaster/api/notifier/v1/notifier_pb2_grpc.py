@@ -3,6 +3,7 @@
 import grpc
 import warnings
 
+from trademaster.api.notifier.v1 import alerts_pb2 as trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2
 from trademaster.api.notifier.v1 import notifier_pb2 as trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2
 
 GRPC_GENERATED_VERSION = '1.85.1'
@@ -45,6 +46,41 @@ class NotifierServiceStub:
                 request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishResponse.FromString,
                 _registered_method=True)
+        self.CreateAlertRule = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/CreateAlertRule',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.FromString,
+                _registered_method=True)
+        self.ListAlertRules = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/ListAlertRules',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesResponse.FromString,
+                _registered_method=True)
+        self.DeleteAlertRule = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/DeleteAlertRule',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleResponse.FromString,
+                _registered_method=True)
+        self.ListAlerts = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/ListAlerts',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsResponse.FromString,
+                _registered_method=True)
+        self.MarkAlertsRead = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/MarkAlertsRead',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadResponse.FromString,
+                _registered_method=True)
+        self.ListAlertDeliveries = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/ListAlertDeliveries',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesResponse.FromString,
+                _registered_method=True)
+        self.ReplayAlertDelivery = channel.unary_unary(
+                '/trademaster.api.notifier.v1.NotifierService/ReplayAlertDelivery',
+                request_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryResponse.FromString,
+                _registered_method=True)
 
 
 class NotifierServiceServicer:
@@ -67,6 +103,62 @@ class NotifierServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def CreateAlertRule(self, request, context):
+        """Creates an alert rule owned by the caller; platform rules need risk_officer or admin.
+        Idempotent: no, every call creates a new rule.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlertRules(self, request, context):
+        """Lists the caller's alert rules (risk officers and admins: every rule), newest first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteAlertRule(self, request, context):
+        """Deletes an alert rule; alerts it raised stay.
+        Idempotent: yes, deleting a deleted rule is NOT_FOUND and changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlerts(self, request, context):
+        """Lists the caller's in-app alerts, newest first, with the unread count.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def MarkAlertsRead(self, request, context):
+        """Marks the caller's alerts read.
+        Idempotent: yes, marking a read alert again changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListAlertDeliveries(self, request, context):
+        """Lists webhook and email deliveries of the caller's alerts (the delivery log, dead letters).
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ReplayAlertDelivery(self, request, context):
+        """Queues a dead-lettered delivery again with a fresh attempt budget.
+        Idempotent: yes, replaying a queued delivery changes nothing.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_NotifierServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -79,6 +171,41 @@ def add_NotifierServiceServicer_to_server(servicer, server):
                     servicer.Publish,
                     request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishResponse.SerializeToString,
+            ),
+            'CreateAlertRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateAlertRule,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.SerializeToString,
+            ),
+            'ListAlertRules': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlertRules,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesResponse.SerializeToString,
+            ),
+            'DeleteAlertRule': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteAlertRule,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleResponse.SerializeToString,
+            ),
+            'ListAlerts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlerts,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsResponse.SerializeToString,
+            ),
+            'MarkAlertsRead': grpc.unary_unary_rpc_method_handler(
+                    servicer.MarkAlertsRead,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadResponse.SerializeToString,
+            ),
+            'ListAlertDeliveries': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListAlertDeliveries,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesResponse.SerializeToString,
+            ),
+            'ReplayAlertDelivery': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReplayAlertDelivery,
+                    request_deserializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -136,6 +263,195 @@ class NotifierService:
             '/trademaster.api.notifier.v1.NotifierService/Publish',
             trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishRequest.SerializeToString,
             trademaster_dot_api_dot_notifier_dot_v1_dot_notifier__pb2.PublishResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateAlertRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/CreateAlertRule',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.CreateAlertRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlertRules(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/ListAlertRules',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertRulesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteAlertRule(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/DeleteAlertRule',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.DeleteAlertRuleResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlerts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/ListAlerts',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def MarkAlertsRead(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/MarkAlertsRead',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.MarkAlertsReadResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListAlertDeliveries(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/ListAlertDeliveries',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ListAlertDeliveriesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReplayAlertDelivery(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.notifier.v1.NotifierService/ReplayAlertDelivery',
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryRequest.SerializeToString,
+            trademaster_dot_api_dot_notifier_dot_v1_dot_alerts__pb2.ReplayAlertDeliveryResponse.FromString,
             options,
             channel_credentials,
             insecure,
