@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import uuid
 
-from trademaster.service import authz
 from trademaster.service.auth import Principal
+from trademaster.service.authz import Grant, permission_for_rpc
+from trademaster.service.authz import authorize as authorize_row
 from trademaster.service.errors import NotFound
 
 from tm_risk.runtime import AccountState, Runtime
@@ -20,19 +21,19 @@ from tm_risk.runtime import AccountState, Runtime
 _SERVICE = "/trademaster.api.risk.v1.RiskService/"
 
 
-def authorize(principal: Principal, rpc: str) -> authz.Grant:
+def authorize(principal: Principal, rpc: str) -> Grant:
     """The caller's grant for ``rpc`` (PERMISSION_DENIED when its row names none of its roles)."""
-    row = authz.permission_for_rpc(_SERVICE + rpc)
+    row = permission_for_rpc(_SERVICE + rpc)
     if row is None:  # pragma: no cover - the authz staleness test covers every RPC
         raise KeyError(f"no authz row for RiskService/{rpc}")
-    return authz.authorize(principal, row.resource, row.action)
+    return authorize_row(principal, row.resource, row.action)
 
 
-def reads_all(grant: authz.Grant) -> bool:
+def reads_all(grant: Grant) -> bool:
     return grant.all_owners
 
 
-def account_for(runtime: Runtime, grant: authz.Grant, account_id: uuid.UUID) -> AccountState:
+def account_for(runtime: Runtime, grant: Grant, account_id: uuid.UUID) -> AccountState:
     """The account if ``grant`` reaches its owner; NOT_FOUND otherwise."""
     account = runtime.accounts.get(account_id)
     if account is not None and grant.reaches(account.row.owner):

@@ -57,9 +57,13 @@ def test_aggregates_equal_recomputation(events: list[tuple[str, str, int, int, f
         else:
             book.set_price(iid, price, n)
     priced = [b for b in book.instruments.values() if b.price == b.price]
-    assert book.gross_exposure == pytest.approx(sum(b.worst_abs() * b.price for b in priced))
-    assert book.net_value == pytest.approx(sum(b.position * b.price for b in priced))
-    assert book.working_buy_value == pytest.approx(sum(b.working_buy * b.price for b in priced))
+    assert book.gross_exposure == pytest.approx(
+        sum(b.worst_abs() * b.price for b in priced), abs=1e-9
+    )
+    assert book.net_value == pytest.approx(sum(b.position * b.price for b in priced), abs=1e-9)
+    assert book.working_buy_value == pytest.approx(
+        sum(b.working_buy * b.price for b in priced), abs=1e-9
+    )
     for iid, b in book.instruments.items():
         open_buys = sum(
             w.open_quantity
