@@ -16,13 +16,14 @@ from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.sources import BASELINES
-from trademaster.data.catalog import Catalog, DatasetInfo
+from trademaster.data.catalog import BOOK_KINDS, Catalog, DatasetInfo
 from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.auth import Principal, forwarded_authorization
 from trademaster.service.dataset_gate import DatasetGate, dataset_scope
 from trademaster.service.errors import FailedPrecondition, InvalidArgument
 
 TRAINER_TIMEOUT_S = 10.0
+TRAINED_SOURCES = ("model", "checkpoint")
 FILL_TIMINGS = {
     pb.FILL_TIMING_UNSPECIFIED: "next_open",
     pb.FILL_TIMING_NEXT_OPEN: "next_open",
@@ -47,6 +48,27 @@ def _decimal(value: str, field: str, default: float) -> float:
     return number
 
 
+def _check_book_costs(spec: pb.BacktestSpec, info: DatasetInfo) -> None:
+    """What an order-book replay cannot honour: bar slippage models, fill timings other than
+    the next snapshot, date ranges over step-indexed (HFT) books."""
+    which = spec.slippage.WhichOneof("model")
+    if which not in (None, "fixed_bps"):
+        raise bad_field(
+            f"spec.slippage.{which}",
+            "does not apply to order books (walking the book is the impact); use fixed_bps",
+        )
+    if spec.fill_timing not in (pb.FILL_TIMING_UNSPECIFIED, pb.FILL_TIMING_NEXT_OPEN):
+        raise bad_field(
+            "spec.fill_timing", "must be NEXT_OPEN for order books (fills at the next snapshot)"
+        )
+    if info.kind == "hft_lob" and spec.HasField("date_range"):
+        raise bad_field(
+            "spec.date_range",
+            f"cannot apply: {info.dataset_id!r} has step timestamps, not times",
+            "INVALID_DATE_RANGE",
+        )
+
+
 class SpecValidator:
     """Checks a spec against the catalog and (for trained policies) the trainer."""
 
@@ -67,9 +89,11 @@ class SpecValidator:
     ) -> dict[str, Any]:
         """The validated spec as stored: the request, the costs and the runner's job fields."""
         source = await self._source(spec, context)
-        info = await self._dataset(spec.dataset_id, principal)
+        info = await self._dataset(spec.dataset_id, principal, source["source"])
         start, end = self._dates(spec, info)
         config = self._config(spec)
+        if info.kind in BOOK_KINDS:
+            _check_book_costs(spec, info)
         benchmark = spec.benchmark or "buy_and_hold"
         if benchmark != "buy_and_hold" and benchmark not in info.tics:
             raise bad_field(
@@ -91,8 +115,9 @@ class SpecValidator:
             "job": job_fields,
         }
 
-    async def _dataset(self, dataset_id: str, principal: Principal) -> DatasetInfo:
-        """The spec's dataset if its creator may read it and its quality report allows it."""
+    async def _dataset(self, dataset_id: str, principal: Principal, source: str) -> DatasetInfo:
+        """The spec's dataset if its creator may read it and its quality report allows it;
+        order books only for trained policies (OE/HFT replay), bars for every source."""
         if not dataset_id:
             raise bad_field("spec.dataset_id", "must not be empty")
         unknown = bad_field(
@@ -110,9 +135,16 @@ class SpecValidator:
                 raise unknown
             if info.kind is not None:
                 await asyncio.to_thread(self._gate.check, info)
-        if info.kind != "ohlcv":
+        if info.kind in BOOK_KINDS and source not in TRAINED_SOURCES:
             raise bad_field(
-                "spec.dataset_id", f"must be an OHLCV dataset, {dataset_id!r} is {info.kind}"
+                "spec.dataset_id",
+                f"{dataset_id!r} is an order book ({info.kind}); order books replay trained "
+                "policies only (training_job_id or checkpoint_uri)",
+            )
+        if info.kind != "ohlcv" and info.kind not in BOOK_KINDS:
+            raise bad_field(
+                "spec.dataset_id",
+                f"must be an OHLCV or order-book dataset, {dataset_id!r} is {info.kind}",
             )
         return info
 
