@@ -22,7 +22,7 @@ def _env(name: str, tmp_path: Path, extra: dict[str, str]) -> dict[str, str]:
     )
 
 
-@pytest.mark.parametrize("name", ["trainer", "backtest"])
+@pytest.mark.parametrize("name", ["backtest"])
 def test_dataset_readers_get_the_strategy_roots_main_dir_first(tmp_path: Path, name: str) -> None:
     extra = {
         "TM_STRATEGY_DATA_DIR": "/data/main",
@@ -36,10 +36,11 @@ def test_dataset_readers_get_the_strategy_roots_main_dir_first(tmp_path: Path, n
 
 
 def test_explicit_reader_dirs_win_and_other_services_get_none(tmp_path: Path) -> None:
-    extra = {"TM_STRATEGY_DATA_DIR": "/data/main", "TM_TRAINER_DATA_DIRS": "/mine"}
+    extra = {"TM_STRATEGY_DATA_DIR": "/data/main", "TM_BACKTEST_DATA_DIRS": "/mine"}
 
-    assert _env("trainer", tmp_path, extra)["TM_TRAINER_DATA_DIRS"] == "/mine"
+    assert _env("backtest", tmp_path, extra)["TM_BACKTEST_DATA_DIRS"] == "/mine"
     assert "TM_RISK_DATA_DIRS" not in _env("risk", tmp_path, extra)
+    assert "TM_TRAINER_DATA_DIRS" not in _env("trainer", tmp_path, extra), "datasets by URI"
 
 
 def test_stack_pins_the_strategy_data_dir_under_its_work_dir(tmp_path: Path) -> None:
@@ -50,5 +51,5 @@ def test_stack_pins_the_strategy_data_dir_under_its_work_dir(tmp_path: Path) -> 
 
     datasets = str(tmp_path.absolute() / "datasets")
     assert strategy["TM_STRATEGY_DATA_DIR"] == datasets
-    assert trainer["TM_TRAINER_DATA_DIRS"] == datasets
+    assert "TM_TRAINER_DATA_DIRS" not in trainer
     assert stack.env_for("backtest")["TM_BACKTEST_DATA_DIRS"] == datasets

@@ -40,8 +40,9 @@ strategy service asks the trainer and the backtest service, which themselves nee
 service to start): their gRPC ports are chosen before anything starts, so the earlier service
 can be given their addresses."""
 
-DATASET_READERS: tuple[str, ...] = ("backtest", "trainer")
-"""Services that open the strategy service's datasets and get its roots as `TM_<NAME>_DATA_DIRS`."""
+DATASET_READERS: tuple[str, ...] = ("backtest",)
+"""Services that open the strategy service's datasets and get its roots as `TM_<NAME>_DATA_DIRS`
+(the trainer asks the strategy service for each dataset's URI instead)."""
 
 
 def missing_entry_points(services: Sequence[str]) -> list[str]:
@@ -121,7 +122,7 @@ def service_env(
     env.update(extra or {})
     roots = strategy_dataset_roots(env)
     if name in DATASET_READERS and roots and f"{prefix}DATA_DIRS" not in env:
-        # Trainer and backtest read the datasets the strategy service lists, under the same ids.
+        # The backtest service reads the datasets the strategy service lists, under the same ids.
         env[f"{prefix}DATA_DIRS"] = roots
     return env
 
