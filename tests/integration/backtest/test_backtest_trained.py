@@ -59,7 +59,7 @@ async def test_cli_run_dir_replays_to_a_succeeded_backtest(
 ) -> None:
     """The model artifact is self-contained: the training CSV is deleted before the backtest
     (as on another machine's working directory) and the replay still runs."""
-    data_dir = Path(harness.settings.data_dirs[0])
+    data_dir = harness.data_dir
     if not (data_dir / SINGLE).exists():
         write_synthetic_dataset(data_dir / SINGLE, sine_trend(300, 1, seed=5, period=30))
     name = f"runs/{task}"
@@ -97,7 +97,7 @@ async def test_book_policy_run_dir_replays_through_its_env(
     harness: Harness, task: str, agent: str, equity_points: int, tmp_path: Path
 ) -> None:
     """OE and HFT models backtest on an order book, self-contained as the bar tasks' are."""
-    data_dir = Path(harness.settings.data_dirs[0])
+    data_dir = harness.data_dir
     if not (data_dir / BOOK).exists():
         write_synthetic_dataset(data_dir / BOOK, lob(600, seed=11))
     name = f"runs/{task}"
@@ -128,7 +128,7 @@ async def test_book_policy_run_dir_replays_through_its_env(
 
 
 async def test_order_books_refuse_baselines_and_bar_slippage(harness: Harness) -> None:
-    data_dir = Path(harness.settings.data_dirs[0])
+    data_dir = harness.data_dir
     if not (data_dir / BOOK).exists():
         write_synthetic_dataset(data_dir / BOOK, lob(600, seed=11))
     baseline = pb.BacktestSpec(dataset_id=BOOK, baseline="buy_and_hold")

@@ -104,7 +104,7 @@ async def registry(
         database_url=postgres_server.create_database(f"{name}_bt"),
         redis_url=trainer.settings.redis_url,
         jwt_secret=JWT_SECRET,
-        data_dirs=[strategy_service[1]],
+        strategy_addr=strategy_service[0],
         artifact_dir=trainer.settings.artifact_dir,
         trainer_addr=trainer.address,
         workers=1,
