@@ -195,7 +195,6 @@ async def main(runs: int, timeout_s: float) -> None:
                 strategy_addr=f"127.0.0.1:{s_port}",
                 ray_address=ray.address,
                 artifact_dir=root / "artifacts",
-                data_dirs=[data_dir],
                 max_active_jobs_per_user=100,
             ),
             "trainer",

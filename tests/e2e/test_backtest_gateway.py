@@ -318,3 +318,80 @@ def test_portfolio_policy_trained_on_dj30_2020_backtests_on_2021(
     ).json()
     assert len(result["equity_curve"]) == 252  # DJ30 trading days of 2021
     assert {t["asset"] for t in result["trades"]} - {"CASH"}, "the policy traded DJ30 stocks"
+
+
+HFT_SEGMENTS = "high_frequency_trading.small_btc.market_dynamics_model.btc.default"
+
+
+@pytest.mark.parametrize(
+    ("task", "agent", "train_on", "backtest_on", "config"),
+    [
+        (
+            "order_execution",
+            "ppo",
+            "order_execution.btc.test.csv",
+            "order_execution.btc.btc_mdm_processed.csv",
+            {
+                "env": {"num_envs": 2, "horizon": 20},
+                "agent_params": {"num_steps": 32, "hidden_sizes": [16, 16]},
+                "training": {"total_steps": 256, "log_every_steps": 128},
+            },
+        ),
+        (
+            "high_frequency_trading",
+            "dqn",
+            f"{HFT_SEGMENTS}.label_0.label_0_14.csv",
+            f"{HFT_SEGMENTS}.label_2.label_2_5.csv",
+            {
+                "env": {"num_envs": 2, "episode_length": 64},
+                "agent_params": {"learning_starts": 64, "hidden_sizes": [16, 16]},
+                "training": {"total_steps": 256, "log_every_steps": 128},
+            },
+        ),
+    ],
+)
+def test_order_book_policy_trained_by_the_trainer_backtests(
+    http: httpx.Client,
+    alice: dict[str, str],
+    shared_data_dir: Any,
+    task: str,
+    agent: str,
+    train_on: str,
+    backtest_on: str,
+    config: dict[str, Any],
+) -> None:
+    """OE and HFT models replay through their env on real BTC order books with the backtest's
+    fees on every fill: HFT on another segment than the training one, OE on the labelled copy
+    of its only file (the same 600 minutes; the data copy lacks the other OE minutes)."""
+    if not (shared_data_dir / task).is_dir():
+        pytest.skip(f"{task} data is not in {shared_data_dir}")
+    job_id = _train(
+        http,
+        alice,
+        {
+            "name": f"bt-{task}-{uuid.uuid4().hex[:6]}",
+            "task": task,
+            "agent": agent,
+            "dataset_id": train_on,
+            "config": config,
+        },
+    )
+
+    created = http.post(
+        "/api/v1/backtests",
+        headers=alice,
+        json={"training_job_id": job_id, "dataset_id": backtest_on, "fee_rate": 0.0005},
+    )
+
+    assert created.status_code == 201, created.text
+    done = _wait(http, alice, created.json()["id"])
+    assert done["state"] == "SUCCEEDED", done["failure_reason"]
+    result = http.get(
+        f"/api/v1/backtests/{done['id']}/result", headers=alice, params={"max_equity_points": 0}
+    ).json()
+    assert result["metrics"]["total_fees"] > 0
+    if task == "order_execution":  # 600 minutes: 29 orders of 20 after the 10-minute window
+        assert result["metrics"]["orders"] == 29
+        assert len(result["equity_curve"]) == 29 * 20 + 1
+    else:  # every snapshot of the 241-row segment after the 10-snapshot window
+        assert len(result["equity_curve"]) == 241 - 10 + 1

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
-from trademaster.service.settings import PathList, ServiceSettings
+from trademaster.service.settings import ServiceSettings
 
 
 class BacktestSettings(ServiceSettings):
@@ -14,8 +14,8 @@ class BacktestSettings(ServiceSettings):
 
     model_config = SettingsConfigDict(env_prefix="TM_BACKTEST_", extra="ignore", frozen=True)
 
-    data_dirs: PathList = Field(default_factory=lambda: [Path("./var/datasets")])
-    """Dataset catalog roots, ``os.pathsep``-separated (same ids as the strategy service)."""
+    strategy_addr: str
+    """StrategyService ``host:port``: every dataset is resolved there (GetDataset → URI)."""
     artifact_dir: Path = Path("./var/artifacts")
     """Where reports are written (``<artifact_dir>/backtests/<id>/``) and run dirs are read."""
     workers: int = Field(default=2, ge=1, le=64)

@@ -1,4 +1,5 @@
-"""Start-up wiring of the backtest service: pool, migrations, catalog, worker pool, servicer."""
+"""Start-up wiring of the backtest service: pool, migrations, peers (strategy, trainer), worker
+pool, servicer."""
 
 from __future__ import annotations
 
@@ -8,8 +9,8 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2_grpc
-from trademaster.data.catalog import Catalog
 from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
@@ -54,9 +55,10 @@ async def build(base: ServiceSettings) -> ServiceParts:
     trainer_channel = (
         None if settings.trainer_addr is None else insecure_channel(settings.trainer_addr)
     )
+    strategy_channel = insecure_channel(settings.strategy_addr)
     store = BacktestStore(pool)
     validator = SpecValidator(
-        Catalog(settings.data_dirs),
+        strategy_pb2_grpc.StrategyServiceStub(strategy_channel),
         settings.artifact_dir,
         None if trainer_channel is None else trainer_pb2_grpc.TrainerServiceStub(trainer_channel),
     )
@@ -82,6 +84,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         runs.executor.shutdown(wait=False, cancel_futures=True)
         await bus.close()
         await client.aclose()
+        await strategy_channel.close()
         if trainer_channel is not None:
             await trainer_channel.close()
 

@@ -53,7 +53,7 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         self, request: pb.CreateBacktestRequest, context: grpc.aio.ServicerContext
     ) -> pb.CreateBacktestResponse:
         principal = authorize(current_principal(), Resource.BACKTEST, Action.CREATE)
-        stored = await self._validator.stored_config(request.spec, context, principal.principal)
+        stored = await self._validator.stored_config(request.spec, context)
         record, created = await self._store.create(
             principal.subject, stored, request.request_id, request.spec.training_job_id
         )

@@ -1,11 +1,16 @@
 """Validation of a ``BacktestSpec``: every field checked at the edge of the service, turned into
-the stored config and the runner's job fields (dataset, dates, costs, decision source)."""
+the stored config and the runner's job fields (dataset, dates, costs, decision source).
+
+Datasets are resolved through ``StrategyService.GetDataset`` with the caller's token (so users'
+uploads are theirs only and blocked data is refused): the service scans no data folders and
+the runner opens the URI it returns."""
 
 from __future__ import annotations
 
 import asyncio
 import math
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -13,16 +18,21 @@ import grpc
 from google.protobuf import json_format
 from pydantic import ValidationError
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
+from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.backtest.config import BacktestConfig, SlippageConfig
 from trademaster.backtest.sources import BASELINES
-from trademaster.data.catalog import Catalog, DatasetInfo
+from trademaster.config.run import DatasetRef
+from trademaster.data.catalog import BOOK_KINDS
+from trademaster.data.meta import is_user_dataset_id
 from trademaster.service.artifacts import ArtifactStore
-from trademaster.service.auth import Principal, forwarded_authorization
-from trademaster.service.dataset_gate import DatasetGate, dataset_scope
-from trademaster.service.errors import FailedPrecondition, InvalidArgument
+from trademaster.service.auth import forwarded_authorization
+from trademaster.service.dataset_gate import refuse_blocked
+from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound, Unavailable
 
 TRAINER_TIMEOUT_S = 10.0
+STRATEGY_TIMEOUT_S = 10.0
+TRAINED_SOURCES = ("model", "checkpoint")
 FILL_TIMINGS = {
     pb.FILL_TIMING_UNSPECIFIED: "next_open",
     pb.FILL_TIMING_NEXT_OPEN: "next_open",
@@ -47,29 +57,81 @@ def _decimal(value: str, field: str, default: float) -> float:
     return number
 
 
+def _check_book_costs(spec: pb.BacktestSpec, info: DatasetView) -> None:
+    """What an order-book replay cannot honour: bar slippage models, fill timings other than
+    the next snapshot, date ranges over step-indexed (HFT) books."""
+    which = spec.slippage.WhichOneof("model")
+    if which not in (None, "fixed_bps"):
+        raise bad_field(
+            f"spec.slippage.{which}",
+            "does not apply to order books (walking the book is the impact); use fixed_bps",
+        )
+    if spec.fill_timing not in (pb.FILL_TIMING_UNSPECIFIED, pb.FILL_TIMING_NEXT_OPEN):
+        raise bad_field(
+            "spec.fill_timing", "must be NEXT_OPEN for order books (fills at the next snapshot)"
+        )
+    if info.kind == "hft_lob" and spec.HasField("date_range"):
+        raise bad_field(
+            "spec.date_range",
+            f"cannot apply: {info.dataset_id!r} has step timestamps, not times",
+            "INVALID_DATE_RANGE",
+        )
+
+
+@dataclass(frozen=True)
+class DatasetView:
+    """What validation and the runner need of a ``strategy.v1.Dataset``."""
+
+    dataset_id: str
+    path: str
+    kind: str
+    tics: tuple[str, ...]
+    start: datetime | None
+    end: datetime | None
+
+    @classmethod
+    def of(cls, message: strategy_pb2.Dataset) -> DatasetView:
+        """Raises FAILED_PRECONDITION when the strategy service gave no URI."""
+        if not message.uri:
+            raise FailedPrecondition(
+                f"the strategy service gave no URI for dataset {message.dataset_id!r}",
+                reason="DATASET_UNREACHABLE",
+            )
+        return cls(
+            dataset_id=message.dataset_id,
+            path=DatasetRef(uri=message.uri).local_path(),
+            kind=message.kind,
+            tics=tuple(message.assets),
+            start=message.start_time.ToDatetime() if message.HasField("start_time") else None,
+            end=message.end_time.ToDatetime() if message.HasField("end_time") else None,
+        )
+
+
 class SpecValidator:
-    """Checks a spec against the catalog and (for trained policies) the trainer."""
+    """Checks a spec against its dataset (resolved by the strategy service) and, for trained
+    policies, the trainer."""
 
     def __init__(
         self,
-        catalog: Catalog,
+        strategies: strategy_pb2_grpc.StrategyServiceStub,
         artifact_dir: Path,
         trainer: trainer_pb2_grpc.TrainerServiceStub | None,
     ) -> None:
-        self._catalog = catalog
+        self._strategies = strategies
         self._artifact_dir = artifact_dir.resolve()
         self._store = ArtifactStore(self._artifact_dir)
         self._trainer = trainer
-        self._gate = DatasetGate(list(catalog.roots))
 
     async def stored_config(
-        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext, principal: Principal
+        self, spec: pb.BacktestSpec, context: grpc.aio.ServicerContext
     ) -> dict[str, Any]:
         """The validated spec as stored: the request, the costs and the runner's job fields."""
         source = await self._source(spec, context)
-        info = await self._dataset(spec.dataset_id, principal)
+        info = await self._dataset(spec.dataset_id, context, source["source"])
         start, end = self._dates(spec, info)
         config = self._config(spec)
+        if info.kind in BOOK_KINDS:
+            _check_book_costs(spec, info)
         benchmark = spec.benchmark or "buy_and_hold"
         if benchmark != "buy_and_hold" and benchmark not in info.tics:
             raise bad_field(
@@ -78,7 +140,7 @@ class SpecValidator:
             )
         job_fields = {
             "dataset_path": info.path,
-            "dataset_kind": info.kind or "ohlcv",
+            "dataset_kind": info.kind,
             "start": start,
             "end": end,
             "benchmark": benchmark,
@@ -91,32 +153,53 @@ class SpecValidator:
             "job": job_fields,
         }
 
-    async def _dataset(self, dataset_id: str, principal: Principal) -> DatasetInfo:
-        """The spec's dataset if its creator may read it and its quality report allows it."""
+    async def _dataset(
+        self, dataset_id: str, context: grpc.aio.ServicerContext, source: str
+    ) -> DatasetView:
+        """The spec's dataset as its creator may read it (asked of the strategy service AS THE
+        CALLER) if its quality report allows it; order books only for trained policies (OE/HFT
+        replay), bars for every source."""
         if not dataset_id:
             raise bad_field("spec.dataset_id", "must not be empty")
-        unknown = bad_field(
-            "spec.dataset_id", f"names no known dataset, was {dataset_id!r}", "UNKNOWN_DATASET"
-        )
-        if dataset_id.startswith("ds_"):
-            scope = dataset_scope(principal)
-            info = await asyncio.to_thread(self._gate.user_dataset, dataset_id, scope)
-        else:
-            try:
-                info = await asyncio.to_thread(self._catalog.get, dataset_id)
-            except KeyError:
-                raise unknown from None
-            if info.dataset_id.startswith("uploads."):  # users' files only by their ds_ id
-                raise unknown
-            if info.kind is not None:
-                await asyncio.to_thread(self._gate.check, info)
-        if info.kind != "ohlcv":
+        try:
+            reply = await self._strategies.GetDataset(
+                strategy_pb2.GetDatasetRequest(dataset_id=dataset_id),
+                metadata=forwarded_authorization(context),
+                timeout=STRATEGY_TIMEOUT_S,
+            )
+        except grpc.aio.AioRpcError as error:
+            if error.code() == grpc.StatusCode.NOT_FOUND and is_user_dataset_id(dataset_id):
+                # Another user's file is invisible, as every resource of another owner.
+                raise NotFound(
+                    f"dataset {dataset_id!r} not found", reason="UNKNOWN_DATASET"
+                ) from None
+            if error.code() in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
+                raise bad_field(
+                    "spec.dataset_id",
+                    f"names no known dataset, was {dataset_id!r}",
+                    "UNKNOWN_DATASET",
+                ) from None
+            raise Unavailable(
+                f"strategy service could not answer for dataset {dataset_id!r}: {error.code().name}"
+            ) from error
+        quality = reply.dataset.quality
+        refuse_blocked(dataset_id, quality.status, list(quality.error_codes))
+        info = DatasetView.of(reply.dataset)
+        if info.kind in BOOK_KINDS and source not in TRAINED_SOURCES:
             raise bad_field(
-                "spec.dataset_id", f"must be an OHLCV dataset, {dataset_id!r} is {info.kind}"
+                "spec.dataset_id",
+                f"{dataset_id!r} is an order book ({info.kind}); order books replay trained "
+                "policies only (training_job_id or checkpoint_uri)",
+            )
+        if info.kind != "ohlcv" and info.kind not in BOOK_KINDS:
+            raise bad_field(
+                "spec.dataset_id",
+                f"must be an OHLCV or order-book dataset, {dataset_id!r} is "
+                f"{info.kind or 'unparseable'}",
             )
         return info
 
-    def _dates(self, spec: pb.BacktestSpec, info: DatasetInfo) -> tuple[str | None, str | None]:
+    def _dates(self, spec: pb.BacktestSpec, info: DatasetView) -> tuple[str | None, str | None]:
         rng = spec.date_range
         start = rng.start_time.ToDatetime() if rng.HasField("start_time") else None
         end = (

@@ -61,6 +61,8 @@ def dataset_message(info: DatasetInfo, relative: str) -> strategy_pb2.Dataset:
         synthetic=info.synthetic,
         size_bytes=info.size_bytes,
         version="original",
+        uri=Path(info.path).absolute().as_uri(),
+        kind=info.kind or "",
     )
 
 

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
-from trademaster.service.settings import PathList, ServiceSettings
+from trademaster.service.settings import ServiceSettings
 from trademaster.service.topics import REPORT_STREAM_PREFIX
 
 
@@ -17,16 +16,13 @@ class TrainerSettings(ServiceSettings):
     model_config = SettingsConfigDict(env_prefix="TM_TRAINER_", extra="ignore", frozen=True)
 
     strategy_addr: str
-    """host:port of the strategy service (strategies and the dataset catalog)."""
+    """host:port of the strategy service (strategies, and datasets by URI via GetDataset)."""
     ray_dashboard_url: str | None = None
     """Ray job-submission endpoint, e.g. ``http://127.0.0.1:8265``."""
     ray_address: str | None = None
     """Ray GCS address; used to discover the dashboard URL when that is not set."""
     artifact_dir: Path = Path("./var/artifacts/trainer")
     """Artifact store root: ``<artifact_dir>/<job_id>/`` holds specs, checkpoints and the model."""
-    data_dirs: PathList = Field(default_factory=list)
-    """Roots that the strategy service's relative dataset paths resolve against
-    (``os.pathsep``-separated); empty means the strategy service's own env settings."""
     max_active_jobs_per_user: int = Field(3, ge=1)
     """QUEUED + RUNNING + PAUSED + CANCELLING jobs one user may have."""
     cpus_per_job: float = Field(1.0, gt=0)
@@ -49,13 +45,3 @@ class TrainerSettings(ServiceSettings):
         if not self.ray_dashboard_url and not self.ray_address:
             raise ValueError("one of ray_dashboard_url or ray_address must be set")
         return self
-
-    def dataset_roots(self) -> list[Path]:
-        """Where dataset paths resolve: ``data_dirs``, else the strategy service's dirs from the
-        same environment (the local stack gives every service the same env)."""
-        if self.data_dirs:
-            return list(self.data_dirs)
-        roots = [Path(os.environ.get("TM_STRATEGY_DATA_DIR", "./var/datasets"))]
-        extra = os.environ.get("TM_STRATEGY_EXTRA_DATA_DIRS", "")
-        roots.extend(Path(part) for part in extra.split(os.pathsep) if part.strip())
-        return roots

@@ -1,53 +1,47 @@
-"""TrainerService: validate and authorize requests, then store state changes; the supervisor
-does the cluster work in the background."""
+"""TrainerService: authorize, validate (:mod:`tm_trainer.validate`), resolve the run
+(:mod:`tm_trainer.resolve`), store state changes and answer reads (:mod:`tm_trainer.convert`);
+the supervisor does the cluster work in the background."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import math
-import uuid
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
 
 import grpc
 import redis.asyncio as aioredis
-from trademaster.api.common.v1 import common_pb2
-from trademaster.api.strategy.v1 import strategy_pb2, strategy_pb2_grpc
+from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
-from trademaster.config.run import DatasetRef, resolve_strategy, run_spec
-from trademaster.config.strategy import ConfigError
-from trademaster.service.auth import Principal, current_principal, forwarded_authorization
+from trademaster.service.auth import Principal, current_principal
 from trademaster.service.authz import Action, Grant, Resource, authorize
-from trademaster.service.dataset_gate import refuse_blocked
-from trademaster.service.enums import task_name
 from trademaster.service.errors import (
     Aborted,
     FailedPrecondition,
     InvalidArgument,
-    NotFound,
-    PermissionDenied,
     ResourceExhausted,
     Unavailable,
     raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
-from trademaster.service.structs import dict_to_struct, struct_to_dict, timestamp_of
 from trademaster.service.topics import control_key, training_job_topic
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.convert import job_message, metric_message, state_name
 from tm_trainer.events import JobEvents
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
-from tm_trainer.store import (
-    JobRecord,
-    JobStore,
-    MetricRow,
-    NewJob,
-    TooManyActiveJobs,
-)
+from tm_trainer.resolve import RunResolver
+from tm_trainer.store import JobRecord, JobStore, NewJob, TooManyActiveJobs
 from tm_trainer.supervisor import JobSupervisor
+from tm_trainer.validate import (
+    DEFAULT_METRICS_PAGE_SIZE,
+    DEFAULT_PAGE_SIZE,
+    MAX_METRICS_PAGE_SIZE,
+    MAX_PAGE_SIZE,
+    checked_page_size,
+    create_violations,
+    not_found,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -58,123 +52,6 @@ QUEUED, RUNNING, PAUSED, CANCELLING, CANCELLED = (
     JobState.CANCELLING.value,
     JobState.CANCELLED.value,
 )
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 500
-DEFAULT_METRICS_PAGE_SIZE = 1000
-MAX_METRICS_PAGE_SIZE = 10_000
-MAX_REQUEST_ID_LENGTH = 128
-STRATEGY_TIMEOUT_S = 10.0
-_STATE_PREFIX = "TRAINING_JOB_STATE_"
-Violations = list[tuple[str, str]]
-
-
-def state_enum(state: str) -> int:
-    return trainer_pb2.TrainingJobState.Value(f"{_STATE_PREFIX}{state}")
-
-
-def state_name(value: int) -> str:
-    return trainer_pb2.TrainingJobState.Name(value).removeprefix(_STATE_PREFIX)
-
-
-def _resources(data: dict[str, Any] | None) -> common_pb2.Resources | None:
-    if data is None:
-        return None
-    return common_pb2.Resources(
-        num_cpus=int(round(float(data.get("num_cpus", 0)))),
-        num_gpus=int(round(float(data.get("num_gpus", 0)))),
-        gpu_required=bool(data.get("gpu_required", False)),
-    )
-
-
-def _run_record(data: dict[str, Any] | None) -> trainer_pb2.RunRecord | None:
-    if not data:
-        return None
-    return trainer_pb2.RunRecord(
-        seed=int(data.get("seed", 0)),
-        config_hash=str(data.get("config_hash") or ""),
-        dataset_hash=str(data.get("dataset_hash") or ""),
-        library_versions={k: str(v) for k, v in (data.get("versions") or {}).items() if v},
-        git_revision=str(data.get("git_revision") or ""),
-        resource_usage={
-            str(k): float(v)
-            for k, v in (data.get("resource_usage") or {}).items()
-            if isinstance(v, int | float) and math.isfinite(v)
-        },
-    )
-
-
-def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
-    total_steps = job.run_spec.total_steps
-    total = max(total_steps, 1)
-    return trainer_pb2.TrainingJob(
-        job_id=str(job.id),
-        owner_id=job.owner,
-        strategy_id=str(job.strategy_id),
-        strategy_version=job.strategy_version,
-        state=state_enum(job.state),  # type: ignore[arg-type]
-        failure_reason=job.failure_reason,
-        progress=trainer_pb2.TrainingJobProgress(
-            step=job.progress_step,
-            total_steps=total_steps,
-            fraction=min(1.0, job.progress_step / total),
-            episodic_return=job.episodic_return,
-            sps=job.sps,
-        ),
-        overrides=dict_to_struct(job.overrides),
-        requested_resources=_resources(job.requested_resources),
-        assigned_resources=_resources(job.assigned_resources),
-        device=job.device,
-        final_metrics=job.final_metrics,
-        run_record=_run_record(job.run_record),
-        checkpoint_uri=job.checkpoint_uri,
-        model_uri=job.model_uri,
-        create_time=timestamp_of(job.created_at),
-        start_time=timestamp_of(job.started_at),
-        end_time=timestamp_of(job.ended_at),
-        update_time=timestamp_of(job.updated_at),
-        allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
-        run_spec_json=job.run_spec.model_dump_json(),
-    )
-
-
-def metric_message(row: MetricRow) -> common_pb2.MetricPoint:
-    return common_pb2.MetricPoint(
-        name=row.name, step=row.step, value=row.value, time=timestamp_of(row.recorded_at)
-    )
-
-
-def _page_size(value: int, default: int, maximum: int) -> int:
-    if value < 0:
-        raise InvalidArgument(
-            f"page_size must be >= 0, was {value}", [("page_size", f"must be >= 0, was {value}")]
-        )
-    return min(value or default, maximum)
-
-
-def _create_violations(request: trainer_pb2.CreateTrainingJobRequest) -> Violations:
-    """Every out-of-range field of a create request (the run spec is checked when resolved)."""
-    violations: Violations = []
-    if request.strategy_version < 0:
-        violations.append(("strategy_version", f"must be >= 0, was {request.strategy_version}"))
-    if request.total_steps < 0:
-        violations.append(("total_steps", f"must be >= 0, was {request.total_steps}"))
-    if request.seed < 0:
-        violations.append(("seed", f"must be >= 0, was {request.seed}"))
-    if len(request.request_id) > MAX_REQUEST_ID_LENGTH:
-        violations.append(("request_id", f"must be at most {MAX_REQUEST_ID_LENGTH} characters"))
-    res = request.resources
-    if res.num_cpus < 0:
-        violations.append(("resources.num_cpus", f"must be >= 0, was {res.num_cpus}"))
-    if res.num_gpus < 0:
-        violations.append(("resources.num_gpus", f"must be >= 0, was {res.num_gpus}"))
-    if res.gpu_required and res.num_gpus == 0:
-        violations.append(("resources.num_gpus", "must be >= 1 when gpu_required is set"))
-    return violations
-
-
-def _not_found(job_id: uuid.UUID | str) -> NotFound:
-    return NotFound(f"training job {job_id} not found", reason="TRAINING_JOB_NOT_FOUND")
 
 
 class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
@@ -192,7 +69,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> None:
         self._settings = settings
         self._store = store
-        self._strategies = strategies
+        self._resolver = RunResolver(strategies)
         self._cluster = cluster
         self._redis = redis
         self._supervisor = supervisor
@@ -206,7 +83,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         parsed = parse_uuid(job_id, "job_id")
         job = await self._store.get(parsed, principal.owner_scope)
         if job is None:
-            raise _not_found(parsed)
+            raise not_found(parsed)
         return job
 
     # -- create ----------------------------------------------------------------------------------
@@ -216,32 +93,17 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.CreateTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
-        raise_if_invalid(_create_violations(request), "request")
+        raise_if_invalid(create_violations(request), "request")
+        run = await self._resolver.resolve(strategy_id, request, context)
         res = request.resources
-
-        strategy = await self._fetch_strategy(context, strategy_id, request.strategy_version)
-        overrides = struct_to_dict(request.overrides)
-        try:
-            resolved = resolve_strategy(
-                task_name(strategy.task),
-                strategy.agent,
-                struct_to_dict(strategy.config),
-                overrides,
-                seed=request.seed,
-                total_steps=request.total_steps,
-            )
-        except ConfigError as error:
-            raise_if_invalid([(v.field, v.description) for v in error.violations], "overrides")
-            raise
-        dataset = await self._dataset(context, resolved.dataset_id or strategy.dataset_id, strategy)
         if res.gpu_required:
             await self._require_gpu()
         new = NewJob(
             owner=principal.subject,
-            strategy_id=strategy_id,
-            strategy_version=strategy.version,
-            run_spec=run_spec(resolved, dataset),
-            overrides=overrides,
+            strategy_id=run.strategy_id,
+            strategy_version=run.strategy_version,
+            run_spec=run.run_spec,
+            overrides=run.overrides,
             requested_resources={
                 "num_cpus": res.num_cpus,
                 "num_gpus": res.num_gpus,
@@ -265,71 +127,6 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             self._supervisor.remember_trace(str(job.id))
             self._supervisor.wake()
         return trainer_pb2.CreateTrainingJobResponse(job=job_message(job))
-
-    async def _fetch_strategy(
-        self, context: grpc.aio.ServicerContext, strategy_id: uuid.UUID, version: int
-    ) -> strategy_pb2.Strategy:
-        """The strategy as the CALLER may see it: their token goes along."""
-        metadata = forwarded_authorization(context)
-        try:
-            reply = await self._strategies.GetStrategy(
-                strategy_pb2.GetStrategyRequest(strategy_id=str(strategy_id), version=version),
-                metadata=metadata,
-                timeout=STRATEGY_TIMEOUT_S,
-            )
-        except grpc.aio.AioRpcError as error:
-            raise self._strategy_error(error, f"strategy {strategy_id}") from error
-        return reply.strategy
-
-    def _strategy_error(self, error: grpc.aio.AioRpcError, what: str) -> Exception:
-        code = error.code()
-        if code in (grpc.StatusCode.NOT_FOUND, grpc.StatusCode.INVALID_ARGUMENT):
-            return NotFound(f"{what} not found", reason="STRATEGY_NOT_FOUND")
-        if code == grpc.StatusCode.PERMISSION_DENIED:
-            return PermissionDenied(error.details() or f"{what}: permission denied")
-        _LOGGER.warning("trainer.strategy_call_failed code=%s details=%s", code, error.details())
-        return Unavailable(f"strategy service could not answer for {what}: {code.name}")
-
-    async def _dataset(
-        self, context: grpc.aio.ServicerContext, dataset_id: str, strategy: strategy_pb2.Strategy
-    ) -> DatasetRef:
-        """The catalog entry the run trains on, as a URI the job runner can open."""
-        if not dataset_id:
-            raise FailedPrecondition(
-                f"strategy {strategy.strategy_id} names no dataset; set dataset_id",
-                reason="DATASET_MISSING",
-            )
-        try:
-            reply = await self._strategies.GetDataset(
-                strategy_pb2.GetDatasetRequest(dataset_id=dataset_id),
-                metadata=forwarded_authorization(context),
-                timeout=STRATEGY_TIMEOUT_S,
-            )
-        except grpc.aio.AioRpcError as error:
-            if error.code() == grpc.StatusCode.NOT_FOUND:
-                raise FailedPrecondition(
-                    f"dataset {dataset_id!r} of strategy {strategy.strategy_id} is not in the "
-                    "catalog",
-                    reason="DATASET_NOT_FOUND",
-                ) from error
-            raise self._strategy_error(error, f"dataset {dataset_id!r}") from error
-        quality = reply.dataset.quality
-        refuse_blocked(dataset_id, quality.status, list(quality.error_codes))
-        roots = self._settings.dataset_roots()
-        relative = Path(reply.dataset.path)
-        for root in roots:
-            candidate = (root / relative).absolute()
-            if candidate.exists():
-                return DatasetRef(
-                    uri=candidate.as_uri(),
-                    dataset_id=dataset_id,
-                    content_hash=reply.dataset.content_hash,
-                )
-        raise FailedPrecondition(
-            f"dataset {dataset_id!r} ({relative}) is not under any trainer data root "
-            f"{[str(r) for r in roots]}",
-            reason="DATASET_UNREACHABLE",
-        )
 
     async def _require_gpu(self) -> None:
         try:
@@ -356,7 +153,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self, request: trainer_pb2.ListTrainingJobsRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ListTrainingJobsResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.READ)
-        page_size = _page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
+        page_size = checked_page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         scope = principal.owner_scope
         owner = request.owner_id or scope
         if scope is not None and owner != scope:
@@ -389,7 +186,9 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> trainer_pb2.ListJobMetricsResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.READ)
         job = await self._job(request.job_id, principal)
-        page_size = _page_size(request.page_size, DEFAULT_METRICS_PAGE_SIZE, MAX_METRICS_PAGE_SIZE)
+        page_size = checked_page_size(
+            request.page_size, DEFAULT_METRICS_PAGE_SIZE, MAX_METRICS_PAGE_SIZE
+        )
         rows, token = await self._store.list_metrics(
             job.id, list(request.names), request.start_step, page_size, request.page_token
         )

@@ -1,7 +1,8 @@
 """An in-process backtest service on the session's real PostgreSQL and Redis.
 
-Each module gets its own database, data dir (synthetic datasets) and artifact dir; tests may
-start a second service on the same database to check what survives a restart.
+Each module gets its own database, artifact dir and strategy service (which resolves every
+dataset, over a data dir of synthetic datasets); tests may start a second backtest service on
+the same database to check what survives a restart.
 """
 
 from __future__ import annotations
@@ -19,6 +20,8 @@ import pytest
 from support.servers import PostgresHandle
 from tm_backtest.config import BacktestSettings
 from tm_backtest.server import build
+from tm_strategy.config import StrategySettings
+from tm_strategy.server import build as build_strategy
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.data.synthetic import sine_trend, write_synthetic_dataset
@@ -69,6 +72,8 @@ class Harness:
     """Settings shared by every service a test starts, plus helpers that call the first one."""
 
     settings: BacktestSettings
+    data_dir: Path
+    """The strategy service's data dir: datasets the backtests resolve through it."""
     dataset_ids: dict[str, str]
     bus: EventBus
     services: list[Service] = field(default_factory=list)
@@ -152,22 +157,54 @@ def _write_datasets(data_dir: Path) -> None:
 
 
 @pytest.fixture(scope="module")
+async def strategy_service(
+    postgres_server: PostgresHandle, tm_session_dir: Path
+) -> AsyncIterator[tuple[str, Path]]:
+    """The strategy service that resolves every dataset (own database), over a data dir with
+    the synthetic datasets; tests may add files there (the catalog rescans)."""
+    name = f"bts_{uuid.uuid4().hex[:8]}"
+    data_dir = tm_session_dir / name / "datasets"
+    _write_datasets(data_dir)
+    settings = StrategySettings(
+        database_url=postgres_server.create_database(name),
+        redis_url="redis://127.0.0.1:1/0",
+        jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+        data_dir=data_dir,
+    )
+    parts = await build_strategy(settings)
+    server, port = await create_server(
+        settings,
+        service_name="strategy",
+        register=parts.register,
+        full_service_names=parts.full_service_names,
+        public_methods=parts.public_methods,
+    )
+    yield f"127.0.0.1:{port}", data_dir
+    await stop_server(server, 0)
+    for callback in parts.on_shutdown:
+        await callback()
+
+
+@pytest.fixture(scope="module")
 async def harness(
-    postgres_server: PostgresHandle, redis_url: str, tm_session_dir: Path
+    postgres_server: PostgresHandle,
+    redis_url: str,
+    tm_session_dir: Path,
+    strategy_service: tuple[str, Path],
 ) -> AsyncIterator[Harness]:
     name = f"bt_{uuid.uuid4().hex[:8]}"
-    root = tm_session_dir / name
-    _write_datasets(root / "datasets")
+    strategy_addr, data_dir = strategy_service
     settings = BacktestSettings(
         database_url=postgres_server.create_database(name),
         redis_url=redis_url,
         jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
-        data_dirs=[root / "datasets"],
-        artifact_dir=root / "artifacts",
+        strategy_addr=strategy_addr,
+        artifact_dir=tm_session_dir / name / "artifacts",
         workers=2,
     )
     h = Harness(
         settings=settings,
+        data_dir=data_dir,
         dataset_ids={SMALL: "small.csv", LARGE: "large.csv"},
         bus=EventBus(redis_url),
     )

@@ -53,7 +53,7 @@ async def test_result_metrics_equal_compute_metrics_of_the_equity_curve(harness:
 
     equity = np.array([float(p.equity) for p in result.equity_curve])
     bench = np.array([float(p.benchmark_equity) for p in result.equity_curve])
-    info_path = Path(harness.settings.data_dirs[0]) / SMALL
+    info_path = harness.data_dir / SMALL
     market = MarketData.from_frame(load_dataset(info_path, "ohlcv"))
     assert len(equity) == market.num_bars == 300
     ppy = market.periods_per_year(infer_market(market.dates))  # synthetic daily bars incl. weekends

@@ -1,7 +1,8 @@
 """Users' datasets end to end over real gRPC, PostgreSQL and Redis: import, quality report,
 owner isolation, repair and labelling as new versions, and blocked data refused by backtests.
 
-The strategy and backtest services share one data dir, as in a deployment.
+The backtest service resolves datasets through the strategy service (GetDataset → URI), as in
+a deployment.
 """
 
 from __future__ import annotations
@@ -80,18 +81,16 @@ async def stack(
         data_dir=data_dir,
         max_upload_bytes=2_000_000,
     )
+    started = [await _start(strategy, "strategy", build_strategy)]
     backtest = BacktestSettings(
         database_url=postgres_server.create_database(name + "_bt"),
         redis_url=redis_url,
         jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
-        data_dirs=[data_dir],
+        strategy_addr=f"127.0.0.1:{started[0][1]}",
         artifact_dir=data_dir.parent / "artifacts",
         workers=1,
     )
-    started = [
-        await _start(strategy, "strategy", build_strategy),
-        await _start(backtest, "backtest", build_backtest),
-    ]
+    started.append(await _start(backtest, "backtest", build_backtest))
     channels = [grpc.aio.insecure_channel(f"127.0.0.1:{port}") for _, port, _ in started]
     yield Stack(
         data_dir,

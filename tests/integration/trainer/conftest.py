@@ -227,7 +227,6 @@ async def _harness(
         strategy_addr=strategy_addr,
         ray_address=ray_head.address,
         artifact_dir=work_dir / name / "artifacts",
-        data_dirs=[data_dir],
         scheduler_interval_s=0.2,
         **overrides,
     )

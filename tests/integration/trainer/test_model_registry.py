@@ -94,14 +94,17 @@ async def _train_two(trainer: TrainerHarness) -> list[str]:
 
 @pytest.fixture(scope="module")
 async def registry(
-    trainer: TrainerHarness, postgres_server: PostgresHandle, tm_session_dir: Path
+    trainer: TrainerHarness,
+    strategy_service: tuple[str, Path],
+    postgres_server: PostgresHandle,
+    tm_session_dir: Path,
 ) -> AsyncIterator[Registry]:
     name = f"reg_{uuid.uuid4().hex[:8]}"
     backtest_settings = BacktestSettings(
         database_url=postgres_server.create_database(f"{name}_bt"),
         redis_url=trainer.settings.redis_url,
         jwt_secret=JWT_SECRET,
-        data_dirs=trainer.settings.data_dirs,
+        strategy_addr=strategy_service[0],
         artifact_dir=trainer.settings.artifact_dir,
         trainer_addr=trainer.address,
         workers=1,

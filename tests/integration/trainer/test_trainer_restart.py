@@ -52,7 +52,6 @@ async def trainer_process(
         "TM_TRAINER_STRATEGY_ADDR": strategy_addr,
         "TM_TRAINER_RAY_ADDRESS": ray_head.address,
         "TM_TRAINER_ARTIFACT_DIR": str(work / "artifacts"),
-        "TM_TRAINER_DATA_DIRS": str(data_dir),
         "TM_TRAINER_SCHEDULER_INTERVAL_S": "0.2",
         "TM_TRAINER_GRPC_PORT": "0",
     }

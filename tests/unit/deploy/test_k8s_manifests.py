@@ -266,17 +266,23 @@ def test_gpu_group_only_in_prod_and_requests_gpus_on_gpu_nodes(
     assert pod["containers"][0]["image"].endswith("-cuda")
 
 
-def test_ray_pods_share_the_trainer_artifact_and_dataset_paths(
+def _mounts(deployment: dict[str, Any]) -> dict[str, tuple[str, bool]]:
+    return {
+        m["name"]: (m["mountPath"], m.get("readOnly", False))
+        for m in deployment["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
+    }
+
+
+def test_ray_pods_share_the_trainer_artifacts_and_the_strategy_dataset_paths(
     rendered: tuple[str, list[dict[str, Any]]],
 ) -> None:
+    """Ray jobs write artifacts where the trainer reads them and open the dataset URIs the
+    strategy service gives out; the trainer itself mounts no datasets."""
     _overlay, objects = rendered
-    trainer = next(d for d in _kind(objects, "Deployment") if d["metadata"]["name"] == "tm-trainer")
-    wanted = {
-        (m["mountPath"], m.get("readOnly", False))
-        for m in trainer["spec"]["template"]["spec"]["containers"][0]["volumeMounts"]
-        if m["name"] in ("artifacts", "datasets")
-    }
-    assert len(wanted) == 2
+    deployments = {d["metadata"]["name"]: d for d in _kind(objects, "Deployment")}
+    trainer, strategy = _mounts(deployments["tm-trainer"]), _mounts(deployments["tm-strategy"])
+    assert "datasets" not in trainer, "datasets are resolved through GetDataset"
+    wanted = {trainer["artifacts"], (strategy["datasets"][0], True)}
     for name, template in pod_templates(_raycluster(objects)):
         mounts = {
             (m["mountPath"], m.get("readOnly", False))

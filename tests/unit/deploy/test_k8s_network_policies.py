@@ -134,10 +134,11 @@ def test_the_configured_edges_are_the_architecture(objects: list[dict[str, Any]]
     gateway_calls = {
         ("tm-gateway", f"tm-{n}") for n in ("strategy", "trainer", "backtest", "risk", "notifier")
     }
-    # The trainer reads strategies, the backtest reads trained jobs, and the strategy service's
-    # model registry reads jobs and their backtests.
+    # The trainer reads strategies and datasets, the backtest reads datasets and trained jobs,
+    # and the strategy service's model registry reads jobs and their backtests.
     assert grpc == gateway_calls | {
         ("tm-trainer", "tm-strategy"),
+        ("tm-backtest", "tm-strategy"),
         ("tm-backtest", "tm-trainer"),
         ("tm-strategy", "tm-trainer"),
         ("tm-strategy", "tm-backtest"),

@@ -100,7 +100,7 @@ class BacktestResult:
     data: MarketData
     config: BacktestConfig
     ledger: Ledger
-    path: Literal["vectorized", "event"]
+    path: Literal["vectorized", "event", "book"]
     benchmark: np.ndarray | None
     benchmark_name: str
     warnings: list[str] = field(default_factory=list)
@@ -112,7 +112,7 @@ class BacktestResult:
         config: BacktestConfig,
         ledger: Ledger,
         *,
-        path: Literal["vectorized", "event"],
+        path: Literal["vectorized", "event", "book"],
         benchmark: Benchmark,
     ) -> BacktestResult:
         notes = []

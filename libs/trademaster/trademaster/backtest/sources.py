@@ -85,6 +85,7 @@ def signal_plan(signals: Sequence[SignalPoint], data: MarketData) -> WeightPlan:
 MODEL_FILES = ("final_model.pt", "model.pt")
 """Model artifact: ``trademaster train`` writes final_model.pt, a trainer job model.pt."""
 REPLAY_TASKS = ("algorithmic_trading", "portfolio_management")
+"""Tasks replayed on bars; order-book tasks replay in ``trademaster.backtest.book_replay``."""
 
 
 def _first_file(run_dir: Path, names: Sequence[str]) -> Path | None:
@@ -135,7 +136,8 @@ def model_plan(artifact: Any, data: MarketData, frame: pd.DataFrame) -> WeightPl
     run = artifact.run_spec
     if run.task not in REPLAY_TASKS:
         raise ValueError(
-            f"run task must be one of {list(REPLAY_TASKS)} to backtest, was {run.task!r}"
+            f"a {run.task} policy replays on an order book: backtest it on a lob or hft_lob "
+            f"dataset (bar datasets replay {list(REPLAY_TASKS)})"
         )
     if artifact.scaler is None or not artifact.tics:
         raise ValueError("the model artifact holds no fitted scaler; train the model again")

@@ -46,6 +46,10 @@ _SLUG = re.compile(r"[^a-z0-9_-]+")
 _UNITS = (("d", 86400), ("h", 3600), ("min", 60), ("s", 1))
 
 
+BOOK_KINDS = ("lob", "hft_lob")
+"""Order-book dataset kinds (order-execution minute books, HFT segment files)."""
+
+
 class DatasetInfo(BaseModel):
     """What a data file holds, computed from its content."""
 

@@ -283,6 +283,17 @@ def lob_book(df: pd.DataFrame) -> OrderBook:
     )
 
 
+def slice_book(book: OrderBook, start: int, stop: int) -> OrderBook:
+    """Rows ``start:stop`` as writable copies (torch warns on read-only pandas buffers)."""
+    return OrderBook(
+        times=np.array(book.times[start:stop]),
+        bid_price=np.array(book.bid_price[start:stop]),
+        bid_size=np.array(book.bid_size[start:stop]),
+        ask_price=np.array(book.ask_price[start:stop]),
+        ask_size=np.array(book.ask_size[start:stop]),
+    )
+
+
 def hft_level_count(df: pd.DataFrame) -> int:
     """Number of consecutive ``bid<i>_price`` levels starting at 1."""
     n = 0

@@ -50,18 +50,6 @@ def user_relative_path(dataset_id: str, suffix: str) -> Path:
     return Path(UPLOADS_DIR) / dataset_id[3:] / f"data{suffix}"
 
 
-def find_user_file(roots: list[Path], dataset_id: str) -> Path | None:
-    """The file of user dataset ``dataset_id`` under the first root that has it."""
-    if not is_user_dataset_id(dataset_id):
-        return None
-    for root in roots:
-        for suffix in SUFFIXES:
-            path = Path(root) / user_relative_path(dataset_id, suffix)
-            if path.is_file():
-                return path
-    return None
-
-
 def _sidecar(path: Path) -> Path:
     return path.with_name(path.name + ".meta.json")
 

@@ -15,6 +15,9 @@ and the benchmark). Every episode runs the full H steps (``truncated`` at the ho
 ``terminated``): an agent that finishes early keeps being compared with TWAP's remaining
 schedule, otherwise dumping the whole order at once would skip TWAP's later fills and look like
 a gain.
+
+``info`` carries each step's fills of the agent and of TWAP (units, unsigned notional, fees), so
+a backtest replays a policy through this very fill and cost model.
 """
 
 from __future__ import annotations
@@ -163,7 +166,7 @@ class OrderExecutionEnv(EpisodicEnv):
         qty, notional = self._execute(wanted, t_fill, last)
         twap_qty, twap_notional = self._execute(twap_wanted, t_fill, last)
         positions = self._sign * (self.total_quantity - self._remaining)
-        cash, positions, _ = settle_fill(
+        cash, positions, fees = settle_fill(
             self._cash, positions, self._sign * qty, notional, self.cost_model
         )
         twap_fees = trading_fee(twap_notional, self.cost_model.fee_rate, self.cost_model.fixed_fee)
@@ -181,5 +184,11 @@ class OrderExecutionEnv(EpisodicEnv):
         info = {
             "portfolio_value": cash,
             "executed_quantity": self.total_quantity - self._remaining,
+            "filled": qty,
+            "notional": notional,
+            "fees": fees,
+            "twap_filled": twap_qty,
+            "twap_notional": twap_notional,
+            "twap_fees": twap_fees,
         }
         return self._finish_step(reward, terminated, truncated, info)

@@ -11,6 +11,10 @@ treated as hold. ``info["action_mask"]`` carries the mask for the next observati
 
 Reward: log(V_{t+1} / V_t) or V_{t+1} / V_t − 1 after costs, with V marked at mid. Episodes run
 ``episode_length`` steps from a random start or the whole book (``truncated`` at the end).
+
+``info`` carries each step's fill (``traded`` units, ``fill_price`` before slippage, ``fees``,
+``slippage_cost``) and the account after it (``cash``, ``positions``), so a backtest replays a
+policy through this very fill and cost model.
 """
 
 from __future__ import annotations
@@ -133,7 +137,7 @@ class HighFrequencyTradingEnv(EpisodicEnv):
         t_fill = self._t + 1
         buying = target > self._positions
         fill = torch.where(buying, self._book.ask_price[t_fill, 0], self._book.bid_price[t_fill, 0])
-        cash, positions, _, _, _ = rebalance_to_target_positions(
+        cash, positions, traded, fees, slippage = rebalance_to_target_positions(
             self._cash, self._positions, target, fill, self.cost_model
         )
         value = mark_to_market(cash, positions, self._mid[t_fill])
@@ -145,7 +149,16 @@ class HighFrequencyTradingEnv(EpisodicEnv):
         self._episode_return = self._episode_return + reward
         terminated = value <= 0
         truncated = (self._elapsed >= self.episode_length) & ~terminated
-        result = self._finish_step(reward, terminated, truncated, {"portfolio_value": value})
+        info = {
+            "portfolio_value": value,
+            "cash": cash,
+            "positions": positions,
+            "traded": traded,
+            "fill_price": fill,
+            "fees": fees,
+            "slippage_cost": slippage,
+        }
+        result = self._finish_step(reward, terminated, truncated, info)
         result.info["action_mask"] = self.action_mask()
         return result
 

@@ -1,5 +1,7 @@
 """The backtest runner: one backtest in a worker process (load data, build decisions, run,
-write the report).
+write the report). OHLCV datasets are filled by the bar model from target weights; order-book
+datasets (lob, hft_lob) replay a trained OE/HFT policy through its own env
+(:mod:`trademaster.backtest.book_replay`).
 
 Progress is reported to the backtest service on the private report stream of ``backtest/<id>``
 (:class:`~trademaster.runner.reports.ReportChannel`); the service stores it and only then
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from trademaster.backtest.book_replay import book_between, book_dates, book_replay
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
 from trademaster.backtest.event import BacktestCancelled, run_target_weights
@@ -28,10 +31,11 @@ from trademaster.backtest.sources import (
     WeightPlan,
     baseline_plan,
     model_plan,
+    run_dir_model,
     run_dir_plan,
     signal_plan,
 )
-from trademaster.data.catalog import load_dataset
+from trademaster.data.catalog import BOOK_KINDS, load_dataset
 from trademaster.metrics.returns import infer_market
 from trademaster.runner.reports import ReportChannel
 from trademaster.service import payloads
@@ -101,11 +105,6 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
     if channel.control_set():
         raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
     channel.report(payloads.backtest_progress(spec.backtest_id, 0.0))
-    frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
-    data = MarketData.from_frame(frame)
-    # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
-    config = spec.config.model_copy(update={"market": infer_market(data.dates)})
-    plan = _plan(spec, data, frame)
     last = [0.0]
 
     def progress(done: int, total: int) -> bool:
@@ -115,14 +114,10 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
             channel.report(payloads.backtest_progress(spec.backtest_id, fraction))
         return not channel.control_set()
 
-    result = run_target_weights(
-        data,
-        plan.weights,
-        config,
-        rebalance_every_bar=plan.rebalance_every_bar,
-        benchmark=spec.benchmark or "buy_and_hold",
-        progress=progress,
-    )
+    if spec.dataset_kind in BOOK_KINDS:
+        result = _book_result(spec, progress)
+    else:
+        result = _bar_result(spec, progress)
     out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
     files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
     channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
@@ -136,6 +131,40 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         "artifacts": _artifact_rows(files),
         "warnings": result.warnings,
     }
+
+
+def _bar_result(spec: JobSpec, progress: Any) -> BacktestResult:
+    """Target weights of the spec's source filled by the bar model over the OHLCV dataset."""
+    frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
+    data = MarketData.from_frame(frame)
+    # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
+    config = spec.config.model_copy(update={"market": infer_market(data.dates)})
+    plan = _plan(spec, data, frame)
+    return run_target_weights(
+        data,
+        plan.weights,
+        config,
+        rebalance_every_bar=plan.rebalance_every_bar,
+        benchmark=spec.benchmark or "buy_and_hold",
+        progress=progress,
+    )
+
+
+def _book_result(spec: JobSpec, progress: Any) -> BacktestResult:
+    """A trained order-book policy stepped through its task's env over the LOB dataset."""
+    from trademaster.training.model_artifact import ModelArtifact
+    from trademaster.training.pipeline import book_files
+
+    if spec.source not in ("model", "checkpoint"):
+        raise ValueError(f"order-book datasets replay trained policies only, not {spec.source}")
+    if spec.source == "model":
+        artifact = _load_model(spec)
+    else:
+        artifact = ModelArtifact.load(run_dir_model(spec.checkpoint_dir))
+    book = book_between(book_files(Path(spec.dataset_path))[0], spec.start, spec.end)
+    dates, _ = book_dates(book.times)
+    config = spec.config.model_copy(update={"market": infer_market(dates)})
+    return book_replay(artifact, book, config, progress=progress)
 
 
 def _plan(spec: JobSpec, data: MarketData, frame: Any) -> WeightPlan:

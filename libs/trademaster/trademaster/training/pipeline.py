@@ -50,6 +50,7 @@ from trademaster.data.loaders import (
     load_lob,
     load_ohlcv,
     lob_book,
+    slice_book,
 )
 from trademaster.data.panel import Panel
 from trademaster.data.splits import FeatureScaler, Split, scale_split, split_by_date
@@ -250,7 +251,9 @@ def _bar_dataset(
     return Dataset(task, parts, digest, data, split=split, scaler=scaler)
 
 
-def _book_files(path: Path) -> tuple[OrderBook, str]:
+def book_files(path: Path) -> tuple[OrderBook, str]:
+    """The order book of an OE minute file, an HFT segment file or a folder of HFT segments
+    (concatenated by ``timestamp``), with its content hash."""
     if path.is_file():
         try:
             return lob_book(load_lob(path)), file_hash(path)
@@ -271,23 +274,12 @@ def _book_files(path: Path) -> tuple[OrderBook, str]:
     return hft_book(merged), digest.hexdigest()
 
 
-def _slice_book(book: OrderBook, start: int, stop: int) -> OrderBook:
-    """Rows ``start:stop`` as writable copies (torch warns on read-only pandas buffers)."""
-    return OrderBook(
-        times=np.array(book.times[start:stop]),
-        bid_price=np.array(book.bid_price[start:stop]),
-        bid_size=np.array(book.bid_size[start:stop]),
-        ask_price=np.array(book.ask_price[start:stop]),
-        ask_size=np.array(book.ask_size[start:stop]),
-    )
-
-
 def _book_dataset(data: str, task: str, train_fraction: float, valid_fraction: float) -> Dataset:
     if data == SYNTHETIC:
         frame = lob(SYNTHETIC_BOOK_STEPS, seed=0)
         book, digest = hft_book(frame), _frame_hash(frame)
     else:
-        book, digest = _book_files(Path(data))
+        book, digest = book_files(Path(data))
     n = len(book)
     train_end = int(n * train_fraction)
     valid_end = int(n * (train_fraction + valid_fraction))
@@ -297,7 +289,7 @@ def _book_dataset(data: str, task: str, train_fraction: float, valid_fraction: f
             f"{train_fraction}/{valid_fraction}"
         )
     bounds = {"train": (0, train_end), "valid": (train_end, valid_end), "test": (valid_end, n)}
-    parts = {name: _slice_book(book, lo, hi) for name, (lo, hi) in bounds.items()}
+    parts = {name: slice_book(book, lo, hi) for name, (lo, hi) in bounds.items()}
     _LOGGER.info("data.loaded task=%s source=%s snapshots=%s", task, data, bounds)
     return Dataset(task, parts, digest, data)
 

@@ -40,9 +40,6 @@ strategy service asks the trainer and the backtest service, which themselves nee
 service to start): their gRPC ports are chosen before anything starts, so the earlier service
 can be given their addresses."""
 
-DATASET_READERS: tuple[str, ...] = ("backtest", "trainer")
-"""Services that open the strategy service's datasets and get its roots as `TM_<NAME>_DATA_DIRS`."""
-
 
 def missing_entry_points(services: Sequence[str]) -> list[str]:
     """Services among `services` whose package has no `__main__` module yet."""
@@ -119,21 +116,7 @@ def service_env(
     if ray_address is not None:
         env[f"{prefix}RAY_ADDRESS"] = ray_address
     env.update(extra or {})
-    roots = strategy_dataset_roots(env)
-    if name in DATASET_READERS and roots and f"{prefix}DATA_DIRS" not in env:
-        # Trainer and backtest read the datasets the strategy service lists, under the same ids.
-        env[f"{prefix}DATA_DIRS"] = roots
     return env
-
-
-def strategy_dataset_roots(env: Mapping[str, str]) -> str:
-    """The strategy service's dataset roots in ``env``, ``os.pathsep``-joined, main dir first
-    (empty when ``TM_STRATEGY_DATA_DIR`` is not set; `Stack` always sets it)."""
-    main = env.get("TM_STRATEGY_DATA_DIR", "")
-    if not main:
-        return ""
-    extra = [part for part in env.get("TM_STRATEGY_EXTRA_DATA_DIRS", "").split(os.pathsep) if part]
-    return os.pathsep.join([main, *extra])
 
 
 def grpc_serving(target: str, timeout_s: float = 1.0) -> bool:

@@ -86,7 +86,7 @@ class DatasetSplit(_message.Message):
     def __init__(self, name: _Optional[str] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., rows: _Optional[int] = ...) -> None: ...
 
 class Dataset(_message.Message):
-    __slots__ = ("dataset_id", "name", "tasks", "path", "format", "rows", "assets", "start_time", "end_time", "frequency", "columns", "content_hash", "synthetic", "splits", "parent_dataset_id", "version", "segment_count", "owner_id", "quality", "repairs", "size_bytes")
+    __slots__ = ("dataset_id", "name", "tasks", "path", "format", "rows", "assets", "start_time", "end_time", "frequency", "columns", "content_hash", "synthetic", "splits", "parent_dataset_id", "version", "segment_count", "owner_id", "quality", "repairs", "size_bytes", "uri", "kind")
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     NAME_FIELD_NUMBER: _ClassVar[int]
     TASKS_FIELD_NUMBER: _ClassVar[int]
@@ -108,6 +108,8 @@ class Dataset(_message.Message):
     QUALITY_FIELD_NUMBER: _ClassVar[int]
     REPAIRS_FIELD_NUMBER: _ClassVar[int]
     SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    URI_FIELD_NUMBER: _ClassVar[int]
+    KIND_FIELD_NUMBER: _ClassVar[int]
     dataset_id: str
     name: str
     tasks: _containers.RepeatedScalarFieldContainer[Task]
@@ -129,7 +131,9 @@ class Dataset(_message.Message):
     quality: DatasetQuality
     repairs: _containers.RepeatedScalarFieldContainer[str]
     size_bytes: int
-    def __init__(self, dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[Task, str]]] = ..., path: _Optional[str] = ..., format: _Optional[str] = ..., rows: _Optional[int] = ..., assets: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frequency: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., synthetic: _Optional[bool] = ..., splits: _Optional[_Iterable[_Union[DatasetSplit, _Mapping]]] = ..., parent_dataset_id: _Optional[str] = ..., version: _Optional[str] = ..., segment_count: _Optional[int] = ..., owner_id: _Optional[str] = ..., quality: _Optional[_Union[DatasetQuality, _Mapping]] = ..., repairs: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+    uri: str
+    kind: str
+    def __init__(self, dataset_id: _Optional[str] = ..., name: _Optional[str] = ..., tasks: _Optional[_Iterable[_Union[Task, str]]] = ..., path: _Optional[str] = ..., format: _Optional[str] = ..., rows: _Optional[int] = ..., assets: _Optional[_Iterable[str]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., frequency: _Optional[str] = ..., columns: _Optional[_Iterable[str]] = ..., content_hash: _Optional[str] = ..., synthetic: _Optional[bool] = ..., splits: _Optional[_Iterable[_Union[DatasetSplit, _Mapping]]] = ..., parent_dataset_id: _Optional[str] = ..., version: _Optional[str] = ..., segment_count: _Optional[int] = ..., owner_id: _Optional[str] = ..., quality: _Optional[_Union[DatasetQuality, _Mapping]] = ..., repairs: _Optional[_Iterable[str]] = ..., size_bytes: _Optional[int] = ..., uri: _Optional[str] = ..., kind: _Optional[str] = ...) -> None: ...
 
 class DatasetQuality(_message.Message):
     __slots__ = ("status", "errors", "warnings", "error_codes", "report_path")
