@@ -7,6 +7,8 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trademaster.agents.config_published import PGConfig
+
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -394,11 +396,12 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "eiie": EIIEConfig,
     "a2c": A2CConfig,
     "ddpg": DDPGConfig,
+    "pg": PGConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
     "algorithmic_trading": ("dqn", "ppo", "a2c"),
-    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg"),
+    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg"),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo"),
 }

@@ -21,6 +21,7 @@ _BUILTIN: dict[str, str] = {
     "eiie": "trademaster.agents.eiie:EIIE",
     "a2c": "trademaster.agents.a2c:A2C",
     "ddpg": "trademaster.agents.ddpg:DDPG",
+    "pg": "trademaster.agents.pg:PG",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}
