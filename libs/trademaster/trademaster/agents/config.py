@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from trademaster.agents.config_published import PGConfig
+from trademaster.agents.config_published import DDQNDemoConfig, PGConfig
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -397,11 +397,12 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "a2c": A2CConfig,
     "ddpg": DDPGConfig,
     "pg": PGConfig,
+    "ddqn_dp": DDQNDemoConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
     "algorithmic_trading": ("dqn", "ppo", "a2c"),
     "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg"),
     "order_execution": ("ppo", "dqn"),
-    "high_frequency_trading": ("dqn", "ppo"),
+    "high_frequency_trading": ("dqn", "ppo", "ddqn_dp"),
 }

@@ -43,3 +43,53 @@ class PGConfig(BaseModel):
     init_log_std: float = Field(
         0.0, ge=-5, le=2, description="Initial log standard deviation of continuous actions."
     )
+
+
+class DDQNDemoConfig(BaseModel):
+    """Double DQN with dynamic-programming demonstrations, TradeMaster's HFT agent.
+
+    The loss is the n-step double-Q TD loss plus ``demo_coef`` times the cross-entropy between
+    ``softmax(Q(s, .))`` and the teacher's action, i.e. the KL divergence from the one-hot
+    demonstration to the Q-softmax. The teacher is the optimal target-position path over the
+    training book, solved by the platform on the env's own fill and cost model. Defaults follow
+    upstream's HFT settings where it has them (n-step 10, small final exploration).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["ddqn_dp"] = Field("ddqn_dp", description="Algorithm name (discriminator).")
+    hidden_sizes: tuple[int, ...] = Field(
+        (64, 64), min_length=1, description="Hidden layer widths of the Q-network MLP."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    buffer_size: int = Field(100_000, ge=1, description="Replay buffer capacity in transitions.")
+    learning_starts: int = Field(
+        1_000, ge=0, description="Env steps collected before the first gradient update."
+    )
+    batch_size: int = Field(256, ge=1, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    n_step: int = Field(10, ge=1, le=100, description="Return horizon of the TD target.")
+    tau: float = Field(
+        1.0, gt=0, le=1, description="Target update coefficient; 1.0 is a hard copy."
+    )
+    target_update_interval: int = Field(
+        500, ge=1, description="Env steps between target-network updates."
+    )
+    train_frequency: int = Field(
+        1, ge=1, description="Vector-env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(1, ge=1, description="Gradient steps per training iteration.")
+    exploration_initial_eps: float = Field(
+        0.5, ge=0, le=1, description="Epsilon at the start of training."
+    )
+    exploration_final_eps: float = Field(
+        0.01, ge=0, le=1, description="Epsilon after the decay period (upstream: 0.01)."
+    )
+    exploration_steps: int = Field(
+        10_000, ge=1, description="Env steps over which epsilon decays linearly."
+    )
+    dueling: bool = Field(False, description="Use a dueling value/advantage head.")
+    max_grad_norm: float = Field(10.0, gt=0, description="Gradient clipping norm.")
+    demo_coef: float = Field(
+        1.0, ge=0, le=1_000, description="Weight of the demonstration (KL) loss; 0 is plain DDQN."
+    )

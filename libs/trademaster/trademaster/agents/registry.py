@@ -22,6 +22,7 @@ _BUILTIN: dict[str, str] = {
     "a2c": "trademaster.agents.a2c:A2C",
     "ddpg": "trademaster.agents.ddpg:DDPG",
     "pg": "trademaster.agents.pg:PG",
+    "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}
