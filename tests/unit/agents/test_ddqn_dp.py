@@ -181,6 +181,16 @@ def test_ddqn_dp_is_registered_validated_and_refuses_other_envs() -> None:
         DDQNDemo(other, _SMALL, seed=0, device=CPU)
 
 
+def test_the_teacher_is_solved_on_first_training_step_and_bounded() -> None:
+    """Building the agent (as a backtest does, to load weights) runs no DP; training on a
+    position grid too large for the DP fails naming the field to change."""
+    env = HighFrequencyTradingEnv(_zigzag_book(), num_envs=2, window=4, max_position=70)
+    alg = DDQNDemo(env, _SMALL, seed=0, device=CPU)
+    assert alg._teacher is None
+    with pytest.raises(ValueError, match="max_position"):
+        alg.train_iteration()
+
+
 def test_ddqn_dp_trains_on_the_shared_btc_book(shared_data_dir: Path) -> None:
     data = shared_data_dir / "high_frequency_trading/small_BTC"
     run = build_run_spec(

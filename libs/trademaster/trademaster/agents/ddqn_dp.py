@@ -72,11 +72,19 @@ class DDQNDemo(DQN):
                 f"{type(env).__name__}"
             )
         self.hft_env = env
-        self.teacher = teacher_actions(env)
+        self._teacher: Tensor | None = None
         self.demo_coef = config.demo_coef
         self.demo_config = config
         self._demo_stats: list[tuple[float, float]] = []
         super().__init__(env, as_dqn(config), seed=seed, device=device)
+
+    @property
+    def teacher(self) -> Tensor:
+        """The teacher's plan, solved on first use: building the agent only to load trained
+        weights (backtests, serving) never runs the DP on the data it is replayed on."""
+        if self._teacher is None:
+            self._teacher = teacher_actions(self.hft_env)
+        return self._teacher
 
     def _transition_labels(self) -> Tensor | np.ndarray:
         t, position = self.hft_env.decision_state()
