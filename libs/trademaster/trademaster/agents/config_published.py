@@ -8,6 +8,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from trademaster.agents.config_ddpg import DDPGParams
+
 _LOGGER = logging.getLogger(__name__)
 
 
@@ -93,3 +95,22 @@ class DDQNDemoConfig(BaseModel):
     demo_coef: float = Field(
         1.0, ge=0, le=1_000, description="Weight of the demonstration (KL) loss; 0 is plain DDQN."
     )
+
+
+class SARLConfig(DDPGParams):
+    """SARL (Ye et al. 2020): DDPG on the observation augmented by a price-movement encoder.
+
+    The encoder (an LSTM over each asset's feature window, shared by the assets) is trained in
+    the same job, before the reinforcement learning, to predict whether each asset's close rises
+    at the next bar, on the training env's own bars; it is then frozen and its probabilities are
+    appended to every observation the DDPG actor and critic see.
+    """
+
+    agent: Literal["sarl"] = Field("sarl", description="Algorithm name (discriminator).")
+    encoder_hidden: int = Field(
+        32, ge=1, le=1_024, description="Hidden units of the price-movement LSTM."
+    )
+    encoder_epochs: int = Field(
+        50, ge=0, le=10_000, description="Full-batch epochs of encoder training (0: untrained)."
+    )
+    encoder_lr: float = Field(1e-2, gt=0, le=1, description="Adam learning rate of the encoder.")

@@ -23,6 +23,7 @@ _BUILTIN: dict[str, str] = {
     "ddpg": "trademaster.agents.ddpg:DDPG",
     "pg": "trademaster.agents.pg:PG",
     "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
+    "sarl": "trademaster.agents.sarl:SARL",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

@@ -26,7 +26,7 @@ from trademaster.agents.config import (
     SACConfig,
     TD3Config,
 )
-from trademaster.agents.config_published import DDQNDemoConfig, PGConfig
+from trademaster.agents.config_published import DDQNDemoConfig, PGConfig, SARLConfig
 from trademaster.config.limits import add_schema_limits, limit_violations
 from trademaster.envs.config import (
     AlgorithmicTradingEnvConfig,
@@ -60,7 +60,7 @@ ENV_CONFIGS: dict[str, type[BaseModel]] = {
 TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
-AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "ddqn_dp"]
+AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "ddqn_dp", "sarl"]
 
 EnvConfig = Annotated[
     AlgorithmicTradingEnvConfig
@@ -78,7 +78,8 @@ AgentConfig = Annotated[
     | A2CConfig
     | DDPGConfig
     | PGConfig
-    | DDQNDemoConfig,
+    | DDQNDemoConfig
+    | SARLConfig,
     Field(discriminator="agent"),
 ]
 
