@@ -13,7 +13,10 @@ _LOGGER = logging.getLogger(__name__)
 
 
 class ReplayBatch(NamedTuple):
-    """Sampled transitions with n-step returns; ``discount`` is gamma^k, 0 where terminal."""
+    """Sampled transitions with n-step returns; ``discount`` is gamma^k, 0 where terminal.
+
+    ``labels`` are the per-transition integer labels of a labelled buffer (e.g. a teacher's
+    action for ``obs``), else None."""
 
     obs: Tensor
     actions: Tensor
@@ -21,6 +24,7 @@ class ReplayBatch(NamedTuple):
     next_obs: Tensor
     discount: Tensor
     next_action_mask: Tensor | None
+    labels: Tensor | None = None
 
 
 class ReplayBuffer:
@@ -41,6 +45,7 @@ class ReplayBuffer:
         obs_shape: tuple[int, ...],
         *,
         n_actions_mask: int | None = None,
+        labelled: bool = False,
         device: torch.device,
     ) -> None:
         if capacity < 1:
@@ -60,8 +65,10 @@ class ReplayBuffer:
             if n_actions_mask is not None
             else None
         )
+        self.labels = torch.zeros((t, n), dtype=torch.int64, device=device) if labelled else None
         self._numpy = device.type == "cpu"
         names = self._FIELDS + (("next_mask",) if self.next_mask is not None else ())
+        names += ("labels",) if self.labels is not None else ()
         # On CPU: numpy views sharing the tensors' memory; elsewhere the tensors themselves.
         self._store: dict[str, Any] = {
             name: getattr(self, name).numpy() if self._numpy else getattr(self, name)
@@ -82,8 +89,10 @@ class ReplayBuffer:
         terminated: Tensor | np.ndarray,
         truncated: Tensor | np.ndarray,
         next_action_mask: Tensor | np.ndarray | None = None,
+        labels: Tensor | np.ndarray | None = None,
     ) -> None:
-        """Store one vector step; ``next_obs`` must be the pre-reset final observation."""
+        """Store one vector step; ``next_obs`` must be the pre-reset final observation;
+        ``labels`` is required by (only) a labelled buffer."""
         p, store = self.pos, self._store
         store["obs"][p] = obs
         store["next_obs"][p] = next_obs
@@ -93,6 +102,10 @@ class ReplayBuffer:
         store["ended"][p] = terminated | truncated
         if self.next_mask is not None and next_action_mask is not None:
             store["next_mask"][p] = next_action_mask
+        if self.labels is not None:
+            if labels is None:
+                raise ValueError("a labelled replay buffer needs labels for every step")
+            store["labels"][p] = labels
         self.pos = (p + 1) % self.length
         self.full = self.full or self.pos == 0
 
@@ -133,6 +146,7 @@ class ReplayBuffer:
             store["next_obs"][last_t, env],
             discount,
             mask,
+            None if self.labels is None else store["labels"][t0, env],
         )
         if self._numpy:
             batch = tuple(None if x is None else torch.from_numpy(x) for x in batch)
@@ -143,6 +157,8 @@ class ReplayBuffer:
         state.update(pos=self.pos, full=self.full)
         if self.next_mask is not None:
             state["next_mask"] = self.next_mask
+        if self.labels is not None:
+            state["labels"] = self.labels
         return {k: v.clone() if isinstance(v, Tensor) else v for k, v in state.items()}
 
     def load_state_dict(self, state: dict[str, Any]) -> None:
@@ -150,6 +166,8 @@ class ReplayBuffer:
             getattr(self, key).copy_(state[key])
         if self.next_mask is not None:
             self.next_mask.copy_(state["next_mask"])
+        if self.labels is not None:
+            self.labels.copy_(state["labels"])
         self.pos = int(state["pos"])
         self.full = bool(state["full"])
 

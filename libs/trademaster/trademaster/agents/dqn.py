@@ -12,7 +12,7 @@ import torch
 from torch import Tensor, nn
 
 from trademaster.agents.base import Algorithm, EpisodeStats
-from trademaster.agents.buffers import ReplayBuffer
+from trademaster.agents.buffers import ReplayBatch, ReplayBuffer
 from trademaster.agents.config import DQNConfig
 from trademaster.agents.networks import QNetwork, QPolicy, adam, masked_argmax
 from trademaster.agents.numpy_grad import NumpyAdam
@@ -37,6 +37,8 @@ class DQN(Algorithm):
     """Off-policy value learning for discrete-action envs; respects env action masks."""
 
     name: ClassVar[str] = "dqn"
+    _LABELLED_REPLAY: ClassVar[bool] = False
+    """Subclasses that store a label per transition (see :meth:`_transition_labels`)."""
 
     def __init__(self, env: VecEnv, config: DQNConfig, *, seed: int, device: torch.device) -> None:
         if env.action_spec.kind != "discrete" or env.action_spec.n is None:
@@ -77,6 +79,7 @@ class DQN(Algorithm):
             env.num_envs,
             env.observation_shape,
             n_actions_mask=self.n_actions if masked else None,
+            labelled=self._LABELLED_REPLAY,
             device=self.device,
         )
         self.global_step = 0
@@ -101,6 +104,10 @@ class DQN(Algorithm):
         explore = torch.rand((n,), generator=self.generator, device=self.device) < eps
         return torch.where(explore, random_actions, greedy)
 
+    def _transition_labels(self) -> Tensor | np.ndarray | None:
+        """Labels of the transitions about to be collected (labelled replay only)."""
+        return None
+
     def _collect_step(self, eps: float) -> None:
         if self.driver is not None:
             self._collect_step_numpy(self.driver, eps)
@@ -117,9 +124,17 @@ class DQN(Algorithm):
         if not explore.all():  # like SB3: no forward pass when every env explores
             greedy = masked_argmax_np(self._q_numpy(obs.reshape(n, -1)), mask)
             actions = np.where(explore, actions, greedy)
+        labels = self._transition_labels()
         step = driver.step(actions)
         self.buffer.add(
-            obs, actions, step.reward, step.next_obs, step.terminated, step.truncated, step.mask
+            obs,
+            actions,
+            step.reward,
+            step.next_obs,
+            step.terminated,
+            step.truncated,
+            step.mask,
+            labels,
         )
         if step.episode_returns:
             self.episodes.record_values(step.episode_returns, step.episode_lengths)
@@ -129,6 +144,7 @@ class DQN(Algorithm):
         with torch.no_grad():
             greedy = masked_argmax(self.q_network(self.obs), self.mask)
         actions = self._explore(greedy, eps)
+        labels = self._transition_labels()
         result = self.env.step(actions)
         done = result.terminated | result.truncated
         next_obs = result.obs
@@ -145,6 +161,7 @@ class DQN(Algorithm):
             result.terminated,
             result.truncated,
             next_mask,
+            labels,
         )
         self.episodes.record(result.info, done)
         self.obs = result.obs
@@ -160,7 +177,18 @@ class DQN(Algorithm):
         """:meth:`_update_torch` on numpy (tested to match it)."""
         c = self.config
         batch = self.buffer.sample(c.batch_size, gamma=c.gamma, n_step=c.n_step, rng=self.rng)
-        n = c.batch_size
+        loss, q_mean, _, cache, grad_q = self._td_numpy(batch)
+        self._adam.step(self._q_numpy.backward(cache, grad_q), max_grad_norm=c.max_grad_norm)
+        self.gradient_updates += 1
+        return loss, q_mean
+
+    def _td_numpy(
+        self, batch: ReplayBatch
+    ) -> tuple[float, float, np.ndarray, tuple[Any, ...], np.ndarray]:
+        """Smooth-L1 TD loss of ``batch``, mean Q, all Q values [B, n], the forward cache and
+        the loss gradient with respect to the Q values."""
+        c = self.config
+        n = batch.obs.shape[0]
         rows = np.arange(n)
         obs = batch.obs.numpy().reshape(n, -1)
         next_obs = batch.next_obs.numpy().reshape(n, -1)
@@ -177,14 +205,18 @@ class DQN(Algorithm):
         loss = float(np.where(abs_diff < 1.0, 0.5 * diff * diff, abs_diff - 0.5).mean())
         grad_q = np.zeros_like(q_all)
         grad_q[rows, actions] = np.clip(diff, -1.0, 1.0) / np.float32(n)  # smooth L1, beta 1
-        grads = self._q_numpy.backward(cache, grad_q)
-        self._adam.step(grads, max_grad_norm=c.max_grad_norm)
-        self.gradient_updates += 1
-        return loss, float(q.mean())
+        return loss, float(q.mean()), q_all, cache, grad_q
 
     def _update_torch(self) -> tuple[float, float]:
         c = self.config
         batch = self.buffer.sample(c.batch_size, gamma=c.gamma, n_step=c.n_step, rng=self.rng)
+        loss, q, _ = self._td_torch(batch)
+        self._optimize(loss)
+        return float(loss.detach()), float(q.detach().mean())
+
+    def _td_torch(self, batch: ReplayBatch) -> tuple[Tensor, Tensor, Tensor]:
+        """Smooth-L1 TD loss of ``batch``, the Q values of its actions and all Q values."""
+        c = self.config
         with torch.no_grad():
             target_q = self.target_network(batch.next_obs)
             if c.double_q:
@@ -193,14 +225,18 @@ class DQN(Algorithm):
                 next_actions = masked_argmax(target_q, batch.next_action_mask)
             next_value = target_q.gather(1, next_actions.unsqueeze(1)).squeeze(1)
             target = batch.returns + batch.discount * next_value
-        q = self.q_network(batch.obs).gather(1, batch.actions.unsqueeze(1)).squeeze(1)
-        loss = nn.functional.smooth_l1_loss(q, target)
+        q_all = self.q_network(batch.obs)
+        q = q_all.gather(1, batch.actions.unsqueeze(1)).squeeze(1)
+        return nn.functional.smooth_l1_loss(q, target), q, q_all
+
+    def _optimize(self, loss: Tensor) -> None:
         self.optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        nn.utils.clip_grad_norm_(self.q_network.parameters(), c.max_grad_norm, foreach=True)
+        nn.utils.clip_grad_norm_(
+            self.q_network.parameters(), self.config.max_grad_norm, foreach=True
+        )
         self.optimizer.step()
         self.gradient_updates += 1
-        return float(loss.detach()), float(q.detach().mean())
 
     def _maybe_update_target(self) -> None:
         c = self.config

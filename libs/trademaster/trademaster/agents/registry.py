@@ -21,6 +21,9 @@ _BUILTIN: dict[str, str] = {
     "eiie": "trademaster.agents.eiie:EIIE",
     "a2c": "trademaster.agents.a2c:A2C",
     "ddpg": "trademaster.agents.ddpg:DDPG",
+    "pg": "trademaster.agents.pg:PG",
+    "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
+    "sarl": "trademaster.agents.sarl:SARL",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

@@ -26,6 +26,7 @@ from trademaster.agents.config import (
     SACConfig,
     TD3Config,
 )
+from trademaster.agents.config_published import DDQNDemoConfig, PGConfig, SARLConfig
 from trademaster.config.limits import add_schema_limits, limit_violations
 from trademaster.envs.config import (
     AlgorithmicTradingEnvConfig,
@@ -59,7 +60,7 @@ ENV_CONFIGS: dict[str, type[BaseModel]] = {
 TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
-AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg"]
+AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "ddqn_dp", "sarl"]
 
 EnvConfig = Annotated[
     AlgorithmicTradingEnvConfig
@@ -69,7 +70,16 @@ EnvConfig = Annotated[
     Field(discriminator="kind"),
 ]
 AgentConfig = Annotated[
-    DQNConfig | PPOConfig | SACConfig | TD3Config | EIIEConfig | A2CConfig | DDPGConfig,
+    DQNConfig
+    | PPOConfig
+    | SACConfig
+    | TD3Config
+    | EIIEConfig
+    | A2CConfig
+    | DDPGConfig
+    | PGConfig
+    | DDQNDemoConfig
+    | SARLConfig,
     Field(discriminator="agent"),
 ]
 

@@ -162,6 +162,18 @@ class HighFrequencyTradingEnv(EpisodicEnv):
         result.info["action_mask"] = self.action_mask()
         return result
 
+    def teacher_inputs(self) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+        """What a perfect-information teacher needs to plan on this env's own fill model:
+        best bid and ask [T], the target positions [n] in units, and ``hold_only`` [T] (True
+        where the spread mask allows no position change at that decision time)."""
+        book = self._book
+        return book.bid_price[:, 0], book.ask_price[:, 0], self._targets, ~self._spread_ok
+
+    def decision_state(self) -> tuple[Tensor, Tensor]:
+        """Per sub-env, the snapshot index the next action is decided at and the current
+        position's action index (for looking up a teacher's plan; not an observation)."""
+        return self._t, self._position_idx
+
     @property
     def portfolio_value(self) -> Tensor:
         return self._value

@@ -191,6 +191,13 @@ class PortfolioManagementEnv(EpisodicEnv):
         truncated = (self._elapsed >= self.episode_length) & ~terminated
         return self._finish_step(reward, terminated, truncated, {"portfolio_value": value})
 
+    def movement_dataset(self) -> tuple[Tensor, Tensor]:
+        """Training data of a price-movement predictor (SARL's encoder): the feature windows
+        observed at every decision bar t, and whether each asset's close rises at t+1 (future
+        data: a training label only, never part of an observation)."""
+        t = torch.arange(self.window - 1, self._close.shape[0] - 1, device=self.device)
+        return self._windows[t], self._close[t + 1] > self._close[t]
+
     @property
     def portfolio_value(self) -> Tensor:
         return self._value

@@ -1,0 +1,116 @@
+"""Typed, torch-free configs of TradeMaster's published algorithms (kept apart from the generic
+agents' ``config`` module, which re-exports them in ``AGENT_CONFIGS``)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from trademaster.agents.config_ddpg import DDPGParams
+
+_LOGGER = logging.getLogger(__name__)
+
+
+class PGConfig(BaseModel):
+    """Vanilla policy gradient (REINFORCE, Williams 1992), TradeMaster's RLlib ``PG`` baseline.
+
+    Each update is one gradient step on ``-mean(G_t log pi(a_t|s_t))`` over a rollout, with
+    ``G_t`` the discounted Monte Carlo reward-to-go: no critic, no baseline, no bootstrapping
+    (a rollout cut ends the sum, as RLlib's ``truncate_episodes``), so make ``num_steps`` at
+    least the episode length for whole-episode returns.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["pg"] = Field("pg", description="Algorithm name (discriminator).")
+    hidden_sizes: tuple[int, ...] = Field(
+        (64, 64), min_length=1, description="Hidden layer widths of the policy MLP."
+    )
+    learning_rate: float = Field(4e-4, gt=0, le=1, description="Adam learning rate (RLlib's).")
+    num_steps: int = Field(
+        64, ge=1, description="Rollout length per env per update (returns are cut at its end)."
+    )
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor of the returns.")
+    norm_returns: bool = Field(
+        False, description="Standardise the returns per update (off in published REINFORCE)."
+    )
+    ent_coef: float = Field(0.0, ge=0, description="Entropy bonus coefficient.")
+    max_grad_norm: float = Field(10.0, gt=0, description="Gradient clipping norm.")
+    continuous_distribution: Literal["gaussian", "squashed"] = Field(
+        "squashed",
+        description="Continuous actions: clipped Gaussian, or tanh-squashed into [low, high].",
+    )
+    init_log_std: float = Field(
+        0.0, ge=-5, le=2, description="Initial log standard deviation of continuous actions."
+    )
+
+
+class DDQNDemoConfig(BaseModel):
+    """Double DQN with dynamic-programming demonstrations, TradeMaster's HFT agent.
+
+    The loss is the n-step double-Q TD loss plus ``demo_coef`` times the cross-entropy between
+    ``softmax(Q(s, .))`` and the teacher's action, i.e. the KL divergence from the one-hot
+    demonstration to the Q-softmax. The teacher is the optimal target-position path over the
+    training book, solved by the platform on the env's own fill and cost model. Defaults follow
+    upstream's HFT settings where it has them (n-step 10, small final exploration).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["ddqn_dp"] = Field("ddqn_dp", description="Algorithm name (discriminator).")
+    hidden_sizes: tuple[int, ...] = Field(
+        (64, 64), min_length=1, description="Hidden layer widths of the Q-network MLP."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    buffer_size: int = Field(100_000, ge=1, description="Replay buffer capacity in transitions.")
+    learning_starts: int = Field(
+        1_000, ge=0, description="Env steps collected before the first gradient update."
+    )
+    batch_size: int = Field(256, ge=1, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    n_step: int = Field(10, ge=1, le=100, description="Return horizon of the TD target.")
+    tau: float = Field(
+        1.0, gt=0, le=1, description="Target update coefficient; 1.0 is a hard copy."
+    )
+    target_update_interval: int = Field(
+        500, ge=1, description="Env steps between target-network updates."
+    )
+    train_frequency: int = Field(
+        1, ge=1, description="Vector-env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(1, ge=1, description="Gradient steps per training iteration.")
+    exploration_initial_eps: float = Field(
+        0.5, ge=0, le=1, description="Epsilon at the start of training."
+    )
+    exploration_final_eps: float = Field(
+        0.01, ge=0, le=1, description="Epsilon after the decay period (upstream: 0.01)."
+    )
+    exploration_steps: int = Field(
+        10_000, ge=1, description="Env steps over which epsilon decays linearly."
+    )
+    dueling: bool = Field(False, description="Use a dueling value/advantage head.")
+    max_grad_norm: float = Field(10.0, gt=0, description="Gradient clipping norm.")
+    demo_coef: float = Field(
+        1.0, ge=0, le=1_000, description="Weight of the demonstration (KL) loss; 0 is plain DDQN."
+    )
+
+
+class SARLConfig(DDPGParams):
+    """SARL (Ye et al. 2020): DDPG on the observation augmented by a price-movement encoder.
+
+    The encoder (an LSTM over each asset's feature window, shared by the assets) is trained in
+    the same job, before the reinforcement learning, to predict whether each asset's close rises
+    at the next bar, on the training env's own bars; it is then frozen and its probabilities are
+    appended to every observation the DDPG actor and critic see.
+    """
+
+    agent: Literal["sarl"] = Field("sarl", description="Algorithm name (discriminator).")
+    encoder_hidden: int = Field(
+        32, ge=1, le=1_024, description="Hidden units of the price-movement LSTM."
+    )
+    encoder_epochs: int = Field(
+        50, ge=0, le=10_000, description="Full-batch epochs of encoder training (0: untrained)."
+    )
+    encoder_lr: float = Field(1e-2, gt=0, le=1, description="Adam learning rate of the encoder.")
