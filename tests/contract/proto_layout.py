@@ -18,3 +18,9 @@ SERVICES = {
     "risk": "RiskService",
     "notifier": "NotifierService",
 }
+MODULE_SERVICES = {
+    ("strategy", "model_registry"): "ModelRegistryService",
+    ("trainer", "deployment"): "DeploymentService",
+}
+"""Services in a domain's further proto files: (domain, module) → service, generated into
+``trademaster.api.<domain>.v1.<module>_pb2`` (served at the domain's address)."""

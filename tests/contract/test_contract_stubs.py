@@ -8,13 +8,19 @@ from types import ModuleType
 import grpc
 import pytest
 from google.protobuf import message_factory
-from proto_layout import API_PACKAGE_DIR, DOMAINS, SERVICES
+from proto_layout import API_PACKAGE_DIR, DOMAINS, MODULE_SERVICES, SERVICES
 
 pytestmark = pytest.mark.contract
 
 
-def _module(domain: str, suffix: str) -> ModuleType:
-    return importlib.import_module(f"trademaster.api.{domain}.v1.{domain}_{suffix}")
+def _module(domain: str, suffix: str, module: str = "") -> ModuleType:
+    return importlib.import_module(f"trademaster.api.{domain}.v1.{module or domain}_{suffix}")
+
+
+ALL_SERVICES: list[tuple[str, str, str]] = [
+    (domain, domain, service) for domain, service in SERVICES.items()
+] + [(domain, module, service) for (domain, module), service in MODULE_SERVICES.items()]
+"""(domain, proto module, service) of every service."""
 
 
 def test_every_generated_module_imports() -> None:
@@ -45,14 +51,16 @@ def test_only_expected_services_are_defined() -> None:
     }
     expected = {domain: [SERVICES[domain]] if domain in SERVICES else [] for domain in DOMAINS}
     assert defined == expected
+    for (domain, module), service in MODULE_SERVICES.items():
+        assert list(_module(domain, "pb2", module).DESCRIPTOR.services_by_name) == [service]
 
 
 @pytest.fixture(scope="module")
 def channel() -> Iterator[grpc.Channel]:
     """One in-process server with the generated (UNIMPLEMENTED) base servicer of every service."""
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=4))
-    for domain, service in SERVICES.items():
-        grpc_module = _module(domain, "pb2_grpc")
+    for domain, module, service in ALL_SERVICES:
+        grpc_module = _module(domain, "pb2_grpc", module)
         servicer = getattr(grpc_module, f"{service}Servicer")()
         getattr(grpc_module, f"add_{service}Servicer_to_server")(servicer, server)
     port = server.add_insecure_port("127.0.0.1:0")
@@ -62,21 +70,24 @@ def channel() -> Iterator[grpc.Channel]:
     server.stop(grace=None)
 
 
-def _rpcs() -> list[tuple[str, str, str]]:
+def _rpcs() -> list[tuple[str, str, str, str]]:
     return [
-        (domain, service, method)
-        for domain, service in SERVICES.items()
-        for method in _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name
+        (domain, module, service, method)
+        for domain, module, service in ALL_SERVICES
+        for method in _module(domain, "pb2", module)
+        .DESCRIPTOR.services_by_name[service]
+        .methods_by_name
     ]
 
 
-@pytest.mark.parametrize(("domain", "service", "method"), _rpcs())
+@pytest.mark.parametrize(("domain", "module", "service", "method"), _rpcs())
 def test_every_rpc_is_reachable_through_its_stub(
-    channel: grpc.Channel, domain: str, service: str, method: str
+    channel: grpc.Channel, domain: str, module: str, service: str, method: str
 ) -> None:
-    descriptor = _module(domain, "pb2").DESCRIPTOR.services_by_name[service].methods_by_name[method]
+    services = _module(domain, "pb2", module).DESCRIPTOR.services_by_name
+    descriptor = services[service].methods_by_name[method]
     request = message_factory.GetMessageClass(descriptor.input_type)()
-    stub = getattr(_module(domain, "pb2_grpc"), f"{service}Stub")(channel)
+    stub = getattr(_module(domain, "pb2_grpc", module), f"{service}Stub")(channel)
 
     with pytest.raises(grpc.RpcError) as raised:
         # Client-streaming RPCs (dataset upload) take an iterator of requests.
@@ -91,8 +102,8 @@ def test_every_rpc_is_reachable_through_its_stub(
 def test_streaming_rpcs_are_event_subscription_and_artifact_download() -> None:
     streaming = [
         f"{service}.{method}"
-        for domain, service, method in _rpcs()
-        if _module(domain, "pb2")
+        for domain, module, service, method in _rpcs()
+        if _module(domain, "pb2", module)
         .DESCRIPTOR.services_by_name[service]
         .methods_by_name[method]
         .server_streaming

@@ -17,9 +17,26 @@ PUBLIC_METHODS = frozenset({"/trademaster.api.identity.v1.IdentityService/Login"
 
 Metadata = Sequence[tuple[str, str]]
 
+HOSTED: dict[str, tuple[str, str, str]] = {
+    "deployments": ("trainer", "deployment", "DeploymentService"),
+    "registry": ("strategy", "model_registry", "ModelRegistryService"),
+}
+"""Services served at another service's address: client name → (that service, proto module,
+service name)."""
+
+
+def host_service(service: str) -> str:
+    """The service whose address serves ``service`` (itself unless it is hosted)."""
+    return HOSTED[service][0] if service in HOSTED else service
+
 
 def stub_class(service: str, aio: bool = False) -> Any:
-    """``trademaster.api.<service>.v1.<service>_pb2_grpc.<Service>ServiceStub``."""
+    """``trademaster.api.<service>.v1.<service>_pb2_grpc.<Service>ServiceStub`` (hosted
+    services: their own proto module and name)."""
+    if service in HOSTED:
+        domain, module_name, name = HOSTED[service]
+        module = importlib.import_module(f"trademaster.api.{domain}.v1.{module_name}_pb2_grpc")
+        return getattr(module, f"{name}Stub")
     if service not in SERVICES:
         raise ValueError(f"unknown service {service!r}; expected one of {list(SERVICES)}")
     module = importlib.import_module(f"trademaster.api.{service}.v1.{service}_pb2_grpc")
@@ -27,6 +44,9 @@ def stub_class(service: str, aio: bool = False) -> Any:
 
 
 def full_service_name(service: str) -> str:
+    if service in HOSTED:
+        domain, _module, name = HOSTED[service]
+        return f"trademaster.api.{domain}.v1.{name}"
     return f"trademaster.api.{service}.v1.{service.capitalize()}Service"
 
 
@@ -68,7 +88,7 @@ def channel_options(extra: Sequence[tuple[str, Any]] = ()) -> list[tuple[str, An
     """Retries for idempotent RPCs (service config) and keepalives that notice dead peers."""
     return [
         ("grpc.enable_retries", 1),
-        ("grpc.service_config", service_config(full_service_name(s) for s in SERVICES)),
+        ("grpc.service_config", service_config(full_service_name(s) for s in (*SERVICES, *HOSTED))),
         ("grpc.keepalive_time_ms", 30_000),
         ("grpc.keepalive_timeout_ms", 10_000),
         ("grpc.keepalive_permit_without_calls", 0),

@@ -23,6 +23,7 @@ from trademaster_client._calls import (
     Metadata,
     call_metadata,
     channel_options,
+    host_service,
     items_field,
     method_info,
     needs_token,
@@ -120,7 +121,7 @@ class AsyncServiceClient:
     def _stub(self) -> Any:
         """The generated stub, on a channel opened at first use (addresses may be partial)."""
         if self._stub_instance is None:
-            channel = self._client.channel(self._service)
+            channel = self._client.channel(host_service(self._service))
             self._stub_instance = stub_class(self._service)(channel)
         return self._stub_instance
 
@@ -149,6 +150,8 @@ class AsyncClient:
         self.backtest = self.service("backtest")
         self.risk = self.service("risk")
         self.notifier = self.service("notifier")
+        self.deployments = self.service("deployments")
+        self.registry = self.service("registry")
         self.tokens = AsyncTokenCache(credentials, self._login, clock)
 
     def channel(self, service: str) -> grpc.aio.Channel:

@@ -24,6 +24,7 @@ from trademaster_client._calls import (
     Metadata,
     call_metadata,
     channel_options,
+    host_service,
     items_field,
     method_info,
     needs_token,
@@ -113,7 +114,7 @@ class ServiceClient:
     def _stub(self) -> Any:
         """The generated stub, on a channel opened at first use (addresses may be partial)."""
         if self._stub_instance is None:
-            channel = self._client.channel(self._service)
+            channel = self._client.channel(host_service(self._service))
             self._stub_instance = stub_class(self._service)(channel)
         return self._stub_instance
 
@@ -142,6 +143,8 @@ class Client:
         self.backtest = self.service("backtest")
         self.risk = self.service("risk")
         self.notifier = self.service("notifier")
+        self.deployments = self.service("deployments")
+        self.registry = self.service("registry")
         self.tokens = TokenCache(credentials, self._login, clock)
 
     def channel(self, service: str) -> grpc.Channel:

@@ -17,6 +17,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "jobs": ("trademaster.cli.jobs", "jobs", "Training jobs on the platform."),
     "risk": ("trademaster.cli.risk", "risk", "Accounts, orders, limits, kill switch."),
     "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
+    "deployments": (
+        "trademaster.cli.deployments",
+        "deployments",
+        "Deploy model versions to paper accounts; pause, resume, stop.",
+    ),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 
