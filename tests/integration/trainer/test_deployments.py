@@ -365,7 +365,11 @@ async def test_paper_deployment_trades_pauses_survives_kill_and_stops_flat(stack
     deadline = time.monotonic() + 30
     while abs(await stack.position()) > 1e-9 and time.monotonic() < deadline:
         await asyncio.sleep(0.2)
-    assert abs(await stack.position()) < 1e-9
+    last = [
+        (o.client_order_id, o.side, o.quantity, o.status, o.status_reason, o.reduce_only)
+        for o in (await stack.orders())[:3]
+    ]
+    assert abs(await stack.position()) < 1e-9, last
     again = await stack.deployments.StopDeployment(
         pb.StopDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
     )
