@@ -192,7 +192,9 @@ class DeploymentStore:
                 (
                     str(body["stream_id"]),
                     int(body["bar_time_ns"]),
-                    int(body.get("new_orders", 0)),
+                    # Every order of a bar recorded once: a bar re-run after a runner crash was
+                    # never recorded, and its orders (replayed ones too) count here once.
+                    len(body.get("orders", [])),
                     report_cursor,
                     ident,
                     previous,

@@ -38,7 +38,7 @@ _LOGGER = logging.getLogger(__name__)
 DEPLOYMENT_MODULE = "trademaster.runner.deployment"
 MAX_ATTEMPTS = 20
 """Runner submissions of one deployment before it is failed (crash loops end)."""
-RUNNER_SCOPES = ("order:submit", "order:read", "account:read", "instrument:read")
+RUNNER_SCOPES = ("order:submit", "order:cancel", "order:read", "account:read", "instrument:read")
 """All a runner's token may do at the risk service, on its owner's accounts only."""
 QUEUED, RUNNING, PAUSED, CANCELLING, CANCELLED, FAILED_STATE = (
     s.value

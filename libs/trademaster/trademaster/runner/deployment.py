@@ -120,8 +120,10 @@ class DeploymentRunner:
                 Decimal(rule.lot_size), Decimal(rule.min_quantity or rule.lot_size)
             )
 
-    async def positions(self) -> dict[str, Decimal]:
-        """Signed positions including working orders (what the account will hold)."""
+    async def positions(self, closable: bool = False) -> dict[str, Decimal]:
+        """Signed positions including working orders (what the account will hold); with
+        ``closable``, what a reduce-only exit may close now (working orders on the closing
+        side counted, the others not, as the risk service's REDUCING rule does)."""
         reply = await self.risk.ListPositions(
             rpb.ListPositionsRequest(account_id=self.spec.account_id),
             metadata=self.metadata,
@@ -129,10 +131,42 @@ class DeploymentRunner:
         )
         out: dict[str, Decimal] = {}
         for p in reply.positions:
+            held = Decimal(p.quantity or "0")
             buys = Decimal(p.working_buy_quantity or "0")
             sells = Decimal(p.working_sell_quantity or "0")
-            out[p.instrument_id] = Decimal(p.quantity or "0") + buys - sells
+            if not closable:
+                out[p.instrument_id] = held + buys - sells
+            else:
+                out[p.instrument_id] = (
+                    max(held - sells, Decimal(0)) if held > 0 else min(held + buys, Decimal(0))
+                )
         return out
+
+    async def cancel_working(self, wait_s: float = 10.0) -> None:
+        """Cancel this deployment's working orders and wait (bounded) until none is left."""
+        deadline = time.monotonic() + wait_s
+        while True:
+            reply = await self.risk.ListOrders(
+                rpb.ListOrdersRequest(
+                    account_id=self.spec.account_id, working_only=True, page_size=500
+                ),
+                metadata=self.metadata,
+                timeout=10,
+            )
+            mine = [o for o in reply.orders if o.deployment_id == self.spec.deployment_id]
+            if not mine or time.monotonic() > deadline:
+                return
+            for order in mine:
+                if order.status != rpb.ORDER_STATUS_PENDING_CANCEL:
+                    await self.risk.CancelOrder(
+                        rpb.CancelOrderRequest(
+                            account_id=self.spec.account_id,
+                            client_order_id=order.client_order_id,
+                        ),
+                        metadata=self.metadata,
+                        timeout=10,
+                    )
+            await asyncio.sleep(0.1)
 
     async def equity(self) -> Decimal:
         reply = await self.risk.GetAccount(
@@ -193,8 +227,10 @@ class DeploymentRunner:
         await self.reports.publish(self.topic, self.spec.owner_id, BAR_PROCESSED, body)
 
     async def flatten(self) -> int:
+        """Cancel working orders, then close what is held with reduce-only market orders."""
+        await self.cancel_working()
         intents = flatten_orders(
-            self.spec.deployment_id, self.spec.instruments, await self.positions()
+            self.spec.deployment_id, self.spec.instruments, await self.positions(closable=True)
         )
         for intent in intents:
             await self.submit(intent)
