@@ -192,8 +192,7 @@ class DeploymentStore:
                 (
                     str(body["stream_id"]),
                     int(body["bar_time_ns"]),
-                    # Every order of a bar recorded once: a bar re-run after a runner crash was
-                    # never recorded, and its orders (replayed ones too) count here once.
+                    # A bar is recorded once; its orders (replayed ones too) count here.
                     len(body.get("orders", [])),
                     report_cursor,
                     ident,

@@ -350,7 +350,9 @@ async def test_paper_deployment_trades_pauses_survives_kill_and_stops_flat(stack
     orders = await stack.orders()
     bar_times = [o.client_order_id.split("-")[1] for o in orders]
     assert len(bar_times) == len(set(bar_times)), "a bar got two orders"
-    assert len(orders) == dep.orders_submitted
+    # Each crash can lose at most the report of the one bar in flight (its order stands and is
+    # the record); the re-run of that bar never adds a second order.
+    assert 0 <= len(orders) - dep.orders_submitted <= dep.attempt - 1
     assert len(orders) > before, "no order after resume"
 
     # Stop with flatten: reduce-only exit through the risk service, then CANCELLED.
