@@ -13,7 +13,7 @@ DOMAINS = ("common", "identity", "strategy", "trainer", "backtest", "risk", "not
 SERVICES: dict[str, dict[str, str]] = {
     "identity": {"IdentityService": "identity"},
     "strategy": {"StrategyService": "strategy", "ModelRegistryService": "model_registry"},
-    "trainer": {"TrainerService": "trainer"},
+    "trainer": {"TrainerService": "trainer", "DeploymentService": "deployment"},
     "backtest": {"BacktestService": "backtest"},
     "risk": {"RiskService": "risk"},
     "notifier": {"NotifierService": "notifier"},

@@ -147,6 +147,7 @@ class AsyncClient:
         self.strategy = self.service("strategy")
         self.model_registry = self.service("model_registry")
         self.trainer = self.service("trainer")
+        self.deployments = self.service("deployments")
         self.backtest = self.service("backtest")
         self.risk = self.service("risk")
         self.notifier = self.service("notifier")

@@ -54,6 +54,13 @@ SERVICES: dict[str, Service] = {
             "strategy",
         ),
         _domain("trainer"),
+        Service(
+            "deployments",
+            "trademaster.api.trainer.v1",
+            "DeploymentService",
+            "deployment",
+            "trainer",
+        ),
         _domain("backtest"),
         _domain("risk"),
         _domain("notifier"),

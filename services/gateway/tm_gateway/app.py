@@ -28,6 +28,7 @@ from tm_gateway.routes_auth import auth_router
 from tm_gateway.routes_backtests import backtests_router
 from tm_gateway.routes_dataset_uploads import dataset_uploads_router
 from tm_gateway.routes_datasets import datasets_router
+from tm_gateway.routes_deployments import deployments_router
 from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
@@ -108,6 +109,7 @@ def create_app(
     api.include_router(events_router(backends, caller))
     api.include_router(backtests_router(backends, authorized))
     api.include_router(registry_router(backends, authorized))
+    api.include_router(deployments_router(backends, authorized))
     api.include_router(dataset_uploads_router(backends, authorized, max_upload_bytes))
     api.include_router(risk_router(backends, authorized))
     api.include_router(alerts_router(backends, authorized))

@@ -35,6 +35,16 @@ class TrainerSettings(ServiceSettings):
     """How long a cancelled job may take to stop before the trainer asks Ray again."""
     job_python: str = "python"
     """Interpreter of the Ray job entrypoint on the cluster nodes."""
+    risk_addr: str | None = None
+    """host:port of the risk service; unset, deployments are refused (FAILED_PRECONDITION)."""
+    registry_addr: str | None = None
+    """host:port of the model registry (the strategy service); unset means ``strategy_addr``."""
+    bar_stream: str = "tm:md:bars"
+    """Redis stream of market-data bars deployments read when they name no bar source."""
+    deployment_cpus: float = Field(0.25, gt=0)
+    """CPUs a deployment runner asks Ray for (it waits on bars most of the time)."""
+    deployment_token_ttl_s: float = Field(86_400.0, gt=0)
+    """Lifetime of a runner's risk-service token; a resubmitted runner gets a fresh one."""
     event_stream_prefix: str = "tm:events:"
     """Redis stream prefix of the platform event bus (public events)."""
     report_stream_prefix: str = REPORT_STREAM_PREFIX

@@ -96,9 +96,10 @@ class RayCluster:
         num_gpus: float,
         env_vars: dict[str, str],
         python: str = "python",
+        module: str = RAY_JOB_MODULE,
     ) -> str:
-        """Submit ``python -m trademaster.runner.training --spec <spec_path>``."""
-        entrypoint = f"{shlex.quote(python)} -m {RAY_JOB_MODULE} --spec {shlex.quote(spec_path)}"
+        """Submit ``python -m <module> --spec <spec_path>`` (default: the training runner)."""
+        entrypoint = f"{shlex.quote(python)} -m {module} --spec {shlex.quote(spec_path)}"
         kwargs: dict[str, Any] = {"entrypoint_num_cpus": num_cpus}
         if num_gpus > 0:
             kwargs["entrypoint_num_gpus"] = num_gpus

@@ -5,9 +5,16 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
-from trademaster.api.strategy.v1 import strategy_pb2_grpc
-from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
+from trademaster.api.risk.v1 import risk_pb2_grpc
+from trademaster.api.strategy.v1 import model_registry_pb2_grpc, strategy_pb2_grpc
+from trademaster.api.trainer.v1 import (
+    deployment_pb2,
+    deployment_pb2_grpc,
+    trainer_pb2,
+    trainer_pb2_grpc,
+)
 from trademaster.service.clients import insecure_channel
 from trademaster.service.db import apply_migrations, create_pool
 from trademaster.service.events import EventBus, redis_client
@@ -15,6 +22,9 @@ from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
 from tm_trainer.config import TrainerSettings
+from tm_trainer.deployment_servicer import DeploymentServicer
+from tm_trainer.deployment_store import DeploymentStore
+from tm_trainer.deployment_supervisor import DeploymentSupervisor
 from tm_trainer.metrics import trainer_metrics
 from tm_trainer.ray_cluster import RayCluster, dashboard_url_from_gcs
 from tm_trainer.servicer import TrainerServicer
@@ -27,6 +37,7 @@ SERVICE_NAME = "trainer"
 SCHEMA = "trainer"
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 FULL_SERVICE_NAME = trainer_pb2.DESCRIPTOR.services_by_name["TrainerService"].full_name
+DEPLOYMENT_SERVICE_NAME = deployment_pb2.DESCRIPTOR.services_by_name["DeploymentService"].full_name
 
 
 async def build(base: ServiceSettings) -> ServiceParts:
@@ -62,13 +73,37 @@ async def build(base: ServiceSettings) -> ServiceParts:
         supervisor,
     )
 
-    async def close_channel() -> None:
-        await channel.close()
+    registry_channel = insecure_channel(settings.registry_addr or settings.strategy_addr)
+    risk_channel = insecure_channel(settings.risk_addr) if settings.risk_addr else None
+    deployments = DeploymentSupervisor(settings, DeploymentStore(pool), cluster, redis, reports)
+    await deployments.start()
+    deployment_servicer = DeploymentServicer(
+        settings,
+        deployments.store,
+        model_registry_pb2_grpc.ModelRegistryServiceStub(registry_channel),
+        risk_pb2_grpc.RiskServiceStub(risk_channel) if risk_channel is not None else None,
+        redis,
+        deployments,
+    )
+
+    def register(server: Any) -> None:
+        trainer_pb2_grpc.add_TrainerServiceServicer_to_server(servicer, server)
+        deployment_pb2_grpc.add_DeploymentServiceServicer_to_server(deployment_servicer, server)
+
+    async def close_channels() -> None:
+        for open_channel in (channel, registry_channel, risk_channel):
+            if open_channel is not None:
+                await open_channel.close()
 
     return ServiceParts(
-        register=lambda server: trainer_pb2_grpc.add_TrainerServiceServicer_to_server(
-            servicer, server
-        ),
-        full_service_names=[FULL_SERVICE_NAME],
-        on_shutdown=[job_metrics.stop, supervisor.stop, close_channel, bus.close, pool.close],
+        register=register,
+        full_service_names=[FULL_SERVICE_NAME, DEPLOYMENT_SERVICE_NAME],
+        on_shutdown=[
+            job_metrics.stop,
+            supervisor.stop,
+            deployments.stop,
+            close_channels,
+            bus.close,
+            pool.close,
+        ],
     )

@@ -26,7 +26,9 @@ SECRET_SERVERS = {
     "tm-postgres-app": ("tm-postgres", 5432),
     "tm-redis": ("tm-redis", 6379),
 }
-NOT_IN_MANIFESTS: set[Edge] = {("tm-ray", "tm-redis", 6379)}
+NOT_IN_MANIFESTS: set[Edge] = {("tm-ray", "tm-redis", 6379), ("tm-ray", "tm-risk", 50051)}
+"""Ray job pods get their peers from the job spec: Redis, and the risk service for deployment
+runners (the trainer's TM_TRAINER_RISK_ADDR)."""
 RAY_INTERNAL: set[Edge] = {("tm-ray", "tm-ray", None)}
 # (policy, direction, namespace, port): ingress controller, other teams' gRPC clients,
 # Prometheus, the OTel collector, the Kubernetes API for the Ray autoscaler.
@@ -134,10 +136,12 @@ def test_the_configured_edges_are_the_architecture(objects: list[dict[str, Any]]
     gateway_calls = {
         ("tm-gateway", f"tm-{n}") for n in ("strategy", "trainer", "backtest", "risk", "notifier")
     }
-    # The trainer reads strategies and datasets, the backtest reads datasets and trained jobs,
-    # and the strategy service's model registry reads jobs and their backtests.
+    # The trainer reads strategies and datasets and checks deployments' accounts, the backtest
+    # reads datasets and trained jobs, and the strategy service's model registry reads jobs and
+    # their backtests.
     assert grpc == gateway_calls | {
         ("tm-trainer", "tm-strategy"),
+        ("tm-trainer", "tm-risk"),
         ("tm-backtest", "tm-strategy"),
         ("tm-backtest", "tm-trainer"),
         ("tm-strategy", "tm-trainer"),

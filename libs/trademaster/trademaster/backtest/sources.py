@@ -113,7 +113,9 @@ def run_dir_plan(run_dir: str | Path, data: MarketData, frame: pd.DataFrame) -> 
     return model_plan(ModelArtifact.load(run_dir_model(run_dir)), data, frame)
 
 
-def model_plan(artifact: Any, data: MarketData, frame: pd.DataFrame) -> WeightPlan:
+def model_plan(
+    artifact: Any, data: MarketData, frame: pd.DataFrame, *, through_last: bool = False
+) -> WeightPlan:
     """Replay a trained policy (a ``ModelArtifact``) over ``frame`` (the backtest period).
 
     Features are computed causally as in training and standardized with the scaler stored in
@@ -169,7 +171,8 @@ def model_plan(artifact: Any, data: MarketData, frame: pd.DataFrame) -> WeightPl
     weights = np.full((data.num_bars, data.num_assets), np.nan)
     obs = env.reset(seed=0)
     with torch.no_grad():
-        for t in range(cfg.window - 1, len(panel.dates) - 1):
+        last = len(panel.dates) - (0 if through_last else 1)
+        for t in range(cfg.window - 1, last):
             action = algorithm.policy.act(obs, deterministic=True, action_mask=env.action_mask())
             row = np.zeros(data.num_assets)
             if isinstance(cfg, AlgorithmicTradingEnvConfig):
@@ -178,7 +181,8 @@ def model_plan(artifact: Any, data: MarketData, frame: pd.DataFrame) -> WeightPl
             else:
                 row[columns_at] = _portfolio_weights(env, action)
             weights[bars[t]] = row
-            obs = env.step(action).obs
+            if t + 1 < len(panel.dates):
+                obs = env.step(action).obs
     _LOGGER.info("backtest.model_replayed task=%s tics=%s", run.task, tics)
     return WeightPlan(weights, run.task == "portfolio_management")
 

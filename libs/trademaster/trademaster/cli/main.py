@@ -19,6 +19,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
     "alerts": ("trademaster.cli.ops", "alerts", "Alert rules, your alerts, deliveries."),
     "audit": ("trademaster.cli.ops", "audit", "Who did what: the action audit."),
+    "deployments": (
+        "trademaster.cli.deployments",
+        "deployments",
+        "Deploy model versions to paper accounts; pause, resume, stop.",
+    ),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 

@@ -114,6 +114,7 @@ _STRAT = "strategy.v1.StrategyService"
 _TRAIN = "trainer.v1.TrainerService"
 _BT = "backtest.v1.BacktestService"
 _REG = "strategy.v1.ModelRegistryService"
+_DEP = "trainer.v1.DeploymentService"
 _NOTE = "notifier.v1.NotifierService"
 _RISK = "risk.v1.RiskService"
 _ID = "identity.v1.IdentityService"
@@ -178,14 +179,16 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_REG, "DeleteModelVersion"),
                summary="delete never-deployed model versions"),
     Permission(Resource.DEPLOYMENT, Action.READ, EVERYONE, SEES_ALL,
-               rpcs=_rpcs(_REG, "ListDeployedModelVersions"),
-               summary="which model versions are (were) deployed on an account"),
+               rpcs=_rpcs(_REG, "ListDeployedModelVersions")
+               | _rpcs(_DEP, "GetDeployment", "ListDeployments"),
+               summary="deployments, and which model versions are (were) deployed on an account"),
     Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
-               rpcs=_rpcs(_REG, "RecordModelDeployment"),
-               summary="deploy own model versions"),
+               rpcs=_rpcs(_REG, "RecordModelDeployment") | _rpcs(_DEP, "CreateDeployment"),
+               summary="deploy own model versions on own paper accounts"),
     Permission(Resource.DEPLOYMENT, Action.CONTROL, TRADING_READERS, SEES_ALL,
-               rpcs=_rpcs(_REG, "EndModelDeployment"),
-               summary="end deployments (traders: own; risk officers: any)"),
+               rpcs=_rpcs(_REG, "EndModelDeployment")
+               | _rpcs(_DEP, "PauseDeployment", "ResumeDeployment", "StopDeployment"),
+               summary="pause, resume, stop deployments (traders: own; risk officers: any)"),
     Permission(Resource.EVENT, Action.SUBSCRIBE, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
     Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
@@ -318,6 +321,12 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/alerts:mark-read": (_R_.ALERT, _A_.UPDATE),
     "GET /api/v1/alert-deliveries": (_R_.ALERT, _A_.READ),
     "POST /api/v1/alert-deliveries/{delivery_id}:replay": (_R_.ALERT, _A_.UPDATE),
+    "POST /api/v1/deployments": (_R_.DEPLOYMENT, _A_.CREATE),
+    "GET /api/v1/deployments": (_R_.DEPLOYMENT, _A_.READ),
+    "GET /api/v1/deployments/{deployment_id}": (_R_.DEPLOYMENT, _A_.READ),
+    "POST /api/v1/deployments/{deployment_id}:pause": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "POST /api/v1/deployments/{deployment_id}:resume": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "POST /api/v1/deployments/{deployment_id}:stop": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
     "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
     "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),

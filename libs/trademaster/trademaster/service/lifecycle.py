@@ -20,6 +20,7 @@ from trademaster.service.errors import FailedPrecondition
 
 __all__ = [
     "BACKTEST",
+    "DEPLOYMENT",
     "TRAINING_JOB",
     "IllegalTransition",
     "JobAction",
@@ -185,3 +186,25 @@ BACKTEST = Lifecycle(
     actions_by_state={_S.QUEUED: (_A.CANCEL,), _S.RUNNING: (_A.CANCEL,)},
 )
 """Backtests: no pause; a cancel of a running one goes through CANCELLING."""
+
+DEPLOYMENT = Lifecycle(
+    kind="deployment",
+    transitions={
+        # its runner was submitted, it was stopped before, or the submission was refused
+        _S.QUEUED: frozenset({_S.RUNNING, _S.CANCELLED, _S.FAILED}),
+        # pause/resume keep the runner (it follows bars, places no orders); a crashed runner is
+        # resubmitted in place; stop goes through CANCELLING while it flattens and ends
+        _S.RUNNING: frozenset({_S.PAUSED, _S.CANCELLING, _S.CANCELLED, _S.FAILED}),
+        _S.PAUSED: frozenset({_S.RUNNING, _S.CANCELLING, _S.CANCELLED, _S.FAILED}),
+        _S.CANCELLING: frozenset({_S.CANCELLED, _S.FAILED}),
+        _S.FAILED: frozenset(),
+        _S.CANCELLED: frozenset(),
+    },
+    actions_by_state={
+        _S.QUEUED: (_A.CANCEL,),
+        _S.RUNNING: (_A.PAUSE, _A.CANCEL),
+        _S.PAUSED: (_A.RESUME, _A.CANCEL),
+    },
+)
+"""Deployments: pause = stop placing orders (the runner stays); cancel = stop (optionally
+flattening through the risk service)."""

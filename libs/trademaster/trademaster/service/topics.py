@@ -20,6 +20,7 @@ __all__ = [
     "TRAINING_PROGRESS",
     "backtest_topic",
     "control_key",
+    "deployment_topic",
     "training_job_topic",
 ]
 
@@ -46,6 +47,11 @@ def training_job_topic(job_id: str) -> str:
 def backtest_topic(backtest_id: str) -> str:
     """Topic of one backtest: ``backtest/<backtest_id>``."""
     return f"backtest/{backtest_id}"
+
+
+def deployment_topic(deployment_id: str) -> str:
+    """Topic of one deployment: ``deployment/<deployment_id>``."""
+    return f"deployment/{deployment_id}"
 
 
 def control_key(topic: str) -> str:

@@ -34,7 +34,10 @@ DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
 }
 """Which services a service calls; it starts only after those are SERVING."""
 
-LATE_PEERS: Mapping[str, tuple[str, ...]] = {"strategy": ("trainer", "backtest")}
+LATE_PEERS: Mapping[str, tuple[str, ...]] = {
+    "strategy": ("trainer", "backtest"),
+    "trainer": ("risk",),
+}
 """Peers a service calls at request time that start after it (the model registry in the
 strategy service asks the trainer and the backtest service, which themselves need the strategy
 service to start): their gRPC ports are chosen before anything starts, so the earlier service

@@ -1,0 +1,378 @@
+"""Deployments against real servers: a model trained on the session's Ray head and registered
+in a real strategy service trades a paper account of a real risk service through a runner on
+Ray, reading a replayed bar stream on the session's Redis; all state in PostgreSQL.
+
+Covers: orders and fills of the deployment at the risk service (deployment id and model version
+on each order), pause (bars followed, no orders), resume, kill -9 of the runner mid-run (it is
+resubmitted, resumes after its last recorded bar, and no bar gets a second order), stop with
+flatten through the risk path, and the edge's refusals (live mode, another owner, bad fields).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+import uuid
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import grpc
+import numpy as np
+import psutil
+import pytest
+import redis.asyncio as aioredis
+from support.servers import PostgresHandle
+from tm_risk.config import RiskSettings
+from tm_risk.marketdata import Bar, publish_bar
+from tm_risk.server import build as build_risk
+from tm_strategy.config import StrategySettings
+from tm_strategy.server import build as build_strategy
+from tm_trainer.config import TrainerSettings
+from tm_trainer.server import build as build_trainer
+from trademaster.api.risk.v1 import risk_pb2 as rpb
+from trademaster.api.risk.v1 import risk_pb2_grpc
+from trademaster.api.strategy.v1 import model_registry_pb2 as reg
+from trademaster.api.strategy.v1 import model_registry_pb2_grpc
+from trademaster.api.trainer.v1 import deployment_pb2 as pb
+from trademaster.api.trainer.v1 import deployment_pb2_grpc
+from trademaster.service.errors import error_details
+from trademaster.service.localstack import RayHead
+
+from .conftest import JWT_SECRET, Started, State, TrainerHarness, start_service, token
+
+pytestmark = [pytest.mark.integration, pytest.mark.slow]
+
+ALICE = "dep-alice"
+BOB = "dep-bob"
+IID = "SYN-USD"
+D = pb.DeploymentState
+
+
+def auth(subject: str, *roles: str) -> list[tuple[str, str]]:
+    return [("authorization", f"Bearer {token(subject, *(roles or ('researcher', 'trader')))}")]
+
+
+@dataclass
+class Stack:
+    deployments: deployment_pb2_grpc.DeploymentServiceStub
+    risk: risk_pb2_grpc.RiskServiceStub
+    redis: aioredis.Redis
+    stream: str
+    model_id: str
+    account_id: str
+    clock_ns: int
+    rng: np.random.Generator
+    price: float = 100.0
+
+    async def bars(self, count: int, pace_s: float = 0.15) -> None:
+        """A seeded random walk of ``count`` one-minute bars, paced like a live feed."""
+        for _ in range(count):
+            self.clock_ns += 60_000_000_000
+            step = float(self.rng.normal(0.0, 0.02))
+            open_ = self.price
+            self.price = max(1.0, self.price * (1.0 + step))
+            high, low = max(open_, self.price) * 1.002, min(open_, self.price) * 0.998
+            bar = Bar(IID, self.clock_ns, open_, high, low, self.price, 1e6)
+            await publish_bar(self.redis, bar, self.stream)
+            await asyncio.sleep(pace_s)
+
+    async def get(self, dep_id: str, who: str = ALICE) -> pb.Deployment:
+        reply = await self.deployments.GetDeployment(
+            pb.GetDeploymentRequest(deployment_id=dep_id), metadata=auth(who), timeout=10
+        )
+        return reply.deployment
+
+    async def wait(
+        self, dep_id: str, done: Callable[[pb.Deployment], bool], timeout_s: float = 240
+    ) -> pb.Deployment:
+        deadline = time.monotonic() + timeout_s
+        while True:
+            dep = await self.get(dep_id)
+            if done(dep):
+                return dep
+            if time.monotonic() > deadline:
+                raise AssertionError(f"deployment never got there in {timeout_s}s: {dep}")
+            await asyncio.sleep(0.2)
+
+    async def orders(self) -> list[rpb.Order]:
+        reply = await self.risk.ListOrders(
+            rpb.ListOrdersRequest(account_id=self.account_id, page_size=500),
+            metadata=auth(ALICE, "viewer"),
+            timeout=10,
+        )
+        return list(reply.orders)
+
+    async def fills(self) -> list[rpb.Fill]:
+        reply = await self.risk.ListFills(
+            rpb.ListFillsRequest(account_id=self.account_id, page_size=500),
+            metadata=auth(ALICE, "viewer"),
+            timeout=10,
+        )
+        return list(reply.fills)
+
+    async def position(self) -> float:
+        reply = await self.risk.ListPositions(
+            rpb.ListPositionsRequest(account_id=self.account_id),
+            metadata=auth(ALICE, "viewer"),
+            timeout=10,
+        )
+        return sum(float(p.quantity) for p in reply.positions if p.instrument_id == IID)
+
+
+async def _register(strategy_port: int, job_id: str) -> str:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{strategy_port}") as channel:
+        stub = model_registry_pb2_grpc.ModelRegistryServiceStub(channel)
+        model = await stub.CreateRegisteredModel(
+            reg.CreateRegisteredModelRequest(name=f"dep-{uuid.uuid4().hex[:8]}"),
+            metadata=auth(ALICE),
+            timeout=10,
+        )
+        await stub.CreateModelVersion(
+            reg.CreateModelVersionRequest(model_id=model.model.model_id, training_job_id=job_id),
+            metadata=auth(ALICE),
+            timeout=20,
+        )
+    return str(model.model.model_id)
+
+
+async def _paper_account(risk: risk_pb2_grpc.RiskServiceStub) -> str:
+    admin = auth("dep-admin", "admin")
+    await risk.PutInstrument(
+        rpb.PutInstrumentRequest(
+            instrument=rpb.Instrument(instrument_id=IID, tick_size="0.01", lot_size="0.001")
+        ),
+        metadata=admin,
+        timeout=10,
+    )
+    reply = await risk.CreateAccount(
+        rpb.CreateAccountRequest(
+            account=rpb.Account(
+                name=f"dep-{uuid.uuid4().hex[:6]}",
+                mode=rpb.ACCOUNT_MODE_PAPER,
+                initial_cash="100000",
+            )
+        ),
+        metadata=auth(ALICE, "trader"),
+        timeout=10,
+    )
+    account_id = reply.account.account_id
+    # The runner may fall behind a paced feed on a loaded machine: allow older references.
+    await risk.SetLimits(
+        rpb.SetLimitsRequest(
+            account_id=account_id,
+            limits=rpb.RiskLimits(max_reference_age_ms=600_000),
+            reason="deployment test",
+        ),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=10,
+    )
+    return str(account_id)
+
+
+@pytest.fixture(scope="module")
+async def stack(
+    trainer: TrainerHarness,
+    postgres_server: PostgresHandle,
+    redis_url: str,
+    ray_head: RayHead,
+    strategy_service: tuple[str, Path],
+    tm_session_dir: Path,
+) -> AsyncIterator[Stack]:
+    job = await trainer.create(ALICE, seed=7)
+    name = f"dep_{uuid.uuid4().hex[:8]}"
+    stream = f"tm:md:{name}"
+    started: list[Started] = []
+    registry = await start_service(
+        StrategySettings(
+            database_url=postgres_server.create_database(f"{name}_reg"),
+            redis_url="redis://127.0.0.1:1/0",
+            jwt_secret=JWT_SECRET,
+            data_dir=tm_session_dir / name / "datasets",
+            trainer_addr=trainer.address,
+        ),
+        "strategy",
+        build_strategy,
+    )
+    risk = await start_service(
+        RiskSettings(
+            database_url=postgres_server.create_database(f"{name}_risk"),
+            redis_url=redis_url,
+            jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
+            market_data_stream=stream,
+        ),
+        "risk",
+        build_risk,
+    )
+    deployer = await start_service(
+        TrainerSettings(
+            database_url=postgres_server.create_database(f"{name}_tr"),
+            redis_url=redis_url,
+            jwt_secret=JWT_SECRET,
+            strategy_addr=strategy_service[0],
+            registry_addr=f"127.0.0.1:{registry.port}",
+            risk_addr=f"127.0.0.1:{risk.port}",
+            bar_stream=stream,
+            ray_address=ray_head.address,
+            artifact_dir=trainer.settings.artifact_dir,
+            data_dirs=[strategy_service[1]],
+            scheduler_interval_s=0.2,
+            cancel_grace_s=30.0,
+        ),
+        "trainer",
+        build_trainer,
+    )
+    started += [registry, risk, deployer]
+    risk_channel = grpc.aio.insecure_channel(f"127.0.0.1:{risk.port}")
+    dep_channel = grpc.aio.insecure_channel(f"127.0.0.1:{deployer.port}")
+    client = aioredis.Redis.from_url(redis_url, decode_responses=True)
+    risk_stub = risk_pb2_grpc.RiskServiceStub(risk_channel)
+    done = await trainer.wait_for(
+        ALICE, job.job_id, lambda j: j.state in (State.SUCCEEDED, State.FAILED), 300
+    )
+    assert done.state == State.SUCCEEDED, done.failure_reason
+    yield Stack(
+        deployment_pb2_grpc.DeploymentServiceStub(dep_channel),
+        risk_stub,
+        client,
+        stream,
+        await _register(registry.port, job.job_id),
+        await _paper_account(risk_stub),
+        clock_ns=1_700_000_000_000_000_000,
+        rng=np.random.default_rng(11),
+    )
+    await client.aclose()
+    await risk_channel.close()
+    await dep_channel.close()
+    for service in reversed(started):
+        await service.stop()
+
+
+def _request(stack: Stack, **fields: Any) -> pb.CreateDeploymentRequest:
+    values: dict[str, Any] = {
+        "model_id": stack.model_id,
+        "model_version": 1,
+        "account_id": stack.account_id,
+        "instruments": [IID],
+        "bar_interval_seconds": 60,
+        "mode": pb.TRADING_MODE_PAPER,
+        "limits": pb.DeploymentLimits(capital_fraction="0.5"),
+    }
+    values.update(fields)
+    return pb.CreateDeploymentRequest(deployment=pb.Deployment(**values))
+
+
+async def _rpc_error(call: Any) -> grpc.aio.AioRpcError:
+    with pytest.raises(grpc.aio.AioRpcError) as raised:
+        await call
+    return raised.value
+
+
+async def test_edge_refuses_live_mode_bad_fields_and_other_owners(stack: Stack) -> None:
+    create = stack.deployments.CreateDeployment
+    live = await _rpc_error(
+        create(_request(stack, mode=pb.TRADING_MODE_LIVE), metadata=auth(ALICE))
+    )
+    bad = await _rpc_error(
+        create(_request(stack, instruments=[], bar_interval_seconds=0), metadata=auth(ALICE))
+    )
+    viewer = await _rpc_error(create(_request(stack), metadata=auth(ALICE, "viewer")))
+    foreign = await _rpc_error(create(_request(stack), metadata=auth(BOB)))
+    missing = await _rpc_error(stack.get(str(uuid.uuid4())))
+
+    assert live.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_details(live).reason == "LIVE_TRADING_NOT_ENABLED"
+    assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
+    fields = {f for f, _ in error_details(bad).field_violations}
+    assert {"deployment.instruments", "deployment.bar_interval_seconds"} <= fields
+    assert viewer.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert foreign.code() == grpc.StatusCode.NOT_FOUND  # Bob reaches neither model nor account
+    assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+def _runner_pids(dep_id: str) -> list[int]:
+    pids = []
+    for proc in psutil.process_iter(["pid", "cmdline"]):
+        cmdline = " ".join(proc.info["cmdline"] or [])
+        if "trademaster.runner.deployment" in cmdline and dep_id in cmdline:
+            pids.append(int(proc.info["pid"]))
+    return pids
+
+
+async def test_paper_deployment_trades_pauses_survives_kill_and_stops_flat(stack: Stack) -> None:
+    reply = await stack.deployments.CreateDeployment(
+        _request(stack), metadata=auth(ALICE), timeout=30
+    )
+    dep_id = reply.deployment.deployment_id
+    assert reply.deployment.state == D.DEPLOYMENT_STATE_QUEUED
+    other = await _rpc_error(stack.get(dep_id, BOB))
+    assert other.code() == grpc.StatusCode.NOT_FOUND
+    await stack.wait(dep_id, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 60)
+
+    # Warm-up (features + window) and trading.
+    await stack.bars(70)
+    dep = await stack.wait(dep_id, lambda d: d.bars_processed >= 65 and d.orders_submitted > 0)
+    orders = await stack.orders()
+    assert orders and all(o.deployment_id == dep_id for o in orders)
+    assert {o.model_version for o in orders} == {f"{stack.model_id}:1"}
+    await stack.bars(2)
+    assert await stack.fills()
+
+    # Pause: bars are still followed, no order is placed.
+    paused = await stack.deployments.PauseDeployment(
+        pb.PauseDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
+    )
+    assert paused.deployment.state == D.DEPLOYMENT_STATE_PAUSED
+    assert list(paused.deployment.allowed_actions) == [2, 3]  # RESUME, CANCEL
+    seen = (await stack.get(dep_id)).bars_processed
+    await stack.bars(3)
+    await stack.wait(dep_id, lambda d: d.bars_processed >= seen + 3)
+    before = len(await stack.orders())
+    await stack.bars(8)
+    await stack.wait(dep_id, lambda d: d.bars_processed >= seen + 11)
+    assert len(await stack.orders()) == before
+
+    # Resume, then kill -9 the runner mid-run: it comes back and continues without duplicates.
+    await stack.deployments.ResumeDeployment(
+        pb.ResumeDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
+    )
+    await stack.bars(5)
+    pids = _runner_pids(dep_id)
+    assert pids, "the runner process was not found"
+    for pid in pids:
+        os.kill(pid, signal.SIGKILL)
+    await stack.bars(10)
+    dep = await stack.wait(dep_id, lambda d: d.attempt >= 2 and d.bars_processed >= seen + 26, 300)
+    assert dep.state == D.DEPLOYMENT_STATE_RUNNING
+    orders = await stack.orders()
+    bar_times = [o.client_order_id.split("-")[1] for o in orders]
+    assert len(bar_times) == len(set(bar_times)), "a bar got two orders"
+    # Each crash can lose at most the report of the one bar in flight (its order stands and is
+    # the record); the re-run of that bar never adds a second order.
+    assert 0 <= len(orders) - dep.orders_submitted <= dep.attempt - 1
+    assert len(orders) > before, "no order after resume"
+
+    # Stop with flatten: reduce-only exit through the risk service, then CANCELLED.
+    stopped = await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=dep_id, flatten=True),
+        metadata=auth(ALICE),
+        timeout=10,
+    )
+    assert stopped.deployment.state == D.DEPLOYMENT_STATE_CANCELLING
+    await stack.wait(dep_id, lambda d: d.state == D.DEPLOYMENT_STATE_CANCELLED, 120)
+    await stack.bars(2)
+    deadline = time.monotonic() + 30
+    while abs(await stack.position()) > 1e-9 and time.monotonic() < deadline:
+        await asyncio.sleep(0.2)
+    last = [
+        (o.client_order_id, o.side, o.quantity, o.status, o.status_reason, o.reduce_only)
+        for o in (await stack.orders())[:3]
+    ]
+    assert abs(await stack.position()) < 1e-9, last
+    again = await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
+    )
+    assert again.deployment.state == D.DEPLOYMENT_STATE_CANCELLED
