@@ -70,6 +70,7 @@ def result_message(
                 if point["benchmark_equity"] is None
                 else repr(point["benchmark_equity"]),
                 drawdown=-float(point["drawdown"]),
+                regime=point.get("regime", ""),
             )
         )
     for t in trades:
@@ -98,4 +99,21 @@ def result_message(
         )
     for a in stored["artifacts"]:
         out.artifacts.append(common_pb2.Artifact(**a))
+    for d in stored.get("dynamics", []):
+        out.dynamics_tests.append(
+            pb.DynamicsTest(
+                label=d["label"],
+                segments=d["segments"],
+                policies=[
+                    pb.DynamicsPolicy(policy=p["policy"], metrics=_known(p["metrics"]))
+                    for p in d["policies"]
+                ],
+                scores=_known(d["scores"]),
+            )
+        )
     return out
+
+
+def _known(values: dict[str, float | None]) -> dict[str, float]:
+    """JSON nulls (non-finite numbers as stored) left out of a proto map."""
+    return {k: v for k, v in values.items() if v is not None}

@@ -189,14 +189,16 @@ class BacktestStore:
         summary = {k: result["metrics"][k] for k in summary_keys if k in result["metrics"]}
         async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             await cur.execute(
-                "INSERT INTO backtest.results (backtest_id, metrics, equity, regimes, artifacts) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (backtest_id) DO NOTHING",
+                "INSERT INTO backtest.results "
+                "(backtest_id, metrics, equity, regimes, artifacts, dynamics) "
+                "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT (backtest_id) DO NOTHING",
                 (
                     backtest_id,
                     Jsonb(clean_json(result["metrics"])),
                     Jsonb(clean_json(result["equity"])),
                     Jsonb(clean_json(result["regimes"])),
                     Jsonb(result["artifacts"]),
+                    Jsonb(clean_json(result.get("dynamics", []))),
                 ),
             )
             await cur.executemany(
@@ -235,7 +237,7 @@ class BacktestStore:
     async def result(self, backtest_id: uuid.UUID) -> dict[str, Any] | None:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                "SELECT metrics, equity, regimes, artifacts FROM backtest.results "
+                "SELECT metrics, equity, regimes, artifacts, dynamics FROM backtest.results "
                 "WHERE backtest_id=%s",
                 (backtest_id,),
             )

@@ -89,6 +89,7 @@ class EquityPointOut(BaseModel):
     equity: float
     benchmark_equity: float | None
     drawdown: float
+    regime: str = ""
 
 
 class TradeOut(BaseModel):
@@ -109,6 +110,20 @@ class RegimeOut(BaseModel):
     metrics: dict[str, float]
 
 
+class DynamicsPolicyOut(BaseModel):
+    policy: str
+    metrics: dict[str, float]
+
+
+class DynamicsTestOut(BaseModel):
+    """TradeMaster's dynamics test on one label (0 = do nothing, 50 = buy and hold)."""
+
+    label: str
+    segments: int
+    policies: list[DynamicsPolicyOut]
+    scores: dict[str, float]
+
+
 class ArtifactOut(BaseModel):
     name: str
     media_type: str
@@ -124,6 +139,16 @@ class BacktestResultOut(BaseModel):
     next_trades_page_token: str
     regimes: list[RegimeOut]
     artifacts: list[ArtifactOut]
+    dynamics_tests: list[DynamicsTestOut]
+
+
+def _dynamics_out(d: pb.DynamicsTest) -> DynamicsTestOut:
+    return DynamicsTestOut(
+        label=d.label,
+        segments=d.segments,
+        policies=[DynamicsPolicyOut(policy=p.policy, metrics=dict(p.metrics)) for p in d.policies],
+        scores=dict(d.scores),
+    )
 
 
 def backtest_out(b: pb.Backtest) -> BacktestOut:
@@ -270,6 +295,7 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                     equity=float(p.equity),
                     benchmark_equity=_num(p.benchmark_equity),
                     drawdown=p.drawdown,
+                    regime=p.regime,
                 )
                 for p in r.equity_curve
             ],
@@ -300,6 +326,7 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                 )
                 for a in r.artifacts
             ],
+            dynamics_tests=[_dynamics_out(d) for d in r.dynamics_tests],
         )
 
     @router.get(
@@ -308,8 +335,9 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         responses={200: {"content": {"text/html": {}, "image/png": {}}}},
     )
     async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> StreamingResponse:
-        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest,
-        streamed from the backtest service (GetBacktestArtifact), never read from disk here."""
+        """Download a report file (``report.html``, ``summary.png``, ``dynamics_test.html``) of
+        the caller's backtest, streamed from the backtest service (GetBacktestArtifact), never
+        read from disk here."""
         request = pb.GetBacktestArtifactRequest(backtest_id=backtest_id, name=name)
         first, rest = await backends.stream(backtest().GetBacktestArtifact, request, who.token)
 

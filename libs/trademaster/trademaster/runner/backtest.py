@@ -12,14 +12,17 @@ from __future__ import annotations
 
 import logging
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
+from trademaster.backtest.dynamics_test import dynamics_tests, render_dynamics_html
 from trademaster.backtest.event import BacktestCancelled, run_target_weights
 from trademaster.backtest.report import write_report
 from trademaster.backtest.result import BacktestResult
@@ -125,6 +128,12 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
     )
     out_dir = Path(spec.artifact_dir) / "backtests" / spec.backtest_id
     files = write_report(result, out_dir, title=f"backtest {spec.backtest_id}")
+    dynamics = dynamics_tests(data, _segment_agent(data, plan, config), config)
+    if dynamics:
+        path = out_dir / "dynamics_test.html"
+        title = f"dynamics test, backtest {spec.backtest_id}"
+        path.write_text(render_dynamics_html(dynamics, title), encoding="utf-8")
+        files["dynamics_test.html"] = path
     channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
     return {
         "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
@@ -133,6 +142,7 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         "regimes": [
             {"regime": r.regime, "bars": r.bars, "metrics": r.metrics} for r in result.regimes
         ],
+        "dynamics": [report.to_json() for report in dynamics],
         "artifacts": _artifact_rows(files),
         "warnings": result.warnings,
     }
@@ -149,9 +159,34 @@ def _plan(spec: JobSpec, data: MarketData, frame: Any) -> WeightPlan:
     return run_dir_plan(spec.checkpoint_dir, data, frame)
 
 
+def _segment_agent(
+    data: MarketData, plan: WeightPlan, config: BacktestConfig
+) -> Callable[[MarketData], BacktestResult]:
+    """The strategy's own decisions on one segment, run with fresh cash: the weights it had
+    decided for the segment's bars, the first bar holding its standing target (last decision
+    before the segment, else cash)."""
+    standing = pd.DataFrame(plan.weights).ffill().fillna(0.0).to_numpy()
+
+    def agent(seg: MarketData) -> BacktestResult:
+        start = int(np.searchsorted(data.dates, seg.dates[0]))
+        weights = plan.weights[start : start + seg.num_bars].copy()
+        weights[0] = standing[start]
+        return run_target_weights(
+            seg,
+            weights,
+            config,
+            rebalance_every_bar=plan.rebalance_every_bar,
+            benchmark=None,
+        )
+
+    return agent
+
+
 def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
-    """At most MAX_EQUITY_POINTS evenly spaced equity rows, the last bar always included."""
+    """At most MAX_EQUITY_POINTS evenly spaced equity rows, the last bar always included; each
+    carries its bar's market-dynamics label when the data is labelled (chart shading)."""
     frame_eq = result.equity_frame()
+    labels = result.data.labels
     step = max(1, math.ceil(len(frame_eq) / MAX_EQUITY_POINTS))
     picks = sorted(set(range(0, len(frame_eq), step)) | {len(frame_eq) - 1})
     return [
@@ -160,6 +195,7 @@ def _equity_rows(result: BacktestResult) -> list[dict[str, Any]]:
             "equity": float(frame_eq["equity"].iloc[i]),
             "benchmark_equity": _finite(float(frame_eq["benchmark_equity"].iloc[i])),
             "drawdown": float(frame_eq["drawdown"].iloc[i]),
+            "regime": "" if labels is None else str(labels[i]),
         }
         for i in picks
     ]
@@ -184,7 +220,11 @@ def _trade_rows(result: BacktestResult) -> list[dict[str, Any]]:
 
 def _artifact_rows(files: dict[str, Path]) -> list[dict[str, Any]]:
     """The report files as artifact rows, each addressed by URI."""
-    media = {"report.html": "text/html", "summary.png": "image/png"}
+    media = {
+        "report.html": "text/html",
+        "summary.png": "image/png",
+        "dynamics_test.html": "text/html",
+    }
     return [
         {
             "name": name,

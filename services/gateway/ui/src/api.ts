@@ -325,6 +325,8 @@ export interface EquityPoint {
   equity: number;
   benchmark_equity: number | null;
   drawdown: number;
+  /** Market-dynamics label of the bar; "" when the dataset is unlabelled. */
+  regime: string;
 }
 
 export interface Trade {
@@ -354,6 +356,16 @@ export interface BacktestResult {
   next_trades_page_token: string;
   regimes: { regime: string; bars: number; metrics: Record<string, number> }[];
   artifacts: Artifact[];
+  dynamics_tests: DynamicsTest[];
+}
+
+/** TradeMaster's dynamics test on one label: agent vs buy-and-hold and do-nothing. */
+export interface DynamicsTest {
+  label: string;
+  segments: number;
+  policies: { policy: string; metrics: Record<string, number> }[];
+  /** 0 = do nothing, 50 = buy and hold. */
+  scores: Record<string, number>;
 }
 
 /** An error answered by the gateway, in its one error-body shape. */

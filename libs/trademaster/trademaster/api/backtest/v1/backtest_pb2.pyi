@@ -169,16 +169,18 @@ class Backtest(_message.Message):
     def __init__(self, backtest_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., spec: _Optional[_Union[BacktestSpec, _Mapping]] = ..., state: _Optional[_Union[BacktestState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[float] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ...) -> None: ...
 
 class EquityPoint(_message.Message):
-    __slots__ = ("time", "equity", "benchmark_equity", "drawdown")
+    __slots__ = ("time", "equity", "benchmark_equity", "drawdown", "regime")
     TIME_FIELD_NUMBER: _ClassVar[int]
     EQUITY_FIELD_NUMBER: _ClassVar[int]
     BENCHMARK_EQUITY_FIELD_NUMBER: _ClassVar[int]
     DRAWDOWN_FIELD_NUMBER: _ClassVar[int]
+    REGIME_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     equity: str
     benchmark_equity: str
     drawdown: float
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., equity: _Optional[str] = ..., benchmark_equity: _Optional[str] = ..., drawdown: _Optional[float] = ...) -> None: ...
+    regime: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., equity: _Optional[str] = ..., benchmark_equity: _Optional[str] = ..., drawdown: _Optional[float] = ..., regime: _Optional[str] = ...) -> None: ...
 
 class Trade(_message.Message):
     __slots__ = ("time", "asset", "side", "quantity", "price", "fee", "slippage", "effect", "realized_pnl")
@@ -218,6 +220,40 @@ class RegimeBreakdown(_message.Message):
     bars: int
     metrics: _containers.ScalarMap[str, float]
     def __init__(self, regime: _Optional[str] = ..., bars: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class DynamicsPolicy(_message.Message):
+    __slots__ = ("policy", "metrics")
+    class MetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    metrics: _containers.ScalarMap[str, float]
+    def __init__(self, policy: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class DynamicsTest(_message.Message):
+    __slots__ = ("label", "segments", "policies", "scores")
+    class ScoresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    POLICIES_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    segments: int
+    policies: _containers.RepeatedCompositeFieldContainer[DynamicsPolicy]
+    scores: _containers.ScalarMap[str, float]
+    def __init__(self, label: _Optional[str] = ..., segments: _Optional[int] = ..., policies: _Optional[_Iterable[_Union[DynamicsPolicy, _Mapping]]] = ..., scores: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class CreateBacktestRequest(_message.Message):
     __slots__ = ("spec", "request_id")
@@ -292,7 +328,7 @@ class GetBacktestResultRequest(_message.Message):
     def __init__(self, backtest_id: _Optional[str] = ..., max_equity_points: _Optional[int] = ..., trades_page_size: _Optional[int] = ..., trades_page_token: _Optional[str] = ...) -> None: ...
 
 class GetBacktestResultResponse(_message.Message):
-    __slots__ = ("backtest_id", "metrics", "equity_curve", "trades", "next_trades_page_token", "regimes", "artifacts")
+    __slots__ = ("backtest_id", "metrics", "equity_curve", "trades", "next_trades_page_token", "regimes", "artifacts", "dynamics_tests")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +343,7 @@ class GetBacktestResultResponse(_message.Message):
     NEXT_TRADES_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REGIMES_FIELD_NUMBER: _ClassVar[int]
     ARTIFACTS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMICS_TESTS_FIELD_NUMBER: _ClassVar[int]
     backtest_id: str
     metrics: _containers.ScalarMap[str, float]
     equity_curve: _containers.RepeatedCompositeFieldContainer[EquityPoint]
@@ -314,7 +351,8 @@ class GetBacktestResultResponse(_message.Message):
     next_trades_page_token: str
     regimes: _containers.RepeatedCompositeFieldContainer[RegimeBreakdown]
     artifacts: _containers.RepeatedCompositeFieldContainer[_common_pb2.Artifact]
-    def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ...) -> None: ...
+    dynamics_tests: _containers.RepeatedCompositeFieldContainer[DynamicsTest]
+    def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ..., dynamics_tests: _Optional[_Iterable[_Union[DynamicsTest, _Mapping]]] = ...) -> None: ...
 
 class GetBacktestArtifactRequest(_message.Message):
     __slots__ = ("backtest_id", "name")
