@@ -3,6 +3,7 @@ equity chart shaded by regime, the per-label metrics and the dynamics test for a
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -99,3 +100,12 @@ def test_labelled_backtest_shows_regime_shading_table_and_dynamics_test(
     with page.expect_download() as download_info:
         card.get_by_role("button", name="Download dynamics report").click()
     assert download_info.value.suggested_filename == "dynamics_test.html"
+
+    # what the run used: the summary and samples on the page, the peaks in the list
+    usage = page.get_by_test_id("backtest-resource-usage")
+    expect(usage).to_contain_text("rss mib peak")
+    expect(usage).not_to_contain_text("gpu")  # no GPU here: no GPU fields at all
+    assert int(usage.get_by_test_id("backtest-resource-chart").get_attribute("data-points") or 0)
+    page.get_by_role("link", name="Backtests").first.click()
+    row = page.get_by_test_id("backtests-table").locator("tr", has_text=backtest_id[:8])
+    expect(row.get_by_test_id("backtest-resources")).to_have_text(re.compile(r"^[\d.]+ / [\d.]+$"))

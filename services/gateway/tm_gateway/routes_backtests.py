@@ -77,6 +77,10 @@ class BacktestOut(BaseModel):
     allowed_actions: list[JobActionName] = Field(
         default_factory=list, description="Controls the service accepts now (cancel)."
     )
+    resource_usage: dict[str, float] = Field(
+        default_factory=dict,
+        description="Peak/mean CPU % and RSS MiB (GPU fields only with a GPU) once finished.",
+    )
 
 
 class BacktestList(BaseModel):
@@ -110,6 +114,14 @@ class RegimeOut(BaseModel):
     metrics: dict[str, float]
 
 
+class ResourceSampleOut(BaseModel):
+    t: float
+    cpu_percent: float
+    rss_mib: float
+    gpu_util_percent: float | None = None
+    gpu_memory_mib: float | None = None
+
+
 class DynamicsPolicyOut(BaseModel):
     policy: str
     metrics: dict[str, float]
@@ -140,6 +152,18 @@ class BacktestResultOut(BaseModel):
     regimes: list[RegimeOut]
     artifacts: list[ArtifactOut]
     dynamics_tests: list[DynamicsTestOut]
+    resource_history: list[ResourceSampleOut]
+
+
+def _sample_out(x: pb.ResourceSample) -> ResourceSampleOut:
+    """GPU fields stay null (not zero) when the sample had none."""
+    return ResourceSampleOut(
+        t=x.t,
+        cpu_percent=x.cpu_percent,
+        rss_mib=x.rss_mib,
+        gpu_util_percent=x.gpu_util_percent if x.HasField("gpu_util_percent") else None,
+        gpu_memory_mib=x.gpu_memory_mib if x.HasField("gpu_memory_mib") else None,
+    )
 
 
 def _dynamics_out(d: pb.DynamicsTest) -> DynamicsTestOut:
@@ -164,6 +188,7 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         create_time=time_of(b, "create_time"),
         end_time=time_of(b, "end_time"),
         allowed_actions=action_names(b.allowed_actions),
+        resource_usage=dict(b.resource_usage),
     )
 
 
@@ -327,6 +352,7 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                 for a in r.artifacts
             ],
             dynamics_tests=[_dynamics_out(d) for d in r.dynamics_tests],
+            resource_history=[_sample_out(x) for x in r.resource_history],
         )
 
     @router.get(

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -37,9 +38,11 @@ from trademaster.backtest.sources import (
 from trademaster.data.catalog import load_dataset
 from trademaster.metrics.returns import infer_market
 from trademaster.runner.reports import ReportChannel
+from trademaster.runner.training import RESOURCE_INTERVAL_ENV
 from trademaster.service import payloads
 from trademaster.service.artifacts import ArtifactStore
 from trademaster.service.topics import REPORT_STREAM_PREFIX, backtest_topic
+from trademaster.training.resources import ResourceSampler
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -86,24 +89,35 @@ def _finite(value: float) -> float | None:
 
 
 def run_job(spec: JobSpec) -> dict[str, Any]:
-    """Run the backtest; returns metrics, equity points, trades, regimes and artifacts.
+    """Run the backtest, sampling its CPU and memory (GPU with NVML) like training jobs do;
+    returns metrics, equity points, trades, regimes, artifacts and resource usage.
 
     Raises:
         BacktestCancelled: the cancel flag was set.
     """
-    with ReportChannel(
-        spec.redis_url,
-        backtest_topic(spec.backtest_id),
-        spec.owner_id,
-        stream_prefix=spec.stream_prefix,
-    ) as channel:
-        return _run(spec, channel)
+    interval = float(os.environ.get(RESOURCE_INTERVAL_ENV, "2.0"))
+    with (
+        ReportChannel(
+            spec.redis_url,
+            backtest_topic(spec.backtest_id),
+            spec.owner_id,
+            stream_prefix=spec.stream_prefix,
+        ) as channel,
+        ResourceSampler(interval_s=interval) as sampler,
+    ):
+        out = _run(spec, channel, sampler)
+    # after the sampler stopped: its closing sample is part of the history and summary
+    return {**out, "resource_usage": sampler.summary(), "resource_history": sampler.history}
 
 
-def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
+def _run(spec: JobSpec, channel: ReportChannel, sampler: ResourceSampler) -> dict[str, Any]:
     if channel.control_set():
         raise BacktestCancelled(f"backtest {spec.backtest_id} was cancelled before it started")
-    channel.report(payloads.backtest_progress(spec.backtest_id, 0.0))
+
+    def report(fraction: float) -> None:
+        channel.report(payloads.backtest_progress(spec.backtest_id, fraction, sampler.latest()))
+
+    report(0.0)
     frame = load_dataset(Path(spec.dataset_path), spec.dataset_kind, start=spec.start, end=spec.end)
     data = MarketData.from_frame(frame)
     # The API has no calendar field: annualize by the data's own calendar (crypto trades daily).
@@ -115,7 +129,7 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         fraction = done / total
         if fraction - last[0] >= 0.1 or done == total:
             last[0] = fraction
-            channel.report(payloads.backtest_progress(spec.backtest_id, fraction))
+            report(fraction)
         return not channel.control_set()
 
     result = run_target_weights(
@@ -134,7 +148,7 @@ def _run(spec: JobSpec, channel: ReportChannel) -> dict[str, Any]:
         title = f"dynamics test, backtest {spec.backtest_id}"
         path.write_text(render_dynamics_html(dynamics, title), encoding="utf-8")
         files["dynamics_test.html"] = path
-    channel.report(payloads.backtest_progress(spec.backtest_id, 1.0))
+    report(1.0)
     return {
         "metrics": {k: v for k, v in result.metrics.items() if math.isfinite(v)},
         "equity": _equity_rows(result),

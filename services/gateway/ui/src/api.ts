@@ -313,6 +313,8 @@ export interface Backtest {
   end_time: string | null;
   /** Controls the backtest service accepts in the current state. */
   allowed_actions: "cancel"[];
+  /** Peak/mean cpu_percent and rss_mib (gpu_* only with a GPU) once finished. */
+  resource_usage: Record<string, number>;
 }
 
 export interface BacktestList {
@@ -357,6 +359,16 @@ export interface BacktestResult {
   regimes: { regime: string; bars: number; metrics: Record<string, number> }[];
   artifacts: Artifact[];
   dynamics_tests: DynamicsTest[];
+  resource_history: ResourceSample[];
+}
+
+/** One resource sample of a run; GPU fields are null without a GPU. */
+export interface ResourceSample {
+  t: number;
+  cpu_percent: number;
+  rss_mib: number;
+  gpu_util_percent: number | null;
+  gpu_memory_mib: number | null;
 }
 
 /** TradeMaster's dynamics test on one label: agent vs buy-and-hold and do-nothing. */

@@ -1,8 +1,9 @@
-import { Badge, Button, Card, Group, Select, Table, Text } from "@mantine/core";
+import { Badge, Button, Card, Group, Select, SimpleGrid, Table, Text } from "@mantine/core";
 import { useState } from "react";
 import { downloadWithToken } from "../api";
-import type { BacktestResult, DynamicsTest, EquityPoint } from "../api";
+import type { Backtest, BacktestResult, DynamicsTest, EquityPoint } from "../api";
 import { ErrorAlert } from "./Feedback";
+import { LineChart, seriesColor } from "./LineChart";
 import type { ChartBand } from "./LineChart";
 import { epochSeconds, formatNumber } from "../format";
 
@@ -175,6 +176,38 @@ export function DynamicsTestCard({ result }: { result: BacktestResult }) {
       </Text>
       {error && <ErrorAlert error={error} title="Download failed" />}
       <DynamicsTable test={test} />
+    </Card>
+  );
+}
+
+/** What the backtest run used: the peak/mean summary and the sampled CPU and memory. */
+export function ResourceCard({ backtest, result }: { backtest: Backtest; result: BacktestResult }) {
+  const history = result.resource_history;
+  if (history.length === 0) return null;
+  const series = [
+    { label: "cpu %", key: "cpu_percent" as const },
+    { label: "rss MiB", key: "rss_mib" as const },
+  ].map((s, i) => ({
+    label: s.label,
+    color: seriesColor(i),
+    points: history.map((x) => ({ x: x.t, y: x[s.key] })),
+  }));
+  return (
+    <Card withBorder data-testid="backtest-resource-usage">
+      <Text fw={600} mb="xs">
+        Resource usage
+      </Text>
+      <SimpleGrid cols={{ base: 2, sm: 4 }} mb="xs">
+        {Object.entries(backtest.resource_usage)
+          .filter(([name]) => name.endsWith("_peak") || name.endsWith("_mean"))
+          .sort(([a], [b]) => a.localeCompare(b))
+          .map(([name, value]) => (
+            <Text size="sm" key={name}>
+              {name.replace(/_/g, " ")}: {formatNumber(value, 4)}
+            </Text>
+          ))}
+      </SimpleGrid>
+      <LineChart series={series} byStep height={180} testId="backtest-resource-chart" />
     </Card>
   );
 }

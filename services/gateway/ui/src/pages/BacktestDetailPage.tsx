@@ -23,6 +23,7 @@ import {
   DynamicsTestCard,
   RegimeLegend,
   RegimeTable,
+  ResourceCard,
   regimeBands,
   regimeColors,
 } from "../components/RegimeReport";
@@ -266,6 +267,7 @@ function Report({ backtest }: { backtest: Backtest }) {
         </Text>
         <LineChart series={drawdown} height={180} testId="drawdown-chart" />
       </Card>
+      <ResourceCard backtest={backtest} result={result} />
       <TradesCard id={backtest.id} first={result} />
     </Stack>
   );
@@ -276,6 +278,7 @@ export default function BacktestDetailPage() {
   const [backtest, setBacktest] = useState<Backtest | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [live, setLive] = useState<Record<string, number> | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -300,6 +303,8 @@ export default function BacktestDetailPage() {
       if (event.type === "backtest_progress") {
         const fraction = Number(event.payload.fraction ?? 0);
         setBacktest((b) => (b && !isFinal(b.state) ? { ...b, progress: fraction } : b));
+        const sample = event.payload.resources as Record<string, number> | undefined;
+        if (sample) setLive(sample);
       } else if (event.type === "job_state_changed" || event.type === "backtest_finished") {
         void reload();
       }
@@ -354,6 +359,12 @@ export default function BacktestDetailPage() {
                 data-testid="backtest-progress"
                 aria-label="Backtest progress"
               />
+              {live && (
+                <Text size="xs" c="dimmed" mt={4} data-testid="backtest-live-resources">
+                  CPU {formatNumber(live["resources/cpu_percent"], 3)}% · RSS{" "}
+                  {formatNumber(live["resources/rss_mib"], 4)} MiB
+                </Text>
+              )}
             </Card>
           )}
           {backtest.state === "FAILED" && (
