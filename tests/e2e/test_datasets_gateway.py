@@ -160,6 +160,17 @@ def test_upload_report_block_repair_label_backtest(http: httpx.Client, stack: St
     assert done["state"] == "SUCCEEDED", done
     result = http.get(f"/api/v1/backtests/{done['id']}/result", headers=alice).json()
     assert result["regimes"] and {r["regime"] for r in result["regimes"]} <= {"0", "1", "2"}
+    # the equity curve carries each bar's label (chart shading); the dynamics test per label
+    # compares the strategy (here buy-and-hold itself) with both baselines
+    assert {p["regime"] for p in result["equity_curve"]} == {r["regime"] for r in result["regimes"]}
+    assert result["dynamics_tests"], result
+    for test in result["dynamics_tests"]:
+        means = {p["policy"]: p["metrics"] for p in test["policies"]}
+        assert list(means) == ["agent", "buy_and_hold", "do_nothing"] and test["segments"] >= 1
+        agent, hold = means["agent"], means["buy_and_hold"]
+        assert agent["total_return"] == pytest.approx(hold["total_return"])
+        assert means["do_nothing"]["total_return"] == 0.0
+    assert "dynamics_test.html" in {a["name"] for a in result["artifacts"]}
 
 
 def test_bad_forms_are_4xx(http: httpx.Client, stack: Stack) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ def backtest_message(record: BacktestRecord) -> pb.Backtest:
         failure_reason=record.failure_reason,
         progress=record.progress,
         summary_metrics={k: v for k, v in record.summary_metrics.items() if v is not None},
+        resource_usage=_known(record.resource_usage),
         allowed_actions=BACKTEST.action_values(record.state),  # type: ignore[arg-type]
     )
     for name, value in (
@@ -70,6 +72,7 @@ def result_message(
                 if point["benchmark_equity"] is None
                 else repr(point["benchmark_equity"]),
                 drawdown=-float(point["drawdown"]),
+                regime=point.get("regime", ""),
             )
         )
     for t in trades:
@@ -98,4 +101,23 @@ def result_message(
         )
     for a in stored["artifacts"]:
         out.artifacts.append(common_pb2.Artifact(**a))
+    for d in stored.get("dynamics", []):
+        out.dynamics_tests.append(
+            pb.DynamicsTest(
+                label=d["label"],
+                segments=d["segments"],
+                policies=[
+                    pb.DynamicsPolicy(policy=p["policy"], metrics=_known(p["metrics"]))
+                    for p in d["policies"]
+                ],
+                scores=_known(d["scores"]),
+            )
+        )
+    for sample in stored.get("resource_history", []):
+        out.resource_history.append(pb.ResourceSample(**_known(sample)))
     return out
+
+
+def _known(values: Mapping[str, Any]) -> dict[str, float]:
+    """JSON nulls (non-finite numbers as stored) left out of a proto map."""
+    return {k: v for k, v in values.items() if v is not None}

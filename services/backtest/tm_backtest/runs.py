@@ -169,7 +169,9 @@ class BacktestRuns:
                     await self.publish_state(moved, QUEUED)
                 fraction = float(event.payload["fraction"])
                 if await self._store.set_progress(record_id, fraction):
-                    type_, body = payloads.backtest_progress(str(record_id), fraction)
+                    type_, body = payloads.backtest_progress(
+                        str(record_id), fraction, event.payload.get("resources")
+                    )
                     await self._bus.publish(topic, owner, type_, body)
 
     @property

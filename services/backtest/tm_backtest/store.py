@@ -20,7 +20,7 @@ _LOGGER = logging.getLogger(__name__)
 
 _COLUMNS = (
     "id, owner, state, config, failure_reason, progress, summary_metrics, training_job_id, "
-    "created_at, updated_at, started_at, ended_at"
+    "created_at, updated_at, started_at, ended_at, resource_usage"
 )
 FINAL_STATES = frozenset(s.value for s in BACKTEST.final)
 
@@ -39,6 +39,7 @@ class BacktestRecord:
     updated_at: datetime
     started_at: datetime | None
     ended_at: datetime | None
+    resource_usage: dict[str, float]
 
 
 def clean_json(value: Any) -> Any:
@@ -189,14 +190,17 @@ class BacktestStore:
         summary = {k: result["metrics"][k] for k in summary_keys if k in result["metrics"]}
         async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             await cur.execute(
-                "INSERT INTO backtest.results (backtest_id, metrics, equity, regimes, artifacts) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (backtest_id) DO NOTHING",
+                "INSERT INTO backtest.results "
+                "(backtest_id, metrics, equity, regimes, artifacts, dynamics, resource_history) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s) ON CONFLICT (backtest_id) DO NOTHING",
                 (
                     backtest_id,
                     Jsonb(clean_json(result["metrics"])),
                     Jsonb(clean_json(result["equity"])),
                     Jsonb(clean_json(result["regimes"])),
                     Jsonb(result["artifacts"]),
+                    Jsonb(clean_json(result.get("dynamics", []))),
+                    Jsonb(clean_json(result.get("resource_history", []))),
                 ),
             )
             await cur.executemany(
@@ -222,11 +226,13 @@ class BacktestStore:
             )
             await cur.execute(
                 "UPDATE backtest.backtests SET state=%s, progress=1, summary_metrics=%s, "
+                "resource_usage=%s, "
                 "started_at=COALESCE(started_at, now()), updated_at=now(), ended_at=now() "
                 "WHERE id=%s AND state = ANY(%s)",
                 (
                     JobState.SUCCEEDED.value,
                     Jsonb(clean_json(summary)),
+                    Jsonb(clean_json(result.get("resource_usage", {}))),
                     backtest_id,
                     BACKTEST.sources(JobState.SUCCEEDED, [JobState.QUEUED, JobState.RUNNING]),
                 ),
@@ -235,7 +241,8 @@ class BacktestStore:
     async def result(self, backtest_id: uuid.UUID) -> dict[str, Any] | None:
         async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
             await cur.execute(
-                "SELECT metrics, equity, regimes, artifacts FROM backtest.results "
+                "SELECT metrics, equity, regimes, artifacts, dynamics, resource_history "
+                "FROM backtest.results "
                 "WHERE backtest_id=%s",
                 (backtest_id,),
             )

@@ -77,6 +77,10 @@ class BacktestOut(BaseModel):
     allowed_actions: list[JobActionName] = Field(
         default_factory=list, description="Controls the service accepts now (cancel)."
     )
+    resource_usage: dict[str, float] = Field(
+        default_factory=dict,
+        description="Peak/mean CPU % and RSS MiB (GPU fields only with a GPU) once finished.",
+    )
 
 
 class BacktestList(BaseModel):
@@ -89,6 +93,7 @@ class EquityPointOut(BaseModel):
     equity: float
     benchmark_equity: float | None
     drawdown: float
+    regime: str = ""
 
 
 class TradeOut(BaseModel):
@@ -109,6 +114,28 @@ class RegimeOut(BaseModel):
     metrics: dict[str, float]
 
 
+class ResourceSampleOut(BaseModel):
+    t: float
+    cpu_percent: float
+    rss_mib: float
+    gpu_util_percent: float | None = None
+    gpu_memory_mib: float | None = None
+
+
+class DynamicsPolicyOut(BaseModel):
+    policy: str
+    metrics: dict[str, float]
+
+
+class DynamicsTestOut(BaseModel):
+    """TradeMaster's dynamics test on one label (0 = do nothing, 50 = buy and hold)."""
+
+    label: str
+    segments: int
+    policies: list[DynamicsPolicyOut]
+    scores: dict[str, float]
+
+
 class ArtifactOut(BaseModel):
     name: str
     media_type: str
@@ -124,6 +151,28 @@ class BacktestResultOut(BaseModel):
     next_trades_page_token: str
     regimes: list[RegimeOut]
     artifacts: list[ArtifactOut]
+    dynamics_tests: list[DynamicsTestOut]
+    resource_history: list[ResourceSampleOut]
+
+
+def _sample_out(x: pb.ResourceSample) -> ResourceSampleOut:
+    """GPU fields stay null (not zero) when the sample had none."""
+    return ResourceSampleOut(
+        t=x.t,
+        cpu_percent=x.cpu_percent,
+        rss_mib=x.rss_mib,
+        gpu_util_percent=x.gpu_util_percent if x.HasField("gpu_util_percent") else None,
+        gpu_memory_mib=x.gpu_memory_mib if x.HasField("gpu_memory_mib") else None,
+    )
+
+
+def _dynamics_out(d: pb.DynamicsTest) -> DynamicsTestOut:
+    return DynamicsTestOut(
+        label=d.label,
+        segments=d.segments,
+        policies=[DynamicsPolicyOut(policy=p.policy, metrics=dict(p.metrics)) for p in d.policies],
+        scores=dict(d.scores),
+    )
 
 
 def backtest_out(b: pb.Backtest) -> BacktestOut:
@@ -139,6 +188,7 @@ def backtest_out(b: pb.Backtest) -> BacktestOut:
         create_time=time_of(b, "create_time"),
         end_time=time_of(b, "end_time"),
         allowed_actions=action_names(b.allowed_actions),
+        resource_usage=dict(b.resource_usage),
     )
 
 
@@ -270,6 +320,7 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                     equity=float(p.equity),
                     benchmark_equity=_num(p.benchmark_equity),
                     drawdown=p.drawdown,
+                    regime=p.regime,
                 )
                 for p in r.equity_curve
             ],
@@ -300,6 +351,8 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                 )
                 for a in r.artifacts
             ],
+            dynamics_tests=[_dynamics_out(d) for d in r.dynamics_tests],
+            resource_history=[_sample_out(x) for x in r.resource_history],
         )
 
     @router.get(
@@ -308,8 +361,9 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         responses={200: {"content": {"text/html": {}, "image/png": {}}}},
     )
     async def download_artifact(backtest_id: str, name: str, who: CallerDep) -> StreamingResponse:
-        """Download a report file (``report.html``, ``summary.png``) of the caller's backtest,
-        streamed from the backtest service (GetBacktestArtifact), never read from disk here."""
+        """Download a report file (``report.html``, ``summary.png``, ``dynamics_test.html``) of
+        the caller's backtest, streamed from the backtest service (GetBacktestArtifact), never
+        read from disk here."""
         request = pb.GetBacktestArtifactRequest(backtest_id=backtest_id, name=name)
         first, rest = await backends.stream(backtest().GetBacktestArtifact, request, who.token)
 

@@ -269,3 +269,23 @@ async def test_report_artifacts_stream_by_rpc_and_stay_owner_scoped(harness: Har
             ):
                 pass
         assert caught.value.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def test_resource_usage_is_sampled_stored_and_streamed(harness: Harness) -> None:
+    owner = user()
+    created = await harness.create(owner, harness.spec(LARGE))
+    done = await harness.wait_for(owner, created.backtest_id, timeout_s=120)
+    assert done.state == pb.BACKTEST_STATE_SUCCEEDED, done.failure_reason
+
+    usage = dict(done.resource_usage)
+    assert usage["rss_mib_peak"] > 0 and usage["samples"] >= 1
+    assert usage["cpu_percent_peak"] > 0  # the closing sample covers the whole CPU-bound run
+    history = (await _result(harness, owner, created.backtest_id)).resource_history
+    assert len(history) == usage["samples"] + 1  # plus the priming sample
+    assert [s.t for s in history] == sorted(s.t for s in history)
+    assert max(s.rss_mib for s in history) == pytest.approx(usage["rss_mib_peak"], abs=1e-3)
+    if not any(k.startswith("gpu_") for k in usage):  # no GPU: absent, never zero
+        assert not any(s.HasField("gpu_util_percent") for s in history)
+    events = await harness.bus.read([f"backtest/{created.backtest_id}"], after=None, count=1_000)
+    live = [e.payload.get("resources", {}) for e in events if e.type == "backtest_progress"]
+    assert all(r.get("resources/rss_mib", 0) > 0 for r in live)

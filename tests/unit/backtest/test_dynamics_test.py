@@ -6,11 +6,18 @@ import numpy as np
 import pytest
 from trademaster.backtest.config import BacktestConfig
 from trademaster.backtest.data import MarketData
-from trademaster.backtest.dynamics_test import dynamics_test, slice_bars
+from trademaster.backtest.dynamics_test import (
+    dynamics_test,
+    dynamics_tests,
+    render_dynamics_html,
+    slice_bars,
+)
 from trademaster.backtest.event import run_target_weights
+from trademaster.backtest.sources import WeightPlan
 from trademaster.backtest.vectorized import run_target_positions
 from trademaster.data.dynamics import contiguous_segments, label_series
 from trademaster.metrics.report import compute_metrics
+from trademaster.runner.backtest import _segment_agent
 
 pytestmark = pytest.mark.unit
 
@@ -93,3 +100,43 @@ def test_dynamics_test_needs_labels_and_long_segments() -> None:
         dynamics_test(plain, lambda seg: None, "0", CONFIG)  # type: ignore[arg-type,return-value]
     with pytest.raises(ValueError, match="no segment"):
         dynamics_test(_labelled(), lambda seg: None, "0", CONFIG, min_bars=10_000)  # type: ignore[arg-type,return-value]
+
+
+def test_dynamics_tests_cover_every_label_and_serialise() -> None:
+    data = _labelled()
+    reports = dynamics_tests(data, _hold, CONFIG)
+    long_labels = {lab for lab, s, e in contiguous_segments(data.labels) if e - s >= 12}
+    assert [r.label for r in reports] == sorted(long_labels)
+    for report in reports:
+        out = report.to_json()
+        assert out["label"] == report.label
+        assert out["segments"] == report.segments["segment"].nunique()
+        assert [p["policy"] for p in out["policies"]] == ["agent", "buy_and_hold", "do_nothing"]
+        means = report.summary()
+        for policy in out["policies"]:
+            for key, value in policy["metrics"].items():
+                assert value == pytest.approx(float(means.loc[policy["policy"], key]))
+        # the agent holds: +50 where buy-and-hold beats cash, -50 where it loses to it
+        assert abs(out["scores"]["total_return"]) == pytest.approx(50.0, abs=0.05)
+    page = render_dynamics_html(reports, "t <x>")
+    assert "t &lt;x&gt;" in page and page.count("<h2>Label ") == len(reports)
+    plain = MarketData.from_arrays(np.linspace(1, 2, 50))
+    assert dynamics_tests(plain, _hold, CONFIG) == []
+
+
+def test_runner_segment_agent_replays_the_strategy_decisions_on_the_segment() -> None:
+    data = _labelled()
+    weights = np.full((data.num_bars, 1), np.nan)
+    weights[::9] = np.where(np.arange(len(weights[::9]))[:, None] % 2 == 0, 1.0, 0.25)
+    agent = _segment_agent(data, WeightPlan(weights, rebalance_every_bar=False), CONFIG)
+    start, end = 40, 75  # bar 40 has no decision of its own: bar 36's 1.0 stands
+    got = agent(slice_bars(data, start, end))
+    expected = weights[start:end].copy()
+    expected[0] = weights[36]
+    alone = run_target_weights(slice_bars(data, start, end), expected, CONFIG, benchmark=None)
+    np.testing.assert_allclose(got.equity, alone.equity)
+    assert got.equity[0] == CONFIG.initial_cash and got.benchmark is None
+
+
+def _hold(seg: MarketData):  # noqa: ANN202
+    return run_target_weights(seg, np.ones((seg.num_bars, 1)), CONFIG, benchmark=None)

@@ -11,9 +11,11 @@ radar score: 0 is do-nothing, 50 is buy-and-hold, ``score = 200 * Phi(z) - 100``
 
 from __future__ import annotations
 
+import html
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -64,6 +66,18 @@ class DynamicsTestReport:
         cols = [c for c in SCORED if c in self.segments.columns]
         return self.segments.groupby("policy")[cols].mean().reindex(list(POLICIES))
 
+    def to_json(self) -> dict[str, Any]:
+        """Label, segment count, mean metrics per policy and scores (non-finite values left out)."""
+        means = self.summary()
+        return {
+            "label": self.label,
+            "segments": int(self.segments["segment"].nunique()),
+            "policies": [
+                {"policy": p, "metrics": _finite(means.loc[p].to_dict())} for p in POLICIES
+            ],
+            "scores": _finite(self.scores()),
+        }
+
     def scores(self) -> dict[str, float]:
         """The agent's radar score per metric (NaN where both baselines tie)."""
         means = self.summary()
@@ -75,6 +89,10 @@ class DynamicsTestReport:
                 math.nan if not sigma or math.isnan(m) else 200 * _phi((m - zero) / sigma) - 100
             )
         return out
+
+
+def _finite(values: dict[str, Any]) -> dict[str, float]:
+    return {k: float(v) for k, v in values.items() if math.isfinite(float(v))}
 
 
 def _phi(x: float) -> float:
@@ -128,3 +146,50 @@ def dynamics_test(
                 }
             )
     return DynamicsTestReport(wanted, pd.DataFrame(rows))
+
+
+def dynamics_tests(
+    data: MarketData,
+    agent: Callable[[MarketData], BacktestResult],
+    config: BacktestConfig,
+    *,
+    min_bars: int = 12,
+) -> list[DynamicsTestReport]:
+    """The test on every label with a segment of at least ``min_bars`` (none when unlabelled),
+    so a report can offer each label without re-running the backtest."""
+    if data.labels is None:
+        return []
+    long_enough = {
+        str(lab) for lab, s, e in contiguous_segments(data.labels.astype(str)) if e - s >= min_bars
+    }
+    return [
+        dynamics_test(data, agent, label, config, min_bars=min_bars)
+        for label in sorted(long_enough)
+    ]
+
+
+def render_dynamics_html(reports: list[DynamicsTestReport], title: str) -> str:
+    """One HTML page: per label, the scores, the policy means and every segment's metrics."""
+    parts = []
+    for report in reports:
+        scores = "".join(
+            f"<tr><td>{html.escape(k)}</td><td>{v:.1f}</td></tr>"
+            for k, v in report.to_json()["scores"].items()
+        )
+        cols = ["segment", "start", "end", "bars", "policy", *SCORED]
+        table = report.segments[[c for c in cols if c in report.segments]].to_html(
+            index=False, float_format=lambda x: f"{x:.4f}"
+        )
+        parts.append(
+            f"<h2>Label {html.escape(report.label)}</h2>"
+            f"<h3>Agent score (0 = do nothing, 50 = buy and hold)</h3><table>{scores}</table>"
+            f"<h3>Mean per policy</h3>{report.summary().to_html(float_format=lambda x: f'{x:.4f}')}"
+            f"<h3>Segments</h3>{table}"
+        )
+    body = "".join(parts) or "<p>No label has a segment long enough.</p>"
+    return (
+        f'<!DOCTYPE html><html><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        "<style>body{font-family:sans-serif;margin:2em}table{border-collapse:collapse;"
+        "font-size:12px}td,th{border:1px solid #ccc;padding:2px 6px}</style></head><body>"
+        f"<h1>{html.escape(title)}</h1>{body}</body></html>"
+    )

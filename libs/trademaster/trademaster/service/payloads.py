@@ -66,8 +66,14 @@ def training_finished(
     }
 
 
-def backtest_progress(backtest_id: str, fraction: float) -> Payload:
-    return topics.BACKTEST_PROGRESS, {"backtest_id": backtest_id, "fraction": float(fraction)}
+def backtest_progress(
+    backtest_id: str, fraction: float, resources: Mapping[str, float] | None = None
+) -> Payload:
+    """Progress; ``resources`` is the runner's latest ``resources/<field>`` sample, if any."""
+    body: dict[str, Any] = {"backtest_id": backtest_id, "fraction": float(fraction)}
+    if resources:
+        body["resources"] = {str(k): float(v) for k, v in resources.items()}
+    return topics.BACKTEST_PROGRESS, body
 
 
 def backtest_finished(

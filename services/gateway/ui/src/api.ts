@@ -325,6 +325,8 @@ export interface Backtest {
   end_time: string | null;
   /** Controls the backtest service accepts in the current state. */
   allowed_actions: "cancel"[];
+  /** Peak/mean cpu_percent and rss_mib (gpu_* only with a GPU) once finished. */
+  resource_usage: Record<string, number>;
 }
 
 export interface BacktestList {
@@ -337,6 +339,8 @@ export interface EquityPoint {
   equity: number;
   benchmark_equity: number | null;
   drawdown: number;
+  /** Market-dynamics label of the bar; "" when the dataset is unlabelled. */
+  regime: string;
 }
 
 export interface Trade {
@@ -366,6 +370,26 @@ export interface BacktestResult {
   next_trades_page_token: string;
   regimes: { regime: string; bars: number; metrics: Record<string, number> }[];
   artifacts: Artifact[];
+  dynamics_tests: DynamicsTest[];
+  resource_history: ResourceSample[];
+}
+
+/** One resource sample of a run; GPU fields are null without a GPU. */
+export interface ResourceSample {
+  t: number;
+  cpu_percent: number;
+  rss_mib: number;
+  gpu_util_percent: number | null;
+  gpu_memory_mib: number | null;
+}
+
+/** TradeMaster's dynamics test on one label: agent vs buy-and-hold and do-nothing. */
+export interface DynamicsTest {
+  label: string;
+  segments: number;
+  policies: { policy: string; metrics: Record<string, number> }[];
+  /** 0 = do nothing, 50 = buy and hold. */
+  scores: Record<string, number>;
 }
 
 /** An error answered by the gateway, in its one error-body shape. */

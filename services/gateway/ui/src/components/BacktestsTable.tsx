@@ -25,6 +25,7 @@ export function BacktestsTable({ backtests }: { backtests: Backtest[] }) {
             <Table.Th>Dataset</Table.Th>
             <Table.Th>State</Table.Th>
             <Table.Th ta="right">Total return</Table.Th>
+            <Table.Th ta="right">Peak CPU % / RSS MiB</Table.Th>
             <Table.Th>Created</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -43,6 +44,14 @@ export function BacktestsTable({ backtests }: { backtests: Backtest[] }) {
                 {b.state === "RUNNING" && <Progress value={b.progress * 100} size="xs" mt={4} />}
               </Table.Td>
               <Table.Td ta="right">{formatNumber(b.summary_metrics.total_return)}</Table.Td>
+              <Table.Td ta="right" data-testid="backtest-resources">
+                {b.resource_usage?.rss_mib_peak === undefined
+                  ? "—"
+                  : `${formatNumber(b.resource_usage.cpu_percent_peak, 3)} / ${formatNumber(
+                      b.resource_usage.rss_mib_peak,
+                      4,
+                    )}`}
+              </Table.Td>
               <Table.Td>{formatDateTime(b.create_time)}</Table.Td>
             </Table.Tr>
           ))}

@@ -1,4 +1,10 @@
-import { AreaSeries, ColorType, LineSeries, createChart } from "lightweight-charts";
+import {
+  AreaSeries,
+  ColorType,
+  HistogramSeries,
+  LineSeries,
+  createChart,
+} from "lightweight-charts";
 import type { IChartApi, ISeriesApi, Time, UTCTimestamp } from "lightweight-charts";
 import { useEffect, useRef } from "react";
 
@@ -14,6 +20,15 @@ export interface ChartSeries {
   points: ChartPoint[];
   area?: boolean;
 }
+
+/** A background band at `x` (the chart shades each point's time slot in `color`). */
+export interface ChartBand {
+  x: number;
+  color: string;
+}
+
+const BANDS = "__bands";
+const NO_BANDS: ChartBand[] = [];
 
 const PALETTE = ["#4263eb", "#f08c00", "#2f9e44", "#e03131", "#7048e8", "#1098ad"];
 
@@ -36,11 +51,14 @@ function ordered(points: ChartPoint[]): { time: UTCTimestamp; value: number }[] 
  */
 export function LineChart({
   series,
+  bands = NO_BANDS,
   byStep = false,
   height = 260,
   testId,
 }: {
   series: ChartSeries[];
+  /** Full-height background shading, e.g. market-dynamics regimes. */
+  bands?: ChartBand[];
   byStep?: boolean;
   height?: number;
   testId?: string;
@@ -48,6 +66,7 @@ export function LineChart({
   const container = useRef<HTMLDivElement>(null);
   const chartRef = useRef<IChartApi | null>(null);
   const lines = useRef(new Map<string, ISeriesApi<"Line"> | ISeriesApi<"Area">>());
+  const shading = useRef<ISeriesApi<"Histogram"> | null>(null);
 
   useEffect(() => {
     const element = container.current;
@@ -71,6 +90,7 @@ export function LineChart({
     const seriesMap = lines.current;
     return () => {
       seriesMap.clear();
+      shading.current = null;
       chartRef.current = null;
       chart.remove();
     };
@@ -79,6 +99,20 @@ export function LineChart({
   useEffect(() => {
     const chart = chartRef.current;
     if (!chart) return;
+    if (bands.length > 0 && !shading.current) {
+      // Bars of constant height on their own full-height scale, drawn behind the lines.
+      shading.current = chart.addSeries(HistogramSeries, {
+        priceScaleId: BANDS,
+        lastValueVisible: false,
+        priceLineVisible: false,
+      });
+      chart.priceScale(BANDS).applyOptions({ scaleMargins: { top: 0, bottom: 0 }, visible: false });
+    }
+    shading.current?.setData(
+      [...new Map(bands.map((b) => [b.x, b.color])).entries()]
+        .sort((a, b) => a[0] - b[0])
+        .map(([x, color]) => ({ time: x as UTCTimestamp, value: 1, color })),
+    );
     for (const s of series) {
       let line = lines.current.get(s.label);
       if (!line) {
@@ -96,7 +130,7 @@ export function LineChart({
       line.setData(ordered(s.points));
     }
     chart.timeScale().fitContent();
-  }, [series, byStep, height]);
+  }, [series, bands, byStep, height]);
 
   const points = series.reduce((n, s) => n + new Set(s.points.map((p) => p.x)).size, 0);
   return (
@@ -105,6 +139,7 @@ export function LineChart({
       style={{ width: "100%", height }}
       data-testid={testId}
       data-points={points}
+      data-bands={bands.length}
     />
   );
 }

@@ -19,6 +19,14 @@ import type { Backtest, BacktestResult, Trade } from "../api";
 import { backtestSource } from "../components/BacktestsTable";
 import { ErrorAlert, Loading } from "../components/Feedback";
 import { LineChart, seriesColor } from "../components/LineChart";
+import {
+  DynamicsTestCard,
+  RegimeLegend,
+  RegimeTable,
+  ResourceCard,
+  regimeBands,
+  regimeColors,
+} from "../components/RegimeReport";
 import type { ChartSeries } from "../components/LineChart";
 import { StateBadge } from "../components/StateBadge";
 import { useEventStream } from "../events";
@@ -200,6 +208,9 @@ function Report({ backtest }: { backtest: Backtest }) {
     return lines;
   }, [result]);
 
+  const colors = useMemo(() => regimeColors(result?.equity_curve ?? []), [result]);
+  const bands = useMemo(() => regimeBands(result?.equity_curve ?? [], colors), [result, colors]);
+
   const drawdown = useMemo<ChartSeries[]>(
     () => [
       {
@@ -246,14 +257,17 @@ function Report({ backtest }: { backtest: Backtest }) {
         <Text fw={600} mb="xs">
           Equity vs benchmark
         </Text>
-        <LineChart series={equity} height={320} testId="equity-chart" />
+        <LineChart series={equity} bands={bands} height={320} testId="equity-chart" />
+        {colors.size > 0 && <RegimeLegend colors={colors} />}
       </Card>
+      {result.dynamics_tests.length > 0 && <DynamicsTestCard result={result} />}
       <Card withBorder>
         <Text fw={600} mb="xs">
           Drawdown
         </Text>
         <LineChart series={drawdown} height={180} testId="drawdown-chart" />
       </Card>
+      <ResourceCard backtest={backtest} result={result} />
       <TradesCard id={backtest.id} first={result} />
     </Stack>
   );
@@ -264,6 +278,7 @@ export default function BacktestDetailPage() {
   const [backtest, setBacktest] = useState<Backtest | null>(null);
   const [error, setError] = useState<Error | null>(null);
   const [cancelling, setCancelling] = useState(false);
+  const [live, setLive] = useState<Record<string, number> | null>(null);
 
   const reload = useCallback(async () => {
     try {
@@ -288,6 +303,8 @@ export default function BacktestDetailPage() {
       if (event.type === "backtest_progress") {
         const fraction = Number(event.payload.fraction ?? 0);
         setBacktest((b) => (b && !isFinal(b.state) ? { ...b, progress: fraction } : b));
+        const sample = event.payload.resources as Record<string, number> | undefined;
+        if (sample) setLive(sample);
       } else if (event.type === "job_state_changed" || event.type === "backtest_finished") {
         void reload();
       }
@@ -342,6 +359,12 @@ export default function BacktestDetailPage() {
                 data-testid="backtest-progress"
                 aria-label="Backtest progress"
               />
+              {live && (
+                <Text size="xs" c="dimmed" mt={4} data-testid="backtest-live-resources">
+                  CPU {formatNumber(live["resources/cpu_percent"], 3)}% · RSS{" "}
+                  {formatNumber(live["resources/rss_mib"], 4)} MiB
+                </Text>
+              )}
             </Card>
           )}
           {backtest.state === "FAILED" && (
@@ -353,44 +376,5 @@ export default function BacktestDetailPage() {
         </>
       )}
     </Stack>
-  );
-}
-
-const REGIME_METRICS = ["total_return", "sharpe_ratio", "max_drawdown", "annualized_volatility"];
-
-/** Metrics per market-dynamics label (0 = most bearish) when the dataset is labelled. */
-function RegimeTable({ regimes }: { regimes: BacktestResult["regimes"] }) {
-  return (
-    <Card withBorder>
-      <Text fw={600} mb="xs">
-        Per regime
-      </Text>
-      <Table data-testid="regime-table">
-        <Table.Thead>
-          <Table.Tr>
-            <Table.Th>Regime</Table.Th>
-            <Table.Th ta="right">Bars</Table.Th>
-            {REGIME_METRICS.map((m) => (
-              <Table.Th key={m} ta="right">
-                {m}
-              </Table.Th>
-            ))}
-          </Table.Tr>
-        </Table.Thead>
-        <Table.Tbody>
-          {regimes.map((r) => (
-            <Table.Tr key={r.regime}>
-              <Table.Td>{r.regime}</Table.Td>
-              <Table.Td ta="right">{r.bars}</Table.Td>
-              {REGIME_METRICS.map((m) => (
-                <Table.Td key={m} ta="right">
-                  {formatNumber(r.metrics[m])}
-                </Table.Td>
-              ))}
-            </Table.Tr>
-          ))}
-        </Table.Tbody>
-      </Table>
-    </Card>
   );
 }

@@ -134,8 +134,15 @@ class BacktestSpec(_message.Message):
     def __init__(self, training_job_id: _Optional[str] = ..., checkpoint_uri: _Optional[str] = ..., baseline: _Optional[str] = ..., signal_series: _Optional[_Union[SignalSeries, _Mapping]] = ..., dataset_id: _Optional[str] = ..., date_range: _Optional[_Union[_common_pb2.DateRange, _Mapping]] = ..., initial_cash: _Optional[str] = ..., fee_rate: _Optional[str] = ..., fixed_fee: _Optional[str] = ..., slippage: _Optional[_Union[SlippageModel, _Mapping]] = ..., fill_timing: _Optional[_Union[FillTiming, str]] = ..., benchmark: _Optional[str] = ...) -> None: ...
 
 class Backtest(_message.Message):
-    __slots__ = ("backtest_id", "owner_id", "spec", "state", "failure_reason", "progress", "summary_metrics", "create_time", "start_time", "end_time", "update_time", "allowed_actions")
+    __slots__ = ("backtest_id", "owner_id", "spec", "state", "failure_reason", "progress", "summary_metrics", "create_time", "start_time", "end_time", "update_time", "allowed_actions", "resource_usage")
     class SummaryMetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    class ResourceUsageEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
         VALUE_FIELD_NUMBER: _ClassVar[int]
@@ -154,6 +161,7 @@ class Backtest(_message.Message):
     END_TIME_FIELD_NUMBER: _ClassVar[int]
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_USAGE_FIELD_NUMBER: _ClassVar[int]
     backtest_id: str
     owner_id: str
     spec: BacktestSpec
@@ -166,19 +174,36 @@ class Backtest(_message.Message):
     end_time: _timestamp_pb2.Timestamp
     update_time: _timestamp_pb2.Timestamp
     allowed_actions: _containers.RepeatedScalarFieldContainer[_common_pb2.JobAction]
-    def __init__(self, backtest_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., spec: _Optional[_Union[BacktestSpec, _Mapping]] = ..., state: _Optional[_Union[BacktestState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[float] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ...) -> None: ...
+    resource_usage: _containers.ScalarMap[str, float]
+    def __init__(self, backtest_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., spec: _Optional[_Union[BacktestSpec, _Mapping]] = ..., state: _Optional[_Union[BacktestState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[float] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ..., resource_usage: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class ResourceSample(_message.Message):
+    __slots__ = ("t", "cpu_percent", "rss_mib", "gpu_util_percent", "gpu_memory_mib")
+    T_FIELD_NUMBER: _ClassVar[int]
+    CPU_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    RSS_MIB_FIELD_NUMBER: _ClassVar[int]
+    GPU_UTIL_PERCENT_FIELD_NUMBER: _ClassVar[int]
+    GPU_MEMORY_MIB_FIELD_NUMBER: _ClassVar[int]
+    t: float
+    cpu_percent: float
+    rss_mib: float
+    gpu_util_percent: float
+    gpu_memory_mib: float
+    def __init__(self, t: _Optional[float] = ..., cpu_percent: _Optional[float] = ..., rss_mib: _Optional[float] = ..., gpu_util_percent: _Optional[float] = ..., gpu_memory_mib: _Optional[float] = ...) -> None: ...
 
 class EquityPoint(_message.Message):
-    __slots__ = ("time", "equity", "benchmark_equity", "drawdown")
+    __slots__ = ("time", "equity", "benchmark_equity", "drawdown", "regime")
     TIME_FIELD_NUMBER: _ClassVar[int]
     EQUITY_FIELD_NUMBER: _ClassVar[int]
     BENCHMARK_EQUITY_FIELD_NUMBER: _ClassVar[int]
     DRAWDOWN_FIELD_NUMBER: _ClassVar[int]
+    REGIME_FIELD_NUMBER: _ClassVar[int]
     time: _timestamp_pb2.Timestamp
     equity: str
     benchmark_equity: str
     drawdown: float
-    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., equity: _Optional[str] = ..., benchmark_equity: _Optional[str] = ..., drawdown: _Optional[float] = ...) -> None: ...
+    regime: str
+    def __init__(self, time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., equity: _Optional[str] = ..., benchmark_equity: _Optional[str] = ..., drawdown: _Optional[float] = ..., regime: _Optional[str] = ...) -> None: ...
 
 class Trade(_message.Message):
     __slots__ = ("time", "asset", "side", "quantity", "price", "fee", "slippage", "effect", "realized_pnl")
@@ -218,6 +243,40 @@ class RegimeBreakdown(_message.Message):
     bars: int
     metrics: _containers.ScalarMap[str, float]
     def __init__(self, regime: _Optional[str] = ..., bars: _Optional[int] = ..., metrics: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class DynamicsPolicy(_message.Message):
+    __slots__ = ("policy", "metrics")
+    class MetricsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    POLICY_FIELD_NUMBER: _ClassVar[int]
+    METRICS_FIELD_NUMBER: _ClassVar[int]
+    policy: str
+    metrics: _containers.ScalarMap[str, float]
+    def __init__(self, policy: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ...) -> None: ...
+
+class DynamicsTest(_message.Message):
+    __slots__ = ("label", "segments", "policies", "scores")
+    class ScoresEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: float
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[float] = ...) -> None: ...
+    LABEL_FIELD_NUMBER: _ClassVar[int]
+    SEGMENTS_FIELD_NUMBER: _ClassVar[int]
+    POLICIES_FIELD_NUMBER: _ClassVar[int]
+    SCORES_FIELD_NUMBER: _ClassVar[int]
+    label: str
+    segments: int
+    policies: _containers.RepeatedCompositeFieldContainer[DynamicsPolicy]
+    scores: _containers.ScalarMap[str, float]
+    def __init__(self, label: _Optional[str] = ..., segments: _Optional[int] = ..., policies: _Optional[_Iterable[_Union[DynamicsPolicy, _Mapping]]] = ..., scores: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class CreateBacktestRequest(_message.Message):
     __slots__ = ("spec", "request_id")
@@ -292,7 +351,7 @@ class GetBacktestResultRequest(_message.Message):
     def __init__(self, backtest_id: _Optional[str] = ..., max_equity_points: _Optional[int] = ..., trades_page_size: _Optional[int] = ..., trades_page_token: _Optional[str] = ...) -> None: ...
 
 class GetBacktestResultResponse(_message.Message):
-    __slots__ = ("backtest_id", "metrics", "equity_curve", "trades", "next_trades_page_token", "regimes", "artifacts")
+    __slots__ = ("backtest_id", "metrics", "equity_curve", "trades", "next_trades_page_token", "regimes", "artifacts", "dynamics_tests", "resource_history")
     class MetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -307,6 +366,8 @@ class GetBacktestResultResponse(_message.Message):
     NEXT_TRADES_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     REGIMES_FIELD_NUMBER: _ClassVar[int]
     ARTIFACTS_FIELD_NUMBER: _ClassVar[int]
+    DYNAMICS_TESTS_FIELD_NUMBER: _ClassVar[int]
+    RESOURCE_HISTORY_FIELD_NUMBER: _ClassVar[int]
     backtest_id: str
     metrics: _containers.ScalarMap[str, float]
     equity_curve: _containers.RepeatedCompositeFieldContainer[EquityPoint]
@@ -314,7 +375,9 @@ class GetBacktestResultResponse(_message.Message):
     next_trades_page_token: str
     regimes: _containers.RepeatedCompositeFieldContainer[RegimeBreakdown]
     artifacts: _containers.RepeatedCompositeFieldContainer[_common_pb2.Artifact]
-    def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ...) -> None: ...
+    dynamics_tests: _containers.RepeatedCompositeFieldContainer[DynamicsTest]
+    resource_history: _containers.RepeatedCompositeFieldContainer[ResourceSample]
+    def __init__(self, backtest_id: _Optional[str] = ..., metrics: _Optional[_Mapping[str, float]] = ..., equity_curve: _Optional[_Iterable[_Union[EquityPoint, _Mapping]]] = ..., trades: _Optional[_Iterable[_Union[Trade, _Mapping]]] = ..., next_trades_page_token: _Optional[str] = ..., regimes: _Optional[_Iterable[_Union[RegimeBreakdown, _Mapping]]] = ..., artifacts: _Optional[_Iterable[_Union[_common_pb2.Artifact, _Mapping]]] = ..., dynamics_tests: _Optional[_Iterable[_Union[DynamicsTest, _Mapping]]] = ..., resource_history: _Optional[_Iterable[_Union[ResourceSample, _Mapping]]] = ...) -> None: ...
 
 class GetBacktestArtifactRequest(_message.Message):
     __slots__ = ("backtest_id", "name")
