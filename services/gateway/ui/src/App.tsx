@@ -2,6 +2,7 @@ import { AppShell, Burger, Button, Group, NavLink, Text, Title } from "@mantine/
 import { useDisclosure } from "@mantine/hooks";
 import { Suspense, lazy } from "react";
 import { Link, Navigate, Outlet, Route, Routes, useLocation } from "react-router";
+import { AlertBell } from "./components/AlertBell";
 import { Loading } from "./components/Feedback";
 import { LoginPage } from "./pages/LoginPage";
 import { SessionProvider, useSession } from "./session";
@@ -19,6 +20,8 @@ const RiskConsolePage = lazy(() => import("./pages/RiskConsolePage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
 const ModelsPage = lazy(() => import("./pages/ModelsPage"));
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage"));
+const AlertsPage = lazy(() => import("./pages/AlertsPage"));
+const AuditPage = lazy(() => import("./pages/AuditPage"));
 
 const NAV = [
   { to: "/", label: "Dashboard" },
@@ -28,6 +31,8 @@ const NAV = [
   { to: "/models", label: "Models" },
   { to: "/datasets", label: "Datasets" },
   { to: "/risk", label: "Risk console" },
+  { to: "/alerts", label: "Alerts" },
+  { to: "/audit", label: "Audit", roles: ["admin", "risk_officer"] },
   { to: "/admin", label: "Administration", roles: ["admin"] },
 ];
 
@@ -54,6 +59,7 @@ function Shell() {
             <Title order={4}>TradeMaster</Title>
           </Group>
           <Group gap="sm" wrap="nowrap">
+            <AlertBell />
             <Text size="sm" c="dimmed" data-testid="current-user" visibleFrom="xs">
               {user.username}
             </Text>
@@ -105,6 +111,8 @@ export function App() {
           <Route path="risk" element={<RiskConsolePage />} />
           <Route path="risk/:accountId" element={<RiskConsolePage />} />
           <Route path="admin" element={<AdminPage />} />
+          <Route path="alerts" element={<AlertsPage />} />
+          <Route path="audit" element={<AuditPage />} />
           <Route path="models" element={<ModelsPage />} />
           <Route path="models/:id" element={<ModelDetailPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
