@@ -148,6 +148,18 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
     job = _ok(
         http.post("/api/v1/training-jobs", headers=alice, json={"strategy_id": strategy["id"]}), 201
     )
+    rule = _ok(  # its webhook is refused, so the backtest's finish leaves a failing delivery
+        http.post(
+            "/api/v1/alert-rules",
+            headers=alice,
+            json={
+                "name": "xo",
+                "event_types": ["backtest_finished"],
+                "webhook_url": "http://127.0.0.1:9/xo",
+            },
+        ),
+        201,
+    )
     backtest = _ok(
         http.post(
             "/api/v1/backtests",
@@ -200,6 +212,8 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
     )
     _wait(http, users["alice"], f"/api/v1/backtests/{backtest['id']}")
     return {
+        "rule_id": rule["id"],
+        "delivery_id": _delivery(http, alice),
         "owner": users["alice"].id,
         "decision_id": _decision(http, alice, account["id"]),
         "strategy_id": strategy["id"],
@@ -215,6 +229,17 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
         "client_order_id": "xo-order-1",
         "user_id": users["vic"].id,
     }
+
+
+def _delivery(http: httpx.Client, alice: dict[str, str], timeout_s: float = 120) -> str:
+    """The webhook delivery of alice's alert (raised when her backtest finished)."""
+    deadline = time.monotonic() + timeout_s
+    while True:
+        listed = _ok(http.get("/api/v1/alert-deliveries", headers=alice))
+        if listed["deliveries"]:
+            return str(listed["deliveries"][0]["id"])
+        assert time.monotonic() < deadline, "no alert delivery for alice's finished backtest"
+        time.sleep(0.5)
 
 
 def _decision(http: httpx.Client, alice: dict[str, str], account_id: str) -> str:
@@ -240,6 +265,10 @@ def _bodies(users: dict[str, User], owned: dict[str, str]) -> dict[str, Any]:
         "PUT /api/v1/accounts/{account_id}/limits": {"max_order_quantity": "1", "reason": "x"},
         "POST /api/v1/accounts/{account_id}/orders": order,
         "POST /api/v1/accounts/{account_id}/orders:check": order,
+        "POST /api/v1/accounts/{account_id}/orders/{client_order_id}:modify": {
+            "request_id": "xo-modify",
+            "quantity": "2",
+        },
         "PUT /api/v1/accounts/{account_id}/trading-state": {
             "trading_state": "HALTED",
             "reason": "not yours",
