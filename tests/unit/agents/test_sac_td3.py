@@ -164,6 +164,10 @@ _DDPG_SMALL = DDPGConfig(
     steps_per_iteration=4,
 )
 _AGENTS = [(SAC, _SAC_SMALL), (TD3, _TD3_SMALL), (DDPG, _DDPG_SMALL)]
+# DDPG (deterministic actor, no target smoothing) is still between the cash and trend
+# corners at 1,600 steps: whether it has crossed 0.8 then depends on the CPU's float rounding
+# (passed on AMD EPYC, failed on an AVX-512 Xeon). At 3,200 it sits at the trend corner.
+_REAL_ENV_STEPS: dict[type, int] = {DDPG: 3_200}
 
 
 @pytest.mark.parametrize(("algorithm_cls", "config"), _AGENTS)
@@ -203,7 +207,7 @@ def test_agent_learns_on_real_portfolio_env_with_logit_actions(
     algorithm_cls: type, config: Any
 ) -> None:
     algo = algorithm_cls(_trending_portfolio_env(), config, seed=3, device=torch.device("cpu"))
-    while algo.global_step < 1_600:
+    while algo.global_step < _REAL_ENV_STEPS.get(algorithm_cls, 1_600):
         algo.train_iteration()
 
     env = _trending_portfolio_env()
