@@ -4,7 +4,7 @@ agents' ``config`` module, which re-exports them in ``AGENT_CONFIGS``)."""
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,3 +114,64 @@ class SARLConfig(DDPGParams):
         50, ge=0, le=10_000, description="Full-batch epochs of encoder training (0: untrained)."
     )
     encoder_lr: float = Field(1e-2, gt=0, le=1, description="Adam learning rate of the encoder.")
+
+
+_Widths = tuple[Annotated[int, Field(ge=1, le=4096)], ...]
+
+
+class DeepScalperConfig(BaseModel):
+    """DeepScalper (Sun et al. 2022): a branching dueling Q-network, a hindsight bonus in the
+    training reward and a risk-aware auxiliary task predicting future volatility.
+
+    Branches: the target side (short/flat/long) and the target size (a magnitude among the
+    env's ``position_levels``); each has its own advantage head over a shared state value. The
+    training reward adds ``hindsight_weight`` x exposure x the log price move over the
+    ``hindsight_horizon`` bars after the fill; the auxiliary head regresses the standard
+    deviation of the log returns over those bars (both labels are future data: training only).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["deepscalper"] = Field(
+        "deepscalper", description="Algorithm name (discriminator)."
+    )
+    hidden_sizes: _Widths = Field(
+        (64, 64), min_length=1, max_length=8, description="Hidden widths of the shared trunk."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    buffer_size: int = Field(
+        50_000, ge=1, le=10_000_000, description="Replay buffer capacity in transitions."
+    )
+    learning_starts: int = Field(
+        1_000, ge=0, le=10_000_000, description="Env steps collected before the first update."
+    )
+    batch_size: int = Field(64, ge=1, le=65_536, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    target_update_interval: int = Field(
+        500, ge=1, le=10_000_000, description="Env steps between hard target-network copies."
+    )
+    train_frequency: int = Field(
+        1, ge=1, le=10_000, description="Vector-env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(
+        1, ge=1, le=10_000, description="Gradient steps per training iteration."
+    )
+    exploration_initial_eps: float = Field(
+        1.0, ge=0, le=1, description="Epsilon at the start of training."
+    )
+    exploration_final_eps: float = Field(
+        0.05, ge=0, le=1, description="Epsilon after the decay period."
+    )
+    exploration_steps: int = Field(
+        10_000, ge=1, le=100_000_000, description="Env steps over which epsilon decays."
+    )
+    max_grad_norm: float = Field(10.0, gt=0, le=1e6, description="Gradient clipping norm.")
+    hindsight_weight: float = Field(
+        0.1, ge=0, le=100, description="Weight of the hindsight bonus (0: the env reward only)."
+    )
+    hindsight_horizon: int = Field(
+        5, ge=1, le=1_000, description="Bars after the fill seen by the bonus and the vol label."
+    )
+    volatility_coef: float = Field(
+        0.5, ge=0, le=100, description="Weight of the volatility-prediction loss (0: off)."
+    )

@@ -24,6 +24,7 @@ _BUILTIN: dict[str, str] = {
     "pg": "trademaster.agents.pg:PG",
     "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
     "sarl": "trademaster.agents.sarl:SARL",
+    "deepscalper": "trademaster.agents.deepscalper:DeepScalper",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}
