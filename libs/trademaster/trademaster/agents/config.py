@@ -11,6 +11,7 @@ from trademaster.agents.config_ddpg import DDPGConfig
 from trademaster.agents.config_published import (
     DDQNDemoConfig,
     DeepScalperConfig,
+    DeepTraderConfig,
     PGConfig,
     SARLConfig,
 )
@@ -353,11 +354,22 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "ddqn_dp": DDQNDemoConfig,
     "sarl": SARLConfig,
     "deepscalper": DeepScalperConfig,
+    "deeptrader": DeepTraderConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
     "algorithmic_trading": ("dqn", "ppo", "a2c", "deepscalper"),
-    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "sarl"),
+    "portfolio_management": (
+        "ppo",
+        "sac",
+        "td3",
+        "eiie",
+        "a2c",
+        "ddpg",
+        "pg",
+        "sarl",
+        "deeptrader",
+    ),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo", "ddqn_dp"),
 }

@@ -175,3 +175,41 @@ class DeepScalperConfig(BaseModel):
     volatility_coef: float = Field(
         0.5, ge=0, le=100, description="Weight of the volatility-prediction loss (0: off)."
     )
+
+
+class DeepTraderConfig(BaseModel):
+    """DeepTrader (Wang et al. 2021): an asset scoring unit (dilated causal temporal convolution,
+    graph convolution on an adaptive adjacency, spatial attention) picks the ``winners`` assets
+    to hold, and a market scoring unit (LSTM with temporal attention over the cross-asset mean
+    features) draws ``rho``, the share of capital kept out of them (the paper's short ratio; the
+    platform's portfolio env is long-only, so ``rho`` goes to cash). Both are trained together
+    by REINFORCE on the discounted log returns of the env.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["deeptrader"] = Field(
+        "deeptrader", description="Algorithm name (discriminator)."
+    )
+    hidden_size: int = Field(
+        32, ge=1, le=4_096, description="Channels of the TCN, graph and attention layers."
+    )
+    tcn_layers: int = Field(
+        2, ge=1, le=8, description="Dilated causal conv layers (dilations 1, 2, 4, ...)."
+    )
+    embedding_size: int = Field(
+        8, ge=1, le=256, description="Node-embedding width of the adaptive adjacency."
+    )
+    winners: int = Field(
+        4, ge=1, le=1_000, description="Assets held each step (at most the env's asset count)."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    num_steps: int = Field(32, ge=1, le=100_000, description="Rollout length per env per update.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor of the returns.")
+    rho_coef: float = Field(
+        1.0, ge=0, le=100, description="Weight of the market unit's policy-gradient term."
+    )
+    ent_coef: float = Field(
+        0.0, ge=0, le=10, description="Bonus on the entropy of the winners' scores."
+    )
+    max_grad_norm: float = Field(1.0, gt=0, le=1e6, description="Gradient clipping norm.")

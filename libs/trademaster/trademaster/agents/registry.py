@@ -25,6 +25,7 @@ _BUILTIN: dict[str, str] = {
     "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
     "sarl": "trademaster.agents.sarl:SARL",
     "deepscalper": "trademaster.agents.deepscalper:DeepScalper",
+    "deeptrader": "trademaster.agents.deeptrader:DeepTrader",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

@@ -29,6 +29,7 @@ from trademaster.agents.config import (
 from trademaster.agents.config_published import (
     DDQNDemoConfig,
     DeepScalperConfig,
+    DeepTraderConfig,
     PGConfig,
     SARLConfig,
 )
@@ -66,7 +67,18 @@ TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
 AgentName = Literal[
-    "dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "ddqn_dp", "sarl", "deepscalper"
+    "dqn",
+    "ppo",
+    "sac",
+    "td3",
+    "eiie",
+    "a2c",
+    "ddpg",
+    "pg",
+    "ddqn_dp",
+    "sarl",
+    "deepscalper",
+    "deeptrader",
 ]
 
 EnvConfig = Annotated[
@@ -87,7 +99,8 @@ AgentConfig = Annotated[
     | PGConfig
     | DDQNDemoConfig
     | SARLConfig
-    | DeepScalperConfig,
+    | DeepScalperConfig
+    | DeepTraderConfig,
     Field(discriminator="agent"),
 ]
 
