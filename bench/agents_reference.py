@@ -33,6 +33,7 @@ CASES: dict[str, tuple[str, str, int] | tuple[str, str, int, dict[str, object]]]
     "sarl": ("portfolio_management", "portfolio_management/dj30/test.csv", 4_000),
     "ddqn_dp": ("high_frequency_trading", "high_frequency_trading/small_BTC", 10_000),
     "deeptrader": ("portfolio_management", "portfolio_management/dj30/test.csv", 8_000),
+    "investor_imitator": ("portfolio_management", "portfolio_management/dj30/test.csv", 4_000),
     # Two sizes a side, so the size branch has a choice to make.
     "deepscalper": (
         "algorithmic_trading",

@@ -12,6 +12,7 @@ from trademaster.agents.config_published import (
     DDQNDemoConfig,
     DeepScalperConfig,
     DeepTraderConfig,
+    InvestorImitatorConfig,
     PGConfig,
     SARLConfig,
 )
@@ -355,6 +356,7 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "sarl": SARLConfig,
     "deepscalper": DeepScalperConfig,
     "deeptrader": DeepTraderConfig,
+    "investor_imitator": InvestorImitatorConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
@@ -369,6 +371,7 @@ SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
         "pg",
         "sarl",
         "deeptrader",
+        "investor_imitator",
     ),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo", "ddqn_dp"),

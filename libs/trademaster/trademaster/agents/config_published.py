@@ -213,3 +213,41 @@ class DeepTraderConfig(BaseModel):
         0.0, ge=0, le=10, description="Bonus on the entropy of the winners' scores."
     )
     max_grad_norm: float = Field(1.0, gt=0, le=1e6, description="Gradient clipping norm.")
+
+
+class InvestorImitatorConfig(BaseModel):
+    """Investor-Imitator (Ding et al. 2018): logic descriptors score the assets, a REINFORCE
+    policy picks which descriptor's portfolio to hold each step.
+
+    The five descriptors are MLPs, one per trading logic: they regress from an asset's feature
+    window the mean log return (AR), Sharpe ratio (SR), win rate (WR), minus the max drawdown
+    (MDD) and excess return over the assets' mean (ER) of the next ``descriptor_horizon`` bars,
+    fitted in the same job on the training env's bars (upstream ships them as weights). The
+    chosen descriptor's portfolio is the softmax of its scores over the assets (no cash).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["investor_imitator"] = Field(
+        "investor_imitator", description="Algorithm name (discriminator)."
+    )
+    hidden_sizes: _Widths = Field(
+        (64,), min_length=1, max_length=8, description="Hidden widths of the selector policy."
+    )
+    descriptor_hidden: int = Field(
+        32, ge=1, le=4_096, description="Hidden units of each descriptor MLP."
+    )
+    descriptor_horizon: int = Field(
+        5, ge=2, le=1_000, description="Bars after a decision the descriptors' metrics span."
+    )
+    descriptor_epochs: int = Field(
+        200, ge=0, le=10_000, description="Full-batch epochs of descriptor fitting (0: none)."
+    )
+    descriptor_lr: float = Field(1e-2, gt=0, le=1, description="Adam rate of the descriptors.")
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam rate of the selector.")
+    num_steps: int = Field(32, ge=1, le=100_000, description="Rollout length per env per update.")
+    gamma: float = Field(
+        0.0, ge=0, le=1, description="Discount of the returns (upstream: 0, the step reward)."
+    )
+    ent_coef: float = Field(0.01, ge=0, le=10, description="Entropy bonus of the selector.")
+    max_grad_norm: float = Field(1.0, gt=0, le=1e6, description="Gradient clipping norm.")

@@ -26,6 +26,7 @@ _BUILTIN: dict[str, str] = {
     "sarl": "trademaster.agents.sarl:SARL",
     "deepscalper": "trademaster.agents.deepscalper:DeepScalper",
     "deeptrader": "trademaster.agents.deeptrader:DeepTrader",
+    "investor_imitator": "trademaster.agents.investor_imitator:InvestorImitator",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

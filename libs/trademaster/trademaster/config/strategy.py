@@ -30,6 +30,7 @@ from trademaster.agents.config_published import (
     DDQNDemoConfig,
     DeepScalperConfig,
     DeepTraderConfig,
+    InvestorImitatorConfig,
     PGConfig,
     SARLConfig,
 )
@@ -79,6 +80,7 @@ AgentName = Literal[
     "sarl",
     "deepscalper",
     "deeptrader",
+    "investor_imitator",
 ]
 
 EnvConfig = Annotated[
@@ -100,7 +102,8 @@ AgentConfig = Annotated[
     | DDQNDemoConfig
     | SARLConfig
     | DeepScalperConfig
-    | DeepTraderConfig,
+    | DeepTraderConfig
+    | InvestorImitatorConfig,
     Field(discriminator="agent"),
 ]
 
