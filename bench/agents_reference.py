@@ -27,19 +27,28 @@ from trademaster.training.pipeline import (
     make_env,
 )
 
-# agent -> (task, data under the shared root, env steps)
-CASES = {
+# agent -> (task, data under the shared root, env steps[, env overrides])
+CASES: dict[str, tuple[str, str, int] | tuple[str, str, int, dict[str, object]]] = {
     "pg": ("portfolio_management", "portfolio_management/dj30/test.csv", 20_000),
     "sarl": ("portfolio_management", "portfolio_management/dj30/test.csv", 4_000),
     "ddqn_dp": ("high_frequency_trading", "high_frequency_trading/small_BTC", 10_000),
+    "deeptrader": ("portfolio_management", "portfolio_management/dj30/test.csv", 8_000),
+    "investor_imitator": ("portfolio_management", "portfolio_management/dj30/test.csv", 4_000),
+    # Two sizes a side, so the size branch has a choice to make.
+    "deepscalper": (
+        "algorithmic_trading",
+        "algorithmic_trading/BTC/data.csv",
+        10_000,
+        {"position_levels": (-1.0, -0.5, 0.0, 0.5, 1.0)},
+    ),
 }
 METRICS = ("eval/total_return", "eval/sharpe_ratio")
 
 
 def run_one(agent: str, seed: int, scale: float, root: Path) -> dict[str, object]:
-    task, data, steps = CASES[agent]
+    task, data, steps, *env = CASES[agent]
     steps = int(steps * scale)
-    run = build_run_spec(task, agent, str(root / data))
+    run = build_run_spec(task, agent, str(root / data), env=env[0] if env else None)
     dataset = load_run_dataset(run)
     start = time.perf_counter()
     algorithm = make_algorithm(
@@ -86,7 +95,7 @@ def main() -> None:
             print(json.dumps(record))
         cells = [_mean_std([float(r[k]) for r in runs]) for k in METRICS]  # type: ignore[arg-type]
         base = [f"{float(runs[0][f'baseline_{k}']):.4f}" for k in METRICS]  # type: ignore[arg-type]
-        task, data, _ = CASES[agent]
+        data = CASES[agent][1]
         rows.append(
             f"| `{agent}` | {data} | {runs[0]['steps']} | {cells[0]} | {cells[1]} | "
             f"{runs[0]['baseline']}: {base[0]} / {base[1]} |"

@@ -8,7 +8,14 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.agents.config_ddpg import DDPGConfig
-from trademaster.agents.config_published import DDQNDemoConfig, PGConfig, SARLConfig
+from trademaster.agents.config_published import (
+    DDQNDemoConfig,
+    DeepScalperConfig,
+    DeepTraderConfig,
+    InvestorImitatorConfig,
+    PGConfig,
+    SARLConfig,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -347,11 +354,25 @@ AGENT_CONFIGS: dict[str, type[BaseModel]] = {
     "pg": PGConfig,
     "ddqn_dp": DDQNDemoConfig,
     "sarl": SARLConfig,
+    "deepscalper": DeepScalperConfig,
+    "deeptrader": DeepTraderConfig,
+    "investor_imitator": InvestorImitatorConfig,
 }
 
 SUPPORTED_AGENTS_BY_TASK: dict[str, tuple[str, ...]] = {
-    "algorithmic_trading": ("dqn", "ppo", "a2c"),
-    "portfolio_management": ("ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "sarl"),
+    "algorithmic_trading": ("dqn", "ppo", "a2c", "deepscalper"),
+    "portfolio_management": (
+        "ppo",
+        "sac",
+        "td3",
+        "eiie",
+        "a2c",
+        "ddpg",
+        "pg",
+        "sarl",
+        "deeptrader",
+        "investor_imitator",
+    ),
     "order_execution": ("ppo", "dqn"),
     "high_frequency_trading": ("dqn", "ppo", "ddqn_dp"),
 }

@@ -4,7 +4,7 @@ agents' ``config`` module, which re-exports them in ``AGENT_CONFIGS``)."""
 from __future__ import annotations
 
 import logging
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -114,3 +114,140 @@ class SARLConfig(DDPGParams):
         50, ge=0, le=10_000, description="Full-batch epochs of encoder training (0: untrained)."
     )
     encoder_lr: float = Field(1e-2, gt=0, le=1, description="Adam learning rate of the encoder.")
+
+
+_Widths = tuple[Annotated[int, Field(ge=1, le=4096)], ...]
+
+
+class DeepScalperConfig(BaseModel):
+    """DeepScalper (Sun et al. 2022): a branching dueling Q-network, a hindsight bonus in the
+    training reward and a risk-aware auxiliary task predicting future volatility.
+
+    Branches: the target side (short/flat/long) and the target size (a magnitude among the
+    env's ``position_levels``); each has its own advantage head over a shared state value. The
+    training reward adds ``hindsight_weight`` x exposure x the log price move over the
+    ``hindsight_horizon`` bars after the fill; the auxiliary head regresses the standard
+    deviation of the log returns over those bars (both labels are future data: training only).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["deepscalper"] = Field(
+        "deepscalper", description="Algorithm name (discriminator)."
+    )
+    hidden_sizes: _Widths = Field(
+        (64, 64), min_length=1, max_length=8, description="Hidden widths of the shared trunk."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    buffer_size: int = Field(
+        50_000, ge=1, le=10_000_000, description="Replay buffer capacity in transitions."
+    )
+    learning_starts: int = Field(
+        1_000, ge=0, le=10_000_000, description="Env steps collected before the first update."
+    )
+    batch_size: int = Field(64, ge=1, le=65_536, description="Transitions per gradient step.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor.")
+    target_update_interval: int = Field(
+        500, ge=1, le=10_000_000, description="Env steps between hard target-network copies."
+    )
+    train_frequency: int = Field(
+        1, ge=1, le=10_000, description="Vector-env steps collected per training iteration."
+    )
+    gradient_steps: int = Field(
+        1, ge=1, le=10_000, description="Gradient steps per training iteration."
+    )
+    exploration_initial_eps: float = Field(
+        1.0, ge=0, le=1, description="Epsilon at the start of training."
+    )
+    exploration_final_eps: float = Field(
+        0.05, ge=0, le=1, description="Epsilon after the decay period."
+    )
+    exploration_steps: int = Field(
+        10_000, ge=1, le=100_000_000, description="Env steps over which epsilon decays."
+    )
+    max_grad_norm: float = Field(10.0, gt=0, le=1e6, description="Gradient clipping norm.")
+    hindsight_weight: float = Field(
+        0.1, ge=0, le=100, description="Weight of the hindsight bonus (0: the env reward only)."
+    )
+    hindsight_horizon: int = Field(
+        5, ge=1, le=1_000, description="Bars after the fill seen by the bonus and the vol label."
+    )
+    volatility_coef: float = Field(
+        0.5, ge=0, le=100, description="Weight of the volatility-prediction loss (0: off)."
+    )
+
+
+class DeepTraderConfig(BaseModel):
+    """DeepTrader (Wang et al. 2021): an asset scoring unit (dilated causal temporal convolution,
+    graph convolution on an adaptive adjacency, spatial attention) picks the ``winners`` assets
+    to hold, and a market scoring unit (LSTM with temporal attention over the cross-asset mean
+    features) draws ``rho``, the share of capital kept out of them (the paper's short ratio; the
+    platform's portfolio env is long-only, so ``rho`` goes to cash). Both are trained together
+    by REINFORCE on the discounted log returns of the env.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["deeptrader"] = Field(
+        "deeptrader", description="Algorithm name (discriminator)."
+    )
+    hidden_size: int = Field(
+        32, ge=1, le=4_096, description="Channels of the TCN, graph and attention layers."
+    )
+    tcn_layers: int = Field(
+        2, ge=1, le=8, description="Dilated causal conv layers (dilations 1, 2, 4, ...)."
+    )
+    embedding_size: int = Field(
+        8, ge=1, le=256, description="Node-embedding width of the adaptive adjacency."
+    )
+    winners: int = Field(
+        4, ge=1, le=1_000, description="Assets held each step (at most the env's asset count)."
+    )
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam learning rate.")
+    num_steps: int = Field(32, ge=1, le=100_000, description="Rollout length per env per update.")
+    gamma: float = Field(0.99, ge=0, le=1, description="Discount factor of the returns.")
+    rho_coef: float = Field(
+        1.0, ge=0, le=100, description="Weight of the market unit's policy-gradient term."
+    )
+    ent_coef: float = Field(
+        0.0, ge=0, le=10, description="Bonus on the entropy of the winners' scores."
+    )
+    max_grad_norm: float = Field(1.0, gt=0, le=1e6, description="Gradient clipping norm.")
+
+
+class InvestorImitatorConfig(BaseModel):
+    """Investor-Imitator (Ding et al. 2018): logic descriptors score the assets, a REINFORCE
+    policy picks which descriptor's portfolio to hold each step.
+
+    The five descriptors are MLPs, one per trading logic: they regress from an asset's feature
+    window the mean log return (AR), Sharpe ratio (SR), win rate (WR), minus the max drawdown
+    (MDD) and excess return over the assets' mean (ER) of the next ``descriptor_horizon`` bars,
+    fitted in the same job on the training env's bars (upstream ships them as weights). The
+    chosen descriptor's portfolio is the softmax of its scores over the assets (no cash).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    agent: Literal["investor_imitator"] = Field(
+        "investor_imitator", description="Algorithm name (discriminator)."
+    )
+    hidden_sizes: _Widths = Field(
+        (64,), min_length=1, max_length=8, description="Hidden widths of the selector policy."
+    )
+    descriptor_hidden: int = Field(
+        32, ge=1, le=4_096, description="Hidden units of each descriptor MLP."
+    )
+    descriptor_horizon: int = Field(
+        5, ge=2, le=1_000, description="Bars after a decision the descriptors' metrics span."
+    )
+    descriptor_epochs: int = Field(
+        200, ge=0, le=10_000, description="Full-batch epochs of descriptor fitting (0: none)."
+    )
+    descriptor_lr: float = Field(1e-2, gt=0, le=1, description="Adam rate of the descriptors.")
+    learning_rate: float = Field(1e-3, gt=0, le=1, description="Adam rate of the selector.")
+    num_steps: int = Field(32, ge=1, le=100_000, description="Rollout length per env per update.")
+    gamma: float = Field(
+        0.0, ge=0, le=1, description="Discount of the returns (upstream: 0, the step reward)."
+    )
+    ent_coef: float = Field(0.01, ge=0, le=10, description="Entropy bonus of the selector.")
+    max_grad_norm: float = Field(1.0, gt=0, le=1e6, description="Gradient clipping norm.")

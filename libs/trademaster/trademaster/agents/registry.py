@@ -24,6 +24,9 @@ _BUILTIN: dict[str, str] = {
     "pg": "trademaster.agents.pg:PG",
     "ddqn_dp": "trademaster.agents.ddqn_dp:DDQNDemo",
     "sarl": "trademaster.agents.sarl:SARL",
+    "deepscalper": "trademaster.agents.deepscalper:DeepScalper",
+    "deeptrader": "trademaster.agents.deeptrader:DeepTrader",
+    "investor_imitator": "trademaster.agents.investor_imitator:InvestorImitator",
 }
 
 ALGORITHMS: dict[str, type[Algorithm]] = {}

@@ -26,7 +26,14 @@ from trademaster.agents.config import (
     SACConfig,
     TD3Config,
 )
-from trademaster.agents.config_published import DDQNDemoConfig, PGConfig, SARLConfig
+from trademaster.agents.config_published import (
+    DDQNDemoConfig,
+    DeepScalperConfig,
+    DeepTraderConfig,
+    InvestorImitatorConfig,
+    PGConfig,
+    SARLConfig,
+)
 from trademaster.config.limits import add_schema_limits, limit_violations
 from trademaster.envs.config import (
     AlgorithmicTradingEnvConfig,
@@ -60,7 +67,21 @@ ENV_CONFIGS: dict[str, type[BaseModel]] = {
 TaskName = Literal[
     "algorithmic_trading", "portfolio_management", "order_execution", "high_frequency_trading"
 ]
-AgentName = Literal["dqn", "ppo", "sac", "td3", "eiie", "a2c", "ddpg", "pg", "ddqn_dp", "sarl"]
+AgentName = Literal[
+    "dqn",
+    "ppo",
+    "sac",
+    "td3",
+    "eiie",
+    "a2c",
+    "ddpg",
+    "pg",
+    "ddqn_dp",
+    "sarl",
+    "deepscalper",
+    "deeptrader",
+    "investor_imitator",
+]
 
 EnvConfig = Annotated[
     AlgorithmicTradingEnvConfig
@@ -79,7 +100,10 @@ AgentConfig = Annotated[
     | DDPGConfig
     | PGConfig
     | DDQNDemoConfig
-    | SARLConfig,
+    | SARLConfig
+    | DeepScalperConfig
+    | DeepTraderConfig
+    | InvestorImitatorConfig,
     Field(discriminator="agent"),
 ]
 

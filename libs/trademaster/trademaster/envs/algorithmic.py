@@ -312,6 +312,19 @@ class AlgorithmicTradingEnv(VecEnv):
             return None
         return _ScalarAlgorithmicEnv(self)
 
+    def decision_bars(self) -> Tensor:
+        """Bar index t each sub-env decides at now (before :meth:`step`): lets training-only
+        labels (DeepScalper's hindsight bonus) be looked up for the transition about to run."""
+        return self._tensor(self._t).clone()
+
+    def close_prices(self) -> Tensor:
+        """The close of every bar of the series (money dtype), for training-only labels."""
+        return self._tensor(self._close).clone()
+
+    def level_exposures(self) -> list[float]:
+        """Target exposure of each action as a fraction of value (level x position_size)."""
+        return [float(x) for x in self._tensor(self._levels).tolist()]
+
     @property
     def portfolio_value(self) -> Tensor:
         """Current value per sub-env, marked at the latest close."""

@@ -198,6 +198,11 @@ class PortfolioManagementEnv(EpisodicEnv):
         t = torch.arange(self.window - 1, self._close.shape[0] - 1, device=self.device)
         return self._windows[t], self._close[t + 1] > self._close[t]
 
+    def close_prices(self) -> Tensor:
+        """Closes [T, A] of the whole series, for training-only labels (Investor-Imitator's
+        descriptor targets are metrics of the bars after each decision)."""
+        return self._close.clone()
+
     @property
     def portfolio_value(self) -> Tensor:
         return self._value
