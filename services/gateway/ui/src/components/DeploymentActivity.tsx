@@ -18,11 +18,11 @@ export function DeploymentOrders({ orders }: { orders: DeploymentOrder[] }) {
       <Table striped data-testid="deployment-orders">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Time</Table.Th>
+            <Table.Th>Placed (UTC)</Table.Th>
             <Table.Th>Instrument</Table.Th>
             <Table.Th>Side</Table.Th>
             <Table.Th ta="right">Qty</Table.Th>
-            <Table.Th ta="right">Filled @</Table.Th>
+            <Table.Th ta="right">Filled @ avg price</Table.Th>
             <Table.Th>Status</Table.Th>
           </Table.Tr>
         </Table.Thead>
@@ -61,7 +61,7 @@ export function DeploymentFills({ fills }: { fills: Fill[] }) {
       <Table striped data-testid="deployment-fills">
         <Table.Thead>
           <Table.Tr>
-            <Table.Th>Time</Table.Th>
+            <Table.Th>Bar time (market)</Table.Th>
             <Table.Th>Instrument</Table.Th>
             <Table.Th>Side</Table.Th>
             <Table.Th ta="right">Qty</Table.Th>

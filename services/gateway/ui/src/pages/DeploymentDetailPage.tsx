@@ -77,7 +77,7 @@ function StreamBadge({ status }: { status: StreamStatus }) {
   const color = status === "live" ? "green" : status === "closed" ? "gray" : "yellow";
   return (
     <Badge color={color} variant="dot" data-testid="stream-status" style={{ flexShrink: 0 }}>
-      {status}
+      events {status}
     </Badge>
   );
 }
@@ -170,7 +170,9 @@ export default function DeploymentDetailPage() {
 
   if (!deployment) return error ? <ErrorAlert error={error} /> : <Loading label="Loading deployment…" />;
   const d = deployment;
-  const limits = Object.entries(d.limits).filter(([, v]) => v);
+  const limits = Object.entries(d.limits)
+    .filter(([, v]) => v)
+    .map(([k, v]) => `${k.replace(/_/g, " ")} ${v}`);
   return (
     <Stack data-testid="deployment-detail">
       <Card withBorder>
@@ -187,14 +189,14 @@ export default function DeploymentDetailPage() {
           </Group>
           <DeploymentControls deployment={d} onChanged={setDeployment} onError={setError} />
         </Group>
-        <SimpleGrid cols={{ base: 2, sm: 4, lg: 8 }}>
+        <SimpleGrid cols={{ base: 2, sm: 4 }} spacing="sm" verticalSpacing="xs">
           <Figure label="Account" value={activity?.account.name ?? d.account_id.slice(0, 8)} />
           <Figure label="Instruments" value={d.instruments.join(", ")} />
           <Figure label="Bars processed" value={formatCount(d.bars_processed)} testId="bars-processed" />
           <Figure label="Orders submitted" value={formatCount(d.orders_submitted)} testId="orders-submitted" />
           <Figure label="Last bar" value={formatDateTime(d.last_bar_time)} testId="last-bar" />
           <Figure label="Bar source" value={`${d.bar_source || "platform bars"} · ${d.bar_interval_seconds}s`} />
-          <Figure label="Limits" value={limits.length ? limits.map(([k, v]) => `${k} ${v}`).join(", ") : "none"} />
+          <Figure label="Limits" value={limits.length ? limits.join(", ") : "none"} />
           <Figure label="Runner attempts" value={String(d.attempt)} />
         </SimpleGrid>
         {d.failure_reason && (
@@ -211,7 +213,7 @@ export default function DeploymentDetailPage() {
       )}
       <DeploymentTracking deployment={d} samples={samples} />
       <Grid>
-        <Grid.Col span={{ base: 12, lg: 6 }}>
+        <Grid.Col span={{ base: 12, xl: 6 }}>
           <Stack>
             <Card withBorder>
               <Text fw={600} mb="xs">
@@ -233,7 +235,7 @@ export default function DeploymentDetailPage() {
             </Card>
           </Stack>
         </Grid.Col>
-        <Grid.Col span={{ base: 12, lg: 6 }}>
+        <Grid.Col span={{ base: 12, xl: 6 }}>
           <Card withBorder>
             <Text fw={600} mb="xs">
               Risk decisions on the account

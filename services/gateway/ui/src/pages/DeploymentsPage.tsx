@@ -52,7 +52,7 @@ export default function DeploymentsPage() {
       {list.loading && !list.data && <Loading label="Loading deployments…" />}
       {list.data && rows.length === 0 && <Empty>No deployments yet.</Empty>}
       {rows.length > 0 && (
-        <Table.ScrollContainer minWidth={1100}>
+        <Table.ScrollContainer minWidth={960}>
           <Table striped highlightOnHover data-testid="deployments-table">
             <Table.Thead>
               <Table.Tr>
@@ -73,14 +73,18 @@ export default function DeploymentsPage() {
                   <Table.Td>
                     <StateBadge state={d.state} />
                   </Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <Anchor component={Link} to={`/deployments/${d.id}`}>
                       {modelName(d.model_id)} v{d.model_version}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td>{accountName(d.account_id)}</Table.Td>
+                  <Table.Td maw={180}>
+                    <Text size="sm" truncate="end" title={accountName(d.account_id)}>
+                      {accountName(d.account_id)}
+                    </Text>
+                  </Table.Td>
                   <Table.Td>{d.mode}</Table.Td>
-                  <Table.Td ff="monospace">
+                  <Table.Td maw={180}>
                     <Text size="sm" ff="monospace" lineClamp={2}>
                       {d.instruments.join(", ")}
                     </Text>
@@ -91,8 +95,8 @@ export default function DeploymentsPage() {
                   <Table.Td ta="right" data-testid="row-orders">
                     {formatCount(d.orders_submitted)}
                   </Table.Td>
-                  <Table.Td>{formatDateTime(d.last_bar_time)}</Table.Td>
-                  <Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(d.last_bar_time)}</Table.Td>
+                  <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <DeploymentControls
                       deployment={d}
                       size="compact-xs"
