@@ -91,7 +91,8 @@ export function DeploymentTracking({
       </Text>
       <Text size="xs" c="dimmed">
         Live equity is the account's equity read after each bar the deployment processed while
-        this page was open (kept for this browser session). Tracking error = annualised standard
+        this page was open (kept for this browser session; a runner behind its feed reads an account
+        already marked at later prices). Tracking error = annualised standard
         deviation of the per-bar return difference (live − backtest) on the bars both cover, in
         basis points: std(Δr) · √(365 · 86 400 / mean sample spacing in s) · 10⁴ (the spacing is the
         bar interval when every bar was sampled).

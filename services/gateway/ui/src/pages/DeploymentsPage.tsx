@@ -52,14 +52,13 @@ export default function DeploymentsPage() {
       {list.loading && !list.data && <Loading label="Loading deployments…" />}
       {list.data && rows.length === 0 && <Empty>No deployments yet.</Empty>}
       {rows.length > 0 && (
-        <Table.ScrollContainer minWidth={960}>
-          <Table striped highlightOnHover data-testid="deployments-table">
+        <Table.ScrollContainer minWidth={900}>
+          <Table striped highlightOnHover horizontalSpacing={6} data-testid="deployments-table">
             <Table.Thead>
               <Table.Tr>
-                <Table.Th>State</Table.Th>
+                <Table.Th>State · mode</Table.Th>
                 <Table.Th>Model</Table.Th>
                 <Table.Th>Account</Table.Th>
-                <Table.Th>Mode</Table.Th>
                 <Table.Th>Instruments</Table.Th>
                 <Table.Th ta="right">Bars</Table.Th>
                 <Table.Th ta="right">Orders</Table.Th>
@@ -72,19 +71,21 @@ export default function DeploymentsPage() {
                 <Table.Tr key={d.id} data-testid="deployment-row" data-id={d.id}>
                   <Table.Td>
                     <StateBadge state={d.state} />
+                    <Text size="xs" c="dimmed" data-testid="row-mode">
+                      {d.mode}
+                    </Text>
                   </Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>
+                  <Table.Td>
                     <Anchor component={Link} to={`/deployments/${d.id}`}>
                       {modelName(d.model_id)} v{d.model_version}
                     </Anchor>
                   </Table.Td>
-                  <Table.Td maw={180}>
+                  <Table.Td maw={150}>
                     <Text size="sm" truncate="end" title={accountName(d.account_id)}>
                       {accountName(d.account_id)}
                     </Text>
                   </Table.Td>
-                  <Table.Td>{d.mode}</Table.Td>
-                  <Table.Td maw={180}>
+                  <Table.Td maw={150}>
                     <Text size="sm" ff="monospace" lineClamp={2}>
                       {d.instruments.join(", ")}
                     </Text>
@@ -95,7 +96,7 @@ export default function DeploymentsPage() {
                   <Table.Td ta="right" data-testid="row-orders">
                     {formatCount(d.orders_submitted)}
                   </Table.Td>
-                  <Table.Td style={{ whiteSpace: "nowrap" }}>{formatDateTime(d.last_bar_time)}</Table.Td>
+                  <Table.Td>{formatDateTime(d.last_bar_time)}</Table.Td>
                   <Table.Td style={{ whiteSpace: "nowrap" }}>
                     <DeploymentControls
                       deployment={d}
