@@ -20,6 +20,8 @@ const RiskConsolePage = lazy(() => import("./pages/RiskConsolePage"));
 const AdminPage = lazy(() => import("./pages/AdminPage"));
 const ModelsPage = lazy(() => import("./pages/ModelsPage"));
 const ModelDetailPage = lazy(() => import("./pages/ModelDetailPage"));
+const DeploymentsPage = lazy(() => import("./pages/DeploymentsPage"));
+const DeploymentDetailPage = lazy(() => import("./pages/DeploymentDetailPage"));
 const AlertsPage = lazy(() => import("./pages/AlertsPage"));
 const AuditPage = lazy(() => import("./pages/AuditPage"));
 
@@ -29,6 +31,7 @@ const NAV = [
   { to: "/jobs", label: "Training jobs" },
   { to: "/backtests", label: "Backtests" },
   { to: "/models", label: "Models" },
+  { to: "/deployments", label: "Deployments" },
   { to: "/datasets", label: "Datasets" },
   { to: "/risk", label: "Risk console" },
   { to: "/alerts", label: "Alerts" },
@@ -115,6 +118,8 @@ export function App() {
           <Route path="audit" element={<AuditPage />} />
           <Route path="models" element={<ModelsPage />} />
           <Route path="models/:id" element={<ModelDetailPage />} />
+          <Route path="deployments" element={<DeploymentsPage />} />
+          <Route path="deployments/:id" element={<DeploymentDetailPage />} />
           <Route path="*" element={<Navigate to="/" replace />} />
         </Route>
       </Routes>

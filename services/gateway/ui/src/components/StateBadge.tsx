@@ -11,6 +11,13 @@ const COLORS: Record<string, string> = {
   ACTIVE: "green",
   REDUCING: "yellow",
   HALTED: "red",
+  PENDING_NEW: "gray",
+  ACCEPTED: "blue",
+  PARTIALLY_FILLED: "blue",
+  FILLED: "green",
+  DENIED: "red",
+  REJECTED: "red",
+  EXPIRED: "dark",
 };
 
 /** The state of a job, backtest or trading scope, one color per state everywhere. Never

@@ -20,9 +20,19 @@ import { useApi } from "../useApi";
 function VersionDetail({ v }: { v: ModelVersion }) {
   return (
     <Stack gap="xs" data-testid="version-detail">
-      <Title order={4}>
-        Version {v.version} {v.aliases.map((a) => <Badge key={a} ml={4}>{a}</Badge>)}
-      </Title>
+      <Group justify="space-between">
+        <Title order={4}>
+          Version {v.version} {v.aliases.map((a) => <Badge key={a} ml={4}>{a}</Badge>)}
+        </Title>
+        <Button
+          component={Link}
+          to={`/deployments?model=${encodeURIComponent(v.model_id)}&version=${v.version}`}
+          size="xs"
+          data-testid="deploy-to-paper"
+        >
+          Deploy to paper
+        </Button>
+      </Group>
       <Text size="sm">
         From job{" "}
         <Anchor component={Link} to={`/jobs/${v.training_job_id}`} ff="monospace">
