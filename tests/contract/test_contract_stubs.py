@@ -107,11 +107,16 @@ def test_every_rpc_is_reachable_through_its_stub(
     assert raised.value.code() == grpc.StatusCode.UNIMPLEMENTED
 
 
-def test_streaming_rpcs_are_event_subscription_and_artifact_download() -> None:
+def test_streaming_rpcs_are_event_subscription_and_downloads() -> None:
     streaming = [
         f"{service}.{method}"
         for domain, stem, service, method in _rpcs()
         if _method(domain, stem, service, method).server_streaming
     ]
-    # Artifacts stream in chunks so no client (the gateway included) needs a service's disk.
-    assert sorted(streaming) == ["BacktestService.GetBacktestArtifact", "NotifierService.Subscribe"]
+    # Artifacts and dataset exports stream in chunks so no client (the gateway included) needs
+    # a service's disk.
+    assert sorted(streaming) == [
+        "BacktestService.GetBacktestArtifact",
+        "NotifierService.Subscribe",
+        "StrategyService.ExportDataset",
+    ]

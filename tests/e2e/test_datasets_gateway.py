@@ -223,6 +223,7 @@ def test_large_upload_streams_through_the_gateway(stack_factory: Any) -> None:
         )
         after = _peak_rss_kib(pid)
     assert reply.status_code == 413, reply.text
+    assert reply.json()["error"]["reason"] == "UPLOAD_TOO_LARGE"  # the strategy's limit
     grown_mib = (after - before) / 1024
     print(f"gateway peak RSS {before / 1024:.0f} -> {after / 1024:.0f} MiB for {size >> 20} MiB")
     assert grown_mib < 48, f"gateway peak RSS grew {grown_mib:.0f} MiB on a 128 MiB upload"

@@ -68,6 +68,7 @@ RPCS: tuple[tuple[str, str, str, bool, bool], ...] = (
     ('/trademaster.api.strategy.v1.StrategyService/CreateStrategy', 'key', 'request_id', False, False),
     ('/trademaster.api.strategy.v1.StrategyService/DeleteDataset', 'no', '', False, False),
     ('/trademaster.api.strategy.v1.StrategyService/DeleteStrategy', 'no', '', False, False),
+    ('/trademaster.api.strategy.v1.StrategyService/ExportDataset', 'read-only', '', False, True),
     ('/trademaster.api.strategy.v1.StrategyService/GetConfigSchema', 'read-only', '', False, False),
     ('/trademaster.api.strategy.v1.StrategyService/GetDataset', 'read-only', '', False, False),
     ('/trademaster.api.strategy.v1.StrategyService/GetDatasetBars', 'read-only', '', False, False),

@@ -37,6 +37,9 @@ MAX_BODY_BYTES = 1_048_576
 MAX_JSON_DEPTH = 32
 INT64_MAX = 2**63 - 1
 _BODY_METHODS = frozenset({"POST", "PUT", "PATCH", "DELETE"})
+STREAMED_UPLOADS: frozenset[tuple[str, str]] = frozenset({("POST", "/api/v1/datasets")})
+"""Routes whose multipart body is parsed as it streams in, under their own size limit
+(``TM_GATEWAY_MAX_UPLOAD_BYTES``): buffering it here would hold the whole file in memory."""
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
@@ -212,8 +215,16 @@ def document_formats(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+def _streamed_upload(scope: Scope) -> bool:
+    if (scope["method"], scope.get("path", "")) not in STREAMED_UPLOADS:
+        return False
+    content_type = dict(scope.get("headers") or []).get(b"content-type", b"")
+    return content_type.lower().startswith(b"multipart/form-data")
+
+
 class EdgeMiddleware:
-    """Rejects oversized or unsafe JSON bodies; adds security headers to every response;
+    """Rejects oversized or unsafe JSON bodies (multipart uploads to ``STREAMED_UPLOADS`` pass
+    unread); adds security headers to every response;
     answers OPTIONS from the API routes (the UI's static mount claimed every path and said
     ``Allow: GET, HEAD`` even for POST-only routes)."""
 
@@ -240,7 +251,7 @@ class EdgeMiddleware:
         except BodyRejected as rejected:
             await error_response(rejected.error, Request(scope))(scope, receive, send)
             return
-        if scope["method"] in _BODY_METHODS:
+        if scope["method"] in _BODY_METHODS and not _streamed_upload(scope):
             try:
                 body = await self._read_body(scope, receive)
             except BodyRejected as rejected:

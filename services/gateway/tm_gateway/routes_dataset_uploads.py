@@ -3,9 +3,13 @@
 ``POST /datasets`` parses ``multipart/form-data`` incrementally (python-multipart) and forwards
 the ``file`` part to StrategyService.UploadDataset chunk by chunk as it arrives, so the
 gateway holds at most one network chunk of the file at a time, never the whole file; the
-size limit (``TM_GATEWAY_MAX_UPLOAD_BYTES``, 1 GiB by default) is enforced on the way.
+size limit (``TM_GATEWAY_MAX_UPLOAD_BYTES``, 1 GiB by default) is enforced on the way. An
+upload that does not arrive whole (client gone, body ended inside the file part, over the limit,
+malformed multipart) cancels the RPC, so no partial dataset is ever created; a retry with the
+same ``Idempotency-Key`` then starts afresh.
 """
 
+import asyncio
 import json
 import logging
 from collections.abc import AsyncIterator, Callable
@@ -15,6 +19,7 @@ import grpc
 from fastapi import APIRouter, Depends, Header, Query, Request, status
 from google.protobuf import struct_pb2
 from pydantic import BaseModel, ConfigDict, Field
+from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser, parse_options_header
 from trademaster.api.strategy.v1 import strategy_pb2 as pb
 
@@ -134,10 +139,24 @@ def _not_multipart() -> ApiError:
     return _bad_form("body must be multipart/form-data with a 'file' part", "NOT_MULTIPART")
 
 
+class _Abort(Exception):
+    """Raised inside the request stream so gRPC cancels the upload instead of completing it:
+    the strategy service then removes what it received and creates no dataset."""
+
+
+def _incomplete() -> ApiError:
+    return _bad_form(
+        "the body ended before the 'file' part was complete; nothing was imported, retry the "
+        "upload",
+        "INCOMPLETE_UPLOAD",
+    )
+
+
 async def _upload_parts(
     request: Request, limit: int, name: str, request_id: str, failure: list[ApiError]
 ) -> AsyncIterator[pb.UploadDatasetRequest]:
-    """UploadDataset messages from the request body, read as it streams in."""
+    """UploadDataset messages from the request body, read as it streams in. Any failure is put
+    in ``failure`` and aborts the stream (a truncated file must never be imported whole)."""
     boundary = _multipart_boundary(request)
     if boundary is None:
         failure.append(_not_multipart())
@@ -146,7 +165,11 @@ async def _upload_parts(
     parser = MultipartParser(boundary, part.callbacks())  # type: ignore[arg-type]
     sent_meta, size = False, 0
     async for chunk in request.stream():
-        parser.write(chunk)
+        try:
+            parser.write(chunk)
+        except MultipartParseError as exc:
+            failure.append(_bad_form(f"the multipart body is malformed: {exc}", "BAD_MULTIPART"))
+            raise _Abort from exc
         if part.filename is not None and not sent_meta:
             sent_meta = True
             yield pb.UploadDatasetRequest(
@@ -159,12 +182,31 @@ async def _upload_parts(
             size += len(piece)
             if size > limit:
                 failure.append(_too_large(limit))
-                return
+                raise _Abort
             for i in range(0, len(piece), FORWARD_CHUNK):
                 yield pb.UploadDatasetRequest(chunk=piece[i : i + FORWARD_CHUNK])
-    parser.finalize()
     if not sent_meta:
         failure.append(_bad_form("the form has no 'file' part", "FILE_MISSING"))
+        return
+    if not part.done:
+        failure.append(_incomplete())
+        raise _Abort
+
+
+async def _forward(
+    backends: Backends, parts: AsyncIterator[pb.UploadDatasetRequest], token: str
+) -> pb.UploadDatasetResponse:
+    """Await UploadDataset; a stream this gateway aborted surfaces as a cancelled call."""
+    try:
+        reply: pb.UploadDatasetResponse = await backends.strategy.UploadDataset(
+            parts, metadata=(("authorization", f"Bearer {token}"),)
+        )
+    except asyncio.CancelledError:
+        task = asyncio.current_task()
+        if task is not None and task.cancelling():
+            raise  # this request itself is being cancelled
+        raise _Abort from None
+    return reply
 
 
 def dataset_uploads_router(
@@ -208,9 +250,9 @@ def dataset_uploads_router(
         failure: list[ApiError] = []
         parts = _upload_parts(request, max_upload_bytes, name, idempotency_key, failure)
         try:
-            reply = await backends.strategy.UploadDataset(
-                parts, metadata=(("authorization", f"Bearer {who.token}"),)
-            )
+            reply = await _forward(backends, parts, who.token)
+        except _Abort:
+            raise (failure[0] if failure else _incomplete()) from None
         except grpc.aio.AioRpcError as error:
             if failure:
                 raise failure[0] from None

@@ -1,9 +1,11 @@
 """HTTP routes for the dataset catalog and its bars; each mirrors one StrategyService RPC."""
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Query
+from fastapi.responses import StreamingResponse
 from trademaster.api.strategy.v1 import strategy_pb2
 
 from tm_gateway import api_models as m
@@ -91,6 +93,35 @@ def datasets_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         return m.DatasetList(
             datasets=[dataset_out(d) for d in reply.datasets],
             next_page_token=reply.next_page_token,
+        )
+
+    @router.get(
+        "/datasets/{dataset_id}:export",
+        response_class=StreamingResponse,
+        responses={200: {"content": {"application/vnd.apache.parquet": {}, "text/csv": {}}}},
+    )
+    async def export_dataset(
+        dataset_id: str,
+        who: CallerDep,
+        fmt: Annotated[Literal["parquet", "csv"], Query(alias="format")] = "parquet",
+    ) -> StreamingResponse:
+        """Download any dataset the caller can read as Parquet or CSV in canonical columns,
+        streamed from StrategyService.ExportDataset chunk by chunk (never held here whole)."""
+        request = strategy_pb2.ExportDatasetRequest(dataset_id=dataset_id, format=fmt)
+        first, rest = await backends.stream(backends.strategy.ExportDataset, request, who.token)
+
+        async def body() -> AsyncIterator[bytes]:
+            yield first.data
+            async for chunk in rest:
+                yield chunk.data
+
+        return StreamingResponse(
+            body(),
+            media_type=first.media_type or "application/octet-stream",
+            headers={
+                "Content-Length": str(first.size_bytes),
+                "Content-Disposition": f'attachment; filename="{first.filename}"',
+            },
         )
 
     @router.get("/datasets/{dataset_id}", response_model=m.DatasetOut)

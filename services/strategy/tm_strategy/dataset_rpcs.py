@@ -1,8 +1,9 @@
 """StrategyService RPCs over users' datasets, mixed into ``StrategyServicer``.
 
 Rights come from the ``dataset`` rows of the authz table: readers see platform datasets and their
-own (admins reach every owner's); builders import, repair, label (new versions they own) and
-delete. Another owner's dataset is NOT_FOUND, never PERMISSION_DENIED.
+own (admins reach every owner's) and export them as Parquet or CSV; builders import, repair,
+label (new versions they own) and delete. Another owner's dataset is NOT_FOUND, never
+PERMISSION_DENIED.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from trademaster.service.dataset_gate import dataset_scope
 from trademaster.service.errors import InvalidArgument, NotFound
 from trademaster.service.structs import struct_to_dict
 
+from tm_strategy.dataset_export import export_chunks, export_format
 from tm_strategy.datasets import DatasetCatalog, page_of
 from tm_strategy.quality_cache import report_path
 from tm_strategy.uploads import UserDatasets, quality_message, quality_summary
@@ -130,6 +132,14 @@ class DatasetRpcs:
         return strategy_pb2.LabelDatasetResponse(
             dataset=await users.message(row), statistics_json=stats
         )
+
+    async def ExportDataset(
+        self, request: strategy_pb2.ExportDatasetRequest, context: grpc.aio.ServicerContext
+    ) -> AsyncIterator[strategy_pb2.ExportDatasetResponse]:
+        scope = self._require(Resource.DATASET, Action.READ).owner_scope
+        fmt = export_format(request.format)
+        async for message in export_chunks(self._user_datasets(), request.dataset_id, scope, fmt):
+            yield message
 
     async def DeleteDataset(
         self, request: strategy_pb2.DeleteDatasetRequest, context: grpc.aio.ServicerContext

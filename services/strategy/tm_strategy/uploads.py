@@ -97,6 +97,11 @@ class UserDatasets:
         self._infos: dict[str, DatasetInfo] = {}
         self._lock = threading.Lock()
 
+    @property
+    def scratch(self) -> Path:
+        """Where exports are written before they are streamed (same volume as the data)."""
+        return self._root / UPLOADS_DIR / ".exports"
+
     # --- reading ------------------------------------------------------------------------
     def _info(self, row: UserDataset) -> DatasetInfo:
         with self._lock:

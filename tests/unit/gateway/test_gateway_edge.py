@@ -72,6 +72,18 @@ def test_oversized_body_is_413(client: TestClient) -> None:
     assert error["reason"] == "BODY_TOO_LARGE"
 
 
+def test_multipart_dataset_upload_is_streamed_past_the_body_limit(client: TestClient) -> None:
+    big = b"x" * (2 * MAX_BODY_BYTES)
+    upload = client.post("/api/v1/datasets", files={"file": ("a.csv", big, "text/csv")})
+    assert upload.status_code == 401  # reached the route (no token), was not buffered here
+    as_json = client.post(
+        "/api/v1/datasets", content=big, headers={"content-type": "application/json"}
+    )
+    assert as_json.status_code == 413 and as_json.json()["error"]["reason"] == "BODY_TOO_LARGE"
+    elsewhere = client.post("/api/v1/strategies", files={"file": ("a.csv", big, "text/csv")})
+    assert elsewhere.status_code == 413
+
+
 def test_strict_json_within_limits_reaches_the_route(client: TestClient) -> None:
     status, error = _post(client, _nested(MAX_JSON_DEPTH - 2))
 

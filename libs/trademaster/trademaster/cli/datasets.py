@@ -9,6 +9,7 @@ import click
 from rich.console import Console
 from rich.table import Table
 
+from trademaster.cli.datasets_export import export
 from trademaster.cli.datasets_import import import_
 from trademaster.cli.quality_view import print_report
 from trademaster.data.catalog import Catalog, DatasetInfo
@@ -81,21 +82,5 @@ def check(path: Path, as_json: bool) -> None:
         raise SystemExit(1)
 
 
-@datasets.command("export")
-@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
-def export(path: Path, out: Path) -> None:
-    """Write a local bar or order-book file as Parquet (canonical columns for bars)."""
-    from trademaster.data.catalog import describe, load_dataset
-
-    info = describe(path)
-    if info.kind is None:
-        raise click.ClickException(f"{path} cannot be read: {info.error}")
-    if out.suffix.lower() not in (".parquet", ".pq"):
-        raise click.UsageError(f"OUT must end in .parquet, was {out.name!r}")
-    frame = load_dataset(path, info.kind)
-    frame.to_parquet(out, index=False)
-    click.echo(f"wrote {len(frame)} rows ({info.kind}) to {out}")
-
-
 datasets.add_command(import_, "import")
+datasets.add_command(export, "export")

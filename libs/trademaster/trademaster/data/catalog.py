@@ -161,6 +161,11 @@ def _header(path: Path) -> list[str]:
     return [str(c) for c in pd.read_csv(path, nrows=0).columns]
 
 
+def file_kind(path: Path) -> Literal["ohlcv", "lob", "hft_lob"] | None:
+    """The dataset kind a file's header announces (None: neither bars nor an order book)."""
+    return _detect_kind(_header(path))
+
+
 def load_dataset(path: Path, kind: str, **kwargs: Any) -> pd.DataFrame:
     """Load with the loader that matches ``kind``."""
     if kind == "ohlcv":

@@ -239,6 +239,26 @@ class DeleteDatasetResponse(_message.Message):
     __slots__ = ()
     def __init__(self) -> None: ...
 
+class ExportDatasetRequest(_message.Message):
+    __slots__ = ("dataset_id", "format")
+    DATASET_ID_FIELD_NUMBER: _ClassVar[int]
+    FORMAT_FIELD_NUMBER: _ClassVar[int]
+    dataset_id: str
+    format: str
+    def __init__(self, dataset_id: _Optional[str] = ..., format: _Optional[str] = ...) -> None: ...
+
+class ExportDatasetResponse(_message.Message):
+    __slots__ = ("data", "media_type", "size_bytes", "filename")
+    DATA_FIELD_NUMBER: _ClassVar[int]
+    MEDIA_TYPE_FIELD_NUMBER: _ClassVar[int]
+    SIZE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    FILENAME_FIELD_NUMBER: _ClassVar[int]
+    data: bytes
+    media_type: str
+    size_bytes: int
+    filename: str
+    def __init__(self, data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ..., filename: _Optional[str] = ...) -> None: ...
+
 class CreateStrategyRequest(_message.Message):
     __slots__ = ("strategy", "request_id")
     STRATEGY_FIELD_NUMBER: _ClassVar[int]

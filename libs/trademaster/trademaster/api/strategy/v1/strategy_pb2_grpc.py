@@ -115,6 +115,11 @@ class StrategyServiceStub:
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
                 _registered_method=True)
+        self.ExportDataset = channel.unary_stream(
+                '/trademaster.api.strategy.v1.StrategyService/ExportDataset',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetResponse.FromString,
+                _registered_method=True)
         self.ShareStrategy = channel.unary_unary(
                 '/trademaster.api.strategy.v1.StrategyService/ShareStrategy',
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ShareStrategyRequest.SerializeToString,
@@ -266,6 +271,15 @@ class StrategyServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ExportDataset(self, request, context):
+        """Streams any dataset the caller can read (platform or own) as Parquet or CSV, in the
+        platform's canonical columns; the first message also carries the media type and size.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ShareStrategy(self, request, context):
         """Shares one of the caller's strategies read-only with another user: they can get and list
         it (ListStrategies with shared_with_me) but not change it.
@@ -373,6 +387,11 @@ def add_StrategyServiceServicer_to_server(servicer, server):
                     servicer.DeleteDataset,
                     request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.SerializeToString,
+            ),
+            'ExportDataset': grpc.unary_stream_rpc_method_handler(
+                    servicer.ExportDataset,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetResponse.SerializeToString,
             ),
             'ShareStrategy': grpc.unary_unary_rpc_method_handler(
                     servicer.ShareStrategy,
@@ -823,6 +842,33 @@ class StrategyService:
             '/trademaster.api.strategy.v1.StrategyService/DeleteDataset',
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetRequest.SerializeToString,
             trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.DeleteDatasetResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ExportDataset(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.StrategyService/ExportDataset',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_strategy__pb2.ExportDatasetResponse.FromString,
             options,
             channel_credentials,
             insecure,
