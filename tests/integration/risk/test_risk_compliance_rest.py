@@ -61,23 +61,24 @@ async def gateway(harness: Harness, postgres_server: PostgresHandle) -> AsyncIte
     ids = {}
     for name, role in (("alice", "trader"), ("bob", "trader"), ("rita", "risk_officer")):
         ids[name] = str((await identity.create_user(name, PASSWORD, [role])).id)
-    addresses = {n: "127.0.0.1:1" for n in ("strategy", "trainer", "backtest", "notifier")}
-    backends = Backends({**addresses, "risk": f"127.0.0.1:{harness.services[-1].port}"}, 30)
-    app = create_app(identity, backends, jwt_secret=JWT_SECRET, jwt_issuer="trademaster")
-    async with httpx.AsyncClient(
-        transport=httpx.ASGITransport(app=app), base_url="http://gw"
-    ) as api:
-        headers = {name: await _login(api, name) for name in ids}
-        account = await harness.account(ids["alice"], max_order_quantity="5")
-        await harness.bar("CCC", 50.0, wait_account=account)
-        await harness.submit(ids["alice"], account, "2", iid="CCC", coid="c-buy")
-        await harness.bar("CCC", 51.0)
-        await harness.wait_order(ids["alice"], account, "c-buy", pb.ORDER_STATUS_FILLED)
-        await harness.submit(ids["alice"], account, "9", iid="CCC", coid="c-big")
-        yield Gateway(api, app, headers, account)
-    await backends.close()
-    await identity.close()
-    await pool.close()
+    try:
+        addresses = {n: "127.0.0.1:1" for n in ("strategy", "trainer", "backtest", "notifier")}
+        backends = Backends({**addresses, "risk": f"127.0.0.1:{harness.services[-1].port}"}, 30)
+        app = create_app(identity, backends, jwt_secret=JWT_SECRET, jwt_issuer="trademaster")
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://gw") as api:
+            headers = {name: await _login(api, name) for name in ids}
+            account = await harness.account(ids["alice"], max_order_quantity="5")
+            await harness.bar("CCC", 50.0, wait_account=account)
+            await harness.submit(ids["alice"], account, "2", iid="CCC", coid="c-buy")
+            await harness.bar("CCC", 51.0)
+            await harness.wait_order(ids["alice"], account, "c-buy", pb.ORDER_STATUS_FILLED)
+            await harness.submit(ids["alice"], account, "9", iid="CCC", coid="c-big")
+            yield Gateway(api, app, headers, account)
+        await backends.close()
+    finally:
+        await identity.close()
+        await pool.close()
 
 
 def _url(gw: Gateway) -> str:
