@@ -283,6 +283,10 @@ def _path(route: str, values: dict[str, str]) -> str:
 QUERIES: dict[str, dict[str, Any]] = {
     "GET /api/v1/datasets/{dataset_id}/ohlcv": {"tic": "AAA"},
     "GET /api/v1/models/{model_id}/versions:compare": {"versions": [1, 2]},
+    "GET /api/v1/accounts/{account_id}/compliance-report": {
+        "from": "2026-01-01",
+        "to": "2026-01-02",
+    },
 }
 """Required query parameters (the OpenAPI document's), so a 404 is about the resource."""
 

@@ -31,6 +31,7 @@ RPCS: tuple[tuple[str, str, str, bool, bool], ...] = (
     ('/trademaster.api.risk.v1.RiskService/CheckOrder', 'yes', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/CreateAccount', 'key', 'request_id', False, False),
     ('/trademaster.api.risk.v1.RiskService/GetAccount', 'read-only', '', False, False),
+    ('/trademaster.api.risk.v1.RiskService/GetComplianceReport', 'read-only', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/GetDecision', 'read-only', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/GetLimits', 'read-only', '', False, False),
     ('/trademaster.api.risk.v1.RiskService/GetOrder', 'read-only', '', False, False),

@@ -26,6 +26,7 @@ from tm_gateway.routes_alerts import alerts_router
 from tm_gateway.routes_audit import audit_router
 from tm_gateway.routes_auth import auth_router
 from tm_gateway.routes_backtests import backtests_router
+from tm_gateway.routes_compliance import compliance_router
 from tm_gateway.routes_dataset_uploads import dataset_uploads_router
 from tm_gateway.routes_datasets import datasets_router
 from tm_gateway.routes_deployments import deployments_router
@@ -112,6 +113,7 @@ def create_app(
     api.include_router(deployments_router(backends, authorized))
     api.include_router(dataset_uploads_router(backends, authorized, max_upload_bytes))
     api.include_router(risk_router(backends, authorized))
+    api.include_router(compliance_router(backends, authorized))
     api.include_router(alerts_router(backends, authorized))
     api.include_router(admin_router(identity, authorized))
     api.include_router(audit_router(audit, authorized))

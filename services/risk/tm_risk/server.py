@@ -19,6 +19,7 @@ from trademaster.service.server import ServiceParts
 from trademaster.service.settings import ServiceSettings
 
 from tm_risk.commands import Commands
+from tm_risk.compliance_store import ComplianceReader
 from tm_risk.config import RiskSettings
 from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
@@ -126,7 +127,14 @@ async def build(base: ServiceSettings) -> ServiceParts:
     in_flight.start()
     commands = Commands(runtime, writer, reader, venue, secrets)
     servicer = RiskServicer(
-        runtime, reader, orders, states, kill, commands, ModifyDesk(orders, writer, venue, states)
+        runtime,
+        reader,
+        orders,
+        states,
+        kill,
+        commands,
+        ModifyDesk(orders, writer, venue, states),
+        ComplianceReader(pool),
     )
 
     redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)

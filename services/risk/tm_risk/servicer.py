@@ -23,9 +23,10 @@ from trademaster.service.authz import Grant
 from trademaster.service.errors import NotFound
 from trademaster.service.paging import decode_page_token, encode_page_token
 
-from tm_risk import audit, convert, validate
+from tm_risk import audit, compliance, convert, validate
 from tm_risk.access import account_for, authorize, reads_all
 from tm_risk.commands import Commands
+from tm_risk.compliance_store import ComplianceReader
 from tm_risk.killswitch import KillSwitch
 from tm_risk.modify import ModifyDesk
 from tm_risk.orders import OrderDesk
@@ -88,7 +89,9 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         kill: KillSwitch,
         commands: Commands,
         modify: ModifyDesk,
+        compliance_reader: ComplianceReader,
     ) -> None:
+        self._compliance = compliance_reader
         self._modify = modify
         self._runtime = runtime
         self._reader = reader
@@ -367,6 +370,16 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
             first_bad_sequence=report.first_bad,
             problem=report.problem,
             last_hash=report.last_hash,
+        )
+
+    async def GetComplianceReport(
+        self, request: pb.GetComplianceReportRequest, context: Ctx
+    ) -> Any:
+        account = self._account(self._caller("GetComplianceReport"), request.account_id)
+        start, end = compliance.parse_range(request.from_date, request.to_date)
+        await self._orders.settled()
+        return await compliance.build_report(
+            self._compliance, self._reader, account.row, start, end
         )
 
     # --- instruments and accounts --------------------------------------------------------------

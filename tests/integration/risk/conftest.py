@@ -44,6 +44,7 @@ class Service:
     parts: ServiceParts
     channel: grpc.aio.Channel
     stub: risk_pb2_grpc.RiskServiceStub
+    port: int = 0
 
     async def stop(self) -> None:
         await self.channel.close()
@@ -74,7 +75,7 @@ class Harness:
             public_methods=parts.public_methods,
         )
         channel = grpc.aio.insecure_channel(f"127.0.0.1:{port}")
-        service = Service(server, parts, channel, risk_pb2_grpc.RiskServiceStub(channel))
+        service = Service(server, parts, channel, risk_pb2_grpc.RiskServiceStub(channel), port)
         self.services.append(service)
         return service
 

@@ -28,6 +28,14 @@ class Gateway:
 
     def request(self, method: str, path: str, **kwargs: Any) -> Any:
         """JSON of a 2xx answer; otherwise a ClickException with the API's error message."""
+        reply = self._send(method, path, **kwargs)
+        return None if reply.status_code == 204 else reply.json()
+
+    def download(self, path: str, **kwargs: Any) -> bytes:
+        """Body of a 2xx answer to a GET, as bytes (a CSV zip, an HTML page)."""
+        return bytes(self._send("GET", path, **kwargs).content)
+
+    def _send(self, method: str, path: str, **kwargs: Any) -> Any:
         import httpx
 
         headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
@@ -40,7 +48,7 @@ class Gateway:
                 f"cannot reach the gateway at {self.url}: {error}"
             ) from error
         if reply.is_success:
-            return None if reply.status_code == 204 else reply.json()
+            return reply
         try:
             body = reply.json()["error"]
             message = f"{body['message']} ({body['reason']}, HTTP {reply.status_code})"

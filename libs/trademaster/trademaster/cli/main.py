@@ -19,6 +19,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
     "models": ("trademaster.cli.models", "models", "The model registry on the platform."),
     "alerts": ("trademaster.cli.ops", "alerts", "Alert rules, your alerts, deliveries."),
     "audit": ("trademaster.cli.ops", "audit", "Who did what: the action audit."),
+    "compliance": (
+        "trademaster.cli.compliance",
+        "compliance",
+        "Compliance reports of trading accounts (CSV, HTML, JSON).",
+    ),
     "deployments": (
         "trademaster.cli.deployments",
         "deployments",

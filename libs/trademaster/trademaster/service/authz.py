@@ -48,6 +48,7 @@ class Resource(StrEnum):
     DECISION = "decision"
     INSTRUMENT = "instrument"
     AUDIT_CHAIN = "audit_chain"
+    COMPLIANCE_REPORT = "compliance_report"
     USER = "user"
     ALERT_RULE = "alert_rule"
     ALERT = "alert"
@@ -237,6 +238,9 @@ TABLE: tuple[Permission, ...] = (
     Permission(Resource.DECISION, Action.READ, ACCOUNT_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "ListDecisions", "GetDecision"),
                summary="the risk engine's decisions"),
+    Permission(Resource.COMPLIANCE_REPORT, Action.READ, ACCOUNT_READERS, SEES_ALL,
+               rpcs=_rpcs(_RISK, "GetComplianceReport"),
+               summary="compliance report of an account (owner; risk officers, admins: any)"),
     Permission(Resource.AUDIT_CHAIN, Action.READ, RISK, owned=False,
                rpcs=_rpcs(_RISK, "VerifyAuditChain"), summary="verify the decision hash chain"),
     Permission(Resource.ACTION_AUDIT, Action.READ, RISK, owned=False,
@@ -347,6 +351,7 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     ),
     "GET /api/v1/accounts/{account_id}/fills": (_R_.ORDER, _A_.READ),
     "GET /api/v1/accounts/{account_id}/positions": (_R_.ORDER, _A_.READ),
+    "GET /api/v1/accounts/{account_id}/compliance-report": (_R_.COMPLIANCE_REPORT, _A_.READ),
     "GET /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.READ),
     "PUT /api/v1/accounts/{account_id}/trading-state": (_R_.TRADING_STATE, _A_.UPDATE),
     "GET /api/v1/accounts/{account_id}/trading-state/changes": (_R_.TRADING_STATE, _A_.READ),

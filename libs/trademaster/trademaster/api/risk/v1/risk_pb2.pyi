@@ -797,3 +797,205 @@ class ListAccountsResponse(_message.Message):
     accounts: _containers.RepeatedCompositeFieldContainer[Account]
     next_page_token: str
     def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class GetComplianceReportRequest(_message.Message):
+    __slots__ = ("account_id", "from_date", "to_date")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    from_date: str
+    to_date: str
+    def __init__(self, account_id: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ...) -> None: ...
+
+class ComplianceDecision(_message.Message):
+    __slots__ = ("decision_id", "sequence", "decide_time", "client_order_id", "instrument_id", "side", "quantity", "limit_price", "decision", "reasons", "dry_run", "actor", "trading_state", "limits_version", "entry_hash")
+    DECISION_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    DECIDE_TIME_FIELD_NUMBER: _ClassVar[int]
+    CLIENT_ORDER_ID_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    SIDE_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    LIMIT_PRICE_FIELD_NUMBER: _ClassVar[int]
+    DECISION_FIELD_NUMBER: _ClassVar[int]
+    REASONS_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUN_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
+    LIMITS_VERSION_FIELD_NUMBER: _ClassVar[int]
+    ENTRY_HASH_FIELD_NUMBER: _ClassVar[int]
+    decision_id: str
+    sequence: int
+    decide_time: _timestamp_pb2.Timestamp
+    client_order_id: str
+    instrument_id: str
+    side: OrderSide
+    quantity: str
+    limit_price: str
+    decision: Decision
+    reasons: _containers.RepeatedScalarFieldContainer[str]
+    dry_run: bool
+    actor: str
+    trading_state: TradingState
+    limits_version: int
+    entry_hash: str
+    def __init__(self, decision_id: _Optional[str] = ..., sequence: _Optional[int] = ..., decide_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., client_order_id: _Optional[str] = ..., instrument_id: _Optional[str] = ..., side: _Optional[_Union[OrderSide, str]] = ..., quantity: _Optional[str] = ..., limit_price: _Optional[str] = ..., decision: _Optional[_Union[Decision, str]] = ..., reasons: _Optional[_Iterable[str]] = ..., dry_run: _Optional[bool] = ..., actor: _Optional[str] = ..., trading_state: _Optional[_Union[TradingState, str]] = ..., limits_version: _Optional[int] = ..., entry_hash: _Optional[str] = ...) -> None: ...
+
+class EndOfDayPosition(_message.Message):
+    __slots__ = ("date", "instrument_id", "quantity", "average_price", "last_fill_price", "realized_pnl")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    INSTRUMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    QUANTITY_FIELD_NUMBER: _ClassVar[int]
+    AVERAGE_PRICE_FIELD_NUMBER: _ClassVar[int]
+    LAST_FILL_PRICE_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    instrument_id: str
+    quantity: str
+    average_price: str
+    last_fill_price: str
+    realized_pnl: str
+    def __init__(self, date: _Optional[str] = ..., instrument_id: _Optional[str] = ..., quantity: _Optional[str] = ..., average_price: _Optional[str] = ..., last_fill_price: _Optional[str] = ..., realized_pnl: _Optional[str] = ...) -> None: ...
+
+class ComplianceDay(_message.Message):
+    __slots__ = ("date", "orders", "decisions", "denied", "fills", "fees", "realized_pnl", "cash", "equity", "pnl")
+    DATE_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    DENIED_FIELD_NUMBER: _ClassVar[int]
+    FILLS_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    CASH_FIELD_NUMBER: _ClassVar[int]
+    EQUITY_FIELD_NUMBER: _ClassVar[int]
+    PNL_FIELD_NUMBER: _ClassVar[int]
+    date: str
+    orders: int
+    decisions: int
+    denied: int
+    fills: int
+    fees: str
+    realized_pnl: str
+    cash: str
+    equity: str
+    pnl: str
+    def __init__(self, date: _Optional[str] = ..., orders: _Optional[int] = ..., decisions: _Optional[int] = ..., denied: _Optional[int] = ..., fills: _Optional[int] = ..., fees: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., cash: _Optional[str] = ..., equity: _Optional[str] = ..., pnl: _Optional[str] = ...) -> None: ...
+
+class KillSwitchEvent(_message.Message):
+    __slots__ = ("kill_id", "sequence", "event_time", "scope", "scope_id", "reason", "actor", "flatten", "working_orders", "cancels_acknowledged", "cancels_failed")
+    KILL_ID_FIELD_NUMBER: _ClassVar[int]
+    SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    EVENT_TIME_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_FIELD_NUMBER: _ClassVar[int]
+    SCOPE_ID_FIELD_NUMBER: _ClassVar[int]
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    ACTOR_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_FIELD_NUMBER: _ClassVar[int]
+    WORKING_ORDERS_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_ACKNOWLEDGED_FIELD_NUMBER: _ClassVar[int]
+    CANCELS_FAILED_FIELD_NUMBER: _ClassVar[int]
+    kill_id: str
+    sequence: int
+    event_time: _timestamp_pb2.Timestamp
+    scope: Scope
+    scope_id: str
+    reason: str
+    actor: str
+    flatten: bool
+    working_orders: int
+    cancels_acknowledged: int
+    cancels_failed: int
+    def __init__(self, kill_id: _Optional[str] = ..., sequence: _Optional[int] = ..., event_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., scope: _Optional[_Union[Scope, str]] = ..., scope_id: _Optional[str] = ..., reason: _Optional[str] = ..., actor: _Optional[str] = ..., flatten: _Optional[bool] = ..., working_orders: _Optional[int] = ..., cancels_acknowledged: _Optional[int] = ..., cancels_failed: _Optional[int] = ...) -> None: ...
+
+class ReasonCount(_message.Message):
+    __slots__ = ("reason", "count")
+    REASON_FIELD_NUMBER: _ClassVar[int]
+    COUNT_FIELD_NUMBER: _ClassVar[int]
+    reason: str
+    count: int
+    def __init__(self, reason: _Optional[str] = ..., count: _Optional[int] = ...) -> None: ...
+
+class ComplianceTotals(_message.Message):
+    __slots__ = ("orders", "decisions", "allowed", "denied", "dry_runs", "fills", "fees", "realized_pnl", "pnl", "state_changes", "kill_switch_events", "denials_by_reason")
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_FIELD_NUMBER: _ClassVar[int]
+    DENIED_FIELD_NUMBER: _ClassVar[int]
+    DRY_RUNS_FIELD_NUMBER: _ClassVar[int]
+    FILLS_FIELD_NUMBER: _ClassVar[int]
+    FEES_FIELD_NUMBER: _ClassVar[int]
+    REALIZED_PNL_FIELD_NUMBER: _ClassVar[int]
+    PNL_FIELD_NUMBER: _ClassVar[int]
+    STATE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    KILL_SWITCH_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    DENIALS_BY_REASON_FIELD_NUMBER: _ClassVar[int]
+    orders: int
+    decisions: int
+    allowed: int
+    denied: int
+    dry_runs: int
+    fills: int
+    fees: str
+    realized_pnl: str
+    pnl: str
+    state_changes: int
+    kill_switch_events: int
+    denials_by_reason: _containers.RepeatedCompositeFieldContainer[ReasonCount]
+    def __init__(self, orders: _Optional[int] = ..., decisions: _Optional[int] = ..., allowed: _Optional[int] = ..., denied: _Optional[int] = ..., dry_runs: _Optional[int] = ..., fills: _Optional[int] = ..., fees: _Optional[str] = ..., realized_pnl: _Optional[str] = ..., pnl: _Optional[str] = ..., state_changes: _Optional[int] = ..., kill_switch_events: _Optional[int] = ..., denials_by_reason: _Optional[_Iterable[_Union[ReasonCount, _Mapping]]] = ...) -> None: ...
+
+class ChainVerification(_message.Message):
+    __slots__ = ("valid", "from_sequence", "to_sequence", "entries_checked", "first_bad_sequence", "problem", "last_hash")
+    VALID_FIELD_NUMBER: _ClassVar[int]
+    FROM_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    TO_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    ENTRIES_CHECKED_FIELD_NUMBER: _ClassVar[int]
+    FIRST_BAD_SEQUENCE_FIELD_NUMBER: _ClassVar[int]
+    PROBLEM_FIELD_NUMBER: _ClassVar[int]
+    LAST_HASH_FIELD_NUMBER: _ClassVar[int]
+    valid: bool
+    from_sequence: int
+    to_sequence: int
+    entries_checked: int
+    first_bad_sequence: int
+    problem: str
+    last_hash: str
+    def __init__(self, valid: _Optional[bool] = ..., from_sequence: _Optional[int] = ..., to_sequence: _Optional[int] = ..., entries_checked: _Optional[int] = ..., first_bad_sequence: _Optional[int] = ..., problem: _Optional[str] = ..., last_hash: _Optional[str] = ...) -> None: ...
+
+class GetComplianceReportResponse(_message.Message):
+    __slots__ = ("account_id", "owner_id", "account_name", "mode", "base_currency", "from_date", "to_date", "totals", "orders", "decisions", "fills", "days", "positions", "state_changes", "kill_switch_events", "chain", "promotion_approvals_note")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    ACCOUNT_NAME_FIELD_NUMBER: _ClassVar[int]
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    BASE_CURRENCY_FIELD_NUMBER: _ClassVar[int]
+    FROM_DATE_FIELD_NUMBER: _ClassVar[int]
+    TO_DATE_FIELD_NUMBER: _ClassVar[int]
+    TOTALS_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_FIELD_NUMBER: _ClassVar[int]
+    DECISIONS_FIELD_NUMBER: _ClassVar[int]
+    FILLS_FIELD_NUMBER: _ClassVar[int]
+    DAYS_FIELD_NUMBER: _ClassVar[int]
+    POSITIONS_FIELD_NUMBER: _ClassVar[int]
+    STATE_CHANGES_FIELD_NUMBER: _ClassVar[int]
+    KILL_SWITCH_EVENTS_FIELD_NUMBER: _ClassVar[int]
+    CHAIN_FIELD_NUMBER: _ClassVar[int]
+    PROMOTION_APPROVALS_NOTE_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    owner_id: str
+    account_name: str
+    mode: AccountMode
+    base_currency: str
+    from_date: str
+    to_date: str
+    totals: ComplianceTotals
+    orders: _containers.RepeatedCompositeFieldContainer[Order]
+    decisions: _containers.RepeatedCompositeFieldContainer[ComplianceDecision]
+    fills: _containers.RepeatedCompositeFieldContainer[Fill]
+    days: _containers.RepeatedCompositeFieldContainer[ComplianceDay]
+    positions: _containers.RepeatedCompositeFieldContainer[EndOfDayPosition]
+    state_changes: _containers.RepeatedCompositeFieldContainer[TradingStateRecord]
+    kill_switch_events: _containers.RepeatedCompositeFieldContainer[KillSwitchEvent]
+    chain: ChainVerification
+    promotion_approvals_note: str
+    def __init__(self, account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., account_name: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ..., base_currency: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., totals: _Optional[_Union[ComplianceTotals, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[ComplianceDecision, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[ComplianceDay, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[EndOfDayPosition, _Mapping]]] = ..., state_changes: _Optional[_Iterable[_Union[TradingStateRecord, _Mapping]]] = ..., kill_switch_events: _Optional[_Iterable[_Union[KillSwitchEvent, _Mapping]]] = ..., chain: _Optional[_Union[ChainVerification, _Mapping]] = ..., promotion_approvals_note: _Optional[str] = ...) -> None: ...

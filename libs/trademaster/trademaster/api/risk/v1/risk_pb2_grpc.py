@@ -147,6 +147,11 @@ class RiskServiceStub:
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsResponse.FromString,
                 _registered_method=True)
+        self.GetComplianceReport = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/GetComplianceReport',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportResponse.FromString,
+                _registered_method=True)
 
 
 class RiskServiceServicer:
@@ -345,6 +350,19 @@ class RiskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def GetComplianceReport(self, request, context):
+        """Everything a compliance review of one account needs for the UTC days [from_date, to_date):
+        orders, every decision with its reason codes, fills, end-of-day positions and daily P&L
+        replayed from the fills, trading-state changes, kill-switch events, totals, and the result
+        of verifying the audit hash chain over the entries of the range. Rows are in a fixed order
+        and nothing in the response depends on when it was generated, so asking again for a range
+        in which nothing changed returns the same bytes. The owner, risk officers and admins.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_RiskServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -457,6 +475,11 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     servicer.ListAccounts,
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsResponse.SerializeToString,
+            ),
+            'GetComplianceReport': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetComplianceReport,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -1056,6 +1079,33 @@ class RiskService:
             '/trademaster.api.risk.v1.RiskService/ListAccounts',
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsRequest.SerializeToString,
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListAccountsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetComplianceReport(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/GetComplianceReport',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.GetComplianceReportResponse.FromString,
             options,
             channel_credentials,
             insecure,
