@@ -200,17 +200,19 @@ class ShareTable:
             return None
         return scope
 
-    async def absent_for_writer(self, resource_id: uuid.UUID, grant: Grant) -> Exception:
+    async def absent_for_writer(
+        self, resource_id: uuid.UUID, grant: Grant, otherwise: Exception | None = None
+    ) -> Exception:
         """What a change of a resource out of ``grant``'s reach answers: PERMISSION_DENIED
-        (``READ_ONLY_SHARE``) when it is shared with the caller (they see it anyway), else the
-        service's NOT_FOUND."""
+        (``READ_ONLY_SHARE``) when it is shared with the caller (they see it anyway), else
+        ``otherwise`` or the service's NOT_FOUND."""
         if grant.owner_scope is not None and await self.is_shared(resource_id, grant.subject):
             return PermissionDenied(
                 f"{self.noun} {resource_id} is shared with you read-only",
                 reason="READ_ONLY_SHARE",
                 metadata={"resource_id": str(resource_id)},
             )
-        return self._not_found(resource_id)
+        return otherwise if otherwise is not None else self._not_found(resource_id)
 
     # -- the three share RPCs, minus their messages ------------------------------------------
 
