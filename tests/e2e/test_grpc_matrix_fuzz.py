@@ -91,7 +91,7 @@ def test_the_matrix_covers_every_service_the_client_reaches() -> None:
     registry = [m for m in GUARDED if ".ModelRegistryService/" in m]
 
     assert services == {spec.full_name for spec in CLIENT_SERVICES.values()}
-    assert len(registry) == 16
+    assert len(registry) == 19  # 16 + ShareModel, UnshareModel, ListModelShares
     assert {m.split(".")[2] for m in registry} == {"strategy"}  # routed to the strategy process
 
 

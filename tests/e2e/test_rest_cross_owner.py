@@ -1,11 +1,13 @@
 """Cross-owner REST matrix on the whole stack, generated from the one authorization table:
 every owner-scoped route (``authz.ROUTES`` with a path parameter on an owned resource) is called
-with user A's resources as user B, and as users A shared A's strategy with.
+with user A's resources as user B, and as users A shared A's strategy, training job, backtest
+and model with.
 
-B gets 404 everywhere, also for the shared strategy (shared, but not with B); routes B's roles
-do not allow answer 403 ``MISSING_ROLE`` without the resource's data. The users the strategy is
-shared with read it (200), cannot change it (403) and reach nothing else of A's (404); after
-the share is withdrawn they get 404 too. A route the resource table below cannot fill fails.
+B gets 404 everywhere, also for the shared resources (shared, but not with B); routes B's roles
+do not allow answer 403 ``MISSING_ROLE`` without the resource's data. The users they are
+shared with read them (what A gets), cannot change them (403) and reach nothing else of A's
+(404); after the shares are withdrawn they get 404 too. A route the resource table below cannot
+fill fails.
 """
 
 from __future__ import annotations
@@ -36,7 +38,13 @@ OWNER_SCOPED = sorted(
     for route, key in authz.ROUTES.items()
     if PARAM.search(route) and authz.permission(*key).owned
 )
-STRATEGY_ROUTES = [r for r in OWNER_SCOPED if r.split(" ", 1)[1].startswith("/api/v1/strategies/")]
+SHARED = {  # what alice shares with vic and rita: REST prefix → (collection, path parameter)
+    "/api/v1/strategies/": ("strategies", "strategy_id"),
+    "/api/v1/training-jobs/": ("training-jobs", "job_id"),
+    "/api/v1/backtests/": ("backtests", "backtest_id"),
+    "/api/v1/models/": ("models", "model_id"),
+}
+SHARED_ROUTES = [r for r in OWNER_SCOPED if r.split(" ", 1)[1].startswith(tuple(SHARED))]
 
 
 @dataclass(frozen=True)
@@ -211,6 +219,12 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
         201,
     )
     _wait(http, users["alice"], f"/api/v1/backtests/{backtest['id']}")
+    ids = {"job_id": job["id"], "backtest_id": backtest["id"], "model_id": model["id"]}
+    for collection, param in list(SHARED.values())[1:]:
+        for name in ("vic", "rita"):
+            share = {"username": users[name].username}
+            path = f"/api/v1/{collection}/{ids[param]}/shares"
+            _ok(http.post(path, headers=alice, json=share), 201)
     return {
         "rule_id": rule["id"],
         "delivery_id": _delivery(http, alice),
@@ -257,6 +271,9 @@ def _bodies(users: dict[str, User], owned: dict[str, str]) -> dict[str, Any]:
     return {
         "PATCH /api/v1/strategies/{strategy_id}": {"description": "not yours"},
         "POST /api/v1/strategies/{strategy_id}/shares": {"username": users["vic"].username},
+        "POST /api/v1/training-jobs/{job_id}/shares": {"username": users["vic"].username},
+        "POST /api/v1/backtests/{backtest_id}/shares": {"username": users["vic"].username},
+        "POST /api/v1/models/{model_id}/shares": {"username": users["vic"].username},
         "POST /api/v1/datasets/{dataset_id}:repair": {"drop_duplicates": True},
         "POST /api/v1/datasets/{dataset_id}:label": {},
         "POST /api/v1/models/{model_id}/versions": {"training_job_id": owned["job_id"]},
@@ -333,8 +350,11 @@ def test_another_user_gets_404_on_every_route_of_anothers_resources(
         "/api/v1/strategies",
         "/api/v1/strategies?shared_with_me=true",
         "/api/v1/training-jobs",
+        "/api/v1/training-jobs?shared_with_me=true",
         "/api/v1/backtests",
+        "/api/v1/backtests?shared_with_me=true",
         "/api/v1/models",
+        "/api/v1/models?shared_with_me=true",
         "/api/v1/accounts",
     ):
         listed = http.get(path, headers=bob.headers)
@@ -349,43 +369,74 @@ def test_another_user_gets_404_on_every_route_of_anothers_resources(
     assert owned["deployment_id"] not in deployments.text
 
 
-def test_users_a_strategy_is_shared_with_read_it_only_until_unshared(
+def _shared_lists(http: httpx.Client, user: User) -> dict[str, list[str]]:
+    """The ids each "shared with me" list gives ``user``."""
+    keys = {"strategies": "strategies", "training-jobs": "jobs", "backtests": "backtests"}
+    keys["models"] = "models"
+    found = {}
+    for collection, key in keys.items():
+        body = _ok(http.get(f"/api/v1/{collection}?shared_with_me=true", headers=user.headers))
+        found[collection] = [item["id"] for item in body[key]]
+    return found
+
+
+def test_users_resources_are_shared_with_read_them_only_until_unshared(
     http: httpx.Client, users: dict[str, User], owned: dict[str, str]
 ) -> None:
     bodies = _bodies(users, owned)
-    strategy_path = f"/api/v1/strategies/{owned['strategy_id']}"
+    alice = users["alice"]
+    as_owner = {  # what a read gives the owner is what it gives those it is shared with
+        route: _call(http, route, alice, owned, None).status_code
+        for route in SHARED_ROUTES
+        if route.startswith("GET ") and "/shares" not in route
+    }
+    everything = {c: [owned[p]] for c, p in SHARED.values()}
     for name in ("vic", "rita"):
         user = users[name]
-        shared = _ok(http.get("/api/v1/strategies?shared_with_me=true", headers=user.headers))
-        assert [s["id"] for s in shared["strategies"]] == [owned["strategy_id"]]
+        assert _shared_lists(http, user) == everything
         wrong = []
         for route in OWNER_SCOPED:
             reply = _call(http, route, user, owned, bodies.get(route))
-            method = route.split(" ", 1)[0]
-            if route in STRATEGY_ROUTES and method == "GET" and "/shares" not in route:
-                expected = 200
-            elif route in STRATEGY_ROUTES:
+            if route in as_owner:
+                expected = as_owner[route]
+            elif route in SHARED_ROUTES:
                 expected = 403  # the viewer lacks the role; the researcher is read-only
             else:
                 expected = _expected_for(user, route)
             if reply.status_code != expected:
                 wrong.append((route, reply.status_code, reply.text[:200]))
         assert wrong == [], f"{name}:\n" + "\n".join(map(str, wrong))
-    denied = http.patch(strategy_path, headers=users["rita"].headers, json={"description": "x"})
-    assert denied.json()["error"]["reason"] == "READ_ONLY_SHARE"
-    assert _ok(http.get(strategy_path, headers=users["alice"].headers))["version"] == 1
+    assert sorted(set(as_owner.values())) == [200, 404]  # compare asks for a missing version
+    rita = users["rita"].headers
+    for path, method, body in (
+        (f"/api/v1/strategies/{owned['strategy_id']}", "PATCH", {"description": "x"}),
+        (f"/api/v1/training-jobs/{owned['job_id']}:cancel", "POST", None),
+        (f"/api/v1/backtests/{owned['backtest_id']}:cancel", "POST", None),
+        (f"/api/v1/models/{owned['model_id']}/aliases/champion", "DELETE", None),
+    ):
+        denied = http.request(method, path, headers=rita, json=body)
+        assert denied.json()["error"]["reason"] == "READ_ONLY_SHARE", (path, denied.text)
+    assert (
+        _ok(http.get(f"/api/v1/strategies/{owned['strategy_id']}", headers=alice.headers))[
+            "version"
+        ]
+        == 1
+    )
+    model = _ok(http.get(f"/api/v1/models/{owned['model_id']}", headers=alice.headers))
+    assert model["aliases"] == {"champion": 1}
+
+    for collection, param in SHARED.values():
+        for name in ("vic", "rita"):
+            path = f"/api/v1/{collection}/{owned[param]}/shares/{users[name].id}"
+            gone = http.delete(path, headers=alice.headers)
+            assert gone.status_code == 204, gone.text
 
     for name in ("vic", "rita"):
-        gone = http.delete(
-            f"{strategy_path}/shares/{users[name].id}", headers=users["alice"].headers
-        )
-        assert gone.status_code == 204, gone.text
-
-    for name in ("vic", "rita"):
-        headers = users[name].headers
-        assert http.get(strategy_path, headers=headers).status_code == 404
-        shared = _ok(http.get("/api/v1/strategies?shared_with_me=true", headers=headers))
-        assert shared["strategies"] == []
-    assert _ok(http.get(f"{strategy_path}/shares", headers=users["alice"].headers)) == {
-        "shares": []
-    }
+        user = users[name]
+        for collection, param in SHARED.values():
+            path = f"/api/v1/{collection}/{owned[param]}"
+            assert http.get(path, headers=user.headers).status_code == 404, path
+        assert _shared_lists(http, user) == {c: [] for c, _ in SHARED.values()}
+    for collection, param in SHARED.values():
+        path = f"/api/v1/{collection}/{owned[param]}/shares"
+        assert _ok(http.get(path, headers=alice.headers)) == {"shares": []}

@@ -22,7 +22,7 @@ from trademaster.service.topics import REPORT_STREAM_PREFIX
 
 from tm_backtest.config import BacktestSettings
 from tm_backtest.runs import BacktestRuns
-from tm_backtest.servicer import BacktestServicer
+from tm_backtest.servicer import BacktestServicer, backtest_shares
 from tm_backtest.spec import SpecValidator
 from tm_backtest.store import BacktestStore
 
@@ -72,7 +72,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
         redis_url=settings.redis_url,
         executor_factory=new_pool,
     )
-    servicer = BacktestServicer(store, validator, runs, ArtifactStore(settings.artifact_dir))
+    servicer = BacktestServicer(
+        store, validator, runs, ArtifactStore(settings.artifact_dir), shares=backtest_shares(pool)
+    )
     requeued = await servicer.resume_unfinished()
     counts = StateCounts("backtest", "backtests", table_state_counter(pool, "backtest.backtests"))
     metrics = Poller([counts.refresh])

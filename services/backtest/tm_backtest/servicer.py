@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import uuid
 from collections.abc import AsyncIterator
 
 import grpc
+from psycopg_pool import AsyncConnectionPool
 from trademaster.api.backtest.v1 import backtest_pb2 as pb
 from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.service.artifacts import CHUNK_BYTES, ArtifactNotFound, ArtifactStore, OutsideStore
@@ -17,6 +19,7 @@ from trademaster.service.errors import FailedPrecondition, NotFound
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
+from trademaster.service.sharing import ShareTable
 
 from tm_backtest.convert import backtest_message, result_message, thin_equity
 from tm_backtest.runs import BacktestRuns
@@ -24,6 +27,22 @@ from tm_backtest.spec import SpecValidator, bad_field
 from tm_backtest.store import BacktestRecord, BacktestStore
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def not_found(backtest_id: uuid.UUID) -> NotFound:
+    return NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
+
+
+def backtest_shares(pool: AsyncConnectionPool) -> ShareTable:
+    """Read-only shares of backtests (``backtest.backtest_shares``)."""
+    return ShareTable(
+        pool,
+        shares="backtest.backtest_shares",
+        resources="backtest.backtests",
+        noun="backtest",
+        not_found=not_found,
+    )
+
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 500
@@ -40,8 +59,10 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         validator: SpecValidator,
         runs: BacktestRuns,
         artifacts: ArtifactStore,
+        shares: ShareTable | None = None,
     ) -> None:
         self._store = store
+        self._shares = shares
         self._validator = validator
         self._runs = runs
         self._artifacts = artifacts
@@ -63,11 +84,51 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         return pb.CreateBacktestResponse(backtest=backtest_message(record))
 
     async def _owned(self, backtest_id: str, action: Action = Action.READ) -> BacktestRecord:
+        """The backtest in the caller's reach; for reads also one shared with them. A change of
+        one shared with the caller is PERMISSION_DENIED (READ_ONLY_SHARE), else NOT_FOUND."""
         grant = authorize(current_principal(), Resource.BACKTEST, action)
-        record = await self._store.get(parse_uuid(backtest_id, "backtest_id"), grant.owner_scope)
+        parsed = parse_uuid(backtest_id, "backtest_id")
+        if self._shares is not None and action == Action.READ:
+            record = await self._shares.readable(
+                parsed, grant, lambda scope: self._store.get(parsed, scope)
+            )
+        else:
+            record = await self._store.get(parsed, grant.owner_scope)
         if record is None:
-            raise NotFound(f"backtest {backtest_id} not found", reason="BACKTEST_NOT_FOUND")
+            if self._shares is not None:
+                raise await self._shares.absent_for_writer(parsed, grant)
+            raise not_found(parsed)
         return record
+
+    def _share_table(self) -> ShareTable:
+        if self._shares is None:
+            raise NotFound("sharing is not enabled on this server", reason="DISABLED")
+        return self._shares
+
+    async def ShareBacktest(
+        self, request: pb.ShareBacktestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ShareBacktestResponse:
+        grant = authorize(current_principal(), Resource.BACKTEST, Action.SHARE)
+        share = await self._share_table().share_rpc(
+            grant, request.backtest_id, "backtest_id", request.user_id
+        )
+        return pb.ShareBacktestResponse(share=share.message())
+
+    async def UnshareBacktest(
+        self, request: pb.UnshareBacktestRequest, context: grpc.aio.ServicerContext
+    ) -> pb.UnshareBacktestResponse:
+        grant = authorize(current_principal(), Resource.BACKTEST, Action.SHARE)
+        await self._share_table().unshare_rpc(
+            grant, request.backtest_id, "backtest_id", request.user_id
+        )
+        return pb.UnshareBacktestResponse()
+
+    async def ListBacktestShares(
+        self, request: pb.ListBacktestSharesRequest, context: grpc.aio.ServicerContext
+    ) -> pb.ListBacktestSharesResponse:
+        grant = authorize(current_principal(), Resource.BACKTEST, Action.SHARE)
+        shares = await self._share_table().list_rpc(grant, request.backtest_id, "backtest_id")
+        return pb.ListBacktestSharesResponse(shares=[s.message() for s in shares])
 
     async def GetBacktest(
         self, request: pb.GetBacktestRequest, context: grpc.aio.ServicerContext
@@ -84,13 +145,17 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
             raise bad_field("page_size", f"must be >= 0, was {request.page_size}")
         size = min(request.page_size or DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         owner = principal.owner_scope
-        if request.owner_id:
+        shared_with = None
+        if request.shared_with_me:
+            # Shared with the caller, from any owner (or the one named).
+            owner, shared_with = request.owner_id or None, principal.subject
+        elif request.owner_id:
             if owner is not None and request.owner_id != owner:
                 return pb.ListBacktestsResponse()
             owner = request.owner_id
         states = [pb.BacktestState.Name(s).removeprefix("BACKTEST_STATE_") for s in request.states]
         records, token = await self._store.list(
-            owner, size, request.page_token, states, request.training_job_id
+            owner, size, request.page_token, states, request.training_job_id, shared_with
         )
         return pb.ListBacktestsResponse(
             backtests=[backtest_message(r) for r in records], next_page_token=token

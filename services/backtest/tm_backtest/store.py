@@ -99,9 +99,16 @@ class BacktestStore:
         page_token: str,
         states: builtins.list[str],
         training_job_id: str,
+        shared_with: str | None = None,
     ) -> tuple[builtins.list[BacktestRecord], str]:
+        """Newest first; with ``shared_with`` only those shared with that user."""
         where = ["(%s::text IS NULL OR owner=%s)"]
         params: builtins.list[object] = [owner, owner]
+        if shared_with is not None:
+            where.append(
+                "id IN (SELECT resource_id FROM backtest.backtest_shares WHERE user_id = %s)"
+            )
+            params.append(shared_with)
         if states:
             where.append("state = ANY(%s)")
             params.append(states)

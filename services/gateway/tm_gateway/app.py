@@ -35,6 +35,7 @@ from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.routes_probes import probes_router
 from tm_gateway.routes_registry import registry_router
+from tm_gateway.routes_resource_shares import resource_shares_router
 from tm_gateway.routes_risk import risk_router
 from tm_gateway.routes_shares import shares_router
 from tm_gateway.routes_strategies import strategies_router
@@ -105,6 +106,7 @@ def create_app(
     api.include_router(auth_router(identity, authorized))
     api.include_router(strategies_router(backends, authorized))
     api.include_router(shares_router(backends, identity, authorized))
+    api.include_router(resource_shares_router(backends, identity, authorized))
     api.include_router(datasets_router(backends, authorized))
     api.include_router(jobs_router(backends, authorized))
     api.include_router(events_router(backends, caller))

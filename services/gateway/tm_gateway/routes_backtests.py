@@ -270,10 +270,16 @@ def backtests_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         page_size: Annotated[int, Query(ge=0, le=500)] = 0,
         page_token: str = "",
         training_job_id: str = "",
+        shared_with_me: Annotated[
+            bool, Query(description="Only those others shared with the caller (read-only).")
+        ] = False,
     ) -> BacktestList:
-        """The caller's backtests, newest first."""
+        """The caller's backtests (or those shared with the caller), newest first."""
         request = pb.ListBacktestsRequest(
-            page_size=page_size, page_token=page_token, training_job_id=training_job_id
+            page_size=page_size,
+            page_token=page_token,
+            training_job_id=training_job_id,
+            shared_with_me=shared_with_me,
         )
         reply = await backends.call(backtest().ListBacktests, request, who.token)
         return BacktestList(

@@ -234,6 +234,9 @@ def jobs_router(backends: Backends, caller: CallerDependency) -> APIRouter:
         state: Annotated[list[JobStateName] | None, Query()] = None,
         strategy_id: str = "",
         owner_id: str = "",
+        shared_with_me: Annotated[
+            bool, Query(description="Only those others shared with the caller (read-only).")
+        ] = False,
     ) -> TrainingJobList:
         """Training jobs visible to the caller, newest first; `state` may repeat."""
         stub = trainer()
@@ -245,6 +248,7 @@ def jobs_router(backends: Backends, caller: CallerDependency) -> APIRouter:
                 states=[trainer_pb2.TrainingJobState.Value(_STATE_PREFIX + s) for s in state or []],
                 strategy_id=strategy_id,
                 owner_id=owner_id,
+                shared_with_me=shared_with_me,
             ),
             who.token,
         )

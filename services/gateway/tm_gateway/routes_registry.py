@@ -56,9 +56,14 @@ def registry_router(backends: Backends, caller: Callable[..., Awaitable[CallerLi
         who: CallerDep,
         page_size: Annotated[int, Query(ge=0, le=500)] = 0,
         page_token: str = "",
+        shared_with_me: Annotated[
+            bool, Query(description="Only those others shared with the caller (read-only).")
+        ] = False,
     ) -> m.ModelList:
-        """The caller's registered models, newest first."""
-        request = pb.ListRegisteredModelsRequest(page_size=page_size, page_token=page_token)
+        """The caller's registered models (or those shared with the caller), newest first."""
+        request = pb.ListRegisteredModelsRequest(
+            page_size=page_size, page_token=page_token, shared_with_me=shared_with_me
+        )
         reply = await backends.call(stub.ListRegisteredModels, request, who.token)
         return m.ModelList(
             models=[m.model_out(x) for x in reply.models], next_page_token=reply.next_page_token

@@ -28,6 +28,7 @@ from tm_strategy.registry.deployments import DeploymentStore
 from tm_strategy.registry.history import RegistryHistory
 from tm_strategy.registry.lineage import Lineage
 from tm_strategy.registry.servicer import ModelRegistryServicer
+from tm_strategy.registry.share_rpcs import model_shares
 from tm_strategy.registry.store import RegistryStore
 from tm_strategy.servicer import StrategyServicer
 from tm_strategy.shares import ShareStore
@@ -100,6 +101,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
             if backtest_channel is None
             else backtest_pb2_grpc.BacktestServiceStub(backtest_channel),
         ),
+        shares=model_shares(pool),
     )
 
     def register(server: grpc.aio.Server) -> None:

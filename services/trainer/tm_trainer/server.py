@@ -27,7 +27,7 @@ from tm_trainer.deployment_store import DeploymentStore
 from tm_trainer.deployment_supervisor import DeploymentSupervisor
 from tm_trainer.metrics import trainer_metrics
 from tm_trainer.ray_cluster import RayCluster, dashboard_url_from_gcs
-from tm_trainer.servicer import TrainerServicer
+from tm_trainer.servicer import TrainerServicer, job_shares
 from tm_trainer.store import JobStore
 from tm_trainer.supervisor import JobSupervisor
 
@@ -71,6 +71,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         cluster,
         redis,
         supervisor,
+        shares=job_shares(pool),
     )
 
     registry_channel = insecure_channel(settings.registry_addr or settings.strategy_addr)

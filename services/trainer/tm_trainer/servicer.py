@@ -10,6 +10,7 @@ from collections.abc import Callable
 
 import grpc
 import redis.asyncio as aioredis
+from psycopg_pool import AsyncConnectionPool
 from trademaster.api.strategy.v1 import strategy_pb2_grpc
 from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.service.auth import Principal, current_principal
@@ -18,12 +19,14 @@ from trademaster.service.errors import (
     Aborted,
     FailedPrecondition,
     InvalidArgument,
+    NotFound,
     ResourceExhausted,
     Unavailable,
     raise_if_invalid,
 )
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
+from trademaster.service.sharing import ShareTable
 from trademaster.service.topics import control_key, training_job_topic
 
 from tm_trainer.config import TrainerSettings
@@ -44,6 +47,18 @@ from tm_trainer.validate import (
 )
 
 _LOGGER = logging.getLogger(__name__)
+
+
+def job_shares(pool: AsyncConnectionPool) -> ShareTable:
+    """Read-only shares of training jobs (``trainer.job_shares``)."""
+    return ShareTable(
+        pool,
+        shares="trainer.job_shares",
+        resources="trainer.training_jobs",
+        noun="training job",
+        not_found=not_found,
+    )
+
 
 QUEUED, RUNNING, PAUSED, CANCELLING, CANCELLED = (
     JobState.QUEUED.value,
@@ -66,6 +81,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         redis: aioredis.Redis,
         supervisor: JobSupervisor,
         principal: Callable[[], Principal] = current_principal,
+        shares: ShareTable | None = None,
     ) -> None:
         self._settings = settings
         self._store = store
@@ -75,13 +91,25 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self._supervisor = supervisor
         self._events: JobEvents = supervisor.events
         self._principal = principal
+        self._shares = shares
 
     def _require(self, resource: Resource, action: Action) -> Grant:
         return authorize(self._principal(), resource, action)
 
-    async def _job(self, job_id: str, principal: Grant) -> JobRecord:
+    async def _job(self, job_id: str, principal: Grant, *, read: bool = False) -> JobRecord:
+        """The job in the caller's reach; for reads also one shared with them. A change of a job
+        shared with the caller is PERMISSION_DENIED (READ_ONLY_SHARE), else NOT_FOUND."""
         parsed = parse_uuid(job_id, "job_id")
-        job = await self._store.get(parsed, principal.owner_scope)
+        if self._shares is None:
+            job = await self._store.get(parsed, principal.owner_scope)
+        elif read:
+            job = await self._shares.readable(
+                parsed, principal, lambda scope: self._store.get(parsed, scope)
+            )
+        else:
+            job = await self._store.get(parsed, principal.owner_scope)
+            if job is None:
+                raise await self._shares.absent_for_writer(parsed, principal)
         if job is None:
             raise not_found(parsed)
         return job
@@ -146,7 +174,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self, request: trainer_pb2.GetTrainingJobRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.GetTrainingJobResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.READ)
-        job = await self._job(request.job_id, principal)
+        job = await self._job(request.job_id, principal, read=True)
         return trainer_pb2.GetTrainingJobResponse(job=job_message(job))
 
     async def ListTrainingJobs(
@@ -156,7 +184,11 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         page_size = checked_page_size(request.page_size, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)
         scope = principal.owner_scope
         owner = request.owner_id or scope
-        if scope is not None and owner != scope:
+        shared_with = None
+        if request.shared_with_me:
+            # Shared with the caller, from any owner (or the one named).
+            owner, shared_with = request.owner_id or None, principal.subject
+        elif scope is not None and owner != scope:
             # Other users' jobs are invisible, not forbidden: an empty page leaks nothing.
             return trainer_pb2.ListTrainingJobsResponse()
         bad = [
@@ -176,6 +208,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
             request.page_token,
             [state_name(s) for s in request.states],
             strategy_id,
+            shared_with=shared_with,
         )
         return trainer_pb2.ListTrainingJobsResponse(
             jobs=[job_message(j) for j in jobs], next_page_token=token
@@ -185,7 +218,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         self, request: trainer_pb2.ListJobMetricsRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.ListJobMetricsResponse:
         principal = self._require(Resource.TRAINING_JOB, Action.READ)
-        job = await self._job(request.job_id, principal)
+        job = await self._job(request.job_id, principal, read=True)
         page_size = checked_page_size(
             request.page_size, DEFAULT_METRICS_PAGE_SIZE, MAX_METRICS_PAGE_SIZE
         )
@@ -219,6 +252,36 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         reply.cpus_available = max(0.0, capacity.cpus - used_cpus)
         reply.gpus_available = max(0.0, capacity.gpus - used_gpus)
         return reply
+
+    # -- read-only shares --------------------------------------------------------------------
+
+    def _share_table(self) -> ShareTable:
+        if self._shares is None:
+            raise NotFound("sharing is not enabled on this server", reason="DISABLED")
+        return self._shares
+
+    async def ShareTrainingJob(
+        self, request: trainer_pb2.ShareTrainingJobRequest, context: grpc.aio.ServicerContext
+    ) -> trainer_pb2.ShareTrainingJobResponse:
+        grant = self._require(Resource.TRAINING_JOB, Action.SHARE)
+        share = await self._share_table().share_rpc(
+            grant, request.job_id, "job_id", request.user_id
+        )
+        return trainer_pb2.ShareTrainingJobResponse(share=share.message())
+
+    async def UnshareTrainingJob(
+        self, request: trainer_pb2.UnshareTrainingJobRequest, context: grpc.aio.ServicerContext
+    ) -> trainer_pb2.UnshareTrainingJobResponse:
+        grant = self._require(Resource.TRAINING_JOB, Action.SHARE)
+        await self._share_table().unshare_rpc(grant, request.job_id, "job_id", request.user_id)
+        return trainer_pb2.UnshareTrainingJobResponse()
+
+    async def ListTrainingJobShares(
+        self, request: trainer_pb2.ListTrainingJobSharesRequest, context: grpc.aio.ServicerContext
+    ) -> trainer_pb2.ListTrainingJobSharesResponse:
+        grant = self._require(Resource.TRAINING_JOB, Action.SHARE)
+        shares = await self._share_table().list_rpc(grant, request.job_id, "job_id")
+        return trainer_pb2.ListTrainingJobSharesResponse(shares=[s.message() for s in shares])
 
     # -- control ---------------------------------------------------------------------------------
 

@@ -213,10 +213,16 @@ class JobStore:
         page_token: str = "",
         states: Sequence[str] = (),
         strategy_id: uuid.UUID | None = None,
+        *,
+        shared_with: str | None = None,
     ) -> tuple[list[JobRecord], str]:
-        """Jobs newest first; ``owner`` None means every owner."""
+        """Jobs newest first; ``owner`` None means every owner; with ``shared_with``, only
+        those shared with that user (``trainer.job_shares``)."""
         clauses: list[str] = ["TRUE"]
         params: list[Any] = []
+        if shared_with is not None:
+            clauses.append("id IN (SELECT resource_id FROM trainer.job_shares WHERE user_id = %s)")
+            params.append(shared_with)
         if owner is not None:
             clauses.append("owner = %s")
             params.append(owner)

@@ -9,9 +9,10 @@ Rules, in words:
 * A user may perform ``(resource, action)`` when one of their roles is in the row's ``roles``.
 * Ownership: an owned resource is reached only by its owner, except by the roles in the row's
   ``all_owners`` (e.g. ``risk_officer`` and ``admin`` read everything). An owner may share a
-  strategy read-only (``strategy:share``): the users it is shared with reach it for reads
-  only. Whatever a caller cannot reach is *absent* for them (NOT_FOUND / empty page), never
-  PERMISSION_DENIED with data.
+  strategy, training job, backtest or registered model read-only (``<resource>:share``): the
+  users it is shared with reach it for reads only (a change answers PERMISSION_DENIED
+  ``READ_ONLY_SHARE``). Whatever a caller cannot reach is *absent* for them (NOT_FOUND /
+  empty page), never PERMISSION_DENIED with data.
 * Service tokens are judged by their scopes only (``"<resource>:<action>"``), never by roles, and
   reach only what they own themselves. Tokens issued before scopes existed get the scopes of the
   roles they carry (:func:`scopes_for_roles`).
@@ -147,7 +148,7 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_STRAT, "DeleteDataset"), summary="delete one's own datasets"),
     Permission(Resource.TRAINING_JOB, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_TRAIN, "GetTrainingJob", "ListTrainingJobs", "ListJobMetrics"),
-               summary="read training jobs and their metrics"),
+               summary="read training jobs and their metrics (own and those shared with one)"),
     Permission(Resource.TRAINING_JOB, Action.CREATE, BUILDERS, NOBODY,
                rpcs=_rpcs(_TRAIN, "CreateTrainingJob"), summary="start training jobs"),
     Permission(Resource.TRAINING_JOB, Action.CONTROL, BUILDERS,
@@ -155,21 +156,30 @@ TABLE: tuple[Permission, ...] = (
                summary="pause and resume training jobs"),
     Permission(Resource.TRAINING_JOB, Action.CANCEL, BUILDERS,
                rpcs=_rpcs(_TRAIN, "CancelTrainingJob"), summary="cancel training jobs"),
+    Permission(Resource.TRAINING_JOB, Action.SHARE, BUILDERS,
+               rpcs=_rpcs(_TRAIN, "ShareTrainingJob", "UnshareTrainingJob",
+                          "ListTrainingJobShares"),
+               summary="share own training jobs read-only with other users, list and withdraw "
+                       "shares"),
     Permission(Resource.CLUSTER, Action.READ, EVERYONE, owned=False,
                rpcs=_rpcs(_TRAIN, "GetClusterStatus"), summary="cluster capacity"),
     Permission(Resource.BACKTEST, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_BT, "GetBacktest", "ListBacktests", "GetBacktestResult",
                           "GetBacktestArtifact"),
-               summary="read backtests and results"),
+               summary="read backtests and results (own and those shared with one)"),
     Permission(Resource.BACKTEST, Action.CREATE, BUILDERS, NOBODY,
                rpcs=_rpcs(_BT, "CreateBacktest"), summary="start backtests"),
     Permission(Resource.BACKTEST, Action.CANCEL, BUILDERS,
                rpcs=_rpcs(_BT, "CancelBacktest"), summary="cancel backtests"),
+    Permission(Resource.BACKTEST, Action.SHARE, BUILDERS,
+               rpcs=_rpcs(_BT, "ShareBacktest", "UnshareBacktest", "ListBacktestShares"),
+               summary="share own backtests read-only with other users, list and withdraw shares"),
     Permission(Resource.MODEL, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_REG, "GetRegisteredModel", "ListRegisteredModels", "GetModelVersion",
                           "ListModelVersions", "ResolveModelAlias", "CompareModelVersions",
                           "ListModelHistory"),
-               summary="read registered models, versions, aliases and their history"),
+               summary="read registered models, versions, aliases and their history (own and "
+                       "those shared with one)"),
     Permission(Resource.MODEL, Action.CREATE, BUILDERS, NOBODY,
                rpcs=_rpcs(_REG, "CreateRegisteredModel", "CreateModelVersion"),
                summary="register models and versions from own finished training jobs"),
@@ -179,6 +189,10 @@ TABLE: tuple[Permission, ...] = (
     Permission(Resource.MODEL, Action.DELETE, BUILDERS,
                rpcs=_rpcs(_REG, "DeleteModelVersion"),
                summary="delete never-deployed model versions"),
+    Permission(Resource.MODEL, Action.SHARE, BUILDERS,
+               rpcs=_rpcs(_REG, "ShareModel", "UnshareModel", "ListModelShares"),
+               summary="share own registered models read-only with other users, list and "
+                       "withdraw shares"),
     Permission(Resource.DEPLOYMENT, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_REG, "ListDeployedModelVersions")
                | _rpcs(_DEP, "GetDeployment", "ListDeployments"),
@@ -295,6 +309,9 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/training-jobs/{job_id}:resume": (_R_.TRAINING_JOB, _A_.CONTROL),
     "POST /api/v1/training-jobs/{job_id}:cancel": (_R_.TRAINING_JOB, _A_.CANCEL),
     "GET /api/v1/training-jobs/{job_id}/metrics": (_R_.TRAINING_JOB, _A_.READ),
+    "GET /api/v1/training-jobs/{job_id}/shares": (_R_.TRAINING_JOB, _A_.SHARE),
+    "POST /api/v1/training-jobs/{job_id}/shares": (_R_.TRAINING_JOB, _A_.SHARE),
+    "DELETE /api/v1/training-jobs/{job_id}/shares/{user_id}": (_R_.TRAINING_JOB, _A_.SHARE),
     "GET /api/v1/cluster": (_R_.CLUSTER, _A_.READ),
     "POST /api/v1/backtests": (_R_.BACKTEST, _A_.CREATE),
     "GET /api/v1/backtests": (_R_.BACKTEST, _A_.READ),
@@ -302,6 +319,9 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/backtests/{backtest_id}:cancel": (_R_.BACKTEST, _A_.CANCEL),
     "GET /api/v1/backtests/{backtest_id}/result": (_R_.BACKTEST, _A_.READ),
     "GET /api/v1/backtests/{backtest_id}/artifacts/{name}": (_R_.BACKTEST, _A_.READ),
+    "GET /api/v1/backtests/{backtest_id}/shares": (_R_.BACKTEST, _A_.SHARE),
+    "POST /api/v1/backtests/{backtest_id}/shares": (_R_.BACKTEST, _A_.SHARE),
+    "DELETE /api/v1/backtests/{backtest_id}/shares/{user_id}": (_R_.BACKTEST, _A_.SHARE),
     "GET /api/v1/models": (_R_.MODEL, _A_.READ),
     "POST /api/v1/models": (_R_.MODEL, _A_.CREATE),
     "GET /api/v1/models/{model_id}": (_R_.MODEL, _A_.READ),
@@ -316,6 +336,9 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "PUT /api/v1/models/{model_id}/aliases/{alias}": (_R_.MODEL, _A_.UPDATE),
     "DELETE /api/v1/models/{model_id}/aliases/{alias}": (_R_.MODEL, _A_.UPDATE),
     "GET /api/v1/models/{model_id}/history": (_R_.MODEL, _A_.READ),
+    "GET /api/v1/models/{model_id}/shares": (_R_.MODEL, _A_.SHARE),
+    "POST /api/v1/models/{model_id}/shares": (_R_.MODEL, _A_.SHARE),
+    "DELETE /api/v1/models/{model_id}/shares/{user_id}": (_R_.MODEL, _A_.SHARE),
     "POST /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.CREATE),
     "GET /api/v1/model-deployments": (_R_.DEPLOYMENT, _A_.READ),
     "POST /api/v1/model-deployments/{deployment_id}:end": (_R_.DEPLOYMENT, _A_.CONTROL),

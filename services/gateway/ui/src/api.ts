@@ -580,7 +580,13 @@ export const api = {
   createJob: (input: TrainingJobInput) =>
     request<TrainingJob>("POST", "/api/v1/training-jobs", input),
   listJobs: (
-    params: { page_size?: number; page_token?: string; state?: JobState[]; strategy_id?: string },
+    params: {
+      page_size?: number;
+      page_token?: string;
+      state?: JobState[];
+      strategy_id?: string;
+      shared_with_me?: "true";
+    },
     signal?: AbortSignal,
   ) => request<TrainingJobList>("GET", `/api/v1/training-jobs${query(params)}`, undefined, signal),
   getJob: (id: string, signal?: AbortSignal) =>
@@ -601,7 +607,10 @@ export const api = {
   cluster: (signal?: AbortSignal) => request<Cluster>("GET", "/api/v1/cluster", undefined, signal),
   createBacktest: (input: BacktestInput) =>
     request<Backtest>("POST", "/api/v1/backtests", input),
-  listBacktests: (params: { page_size?: number; page_token?: string }, signal?: AbortSignal) =>
+  listBacktests: (
+    params: { page_size?: number; page_token?: string; shared_with_me?: "true" },
+    signal?: AbortSignal,
+  ) =>
     request<BacktestList>("GET", `/api/v1/backtests${query(params)}`, undefined, signal),
   getBacktest: (id: string, signal?: AbortSignal) =>
     request<Backtest>("GET", `/api/v1/backtests/${enc(id)}`, undefined, signal),

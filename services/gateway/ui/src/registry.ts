@@ -74,10 +74,10 @@ export interface ModelEvent {
 const enc = encodeURIComponent;
 
 export const registry = {
-  listModels: (signal?: AbortSignal) =>
+  listModels: (signal?: AbortSignal, sharedWithMe = false) =>
     request<{ models: RegisteredModel[]; next_page_token: string }>(
       "GET",
-      "/api/v1/models?page_size=200",
+      `/api/v1/models?page_size=200${sharedWithMe ? "&shared_with_me=true" : ""}`,
       undefined,
       signal,
     ),

@@ -19,6 +19,7 @@ from trademaster.service.authz import Action, Grant, Resource, authorize
 from trademaster.service.errors import AlreadyExists, FailedPrecondition, NotFound
 from trademaster.service.ids import parse_uuid
 from trademaster.service.paging import decode_page_token, encode_page_token
+from trademaster.service.sharing import ShareTable
 
 from tm_strategy.registry import validation as check
 from tm_strategy.registry.aliases import AliasStore
@@ -39,13 +40,13 @@ from tm_strategy.registry.records import (
     VersionProtected,
     VersionRecord,
 )
+from tm_strategy.registry.share_rpcs import ModelShareRpcs, model_missing
 from tm_strategy.registry.store import RegistryStore
 
 Context: TypeAlias = grpc.aio.ServicerContext
 
 
-def _model_missing(model_id: uuid.UUID) -> NotFound:
-    return NotFound(f"registered model {model_id} not found", reason="MODEL_NOT_FOUND")
+_model_missing = model_missing
 
 
 def _version_missing(model_id: uuid.UUID, version: int) -> NotFound:
@@ -55,7 +56,7 @@ def _version_missing(model_id: uuid.UUID, version: int) -> NotFound:
     )
 
 
-class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer):
+class ModelRegistryServicer(ModelShareRpcs, model_registry_pb2_grpc.ModelRegistryServiceServicer):
     """The registry's RPCs; storage in the strategy schema, lineage over gRPC."""
 
     def __init__(
@@ -66,7 +67,9 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         deployments: DeploymentStore,
         lineage: Lineage,
         principal: Callable[[], Principal] = current_principal,
+        shares: ShareTable | None = None,
     ) -> None:
+        self._shares = shares
         self._store = store
         self._aliases = aliases
         self._history = history
@@ -77,11 +80,13 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     def _grant(self, resource: Resource, action: Action) -> Grant:
         return authorize(self._principal(), resource, action)
 
-    async def _reachable_model(self, model_id: str, grant: Grant) -> uuid.UUID:
+    async def _reachable_model(self, model_id: str, grant: Grant) -> tuple[uuid.UUID, str | None]:
+        """A model the caller may read (own or shared with them) and the scope to read it in."""
         parsed = parse_uuid(model_id, "model_id")
-        if await self._store.get_model(parsed, grant.owner_scope) is None:
+        scope = await self._read_scope(parsed, grant)
+        if await self._store.get_model(parsed, scope) is None:
             raise _model_missing(parsed)
-        return parsed
+        return parsed, scope
 
     async def CreateRegisteredModel(
         self, request: pb.CreateRegisteredModelRequest, context: Context
@@ -101,7 +106,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     ) -> pb.GetRegisteredModelResponse:
         grant = self._grant(Resource.MODEL, Action.READ)
         model_id = parse_uuid(request.model_id, "model_id")
-        record = await self._store.get_model(model_id, grant.owner_scope)
+        record = await self._store.get_model(model_id, await self._read_scope(model_id, grant))
         if record is None:
             raise _model_missing(model_id)
         return pb.GetRegisteredModelResponse(model=model_message(record))
@@ -111,6 +116,14 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     ) -> pb.ListRegisteredModelsResponse:
         grant = self._grant(Resource.MODEL, Action.READ)
         size = check.page_size(request.page_size)
+        if request.shared_with_me:
+            # Shared with the caller, from any owner (or the one named).
+            records, token = await self._store.list_models(
+                request.owner_id or None, size, request.page_token, shared_with=grant.subject
+            )
+            return pb.ListRegisteredModelsResponse(
+                models=[model_message(r) for r in records], next_page_token=token
+            )
         owner = request.owner_id or grant.subject
         if not grant.reaches(owner):
             return pb.ListRegisteredModelsResponse()
@@ -129,7 +142,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         description = check.text(request.description, "description", check.MAX_DESCRIPTION)
         tags = check.tags(request.tags)
         if await self._store.get_model(model_id, grant.owner_scope) is None:
-            raise _model_missing(model_id)
+            raise await self._missing_for_writer(model_id, grant, _model_missing(model_id))
         job = await self._lineage.finished_job(request.training_job_id, caller_metadata(context))
         new = dataclasses.replace(version_from_job(job), description=description, tags=tags)
         record = await self._store.create_version(model_id, grant.owner_scope, new, grant.subject)
@@ -147,7 +160,9 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     async def _version(self, model_id: str, version: int, grant: Grant) -> VersionRecord:
         parsed = parse_uuid(model_id, "model_id")
         number = check.version(version)
-        record = await self._store.get_version(parsed, number, grant.owner_scope)
+        record = await self._store.get_version(
+            parsed, number, await self._read_scope(parsed, grant)
+        )
         if record is None:
             raise _version_missing(parsed, number)
         return record
@@ -164,11 +179,13 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
     ) -> pb.ListModelVersionsResponse:
         grant = self._grant(Resource.MODEL, Action.READ)
         size = check.page_size(request.page_size)
-        model_id = (
-            await self._reachable_model(request.model_id, grant) if request.model_id else None
+        model_id, scope = (
+            await self._reachable_model(request.model_id, grant)
+            if request.model_id
+            else (None, grant.owner_scope)
         )
         records, token = await self._store.list_versions(
-            grant.owner_scope,
+            scope,
             size,
             request.page_token,
             model_id=model_id,
@@ -202,7 +219,9 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         except TooManyTags as exc:
             raise check.bad("set_tags", f"at most {check.MAX_TAGS} tags in all", str(exc)) from exc
         if record is None:
-            raise _version_missing(model_id, number)
+            raise await self._missing_for_writer(
+                model_id, grant, _version_missing(model_id, number)
+            )
         return pb.UpdateModelVersionTagsResponse(model_version=version_message(record))
 
     async def SetModelAlias(
@@ -216,7 +235,9 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
             model_id, alias, number, grant.owner_scope, grant.subject
         )
         if not done:
-            raise _version_missing(model_id, number)
+            raise await self._missing_for_writer(
+                model_id, grant, _version_missing(model_id, number)
+            )
         return pb.SetModelAliasResponse(model=await self._model(model_id, grant))
 
     async def DeleteModelAlias(
@@ -226,7 +247,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         model_id = parse_uuid(request.model_id, "model_id")
         alias = check.alias(request.alias)
         if not await self._aliases.delete_alias(model_id, alias, grant.owner_scope, grant.subject):
-            raise _model_missing(model_id)
+            raise await self._missing_for_writer(model_id, grant, _model_missing(model_id))
         return pb.DeleteModelAliasResponse(model=await self._model(model_id, grant))
 
     async def _model(self, model_id: uuid.UUID, grant: Grant) -> pb.RegisteredModel:
@@ -239,7 +260,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         self, request: pb.ResolveModelAliasRequest, context: Context
     ) -> pb.ResolveModelAliasResponse:
         grant = self._grant(Resource.MODEL, Action.READ)
-        model_id = await self._reachable_model(request.model_id, grant)
+        model_id, _ = await self._reachable_model(request.model_id, grant)
         alias = check.alias(request.alias)
         when = check.as_of(request.as_of, request.HasField("as_of"))
         entry = await self._history.alias_at(model_id, alias, when)
@@ -260,7 +281,9 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         except VersionProtected as exc:
             raise FailedPrecondition(str(exc), reason=exc.reason) from exc
         if not deleted:
-            raise _version_missing(model_id, number)
+            raise await self._missing_for_writer(
+                model_id, grant, _version_missing(model_id, number)
+            )
         return pb.DeleteModelVersionResponse()
 
     async def CompareModelVersions(
@@ -293,7 +316,7 @@ class ModelRegistryServicer(model_registry_pb2_grpc.ModelRegistryServiceServicer
         self, request: pb.ListModelHistoryRequest, context: Context
     ) -> pb.ListModelHistoryResponse:
         grant = self._grant(Resource.MODEL, Action.READ)
-        model_id = await self._reachable_model(request.model_id, grant)
+        model_id, _ = await self._reachable_model(request.model_id, grant)
         size = check.page_size(request.page_size)
         after = 0
         if request.page_token:

@@ -112,11 +112,21 @@ class RegistryStore:
         return ModelRecord(**row, aliases=aliases)
 
     async def list_models(
-        self, owner: str, page_size: int, page_token: str = ""
+        self,
+        owner: str | None,
+        page_size: int,
+        page_token: str = "",
+        shared_with: str | None = None,
     ) -> tuple[list[ModelRecord], str]:
-        """One page of ``owner``'s models (with aliases), newest first, and the next token."""
-        params: list[Any] = [owner]
-        where = "m.owner = %s"
+        """One page of ``owner``'s models (None: any owner's; with ``shared_with`` only those
+        shared with that user), with aliases, newest first, and the next token."""
+        params: list[Any] = [owner, owner]
+        where = "(%s::text IS NULL OR m.owner = %s)"
+        if shared_with is not None:
+            where += (
+                " AND m.id IN (SELECT resource_id FROM strategy.model_shares WHERE user_id = %s)"
+            )
+            params.append(shared_with)
         if page_token:
             after_time, after_id = decode_page_token(page_token, datetime.fromisoformat, uuid.UUID)
             where += " AND (m.created_at, m.id) < (%s, %s)"

@@ -1,14 +1,25 @@
 import { Button, Group, Modal, Stack, Table, Text, TextInput } from "@mantine/core";
 import { useEffect, useState } from "react";
 import type { FormEvent } from "react";
-import { api } from "../api";
-import type { Strategy, StrategyShare } from "../api";
 import { formatDateTime } from "../format";
+import { SHARE_NOTE, shares as api } from "../shares";
+import type { ResourceShare, ShareKind } from "../shares";
 import { ErrorAlert, Loading } from "./Feedback";
 
-/** Share a strategy read-only with users by username; list and withdraw its shares. */
-export function ShareDialog({ strategy, onClose }: { strategy: Strategy; onClose: () => void }) {
-  const [shares, setShares] = useState<StrategyShare[] | null>(null);
+/** Share a strategy, training job, backtest or model read-only with users by username; list
+ * and withdraw its shares. */
+export function ShareDialog({
+  kind,
+  id,
+  name,
+  onClose,
+}: {
+  kind: ShareKind;
+  id: string;
+  name: string;
+  onClose: () => void;
+}) {
+  const [shares, setShares] = useState<ResourceShare[] | null>(null);
   const [username, setUsername] = useState("");
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
@@ -16,20 +27,20 @@ export function ShareDialog({ strategy, onClose }: { strategy: Strategy; onClose
   useEffect(() => {
     const controller = new AbortController();
     api
-      .listShares(strategy.id, controller.signal)
+      .list(kind, id, controller.signal)
       .then((page) => setShares(page.shares))
       .catch((e: unknown) => {
         if (!controller.signal.aborted) setError(e instanceof Error ? e : new Error(String(e)));
       });
     return () => controller.abort();
-  }, [strategy.id]);
+  }, [kind, id]);
 
   async function share(event: FormEvent) {
     event.preventDefault();
     setBusy(true);
     setError(null);
     try {
-      const created = await api.shareStrategy(strategy.id, username.trim());
+      const created = await api.share(kind, id, username.trim());
       setShares((old) => [...(old ?? []).filter((s) => s.user_id !== created.user_id), created]);
       setUsername("");
     } catch (e) {
@@ -39,10 +50,10 @@ export function ShareDialog({ strategy, onClose }: { strategy: Strategy; onClose
     }
   }
 
-  async function unshare(s: StrategyShare) {
+  async function unshare(s: ResourceShare) {
     setError(null);
     try {
-      await api.unshareStrategy(strategy.id, s.user_id);
+      await api.unshare(kind, id, s.user_id);
       setShares((old) => (old ?? []).filter((r) => r.user_id !== s.user_id));
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));
@@ -50,10 +61,10 @@ export function ShareDialog({ strategy, onClose }: { strategy: Strategy; onClose
   }
 
   return (
-    <Modal opened onClose={onClose} title={`Share "${strategy.name}"`} size="lg" centered>
+    <Modal opened onClose={onClose} title={`Share "${name}"`} size="lg" centered>
       <Stack data-testid="share-dialog">
         <Text size="sm" c="dimmed">
-          Users you share with can see this strategy and its config, but not change or delete it.
+          {SHARE_NOTE[kind]}
         </Text>
         <form onSubmit={share}>
           <Group align="flex-end">

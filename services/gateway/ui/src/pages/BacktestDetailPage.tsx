@@ -17,6 +17,7 @@ import { Link, useParams } from "react-router";
 import { api, downloadWithToken } from "../api";
 import type { Backtest, BacktestResult, Trade } from "../api";
 import { backtestSource } from "../components/BacktestsTable";
+import { ShareControls, useMayChange } from "../components/ShareControls";
 import { ErrorAlert, Loading } from "../components/Feedback";
 import { LineChart, seriesColor } from "../components/LineChart";
 import {
@@ -279,6 +280,7 @@ export default function BacktestDetailPage() {
   const [error, setError] = useState<Error | null>(null);
   const [cancelling, setCancelling] = useState(false);
   const [live, setLive] = useState<Record<string, number> | null>(null);
+  const mayChange = useMayChange(backtest?.owner_id);
 
   const reload = useCallback(async () => {
     try {
@@ -338,11 +340,19 @@ export default function BacktestDetailPage() {
               <Title order={2}>Backtest {backtest.id.slice(0, 8)}</Title>
               <StateBadge state={backtest.state} testId="backtest-state" />
             </Group>
-            {backtest.allowed_actions.includes("cancel") && (
-              <Button color="red" variant="light" loading={cancelling} onClick={cancel}>
-                Cancel
-              </Button>
-            )}
+            <Group gap="xs">
+              <ShareControls
+                kind="backtests"
+                id={backtest.id}
+                name={`Backtest ${backtest.id.slice(0, 8)}`}
+                ownerId={backtest.owner_id}
+              />
+              {mayChange && backtest.allowed_actions.includes("cancel") && (
+                <Button color="red" variant="light" loading={cancelling} onClick={cancel}>
+                  Cancel
+                </Button>
+              )}
+            </Group>
           </Group>
           <Text size="sm" c="dimmed">
             {backtestSource(backtest)} on {String(backtest.spec.datasetId ?? "—")} · fee rate{" "}

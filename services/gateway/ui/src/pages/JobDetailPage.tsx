@@ -20,6 +20,7 @@ import type { MetricPoint, TrainingJob } from "../api";
 import { ErrorAlert, Loading } from "../components/Feedback";
 import { LineChart, seriesColor } from "../components/LineChart";
 import type { ChartSeries } from "../components/LineChart";
+import { ShareControls, useMayChange } from "../components/ShareControls";
 import { StateBadge } from "../components/StateBadge";
 import { useEventStream } from "../events";
 import { useApi } from "../useApi";
@@ -109,6 +110,7 @@ export default function JobDetailPage() {
   const [pauseRequested, setPauseRequested] = useState(false);
   const historyRef = useRef(history);
   historyRef.current = history;
+  const mayChange = useMayChange(job?.owner_id);
   // The job names its strategy by id; show the strategy's name (the id when it is gone).
   const strategyId = job?.strategy_id ?? "";
   const strategy = useApi(
@@ -247,7 +249,13 @@ export default function JobDetailPage() {
           <StreamBadge status={status} />
         </Group>
         <Group gap="xs">
-          {(["pause", "resume", "cancel"] as JobAction[]).map((action) => (
+          <ShareControls
+            kind="training-jobs"
+            id={job.id}
+            name={`Job ${job.id.slice(0, 8)}`}
+            ownerId={job.owner_id}
+          />
+          {(mayChange ? (["pause", "resume", "cancel"] as JobAction[]) : []).map((action) => (
             <Button
               key={action}
               variant={action === "cancel" ? "light" : "default"}

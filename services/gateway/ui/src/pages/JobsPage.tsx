@@ -5,6 +5,8 @@ import { api } from "../api";
 import type { TrainingJob } from "../api";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
 import { JobsTable, useStrategyNames } from "../components/JobsTable";
+import { ViewToggle } from "../components/ShareControls";
+import type { ListView } from "../components/ShareControls";
 import { isFinal } from "../jobs";
 
 const PAGE_SIZE = 25;
@@ -20,6 +22,7 @@ export default function JobsPage() {
   const [loaded, setLoaded] = useState(false);
   const [error, setError] = useState<Error | null>(null);
   const [pages, setPages] = useState(1);
+  const [view, setView] = useState<ListView>("mine");
 
   // Reloads every page shown so far, so states stay current while jobs run.
   const refresh = useCallback(
@@ -33,6 +36,7 @@ export default function JobsPage() {
             page_size: PAGE_SIZE,
             page_token: token,
             strategy_id: strategyId,
+            shared_with_me: view === "shared" ? "true" : undefined,
           });
           jobs.push(...page.jobs);
           token = page.next_page_token;
@@ -47,7 +51,7 @@ export default function JobsPage() {
         setLoading(false);
       }
     },
-    [strategyId],
+    [strategyId, view],
   );
 
   useEffect(() => {
@@ -78,9 +82,13 @@ export default function JobsPage() {
           </Anchor>
         </Text>
       )}
+      <ViewToggle value={view} onChange={setView} testId="jobs-view" />
       {error && <ErrorAlert error={error} />}
-      {loaded && rows.length === 0 && (
+      {loaded && rows.length === 0 && view === "mine" && (
         <Empty>No training jobs yet. Open a strategy and press Train.</Empty>
+      )}
+      {loaded && rows.length === 0 && view === "shared" && (
+        <Empty>Nobody has shared a training job with you yet.</Empty>
       )}
       {rows.length > 0 && <JobsTable jobs={rows} names={names} />}
       {loading && <Loading label="Loading jobs…" />}

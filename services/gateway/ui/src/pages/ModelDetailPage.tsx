@@ -13,6 +13,7 @@ import {
 import { useState } from "react";
 import { Link, useParams } from "react-router";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
+import { ShareControls, useMayChange } from "../components/ShareControls";
 import { formatDateTime, formatNumber } from "../format";
 import { type ModelVersion, registry } from "../registry";
 import { useApi } from "../useApi";
@@ -134,6 +135,7 @@ export default function ModelDetailPage() {
   const [compared, setCompared] = useState<number[]>([]);
   const [jobId, setJobId] = useState("");
   const [error, setError] = useState<Error | null>(null);
+  const mayChange = useMayChange(model.data?.owner_id);
   const detail = useApi(
     (signal) =>
       selected === null ? Promise.resolve(null) : registry.getVersion(id, selected, signal),
@@ -158,23 +160,33 @@ export default function ModelDetailPage() {
   const rows = versions.data?.versions ?? [];
   return (
     <Stack data-testid="model-detail-page">
-      <Title order={2}>{model.data.name}</Title>
-      <Group align="end">
-        <TextInput
-          label="Register a SUCCEEDED training job"
-          placeholder="training job id"
-          value={jobId}
-          onChange={(e) => setJobId(e.currentTarget.value)}
-          data-testid="register-job-id"
+      <Group justify="space-between">
+        <Title order={2}>{model.data.name}</Title>
+        <ShareControls
+          kind="models"
+          id={model.data.id}
+          name={model.data.name}
+          ownerId={model.data.owner_id}
         />
-        <Button
-          disabled={!jobId.trim()}
-          onClick={() => act(() => registry.register(id, jobId.trim()))}
-          data-testid="register-version"
-        >
-          Add version
-        </Button>
       </Group>
+      {mayChange && (
+        <Group align="end">
+          <TextInput
+            label="Register a SUCCEEDED training job"
+            placeholder="training job id"
+            value={jobId}
+            onChange={(e) => setJobId(e.currentTarget.value)}
+            data-testid="register-job-id"
+          />
+          <Button
+            disabled={!jobId.trim()}
+            onClick={() => act(() => registry.register(id, jobId.trim()))}
+            data-testid="register-version"
+          >
+            Add version
+          </Button>
+        </Group>
+      )}
       {error && <ErrorAlert error={error} />}
       {versions.data && rows.length === 0 && <Empty>No versions yet.</Empty>}
       {rows.length > 0 && (
@@ -213,7 +225,7 @@ export default function ModelDetailPage() {
                 <Table.Td>{formatDateTime(v.create_time)}</Table.Td>
                 <Table.Td>
                   <Group gap={4}>
-                    {["champion", "challenger"].map((alias) => (
+                    {(mayChange ? ["champion", "challenger"] : []).map((alias) => (
                       <Button
                         key={alias}
                         size="compact-xs"

@@ -2,13 +2,16 @@ import { Anchor, Badge, Button, Group, Stack, Table, TextInput, Title } from "@m
 import { useState } from "react";
 import { Link } from "react-router";
 import { Empty, ErrorAlert, Loading } from "../components/Feedback";
+import { ViewToggle } from "../components/ShareControls";
+import type { ListView } from "../components/ShareControls";
 import { formatDateTime, newRequestId } from "../format";
 import { registry } from "../registry";
 import { useApi } from "../useApi";
 
 /** Registered models: list with aliases, and a form to register a new one. */
 export default function ModelsPage() {
-  const list = useApi((signal) => registry.listModels(signal), []);
+  const [view, setView] = useState<ListView>("mine");
+  const list = useApi((signal) => registry.listModels(signal, view === "shared"), [view]);
   const [name, setName] = useState("");
   const [error, setError] = useState<Error | null>(null);
   const [busy, setBusy] = useState(false);
@@ -44,9 +47,16 @@ export default function ModelsPage() {
         </Button>
       </Group>
       {error && <ErrorAlert error={error} title="Could not register the model" />}
+      <ViewToggle value={view} onChange={setView} testId="models-view" />
       {list.error && <ErrorAlert error={list.error} />}
       {list.loading && !list.data && <Loading label="Loading models…" />}
-      {list.data && rows.length === 0 && <Empty>No registered models yet.</Empty>}
+      {list.data && rows.length === 0 && (
+        <Empty>
+          {view === "mine"
+            ? "No registered models yet."
+            : "Nobody has shared a registered model with you yet."}
+        </Empty>
+      )}
       {rows.length > 0 && (
         <Table striped highlightOnHover data-testid="models-table">
           <Table.Thead>

@@ -140,7 +140,14 @@ export default function StrategiesPage() {
         </Table.ScrollContainer>
       )}
       {loading && <Loading label="Loading strategies…" />}
-      {sharing && <ShareDialog strategy={sharing} onClose={() => setSharing(null)} />}
+      {sharing && (
+        <ShareDialog
+          kind="strategies"
+          id={sharing.id}
+          name={sharing.name}
+          onClose={() => setSharing(null)}
+        />
+      )}
       {nextToken && !loading && (
         <Button variant="default" onClick={() => load(nextToken, false)}>
           Load more

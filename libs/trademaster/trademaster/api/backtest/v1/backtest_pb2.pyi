@@ -305,18 +305,20 @@ class GetBacktestResponse(_message.Message):
     def __init__(self, backtest: _Optional[_Union[Backtest, _Mapping]] = ...) -> None: ...
 
 class ListBacktestsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "states", "training_job_id", "owner_id")
+    __slots__ = ("page_size", "page_token", "states", "training_job_id", "owner_id", "shared_with_me")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     STATES_FIELD_NUMBER: _ClassVar[int]
     TRAINING_JOB_ID_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_WITH_ME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     states: _containers.RepeatedScalarFieldContainer[BacktestState]
     training_job_id: str
     owner_id: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[BacktestState, str]]] = ..., training_job_id: _Optional[str] = ..., owner_id: _Optional[str] = ...) -> None: ...
+    shared_with_me: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., states: _Optional[_Iterable[_Union[BacktestState, str]]] = ..., training_job_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., shared_with_me: _Optional[bool] = ...) -> None: ...
 
 class ListBacktestsResponse(_message.Message):
     __slots__ = ("backtests", "next_page_token")
@@ -396,3 +398,41 @@ class GetBacktestArtifactResponse(_message.Message):
     media_type: str
     size_bytes: int
     def __init__(self, data: _Optional[bytes] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+
+class ShareBacktestRequest(_message.Message):
+    __slots__ = ("backtest_id", "user_id")
+    BACKTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    backtest_id: str
+    user_id: str
+    def __init__(self, backtest_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class ShareBacktestResponse(_message.Message):
+    __slots__ = ("share",)
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    share: _common_pb2.ResourceShare
+    def __init__(self, share: _Optional[_Union[_common_pb2.ResourceShare, _Mapping]] = ...) -> None: ...
+
+class UnshareBacktestRequest(_message.Message):
+    __slots__ = ("backtest_id", "user_id")
+    BACKTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    backtest_id: str
+    user_id: str
+    def __init__(self, backtest_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class UnshareBacktestResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListBacktestSharesRequest(_message.Message):
+    __slots__ = ("backtest_id",)
+    BACKTEST_ID_FIELD_NUMBER: _ClassVar[int]
+    backtest_id: str
+    def __init__(self, backtest_id: _Optional[str] = ...) -> None: ...
+
+class ListBacktestSharesResponse(_message.Message):
+    __slots__ = ("shares",)
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    shares: _containers.RepeatedCompositeFieldContainer[_common_pb2.ResourceShare]
+    def __init__(self, shares: _Optional[_Iterable[_Union[_common_pb2.ResourceShare, _Mapping]]] = ...) -> None: ...

@@ -65,6 +65,21 @@ class BacktestServiceStub:
                 request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.FromString,
                 _registered_method=True)
+        self.ShareBacktest = channel.unary_unary(
+                '/trademaster.api.backtest.v1.BacktestService/ShareBacktest',
+                request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestResponse.FromString,
+                _registered_method=True)
+        self.UnshareBacktest = channel.unary_unary(
+                '/trademaster.api.backtest.v1.BacktestService/UnshareBacktest',
+                request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestResponse.FromString,
+                _registered_method=True)
+        self.ListBacktestShares = channel.unary_unary(
+                '/trademaster.api.backtest.v1.BacktestService/ListBacktestShares',
+                request_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesResponse.FromString,
+                _registered_method=True)
 
 
 class BacktestServiceServicer:
@@ -120,6 +135,31 @@ class BacktestServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareBacktest(self, request, context):
+        """Shares one of the caller's backtests read-only with another user: they can read it (list it
+        with shared_with_me) but never change it.
+        Idempotent: yes, sharing again with the same user returns the existing share.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareBacktest(self, request, context):
+        """Withdraws a share; the user's next call no longer finds the backtest.
+        Idempotent: no, withdrawing a missing share fails with NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListBacktestShares(self, request, context):
+        """Lists whom one of the caller's backtests is shared with, oldest share first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_BacktestServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,6 +192,21 @@ def add_BacktestServiceServicer_to_server(servicer, server):
                     servicer.GetBacktestArtifact,
                     request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.SerializeToString,
+            ),
+            'ShareBacktest': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareBacktest,
+                    request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestResponse.SerializeToString,
+            ),
+            'UnshareBacktest': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareBacktest,
+                    request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestResponse.SerializeToString,
+            ),
+            'ListBacktestShares': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListBacktestShares,
+                    request_deserializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -317,6 +372,87 @@ class BacktestService:
             '/trademaster.api.backtest.v1.BacktestService/GetBacktestArtifact',
             trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactRequest.SerializeToString,
             trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.GetBacktestArtifactResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareBacktest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.backtest.v1.BacktestService/ShareBacktest',
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestRequest.SerializeToString,
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ShareBacktestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareBacktest(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.backtest.v1.BacktestService/UnshareBacktest',
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestRequest.SerializeToString,
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.UnshareBacktestResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListBacktestShares(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.backtest.v1.BacktestService/ListBacktestShares',
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesRequest.SerializeToString,
+            trademaster_dot_api_dot_backtest_dot_v1_dot_backtest__pb2.ListBacktestSharesResponse.FromString,
             options,
             channel_credentials,
             insecure,

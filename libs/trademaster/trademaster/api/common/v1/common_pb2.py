@@ -25,15 +25,15 @@ _sym_db = _symbol_database.Default()
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&trademaster/api/common/v1/common.proto\x12\x19trademaster.api.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"E\n\tResources\x12\x10\n\x08num_cpus\x18\x01 \x01(\x05\x12\x10\n\x08num_gpus\x18\x02 \x01(\x05\x12\x14\n\x0cgpu_required\x18\x03 \x01(\x08\"i\n\tDateRange\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x0bMetricPoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\r\n\x05value\x18\x03 \x01(\x01\x12(\n\x04time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x08\x41rtifact\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03*k\n\tJobAction\x12\x1a\n\x16JOB_ACTION_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_ACTION_PAUSE\x10\x01\x12\x15\n\x11JOB_ACTION_RESUME\x10\x02\x12\x15\n\x11JOB_ACTION_CANCEL\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n&trademaster/api/common/v1/common.proto\x12\x19trademaster.api.common.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"E\n\tResources\x12\x10\n\x08num_cpus\x18\x01 \x01(\x05\x12\x10\n\x08num_gpus\x18\x02 \x01(\x05\x12\x14\n\x0cgpu_required\x18\x03 \x01(\x08\"i\n\tDateRange\x12.\n\nstart_time\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"b\n\x0bMetricPoint\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0c\n\x04step\x18\x02 \x01(\x03\x12\r\n\x05value\x18\x03 \x01(\x01\x12(\n\x04time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\"M\n\x08\x41rtifact\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0b\n\x03uri\x18\x02 \x01(\t\x12\x12\n\nmedia_type\x18\x03 \x01(\t\x12\x12\n\nsize_bytes\x18\x04 \x01(\x03\"z\n\rResourceShare\x12\x13\n\x0bresource_id\x18\x01 \x01(\t\x12\x0f\n\x07user_id\x18\x02 \x01(\t\x12\x12\n\ncreated_by\x18\x03 \x01(\t\x12/\n\x0b\x63reate_time\x18\x04 \x01(\x0b\x32\x1a.google.protobuf.Timestamp*k\n\tJobAction\x12\x1a\n\x16JOB_ACTION_UNSPECIFIED\x10\x00\x12\x14\n\x10JOB_ACTION_PAUSE\x10\x01\x12\x15\n\x11JOB_ACTION_RESUME\x10\x02\x12\x15\n\x11JOB_ACTION_CANCEL\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'trademaster.api.common.v1.common_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_JOBACTION']._serialized_start=459
-  _globals['_JOBACTION']._serialized_end=566
+  _globals['_JOBACTION']._serialized_start=583
+  _globals['_JOBACTION']._serialized_end=690
   _globals['_RESOURCES']._serialized_start=102
   _globals['_RESOURCES']._serialized_end=171
   _globals['_DATERANGE']._serialized_start=173
@@ -42,4 +42,6 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_METRICPOINT']._serialized_end=378
   _globals['_ARTIFACT']._serialized_start=380
   _globals['_ARTIFACT']._serialized_end=457
+  _globals['_RESOURCESHARE']._serialized_start=459
+  _globals['_RESOURCESHARE']._serialized_end=581
 # @@protoc_insertion_point(module_scope)

@@ -61,3 +61,15 @@ class Artifact(_message.Message):
     media_type: str
     size_bytes: int
     def __init__(self, name: _Optional[str] = ..., uri: _Optional[str] = ..., media_type: _Optional[str] = ..., size_bytes: _Optional[int] = ...) -> None: ...
+
+class ResourceShare(_message.Message):
+    __slots__ = ("resource_id", "user_id", "created_by", "create_time")
+    RESOURCE_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    CREATED_BY_FIELD_NUMBER: _ClassVar[int]
+    CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    resource_id: str
+    user_id: str
+    created_by: str
+    create_time: _timestamp_pb2.Timestamp
+    def __init__(self, resource_id: _Optional[str] = ..., user_id: _Optional[str] = ..., created_by: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...

@@ -1,6 +1,7 @@
 import datetime
 
 from google.protobuf import timestamp_pb2 as _timestamp_pb2
+from trademaster.api.common.v1 import common_pb2 as _common_pb2
 from google.protobuf.internal import containers as _containers
 from google.protobuf.internal import enum_type_wrapper as _enum_type_wrapper
 from google.protobuf import descriptor as _descriptor
@@ -221,14 +222,16 @@ class GetRegisteredModelResponse(_message.Message):
     def __init__(self, model: _Optional[_Union[RegisteredModel, _Mapping]] = ...) -> None: ...
 
 class ListRegisteredModelsRequest(_message.Message):
-    __slots__ = ("page_size", "page_token", "owner_id")
+    __slots__ = ("page_size", "page_token", "owner_id", "shared_with_me")
     PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
     PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
     OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    SHARED_WITH_ME_FIELD_NUMBER: _ClassVar[int]
     page_size: int
     page_token: str
     owner_id: str
-    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., owner_id: _Optional[str] = ...) -> None: ...
+    shared_with_me: bool
+    def __init__(self, page_size: _Optional[int] = ..., page_token: _Optional[str] = ..., owner_id: _Optional[str] = ..., shared_with_me: _Optional[bool] = ...) -> None: ...
 
 class ListRegisteredModelsResponse(_message.Message):
     __slots__ = ("models", "next_page_token")
@@ -483,3 +486,41 @@ class ListDeployedModelVersionsResponse(_message.Message):
     DEPLOYMENTS_FIELD_NUMBER: _ClassVar[int]
     deployments: _containers.RepeatedCompositeFieldContainer[ModelDeployment]
     def __init__(self, deployments: _Optional[_Iterable[_Union[ModelDeployment, _Mapping]]] = ...) -> None: ...
+
+class ShareModelRequest(_message.Message):
+    __slots__ = ("model_id", "user_id")
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    model_id: str
+    user_id: str
+    def __init__(self, model_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class ShareModelResponse(_message.Message):
+    __slots__ = ("share",)
+    SHARE_FIELD_NUMBER: _ClassVar[int]
+    share: _common_pb2.ResourceShare
+    def __init__(self, share: _Optional[_Union[_common_pb2.ResourceShare, _Mapping]] = ...) -> None: ...
+
+class UnshareModelRequest(_message.Message):
+    __slots__ = ("model_id", "user_id")
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    USER_ID_FIELD_NUMBER: _ClassVar[int]
+    model_id: str
+    user_id: str
+    def __init__(self, model_id: _Optional[str] = ..., user_id: _Optional[str] = ...) -> None: ...
+
+class UnshareModelResponse(_message.Message):
+    __slots__ = ()
+    def __init__(self) -> None: ...
+
+class ListModelSharesRequest(_message.Message):
+    __slots__ = ("model_id",)
+    MODEL_ID_FIELD_NUMBER: _ClassVar[int]
+    model_id: str
+    def __init__(self, model_id: _Optional[str] = ...) -> None: ...
+
+class ListModelSharesResponse(_message.Message):
+    __slots__ = ("shares",)
+    SHARES_FIELD_NUMBER: _ClassVar[int]
+    shares: _containers.RepeatedCompositeFieldContainer[_common_pb2.ResourceShare]
+    def __init__(self, shares: _Optional[_Iterable[_Union[_common_pb2.ResourceShare, _Mapping]]] = ...) -> None: ...

@@ -116,6 +116,21 @@ class ModelRegistryServiceStub:
                 request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsResponse.FromString,
                 _registered_method=True)
+        self.ShareModel = channel.unary_unary(
+                '/trademaster.api.strategy.v1.ModelRegistryService/ShareModel',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelResponse.FromString,
+                _registered_method=True)
+        self.UnshareModel = channel.unary_unary(
+                '/trademaster.api.strategy.v1.ModelRegistryService/UnshareModel',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelResponse.FromString,
+                _registered_method=True)
+        self.ListModelShares = channel.unary_unary(
+                '/trademaster.api.strategy.v1.ModelRegistryService/ListModelShares',
+                request_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesResponse.FromString,
+                _registered_method=True)
 
 
 class ModelRegistryServiceServicer:
@@ -257,6 +272,31 @@ class ModelRegistryServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareModel(self, request, context):
+        """Shares one of the caller's registered models read-only with another user: they can read it (list it
+        with shared_with_me) but never change it.
+        Idempotent: yes, sharing again with the same user returns the existing share.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareModel(self, request, context):
+        """Withdraws a share; the user's next call no longer finds the registered model.
+        Idempotent: no, withdrawing a missing share fails with NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListModelShares(self, request, context):
+        """Lists whom one of the caller's registered models is shared with, oldest share first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ModelRegistryServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -339,6 +379,21 @@ def add_ModelRegistryServiceServicer_to_server(servicer, server):
                     servicer.ListDeployedModelVersions,
                     request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsResponse.SerializeToString,
+            ),
+            'ShareModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareModel,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelResponse.SerializeToString,
+            ),
+            'UnshareModel': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareModel,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelResponse.SerializeToString,
+            ),
+            'ListModelShares': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListModelShares,
+                    request_deserializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -775,6 +830,87 @@ class ModelRegistryService:
             '/trademaster.api.strategy.v1.ModelRegistryService/ListDeployedModelVersions',
             trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsRequest.SerializeToString,
             trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListDeployedModelVersionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.ModelRegistryService/ShareModel',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ShareModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareModel(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.ModelRegistryService/UnshareModel',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.UnshareModelResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListModelShares(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.strategy.v1.ModelRegistryService/ListModelShares',
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesRequest.SerializeToString,
+            trademaster_dot_api_dot_strategy_dot_v1_dot_model__registry__pb2.ListModelSharesResponse.FromString,
             options,
             channel_credentials,
             insecure,

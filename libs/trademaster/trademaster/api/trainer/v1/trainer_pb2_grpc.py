@@ -75,6 +75,21 @@ class TrainerServiceStub:
                 request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusResponse.FromString,
                 _registered_method=True)
+        self.ShareTrainingJob = channel.unary_unary(
+                '/trademaster.api.trainer.v1.TrainerService/ShareTrainingJob',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobResponse.FromString,
+                _registered_method=True)
+        self.UnshareTrainingJob = channel.unary_unary(
+                '/trademaster.api.trainer.v1.TrainerService/UnshareTrainingJob',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobResponse.FromString,
+                _registered_method=True)
+        self.ListTrainingJobShares = channel.unary_unary(
+                '/trademaster.api.trainer.v1.TrainerService/ListTrainingJobShares',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesResponse.FromString,
+                _registered_method=True)
 
 
 class TrainerServiceServicer:
@@ -145,6 +160,31 @@ class TrainerServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ShareTrainingJob(self, request, context):
+        """Shares one of the caller's training jobs read-only with another user: they can read it (list it
+        with shared_with_me) but never change it.
+        Idempotent: yes, sharing again with the same user returns the existing share.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UnshareTrainingJob(self, request, context):
+        """Withdraws a share; the user's next call no longer finds the training job.
+        Idempotent: no, withdrawing a missing share fails with NOT_FOUND.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTrainingJobShares(self, request, context):
+        """Lists whom one of the caller's training jobs is shared with, oldest share first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_TrainerServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -187,6 +227,21 @@ def add_TrainerServiceServicer_to_server(servicer, server):
                     servicer.GetClusterStatus,
                     request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusResponse.SerializeToString,
+            ),
+            'ShareTrainingJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.ShareTrainingJob,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobResponse.SerializeToString,
+            ),
+            'UnshareTrainingJob': grpc.unary_unary_rpc_method_handler(
+                    servicer.UnshareTrainingJob,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobResponse.SerializeToString,
+            ),
+            'ListTrainingJobShares': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTrainingJobShares,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -406,6 +461,87 @@ class TrainerService:
             '/trademaster.api.trainer.v1.TrainerService/GetClusterStatus',
             trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusRequest.SerializeToString,
             trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.GetClusterStatusResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ShareTrainingJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.TrainerService/ShareTrainingJob',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ShareTrainingJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UnshareTrainingJob(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.TrainerService/UnshareTrainingJob',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.UnshareTrainingJobResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTrainingJobShares(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.TrainerService/ListTrainingJobShares',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_trainer__pb2.ListTrainingJobSharesResponse.FromString,
             options,
             channel_credentials,
             insecure,
