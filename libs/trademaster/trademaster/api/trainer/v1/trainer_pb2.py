@@ -27,7 +27,7 @@ from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__
 from trademaster.api.common.v1 import common_pb2 as trademaster_dot_api_dot_common_dot_v1_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(trademaster/api/trainer/v1/trainer.proto\x12\x1atrademaster.api.trainer.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"p\n\x13TrainingJobProgress\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x03\x12\x10\n\x08\x66raction\x18\x03 \x01(\x01\x12\x17\n\x0f\x65pisodic_return\x18\x04 \x01(\x01\x12\x0b\n\x03sps\x18\x05 \x01(\x01\"\xf0\x02\n\tRunRecord\x12\x0c\n\x04seed\x18\x01 \x01(\x03\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_hash\x18\x03 \x01(\t\x12T\n\x10library_versions\x18\x04 \x03(\x0b\x32:.trademaster.api.trainer.v1.RunRecord.LibraryVersionsEntry\x12\x14\n\x0cgit_revision\x18\x05 \x01(\t\x12P\n\x0eresource_usage\x18\x06 \x03(\x0b\x32\x38.trademaster.api.trainer.v1.RunRecord.ResourceUsageEntry\x1a\x36\n\x14LibraryVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x34\n\x12ResourceUsageEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xba\x07\n\x0bTrainingJob\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x03 \x01(\t\x12\x18\n\x10strategy_version\x18\x04 \x01(\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x41\n\x08progress\x18\x07 \x01(\x0b\x32/.trademaster.api.trainer.v1.TrainingJobProgress\x12*\n\toverrides\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x41\n\x13requested_resources\x18\t \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12@\n\x12\x61ssigned_resources\x18\n \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\x12P\n\rfinal_metrics\x18\x0c \x03(\x0b\x32\x39.trademaster.api.trainer.v1.TrainingJob.FinalMetricsEntry\x12\x39\n\nrun_record\x18\r \x01(\x0b\x32%.trademaster.api.trainer.v1.RunRecord\x12\x16\n\x0e\x63heckpoint_uri\x18\x0e \x01(\t\x12\x11\n\tmodel_uri\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0f\x61llowed_actions\x18\x14 \x03(\x0e\x32$.trademaster.api.common.v1.JobAction\x12\x15\n\rrun_spec_json\x18\x15 \x01(\t\x1a\x33\n\x11\x46inalMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\xe5\x01\n\x18\x43reateTrainingJobRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x18\n\x10strategy_version\x18\x02 \x01(\x03\x12*\n\toverrides\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x37\n\tresources\x18\x04 \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x06 \x01(\x03\x12\x12\n\nrequest_id\x18\x07 \x01(\t\"Q\n\x19\x43reateTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\'\n\x15GetTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16GetTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\xa5\x01\n\x17ListTrainingJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12<\n\x06states\x18\x03 \x03(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x13\n\x0bstrategy_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x18ListTrainingJobsResponse\x12\x35\n\x04jobs\x18\x01 \x03(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x17PauseTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"P\n\x18PauseTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18ResumeTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19ResumeTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18\x43\x61ncelTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19\x43\x61ncelTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"q\n\x15ListJobMetricsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x12\n\nstart_step\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"j\n\x16ListJobMetricsResponse\x12\x37\n\x07metrics\x18\x01 \x03(\x0b\x32&.trademaster.api.common.v1.MetricPoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x19\n\x17GetClusterStatusRequest\"\xb8\x01\n\x18GetClusterStatusResponse\x12\x12\n\ncpus_total\x18\x01 \x01(\x01\x12\x16\n\x0e\x63pus_available\x18\x02 \x01(\x01\x12\x12\n\ngpus_total\x18\x03 \x01(\x01\x12\x16\n\x0egpus_available\x18\x04 \x01(\x01\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x14\n\x0crunning_jobs\x18\x06 \x01(\x05\x12\x19\n\x11\x63luster_reachable\x18\x07 \x01(\x08*\x9a\x02\n\x10TrainingJobState\x12\"\n\x1eTRAINING_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRAINING_JOB_STATE_QUEUED\x10\x01\x12\x1e\n\x1aTRAINING_JOB_STATE_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_JOB_STATE_PAUSED\x10\x03\x12 \n\x1cTRAINING_JOB_STATE_SUCCEEDED\x10\x04\x12\x1d\n\x19TRAINING_JOB_STATE_FAILED\x10\x05\x12!\n\x1dTRAINING_JOB_STATE_CANCELLING\x10\x06\x12 \n\x1cTRAINING_JOB_STATE_CANCELLED\x10\x07\x32\x88\x08\n\x0eTrainerService\x12\x80\x01\n\x11\x43reateTrainingJob\x12\x34.trademaster.api.trainer.v1.CreateTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CreateTrainingJobResponse\x12w\n\x0eGetTrainingJob\x12\x31.trademaster.api.trainer.v1.GetTrainingJobRequest\x1a\x32.trademaster.api.trainer.v1.GetTrainingJobResponse\x12}\n\x10ListTrainingJobs\x12\x33.trademaster.api.trainer.v1.ListTrainingJobsRequest\x1a\x34.trademaster.api.trainer.v1.ListTrainingJobsResponse\x12}\n\x10PauseTrainingJob\x12\x33.trademaster.api.trainer.v1.PauseTrainingJobRequest\x1a\x34.trademaster.api.trainer.v1.PauseTrainingJobResponse\x12\x80\x01\n\x11ResumeTrainingJob\x12\x34.trademaster.api.trainer.v1.ResumeTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.ResumeTrainingJobResponse\x12\x80\x01\n\x11\x43\x61ncelTrainingJob\x12\x34.trademaster.api.trainer.v1.CancelTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CancelTrainingJobResponse\x12w\n\x0eListJobMetrics\x12\x31.trademaster.api.trainer.v1.ListJobMetricsRequest\x1a\x32.trademaster.api.trainer.v1.ListJobMetricsResponse\x12}\n\x10GetClusterStatus\x12\x33.trademaster.api.trainer.v1.GetClusterStatusRequest\x1a\x34.trademaster.api.trainer.v1.GetClusterStatusResponseb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n(trademaster/api/trainer/v1/trainer.proto\x12\x1atrademaster.api.trainer.v1\x1a\x1cgoogle/protobuf/struct.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a&trademaster/api/common/v1/common.proto\"p\n\x13TrainingJobProgress\x12\x0c\n\x04step\x18\x01 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x02 \x01(\x03\x12\x10\n\x08\x66raction\x18\x03 \x01(\x01\x12\x17\n\x0f\x65pisodic_return\x18\x04 \x01(\x01\x12\x0b\n\x03sps\x18\x05 \x01(\x01\"\xf0\x02\n\tRunRecord\x12\x0c\n\x04seed\x18\x01 \x01(\x03\x12\x13\n\x0b\x63onfig_hash\x18\x02 \x01(\t\x12\x14\n\x0c\x64\x61taset_hash\x18\x03 \x01(\t\x12T\n\x10library_versions\x18\x04 \x03(\x0b\x32:.trademaster.api.trainer.v1.RunRecord.LibraryVersionsEntry\x12\x14\n\x0cgit_revision\x18\x05 \x01(\t\x12P\n\x0eresource_usage\x18\x06 \x03(\x0b\x32\x38.trademaster.api.trainer.v1.RunRecord.ResourceUsageEntry\x1a\x36\n\x14LibraryVersionsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\t:\x02\x38\x01\x1a\x34\n\x12ResourceUsageEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x95\x08\n\x0bTrainingJob\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\x10\n\x08owner_id\x18\x02 \x01(\t\x12\x13\n\x0bstrategy_id\x18\x03 \x01(\t\x12\x18\n\x10strategy_version\x18\x04 \x01(\x03\x12;\n\x05state\x18\x05 \x01(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x16\n\x0e\x66\x61ilure_reason\x18\x06 \x01(\t\x12\x41\n\x08progress\x18\x07 \x01(\x0b\x32/.trademaster.api.trainer.v1.TrainingJobProgress\x12*\n\toverrides\x18\x08 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x41\n\x13requested_resources\x18\t \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12@\n\x12\x61ssigned_resources\x18\n \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0e\n\x06\x64\x65vice\x18\x0b \x01(\t\x12P\n\rfinal_metrics\x18\x0c \x03(\x0b\x32\x39.trademaster.api.trainer.v1.TrainingJob.FinalMetricsEntry\x12\x39\n\nrun_record\x18\r \x01(\x0b\x32%.trademaster.api.trainer.v1.RunRecord\x12\x16\n\x0e\x63heckpoint_uri\x18\x0e \x01(\t\x12\x11\n\tmodel_uri\x18\x0f \x01(\t\x12/\n\x0b\x63reate_time\x18\x10 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12.\n\nstart_time\x18\x11 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12,\n\x08\x65nd_time\x18\x12 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0bupdate_time\x18\x13 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12=\n\x0f\x61llowed_actions\x18\x14 \x03(\x0e\x32$.trademaster.api.common.v1.JobAction\x12\x15\n\rrun_spec_json\x18\x15 \x01(\t\x12\x16\n\x0equeue_position\x18\x16 \x01(\x05\x12\x13\n\x0bwait_reason\x18\x17 \x01(\t\x12\x10\n\x08priority\x18\x18 \x01(\x05\x12\x1a\n\x12time_limit_seconds\x18\x19 \x01(\x01\x1a\x33\n\x11\x46inalMetricsEntry\x12\x0b\n\x03key\x18\x01 \x01(\t\x12\r\n\x05value\x18\x02 \x01(\x01:\x02\x38\x01\"\x93\x02\n\x18\x43reateTrainingJobRequest\x12\x13\n\x0bstrategy_id\x18\x01 \x01(\t\x12\x18\n\x10strategy_version\x18\x02 \x01(\x03\x12*\n\toverrides\x18\x03 \x01(\x0b\x32\x17.google.protobuf.Struct\x12\x37\n\tresources\x18\x04 \x01(\x0b\x32$.trademaster.api.common.v1.Resources\x12\x0c\n\x04seed\x18\x05 \x01(\x03\x12\x13\n\x0btotal_steps\x18\x06 \x01(\x03\x12\x12\n\nrequest_id\x18\x07 \x01(\t\x12\x10\n\x08priority\x18\x08 \x01(\x05\x12\x1a\n\x12time_limit_seconds\x18\t \x01(\x01\"Q\n\x19\x43reateTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\'\n\x15GetTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"N\n\x16GetTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"\xa5\x01\n\x17ListTrainingJobsRequest\x12\x11\n\tpage_size\x18\x01 \x01(\x05\x12\x12\n\npage_token\x18\x02 \x01(\t\x12<\n\x06states\x18\x03 \x03(\x0e\x32,.trademaster.api.trainer.v1.TrainingJobState\x12\x13\n\x0bstrategy_id\x18\x04 \x01(\t\x12\x10\n\x08owner_id\x18\x05 \x01(\t\"j\n\x18ListTrainingJobsResponse\x12\x35\n\x04jobs\x18\x01 \x03(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\")\n\x17PauseTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"P\n\x18PauseTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18ResumeTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19ResumeTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"*\n\x18\x43\x61ncelTrainingJobRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\"Q\n\x19\x43\x61ncelTrainingJobResponse\x12\x34\n\x03job\x18\x01 \x01(\x0b\x32\'.trademaster.api.trainer.v1.TrainingJob\"q\n\x15ListJobMetricsRequest\x12\x0e\n\x06job_id\x18\x01 \x01(\t\x12\r\n\x05names\x18\x02 \x03(\t\x12\x12\n\nstart_step\x18\x03 \x01(\x03\x12\x11\n\tpage_size\x18\x04 \x01(\x05\x12\x12\n\npage_token\x18\x05 \x01(\t\"j\n\x16ListJobMetricsResponse\x12\x37\n\x07metrics\x18\x01 \x03(\x0b\x32&.trademaster.api.common.v1.MetricPoint\x12\x17\n\x0fnext_page_token\x18\x02 \x01(\t\"\x19\n\x17GetClusterStatusRequest\"\xf5\x01\n\x18GetClusterStatusResponse\x12\x12\n\ncpus_total\x18\x01 \x01(\x01\x12\x16\n\x0e\x63pus_available\x18\x02 \x01(\x01\x12\x12\n\ngpus_total\x18\x03 \x01(\x01\x12\x16\n\x0egpus_available\x18\x04 \x01(\x01\x12\x13\n\x0bqueued_jobs\x18\x05 \x01(\x05\x12\x14\n\x0crunning_jobs\x18\x06 \x01(\x05\x12\x19\n\x11\x63luster_reachable\x18\x07 \x01(\x08\x12;\n\x05users\x18\x08 \x03(\x0b\x32,.trademaster.api.trainer.v1.ClusterUserUsage\"\x8e\x01\n\x10\x43lusterUserUsage\x12\x10\n\x08owner_id\x18\x01 \x01(\t\x12\x14\n\x0crunning_jobs\x18\x02 \x01(\x05\x12\x13\n\x0bqueued_jobs\x18\x03 \x01(\x05\x12\x13\n\x0b\x61\x63tive_jobs\x18\x04 \x01(\x05\x12\x13\n\x0b\x63pus_in_use\x18\x05 \x01(\x01\x12\x13\n\x0bgpus_in_use\x18\x06 \x01(\x01*\x9a\x02\n\x10TrainingJobState\x12\"\n\x1eTRAINING_JOB_STATE_UNSPECIFIED\x10\x00\x12\x1d\n\x19TRAINING_JOB_STATE_QUEUED\x10\x01\x12\x1e\n\x1aTRAINING_JOB_STATE_RUNNING\x10\x02\x12\x1d\n\x19TRAINING_JOB_STATE_PAUSED\x10\x03\x12 \n\x1cTRAINING_JOB_STATE_SUCCEEDED\x10\x04\x12\x1d\n\x19TRAINING_JOB_STATE_FAILED\x10\x05\x12!\n\x1dTRAINING_JOB_STATE_CANCELLING\x10\x06\x12 \n\x1cTRAINING_JOB_STATE_CANCELLED\x10\x07\x32\x88\x08\n\x0eTrainerService\x12\x80\x01\n\x11\x43reateTrainingJob\x12\x34.trademaster.api.trainer.v1.CreateTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CreateTrainingJobResponse\x12w\n\x0eGetTrainingJob\x12\x31.trademaster.api.trainer.v1.GetTrainingJobRequest\x1a\x32.trademaster.api.trainer.v1.GetTrainingJobResponse\x12}\n\x10ListTrainingJobs\x12\x33.trademaster.api.trainer.v1.ListTrainingJobsRequest\x1a\x34.trademaster.api.trainer.v1.ListTrainingJobsResponse\x12}\n\x10PauseTrainingJob\x12\x33.trademaster.api.trainer.v1.PauseTrainingJobRequest\x1a\x34.trademaster.api.trainer.v1.PauseTrainingJobResponse\x12\x80\x01\n\x11ResumeTrainingJob\x12\x34.trademaster.api.trainer.v1.ResumeTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.ResumeTrainingJobResponse\x12\x80\x01\n\x11\x43\x61ncelTrainingJob\x12\x34.trademaster.api.trainer.v1.CancelTrainingJobRequest\x1a\x35.trademaster.api.trainer.v1.CancelTrainingJobResponse\x12w\n\x0eListJobMetrics\x12\x31.trademaster.api.trainer.v1.ListJobMetricsRequest\x1a\x32.trademaster.api.trainer.v1.ListJobMetricsResponse\x12}\n\x10GetClusterStatus\x12\x33.trademaster.api.trainer.v1.GetClusterStatusRequest\x1a\x34.trademaster.api.trainer.v1.GetClusterStatusResponseb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,8 +40,8 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNRECORD_RESOURCEUSAGEENTRY']._serialized_options = b'8\001'
   _globals['_TRAININGJOB_FINALMETRICSENTRY']._loaded_options = None
   _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_options = b'8\001'
-  _globals['_TRAININGJOBSTATE']._serialized_start=3146
-  _globals['_TRAININGJOBSTATE']._serialized_end=3428
+  _globals['_TRAININGJOBSTATE']._serialized_start=3489
+  _globals['_TRAININGJOBSTATE']._serialized_end=3771
   _globals['_TRAININGJOBPROGRESS']._serialized_start=175
   _globals['_TRAININGJOBPROGRESS']._serialized_end=287
   _globals['_RUNRECORD']._serialized_start=290
@@ -51,41 +51,43 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_RUNRECORD_RESOURCEUSAGEENTRY']._serialized_start=606
   _globals['_RUNRECORD_RESOURCEUSAGEENTRY']._serialized_end=658
   _globals['_TRAININGJOB']._serialized_start=661
-  _globals['_TRAININGJOB']._serialized_end=1615
-  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_start=1564
-  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_end=1615
-  _globals['_CREATETRAININGJOBREQUEST']._serialized_start=1618
-  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=1847
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=1849
-  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=1930
-  _globals['_GETTRAININGJOBREQUEST']._serialized_start=1932
-  _globals['_GETTRAININGJOBREQUEST']._serialized_end=1971
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=1973
-  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=2051
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=2054
-  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=2219
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=2221
-  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=2327
-  _globals['_PAUSETRAININGJOBREQUEST']._serialized_start=2329
-  _globals['_PAUSETRAININGJOBREQUEST']._serialized_end=2370
-  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_start=2372
-  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_end=2452
-  _globals['_RESUMETRAININGJOBREQUEST']._serialized_start=2454
-  _globals['_RESUMETRAININGJOBREQUEST']._serialized_end=2496
-  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_start=2498
-  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_end=2579
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2581
-  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2623
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2625
-  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2706
-  _globals['_LISTJOBMETRICSREQUEST']._serialized_start=2708
-  _globals['_LISTJOBMETRICSREQUEST']._serialized_end=2821
-  _globals['_LISTJOBMETRICSRESPONSE']._serialized_start=2823
-  _globals['_LISTJOBMETRICSRESPONSE']._serialized_end=2929
-  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_start=2931
-  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_end=2956
-  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_start=2959
-  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_end=3143
-  _globals['_TRAINERSERVICE']._serialized_start=3431
-  _globals['_TRAINERSERVICE']._serialized_end=4463
+  _globals['_TRAININGJOB']._serialized_end=1706
+  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_start=1655
+  _globals['_TRAININGJOB_FINALMETRICSENTRY']._serialized_end=1706
+  _globals['_CREATETRAININGJOBREQUEST']._serialized_start=1709
+  _globals['_CREATETRAININGJOBREQUEST']._serialized_end=1984
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_start=1986
+  _globals['_CREATETRAININGJOBRESPONSE']._serialized_end=2067
+  _globals['_GETTRAININGJOBREQUEST']._serialized_start=2069
+  _globals['_GETTRAININGJOBREQUEST']._serialized_end=2108
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_start=2110
+  _globals['_GETTRAININGJOBRESPONSE']._serialized_end=2188
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_start=2191
+  _globals['_LISTTRAININGJOBSREQUEST']._serialized_end=2356
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_start=2358
+  _globals['_LISTTRAININGJOBSRESPONSE']._serialized_end=2464
+  _globals['_PAUSETRAININGJOBREQUEST']._serialized_start=2466
+  _globals['_PAUSETRAININGJOBREQUEST']._serialized_end=2507
+  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_start=2509
+  _globals['_PAUSETRAININGJOBRESPONSE']._serialized_end=2589
+  _globals['_RESUMETRAININGJOBREQUEST']._serialized_start=2591
+  _globals['_RESUMETRAININGJOBREQUEST']._serialized_end=2633
+  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_start=2635
+  _globals['_RESUMETRAININGJOBRESPONSE']._serialized_end=2716
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_start=2718
+  _globals['_CANCELTRAININGJOBREQUEST']._serialized_end=2760
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_start=2762
+  _globals['_CANCELTRAININGJOBRESPONSE']._serialized_end=2843
+  _globals['_LISTJOBMETRICSREQUEST']._serialized_start=2845
+  _globals['_LISTJOBMETRICSREQUEST']._serialized_end=2958
+  _globals['_LISTJOBMETRICSRESPONSE']._serialized_start=2960
+  _globals['_LISTJOBMETRICSRESPONSE']._serialized_end=3066
+  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_start=3068
+  _globals['_GETCLUSTERSTATUSREQUEST']._serialized_end=3093
+  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_start=3096
+  _globals['_GETCLUSTERSTATUSRESPONSE']._serialized_end=3341
+  _globals['_CLUSTERUSERUSAGE']._serialized_start=3344
+  _globals['_CLUSTERUSERUSAGE']._serialized_end=3486
+  _globals['_TRAINERSERVICE']._serialized_start=3774
+  _globals['_TRAINERSERVICE']._serialized_end=4806
 # @@protoc_insertion_point(module_scope)
