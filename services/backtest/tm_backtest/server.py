@@ -72,7 +72,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
         redis_url=settings.redis_url,
         executor_factory=new_pool,
     )
-    servicer = BacktestServicer(store, validator, runs, ArtifactStore(settings.artifact_dir))
+    servicer = BacktestServicer(
+        store, validator, runs, ArtifactStore(settings.artifact_dir), settings.quota_backtests
+    )
     requeued = await servicer.resume_unfinished()
     counts = StateCounts("backtest", "backtests", table_state_counter(pool, "backtest.backtests"))
     metrics = Poller([counts.refresh])
