@@ -313,3 +313,18 @@ async def fair_share(
         quota_run_seconds=Quota(default=600),
     ):
         yield harness
+
+
+@pytest.fixture(scope="module")
+async def retry_once(
+    postgres_server: PostgresHandle,
+    redis_url: str,
+    ray_head: RayHead,
+    strategy_service: tuple[str, Path],
+    tm_session_dir: Path,
+) -> AsyncIterator[TrainerHarness]:
+    """A trainer on Ray that runs a job at most twice (one retry after a lost worker)."""
+    async for harness in _harness(
+        postgres_server, redis_url, ray_head, strategy_service, tm_session_dir, max_attempts=2
+    ):
+        yield harness
