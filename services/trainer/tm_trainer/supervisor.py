@@ -186,9 +186,14 @@ class JobSupervisor:
         if done is None:
             return False
         _LOGGER.warning("trainer.job_time_limit job.id=%s ran_s=%.1f", job.id, ran)
-        await self._clear_control(job.id)
-        await asyncio.to_thread(self.cluster.stop, job.ray_submission_id)
+        # The runner also stops on its own at its next check of the flag (if Ray stop fails).
+        await self.redis.set(control_key(training_job_topic(str(job.id))), "cancel", ex=3600)
         await self.events.finished(done, RUNNING, FAILED, reason)
+        try:
+            await asyncio.to_thread(self.cluster.stop, job.ray_submission_id)
+        except ClusterUnavailable as error:
+            # The job is FAILED either way; the runner ends at its next check of the flag.
+            _LOGGER.warning("trainer.stop_failed job.id=%s error=%s", job.id, error)
         return True
 
     async def _settle_ended(self, job: JobRecord, ray_status: str | None) -> None:
@@ -260,7 +265,7 @@ class JobSupervisor:
             free_cpus, free_gpus = capacity.cpus - used_cpus, capacity.gpus - used_gpus
             if cpus > free_cpus + 1e-9 or gpus > free_gpus + 1e-9:
                 await self.queue.set_wait_reason(
-                    job.id, _wait_reason(cpus, gpus, free_cpus, free_gpus, capacity)
+                    job.id, queue_wait_reason(cpus, gpus, free_cpus, free_gpus, capacity)
                 )
                 return started
             if await self._submit(job, cpus, gpus):
@@ -328,7 +333,7 @@ class JobSupervisor:
         return True
 
 
-def _wait_reason(
+def queue_wait_reason(
     cpus: float, gpus: float, free_cpus: float, free_gpus: float, capacity: ClusterResources
 ) -> str:
     """E.g. ``waiting for 2 CPUs (1 of 4 free)``; a job larger than the cluster says so."""
