@@ -412,7 +412,9 @@ def test_active_job_limit_is_429_and_cancel_is_idempotent(
     )
 
     error = _assert_error(over, 429, "RESOURCE_EXHAUSTED")
-    assert str(limit) in error["message"]
+    assert error["message"].startswith(
+        f"quota: {limit} concurrent training jobs by default ({limit} in use)"
+    ), error
     assert all(r.status_code == 200 for r in first), [r.text for r in first]
     assert {r.json()["state"] for r in first} <= {"CANCELLING", "CANCELLED"}
     assert all(j["ended_at"] for j in done)

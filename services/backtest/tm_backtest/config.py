@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field
 from pydantic_settings import SettingsConfigDict
+from trademaster.service.quotas import Quota
 from trademaster.service.settings import ServiceSettings
 
 
@@ -22,3 +23,6 @@ class BacktestSettings(ServiceSettings):
     """Worker processes running backtests."""
     trainer_addr: str | None = None
     """TrainerService ``host:port``; without it ``training_job_id`` sources are refused."""
+    quota_backtests: Quota = Quota(default=20)
+    """Concurrent (queued, running, cancelling) backtests per user / role, JSON:
+    ``{"default": 20, "roles": {"admin": 100}, "users": {"alice": 50}}``."""

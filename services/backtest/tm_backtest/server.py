@@ -73,7 +73,12 @@ async def build(base: ServiceSettings) -> ServiceParts:
         executor_factory=new_pool,
     )
     servicer = BacktestServicer(
-        store, validator, runs, ArtifactStore(settings.artifact_dir), shares=backtest_shares(pool)
+        store,
+        validator,
+        runs,
+        ArtifactStore(settings.artifact_dir),
+        shares=backtest_shares(pool),
+        quota=settings.quota_backtests,
     )
     requeued = await servicer.resume_unfinished()
     counts = StateCounts("backtest", "backtests", table_state_counter(pool, "backtest.backtests"))

@@ -20,11 +20,12 @@ from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
 from trademaster.service.sharing import ShareTable
+from trademaster.service.quotas import Quota
 
 from tm_backtest.convert import backtest_message, result_message, thin_equity
 from tm_backtest.runs import BacktestRuns
 from tm_backtest.spec import SpecValidator, bad_field
-from tm_backtest.store import BacktestRecord, BacktestStore
+from tm_backtest.store import BacktestRecord, BacktestStore, TooManyActiveBacktests
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -60,7 +61,9 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
         runs: BacktestRuns,
         artifacts: ArtifactStore,
         shares: ShareTable | None = None,
+        quota: Quota | None = None,
     ) -> None:
+        self._quota = quota or Quota()
         self._store = store
         self._shares = shares
         self._validator = validator
@@ -75,9 +78,23 @@ class BacktestServicer(backtest_pb2_grpc.BacktestServiceServicer):
     ) -> pb.CreateBacktestResponse:
         principal = authorize(current_principal(), Resource.BACKTEST, Action.CREATE)
         stored = await self._validator.stored_config(request.spec, context)
-        record, created = await self._store.create(
-            principal.subject, stored, request.request_id, request.spec.training_job_id
-        )
+        quota = self._quota.limit_for(principal.subject, principal.principal.roles)
+        try:
+            record, created = await self._store.create(
+                principal.subject,
+                stored,
+                request.request_id,
+                request.spec.training_job_id,
+                max_active=quota.limit,
+            )
+        except TooManyActiveBacktests as error:
+            raise quota.refusal(
+                "backtests",
+                "concurrent backtests",
+                error.active,
+                "wait for one to finish or cancel one",
+                reason="TOO_MANY_ACTIVE_BACKTESTS",
+            ) from error
         if created:
             _LOGGER.info("backtest.created backtest.id=%s owner=%s", record.id, record.owner)
             self._runs.schedule(record)

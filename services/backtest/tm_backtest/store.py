@@ -23,6 +23,16 @@ _COLUMNS = (
     "created_at, updated_at, started_at, ended_at, resource_usage"
 )
 FINAL_STATES = frozenset(s.value for s in BACKTEST.final)
+ACTIVE_STATES = sorted(s.value for s in BACKTEST.active)
+"""States that count against the concurrent-backtest quota."""
+
+
+class TooManyActiveBacktests(Exception):
+    """The owner already has ``active`` backtests, the most their quota allows."""
+
+    def __init__(self, owner: str, active: int) -> None:
+        super().__init__(f"user {owner!r} has {active} active backtests")
+        self.active = active
 
 
 @dataclass(frozen=True)
@@ -60,11 +70,25 @@ class BacktestStore:
         self._pool = pool
 
     async def create(
-        self, owner: str, config: dict[str, Any], request_id: str, training_job_id: str
+        self,
+        owner: str,
+        config: dict[str, Any],
+        request_id: str,
+        training_job_id: str,
+        max_active: float | None = None,
     ) -> tuple[BacktestRecord, bool]:
         """Insert a QUEUED backtest; returns (record, created) — a repeated request id of the
-        same owner returns the first backtest with created=False."""
-        async with self._pool.connection() as conn, conn.cursor(row_factory=dict_row) as cur:
+        same owner returns the first backtest with created=False. Raises
+        TooManyActiveBacktests over ``max_active`` (None: no limit); a per-owner advisory lock
+        makes count-then-insert atomic against concurrent creates."""
+        async with (
+            self._pool.connection() as conn,
+            conn.transaction(),
+            conn.cursor(row_factory=dict_row) as cur,
+        ):
+            await cur.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('tm-backtest-owner:' || %s))", (owner,)
+            )
             if request_id:
                 await cur.execute(
                     f"SELECT {_COLUMNS} FROM backtest.backtests WHERE owner=%s AND request_id=%s",
@@ -73,6 +97,16 @@ class BacktestStore:
                 row = await cur.fetchone()
                 if row is not None:
                     return BacktestRecord(**row), False
+            if max_active is not None:
+                await cur.execute(
+                    "SELECT count(*) AS n FROM backtest.backtests "
+                    "WHERE owner = %s AND state = ANY(%s)",
+                    (owner, ACTIVE_STATES),
+                )
+                counted = await cur.fetchone()
+                active = int(counted["n"]) if counted else 0
+                if active + 1 > max_active:
+                    raise TooManyActiveBacktests(owner, active)
             await cur.execute(
                 f"INSERT INTO backtest.backtests (id, owner, config, request_id, training_job_id) "
                 f"VALUES (%s, %s, %s, %s, %s) RETURNING {_COLUMNS}",

@@ -55,6 +55,17 @@ class TrainingJobCreate(BaseModel):
     request_id: str = Field(
         default="", max_length=128, description="Idempotency key: a retry returns the first job."
     )
+    priority: int = Field(
+        default=0,
+        ge=-10,
+        le=10,
+        description="Higher runs first; above 0 needs the admin or risk_officer role (403).",
+    )
+    time_limit_seconds: float = Field(
+        default=0,
+        ge=0,
+        description="Longest a run may last; 0 = the caller's quota. Over the quota: 429.",
+    )
 
 
 class ProgressOut(BaseModel):
@@ -109,6 +120,17 @@ class TrainingJobOut(BaseModel):
         default_factory=dict,
         description="The resolved run: strategy config with defaults, seed, data, split.",
     )
+    queue_position: int = Field(
+        default=0, description="1-based place in the queue (priority, then age); 0 = not queued."
+    )
+    wait_reason: str = Field(
+        default="",
+        description='Why a queued job waits: "waiting for 2 CPUs (1 of 4 free)", "1 job ahead".',
+    )
+    priority: int = Field(default=0, description="Scheduling priority; higher runs first.")
+    time_limit_seconds: float = Field(
+        default=0, description="Longest one run may last before it ends FAILED; 0 = no limit."
+    )
 
 
 class TrainingJobList(BaseModel):
@@ -128,6 +150,15 @@ class MetricList(BaseModel):
     next_page_token: str
 
 
+class ClusterUserOut(BaseModel):
+    owner_id: str
+    running_jobs: int
+    queued_jobs: int
+    active_jobs: int = Field(description="Jobs counting against the concurrent-job quota.")
+    cpus_in_use: float
+    gpus_in_use: float
+
+
 class ClusterOut(BaseModel):
     cpus_total: float
     cpus_available: float
@@ -136,6 +167,11 @@ class ClusterOut(BaseModel):
     queued_jobs: int
     running_jobs: int
     cluster_reachable: bool
+    users: list[ClusterUserOut] = Field(
+        default_factory=list,
+        description="Use by user, most CPUs first; admins and risk officers see everyone, "
+        "others only themselves.",
+    )
 
 
 def _resources(message: Any, field: str) -> ResourcesBody | None:
@@ -188,6 +224,10 @@ def job_out(job: trainer_pb2.TrainingJob) -> TrainingJobOut:
         events_topic=training_job_topic(job.job_id),
         allowed_actions=action_names(job.allowed_actions),
         run_spec=json.loads(job.run_spec_json) if job.run_spec_json else {},
+        queue_position=job.queue_position,
+        wait_reason=job.wait_reason,
+        priority=job.priority,
+        time_limit_seconds=job.time_limit_seconds,
     )
 
 
@@ -219,6 +259,8 @@ def jobs_router(backends: Backends, caller: CallerDependency) -> APIRouter:
             seed=body.seed,
             total_steps=body.total_steps,
             request_id=body.request_id,
+            priority=body.priority,
+            time_limit_seconds=body.time_limit_seconds,
         )
         if body.resources is not None:
             request.resources.CopyFrom(common_pb2.Resources(**body.resources.model_dump()))
@@ -337,6 +379,17 @@ def jobs_router(backends: Backends, caller: CallerDependency) -> APIRouter:
             queued_jobs=reply.queued_jobs,
             running_jobs=reply.running_jobs,
             cluster_reachable=reply.cluster_reachable,
+            users=[
+                ClusterUserOut(
+                    owner_id=u.owner_id,
+                    running_jobs=u.running_jobs,
+                    queued_jobs=u.queued_jobs,
+                    active_jobs=u.active_jobs,
+                    cpus_in_use=u.cpus_in_use,
+                    gpus_in_use=u.gpus_in_use,
+                )
+                for u in reply.users
+            ],
         )
 
     return router

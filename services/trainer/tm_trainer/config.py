@@ -6,6 +6,7 @@ from pathlib import Path
 
 from pydantic import Field, model_validator
 from pydantic_settings import SettingsConfigDict
+from trademaster.service.quotas import Quota
 from trademaster.service.settings import ServiceSettings
 from trademaster.service.topics import REPORT_STREAM_PREFIX
 
@@ -24,7 +25,21 @@ class TrainerSettings(ServiceSettings):
     artifact_dir: Path = Path("./var/artifacts/trainer")
     """Artifact store root: ``<artifact_dir>/<job_id>/`` holds specs, checkpoints and the model."""
     max_active_jobs_per_user: int = Field(3, ge=1)
-    """QUEUED + RUNNING + PAUSED + CANCELLING jobs one user may have."""
+    """QUEUED + RUNNING + PAUSED + CANCELLING jobs one user may have (the default of
+    ``quota_jobs``)."""
+    quota_jobs: Quota = Quota()
+    """Concurrent (queued, running, paused, cancelling) jobs per user / role, JSON:
+    ``{"default": 3, "roles": {"admin": 20}, "users": {"alice": 10}}``."""
+    quota_cpus_per_job: Quota = Quota()
+    """Most CPUs one job may ask for, per user / role; unset is unlimited."""
+    quota_gpus_per_job: Quota = Quota()
+    """Most GPUs one job may ask for, per user / role; unset is unlimited."""
+    quota_run_seconds: Quota = Quota()
+    """Longest one run of a job may last on the cluster before it ends FAILED ("time limit"),
+    per user / role; a request may ask for less. Unset is no limit."""
+    max_attempts: int = Field(10, ge=1)
+    """Submissions of one job: a job whose Ray job is lost (worker or node died) is resubmitted
+    from its last checkpoint until it has run this many times, then it ends FAILED."""
     cpus_per_job: float = Field(1.0, gt=0)
     """CPUs a job asks Ray for when the request does not say."""
     scheduler_interval_s: float = Field(0.5, gt=0)

@@ -81,7 +81,21 @@ def job_message(job: JobRecord) -> trainer_pb2.TrainingJob:
         update_time=timestamp_of(job.updated_at),
         allowed_actions=TRAINING_JOB.action_values(job.state),  # type: ignore[arg-type]
         run_spec_json=job.run_spec.model_dump_json(),
+        queue_position=job.queue_position,
+        wait_reason=wait_reason(job),
+        priority=job.priority,
+        time_limit_seconds=job.time_limit_s,
     )
+
+
+def wait_reason(job: JobRecord) -> str:
+    """Why a queued job waits: the scheduler's reason at the head, the jobs ahead behind it."""
+    if job.queue_position <= 0:
+        return ""
+    if job.queue_position == 1:
+        return job.wait_reason or "next to start"
+    ahead = job.queue_position - 1
+    return f"{ahead} job{'s' if ahead > 1 else ''} ahead"
 
 
 def metric_message(row: MetricRow) -> common_pb2.MetricPoint:

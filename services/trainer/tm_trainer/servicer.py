@@ -20,7 +20,6 @@ from trademaster.service.errors import (
     FailedPrecondition,
     InvalidArgument,
     NotFound,
-    ResourceExhausted,
     Unavailable,
     raise_if_invalid,
 )
@@ -29,9 +28,11 @@ from trademaster.service.lifecycle import TRAINING_JOB, JobAction, JobState
 from trademaster.service.sharing import ShareTable
 from trademaster.service.topics import control_key, training_job_topic
 
+from tm_trainer.admission import PRIORITY_ROLES, admit, too_many_jobs
 from tm_trainer.config import TrainerSettings
 from tm_trainer.convert import job_message, metric_message, state_name
 from tm_trainer.events import JobEvents
+from tm_trainer.queue_store import QueueStore
 from tm_trainer.ray_cluster import ClusterUnavailable, RayCluster
 from tm_trainer.resolve import RunResolver
 from tm_trainer.store import JobRecord, JobStore, NewJob, TooManyActiveJobs
@@ -85,6 +86,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     ) -> None:
         self._settings = settings
         self._store = store
+        self._queue = QueueStore(store.pool)
         self._resolver = RunResolver(strategies)
         self._cluster = cluster
         self._redis = redis
@@ -122,6 +124,7 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
         principal = self._require(Resource.TRAINING_JOB, Action.CREATE)
         strategy_id = parse_uuid(request.strategy_id, "strategy_id")
         raise_if_invalid(create_violations(request), "request")
+        admission = admit(self._settings, principal.principal, request)
         run = await self._resolver.resolve(strategy_id, request, context)
         res = request.resources
         if res.gpu_required:
@@ -138,17 +141,14 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
                 "gpu_required": res.gpu_required,
             },
             request_id=request.request_id or None,
+            priority=admission.priority,
+            time_limit_s=admission.time_limit_s,
         )
         try:
-            job, created = await self._store.create(
-                new, max_active=self._settings.max_active_jobs_per_user
-            )
+            job, created = await self._store.create(new, max_active=admission.jobs.limit)
         except TooManyActiveJobs as error:
-            raise ResourceExhausted(
-                f"{error}; wait for a job to finish or cancel one",
-                reason="TOO_MANY_ACTIVE_JOBS",
-                metadata={"limit": str(error.limit)},
-            ) from error
+            raise too_many_jobs(admission.jobs, error.active) from error
+        job = await self._store.get(job.id) or job  # with its queue position
         if created:
             _LOGGER.info("trainer.job_created job.id=%s owner=%s", job.id, job.owner)
             await self._events.state_changed(job, "", QUEUED, "created")
@@ -232,11 +232,15 @@ class TrainerServicer(trainer_pb2_grpc.TrainerServiceServicer):
     async def GetClusterStatus(
         self, request: trainer_pb2.GetClusterStatusRequest, context: grpc.aio.ServicerContext
     ) -> trainer_pb2.GetClusterStatusResponse:
-        self._require(Resource.CLUSTER, Action.READ)
+        grant = self._require(Resource.CLUSTER, Action.READ)
         counts = await self._store.count_by_state()
         reply = trainer_pb2.GetClusterStatusResponse(
             queued_jobs=counts.get(QUEUED, 0), running_jobs=counts.get(RUNNING, 0)
         )
+        sees_all = grant.principal.has_any(*PRIORITY_ROLES)
+        for usage in await self._queue.usage_by_owner():
+            if sees_all or usage["owner"] == grant.subject:
+                reply.users.add(owner_id=usage.pop("owner"), **usage)
         try:
             capacity = await asyncio.to_thread(self._cluster.resources)
         except ClusterUnavailable as error:

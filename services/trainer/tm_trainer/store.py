@@ -34,7 +34,7 @@ ON_CLUSTER_STATES: tuple[str, ...] = (JobState.RUNNING.value, JobState.CANCELLIN
 class TooManyActiveJobs(Exception):
     """The owner already has ``limit`` active jobs."""
 
-    def __init__(self, owner: str, active: int, limit: int) -> None:
+    def __init__(self, owner: str, active: int, limit: float) -> None:
         super().__init__(f"user {owner!r} has {active} active training jobs, limit is {limit}")
         self.active = active
         self.limit = limit
@@ -50,6 +50,9 @@ class NewJob:
     overrides: dict[str, Any]
     requested_resources: dict[str, Any]
     request_id: str | None
+    priority: int = 0
+    time_limit_s: float = 0.0
+    """Longest one run on the cluster may last; 0 is no limit."""
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,14 @@ class JobRecord:
     started_at: datetime | None
     ended_at: datetime | None
     request_id: str | None = None
+    priority: int = 0
+    time_limit_s: float = 0.0
+    run_started_at: datetime | None = None
+    """Start of the current run on the cluster (the time limit counts from here)."""
+    wait_reason: str = ""
+    """Why the job at the head of the queue waits, as the scheduler last saw it."""
+    queue_position: int = 0
+    """1-based place among QUEUED jobs (computed on read); 0 when not queued."""
 
 
 @dataclass(frozen=True)
@@ -132,11 +143,22 @@ def _adapt(column: str, value: Any) -> Any:
     return Jsonb(value) if column in _JSON_COLUMNS and value is not None else value
 
 
-def _record(row: Mapping[str, Any]) -> JobRecord:
+def _record(row: Mapping[str, Any], **extra: Any) -> JobRecord:
     names = JobRecord.__dataclass_fields__
-    fields = {k: v for k, v in row.items() if k in names}
+    fields = {k: v for k, v in row.items() if k in names} | extra
     fields["run_spec"] = RunSpec.model_validate(row["run_spec"])
     return JobRecord(**fields)
+
+
+_QUEUED = JobState.QUEUED.value
+_SELECT = f"""
+    SELECT j.*, CASE WHEN j.state = '{_QUEUED}' THEN 1 + (
+        SELECT count(*) FROM training_jobs q WHERE q.state = '{_QUEUED}'
+        AND (q.priority > j.priority OR (q.priority = j.priority
+             AND (q.queued_at, q.id) < (j.queued_at, j.id)))
+    ) ELSE 0 END AS queue_position
+    FROM training_jobs j"""
+"""Jobs with their queue position: higher priority first, then the longest waiting."""
 
 
 class JobStore:
@@ -145,9 +167,15 @@ class JobStore:
     def __init__(self, pool: psycopg_pool.AsyncConnectionPool) -> None:
         self._pool = pool
 
-    async def create(self, new: NewJob, *, max_active: int) -> tuple[JobRecord, bool]:
+    @property
+    def pool(self) -> psycopg_pool.AsyncConnectionPool:
+        return self._pool
+
+    async def create(self, new: NewJob, *, max_active: float | None) -> tuple[JobRecord, bool]:
         """Insert a QUEUED job; returns (job, created). A repeated ``request_id`` of the same
-        owner returns the first job. Raises TooManyActiveJobs over ``max_active``."""
+        owner returns the first job. Raises TooManyActiveJobs over ``max_active`` (None: no
+        limit). The per-owner advisory lock makes count-then-insert atomic: two concurrent
+        creates of one owner cannot both take the last slot."""
         async with self._pool.connection() as conn, conn.transaction():
             await conn.execute(
                 "SELECT pg_advisory_xact_lock(hashtext('tm-trainer-owner:' || %s))", (new.owner,)
@@ -166,14 +194,14 @@ class JobStore:
             )
             row = await cur.fetchone()
             active = int(row["n"]) if row else 0
-            if active >= max_active:
+            if max_active is not None and active + 1 > max_active:
                 raise TooManyActiveJobs(new.owner, active, max_active)
             cur = await conn.cursor(row_factory=dict_row).execute(
                 """
                 INSERT INTO training_jobs (
                     id, owner, strategy_id, strategy_version, state, run_spec, overrides,
-                    requested_resources, request_id)
-                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)
+                    requested_resources, request_id, priority, time_limit_s)
+                VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
                 RETURNING *
                 """,
                 (
@@ -186,6 +214,8 @@ class JobStore:
                     Jsonb(new.overrides),
                     Jsonb(new.requested_resources),
                     new.request_id or None,
+                    new.priority,
+                    new.time_limit_s,
                 ),
             )
             created = await cur.fetchone()
@@ -195,14 +225,10 @@ class JobStore:
     async def get(self, job_id: uuid.UUID, owner: str | None = None) -> JobRecord | None:
         """The job, or None when absent or (with ``owner``) someone else's."""
         async with self._pool.connection() as conn:
-            if owner is None:
-                cur = await conn.cursor(row_factory=dict_row).execute(
-                    "SELECT * FROM training_jobs WHERE id = %s", (job_id,)
-                )
-            else:
-                cur = await conn.cursor(row_factory=dict_row).execute(
-                    "SELECT * FROM training_jobs WHERE id = %s AND owner = %s", (job_id, owner)
-                )
+            cur = await conn.cursor(row_factory=dict_row).execute(
+                f"{_SELECT} WHERE j.id = %s AND (%s::text IS NULL OR j.owner = %s)",
+                (job_id, owner, owner),
+            )
             row = await cur.fetchone()
         return None if row is None else _record(row)
 
@@ -224,21 +250,21 @@ class JobStore:
             clauses.append("id IN (SELECT resource_id FROM trainer.job_shares WHERE user_id = %s)")
             params.append(shared_with)
         if owner is not None:
-            clauses.append("owner = %s")
+            clauses.append("j.owner = %s")
             params.append(owner)
         if states:
-            clauses.append("state = ANY(%s)")
+            clauses.append("j.state = ANY(%s)")
             params.append(list(states))
         if strategy_id is not None:
-            clauses.append("strategy_id = %s")
+            clauses.append("j.strategy_id = %s")
             params.append(strategy_id)
         if page_token:
             params.extend(decode_page_token(page_token, datetime.fromisoformat, uuid.UUID))
-            clauses.append("(created_at, id) < (%s, %s)")
+            clauses.append("(j.created_at, j.id) < (%s, %s)")
         params.append(page_size + 1)
         query = (
-            f"SELECT * FROM training_jobs WHERE {' AND '.join(clauses)} "
-            "ORDER BY created_at DESC, id DESC LIMIT %s"
+            f"{_SELECT} WHERE {' AND '.join(clauses)} "
+            "ORDER BY j.created_at DESC, j.id DESC LIMIT %s"
         )
         async with self._pool.connection() as conn:
             cur = await conn.cursor(row_factory=dict_row).execute(query.encode(), params)
@@ -282,6 +308,10 @@ class JobStore:
             sets.append("ended_at = coalesce(ended_at, now())")
         if new_state == JobState.QUEUED:
             sets.append("queued_at = now()")
+        if new_state == JobState.RUNNING and "run_started_at" not in fields:
+            sets.append("run_started_at = now()")
+        if new_state != JobState.QUEUED:
+            sets.append("wait_reason = ''")
         params.extend([job_id, allowed])
         cur = await conn.cursor(row_factory=dict_row).execute(
             f"UPDATE training_jobs SET {', '.join(sets)} "  # noqa: S608 - columns checked above
@@ -292,14 +322,15 @@ class JobStore:
         return None if row is None else _record(row)
 
     async def next_queued(self) -> JobRecord | None:
-        """The job waiting longest (FIFO)."""
+        """The head of the queue: highest priority, then waiting longest."""
         async with self._pool.connection() as conn:
             cur = await conn.cursor(row_factory=dict_row).execute(
-                "SELECT * FROM training_jobs WHERE state = %s ORDER BY queued_at, id LIMIT 1",
-                (JobState.QUEUED.value,),
+                "SELECT * FROM training_jobs WHERE state = %s "
+                "ORDER BY priority DESC, queued_at, id LIMIT 1",
+                (_QUEUED,),
             )
             row = await cur.fetchone()
-        return None if row is None else _record(row)
+        return None if row is None else _record(row, queue_position=1)
 
     async def in_states(self, states: Sequence[str]) -> list[JobRecord]:
         async with self._pool.connection() as conn:

@@ -26,14 +26,18 @@ from trademaster.service.tracing import child_span, current_trace_carrier
 
 from tm_trainer.config import TrainerSettings
 from tm_trainer.events import JobEvents
-from tm_trainer.ray_cluster import TERMINAL_RAY_STATUSES, ClusterUnavailable, RayCluster
+from tm_trainer.queue_store import QueueStore
+from tm_trainer.ray_cluster import (
+    TERMINAL_RAY_STATUSES,
+    ClusterResources,
+    ClusterUnavailable,
+    RayCluster,
+)
 from tm_trainer.recorder import ReportRecorder
 from tm_trainer.store import ON_CLUSTER_STATES, JobRecord, JobStore
 
 _LOGGER = logging.getLogger(__name__)
 
-MAX_ATTEMPTS = 10
-"""Submissions of one job before the trainer gives up resubmitting after crashes."""
 QUEUED, RUNNING, PAUSED, FAILED, CANCELLING, CANCELLED = (
     s.value
     for s in (
@@ -70,6 +74,7 @@ class JobSupervisor:
     ) -> None:
         self.settings = settings
         self.store = store
+        self.queue = QueueStore(store.pool)
         self.cluster = cluster
         self.redis = redis
         self.events = JobEvents(bus)
@@ -153,6 +158,8 @@ class JobSupervisor:
                 continue
             status = await asyncio.to_thread(self.cluster.status, job.ray_submission_id)
             if status is not None and status not in TERMINAL_RAY_STATUSES:
+                if await self._over_time_limit(job):
+                    continue
                 if (
                     job.state == CANCELLING
                     and _age_s(job.updated_at) > self.settings.cancel_grace_s
@@ -164,6 +171,30 @@ class JobSupervisor:
             if current is None or current.state not in ON_CLUSTER_STATES:
                 continue
             await self._settle_ended(current, status)
+
+    async def _over_time_limit(self, job: JobRecord) -> bool:
+        """End a RUNNING job FAILED ("time limit") once its run outlasts its limit."""
+        if job.state != RUNNING or job.time_limit_s <= 0 or job.run_started_at is None:
+            return False
+        ran = _age_s(job.run_started_at)
+        if ran <= job.time_limit_s:
+            return False
+        reason = f"time limit: ran {ran:.0f}s, limit {job.time_limit_s:g}s"
+        done = await self.store.transition(
+            job.id, FAILED, expected=[RUNNING], failure_reason=reason
+        )
+        if done is None:
+            return False
+        _LOGGER.warning("trainer.job_time_limit job.id=%s ran_s=%.1f", job.id, ran)
+        # The runner also stops on its own at its next check of the flag (if Ray stop fails).
+        await self.redis.set(control_key(training_job_topic(str(job.id))), "cancel", ex=3600)
+        await self.events.finished(done, RUNNING, FAILED, reason)
+        try:
+            await asyncio.to_thread(self.cluster.stop, job.ray_submission_id)
+        except ClusterUnavailable as error:
+            # The job is FAILED either way; the runner ends at its next check of the flag.
+            _LOGGER.warning("trainer.stop_failed job.id=%s error=%s", job.id, error)
+        return True
 
     async def _settle_ended(self, job: JobRecord, ray_status: str | None) -> None:
         """The Ray job ended without a final event: finish, pause or resubmit the job."""
@@ -183,7 +214,7 @@ class JobSupervisor:
                 await self._clear_control(job.id)
                 await self.events.state_changed(done, RUNNING, PAUSED, ended)
             return
-        if job.checkpoint_uri and job.attempt < MAX_ATTEMPTS:
+        if job.checkpoint_uri and job.attempt < self.settings.max_attempts:
             done = await self.store.transition(job.id, QUEUED, expected=[RUNNING])
             if done is not None:
                 _LOGGER.warning("trainer.job_requeued job.id=%s reason=%s", job.id, ended)
@@ -231,7 +262,11 @@ class JobSupervisor:
                 if failed is not None:
                     await self.events.finished(failed, QUEUED, FAILED, reason)
                 continue
-            if cpus > capacity.cpus - used_cpus + 1e-9 or gpus > capacity.gpus - used_gpus + 1e-9:
+            free_cpus, free_gpus = capacity.cpus - used_cpus, capacity.gpus - used_gpus
+            if cpus > free_cpus + 1e-9 or gpus > free_gpus + 1e-9:
+                await self.queue.set_wait_reason(
+                    job.id, queue_wait_reason(cpus, gpus, free_cpus, free_gpus, capacity)
+                )
                 return started
             if await self._submit(job, cpus, gpus):
                 started += 1
@@ -296,6 +331,20 @@ class JobSupervisor:
         )
         await self.events.state_changed(claimed, QUEUED, RUNNING, f"submitted as {submission_id}")
         return True
+
+
+def queue_wait_reason(
+    cpus: float, gpus: float, free_cpus: float, free_gpus: float, capacity: ClusterResources
+) -> str:
+    """E.g. ``waiting for 2 CPUs (1 of 4 free)``; a job larger than the cluster says so."""
+    if cpus > free_cpus + 1e-9:
+        want, free, total, unit = cpus, free_cpus, capacity.cpus, "CPU"
+    else:
+        want, free, total, unit = gpus, free_gpus, capacity.gpus, "GPU"
+    units = f"{want:g} {unit}{'s' if want != 1 else ''}"
+    if want > total + 1e-9:
+        return f"waiting for {units}: more than the cluster has ({total:g})"
+    return f"waiting for {units} ({max(free, 0.0):g} of {total:g} free)"
 
 
 def _age_s(moment: datetime) -> float:

@@ -28,6 +28,7 @@ from trademaster.api.trainer.v1 import trainer_pb2, trainer_pb2_grpc
 from trademaster.config.strategy import default_config
 from trademaster.service.auth import issue_token
 from trademaster.service.localstack import RayHead
+from trademaster.service.quotas import Quota
 from trademaster.service.server import ServiceParts, create_server, stop_server
 
 JWT_SECRET = "trainer-tests-secret-0123456789-abcdef"
@@ -101,8 +102,8 @@ class TrainerHarness:
     """The trainer's ``host:port`` (for services that call it)."""
 
     @staticmethod
-    def auth(subject: str) -> list[tuple[str, str]]:
-        return [("authorization", f"Bearer {token(subject)}")]
+    def auth(subject: str, *roles: str) -> list[tuple[str, str]]:
+        return [("authorization", f"Bearer {token(subject, *roles)}")]
 
     async def strategy_for(self, owner: str) -> str:
         """One tiny DQN strategy per owner (created on first use)."""
@@ -125,10 +126,14 @@ class TrainerHarness:
             self.strategy_ids[owner] = reply.strategy.strategy_id
         return self.strategy_ids[owner]
 
-    async def create(self, owner: str, **fields: Any) -> trainer_pb2.TrainingJob:
+    async def create(
+        self, owner: str, roles: tuple[str, ...] = (), **fields: Any
+    ) -> trainer_pb2.TrainingJob:
         fields.setdefault("strategy_id", await self.strategy_for(owner))
         reply = await self.trainer.CreateTrainingJob(
-            trainer_pb2.CreateTrainingJobRequest(**fields), metadata=self.auth(owner), timeout=30
+            trainer_pb2.CreateTrainingJobRequest(**fields),
+            metadata=self.auth(owner, *roles),
+            timeout=30,
         )
         return reply.job
 
@@ -279,5 +284,47 @@ async def queue_only(
         tm_session_dir,
         cpus_per_job=10_000.0,
         max_active_jobs_per_user=2,
+    ):
+        yield harness
+
+
+CPU_CAPPED_USER = f"cpu-capped-{uuid.uuid4().hex[:6]}"
+"""The one user of ``fair_share`` whose jobs may ask for at most 2 CPUs."""
+
+
+@pytest.fixture(scope="module")
+async def fair_share(
+    postgres_server: PostgresHandle,
+    redis_url: str,
+    ray_head: RayHead,
+    strategy_service: tuple[str, Path],
+    tm_session_dir: Path,
+) -> AsyncIterator[TrainerHarness]:
+    """A queue-only trainer with quotas: 2 concurrent jobs (admins 4), run time <= 600 s."""
+    async for harness in _harness(
+        postgres_server,
+        redis_url,
+        ray_head,
+        strategy_service,
+        tm_session_dir,
+        cpus_per_job=10_000.0,
+        quota_jobs=Quota(default=2, roles={"admin": 4}),
+        quota_cpus_per_job=Quota(users={CPU_CAPPED_USER: 2}),
+        quota_run_seconds=Quota(default=600),
+    ):
+        yield harness
+
+
+@pytest.fixture(scope="module")
+async def retry_once(
+    postgres_server: PostgresHandle,
+    redis_url: str,
+    ray_head: RayHead,
+    strategy_service: tuple[str, Path],
+    tm_session_dir: Path,
+) -> AsyncIterator[TrainerHarness]:
+    """A trainer on Ray that runs a job at most twice (one retry after a lost worker)."""
+    async for harness in _harness(
+        postgres_server, redis_url, ray_head, strategy_service, tm_session_dir, max_attempts=2
     ):
         yield harness

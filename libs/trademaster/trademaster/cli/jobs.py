@@ -157,6 +157,10 @@ def job_json(job: trainer_pb2.TrainingJob) -> dict[str, Any]:
         if job.HasField("create_time")
         else None,
         "overrides": json_format.MessageToDict(job.overrides),
+        "priority": job.priority,
+        "queue_position": job.queue_position,
+        "wait_reason": job.wait_reason,
+        "time_limit_seconds": job.time_limit_seconds,
     }
 
 
@@ -179,6 +183,19 @@ def _get(tm: Client, job_id: str) -> trainer_pb2.TrainingJob:
 @click.option("--set", "sets", multiple=True, help="Override, e.g. agent.lr=0.001 (repeat).")
 @click.option("--cpus", type=click.IntRange(min=0), default=0)
 @click.option("--gpus", type=click.IntRange(min=0), default=0)
+@click.option(
+    "--priority",
+    type=click.IntRange(-10, 10),
+    default=0,
+    help="Higher runs first; above 0 needs admin or risk_officer.",
+)
+@click.option(
+    "--time-limit",
+    "time_limit",
+    type=click.FloatRange(min=0),
+    default=0,
+    help="Seconds one run may last; 0 = your quota.",
+)
 @click.option("--watch/--no-watch", default=True, help="Follow progress until the job ends.")
 @_target_option
 @_token_option
@@ -190,6 +207,8 @@ def start(
     sets: tuple[str, ...],
     cpus: int,
     gpus: int,
+    priority: int,
+    time_limit: float,
     watch: bool,
     target: str | None,
     token: str | None,
@@ -203,6 +222,8 @@ def start(
         total_steps=steps,
         seed=seed,
         overrides=overrides,
+        priority=priority,
+        time_limit_seconds=time_limit,
     )
     if cpus or gpus:
         request.resources.CopyFrom(common_pb2.Resources(num_cpus=cpus, num_gpus=gpus))
@@ -320,7 +341,7 @@ def list_command(
     if as_json:
         click.echo(json.dumps({"jobs": [job_json(job) for job in found]}, indent=2))
         return
-    table = Table("id", "strategy", "state", "progress", "created")
+    table = Table("id", "strategy", "state", "progress", "queue", "created")
     for job in found:
         view = job_json(job)
         table.add_row(
@@ -328,6 +349,7 @@ def list_command(
             view["strategy_id"],
             view["state"],
             f"{view['progress']['fraction']:.0%}",
+            f"#{job.queue_position} {job.wait_reason}" if job.queue_position else "",
             str(view["created_at"] or ""),
         )
     Console().print(table)

@@ -253,6 +253,13 @@ export interface TrainingJob {
   events_topic: string;
   /** Controls the trainer accepts in the current state (from its one transition table). */
   allowed_actions: ("pause" | "resume" | "cancel")[];
+  /** 1-based place in the queue (priority, then age); 0 when not queued. */
+  queue_position: number;
+  /** Why a queued job waits, e.g. "waiting for 2 CPUs (1 of 4 free)" or "1 job ahead". */
+  wait_reason: string;
+  priority: number;
+  /** Longest one run may last before it ends FAILED ("time limit"); 0 = no limit. */
+  time_limit_seconds: number;
 }
 
 export interface TrainingJobInput {
@@ -288,6 +295,17 @@ export interface Cluster {
   queued_jobs: number;
   running_jobs: number;
   cluster_reachable: boolean;
+  /** Use by user; admins and risk officers see everyone, others only themselves. */
+  users: ClusterUser[];
+}
+
+export interface ClusterUser {
+  owner_id: string;
+  running_jobs: number;
+  queued_jobs: number;
+  active_jobs: number;
+  cpus_in_use: number;
+  gpus_in_use: number;
 }
 
 export type BacktestState =

@@ -48,6 +48,11 @@ export function JobsTable({ jobs, names }: { jobs: TrainingJob[]; names: Map<str
               </Table.Td>
               <Table.Td>
                 <StateBadge state={j.state} />
+                {j.queue_position > 0 && (
+                  <Text size="xs" c="dimmed" data-testid="job-queue">
+                    #{j.queue_position} in queue · {j.wait_reason}
+                  </Text>
+                )}
               </Table.Td>
               <Table.Td>
                 <Progress value={j.progress.fraction * 100} size="sm" />

@@ -297,6 +297,30 @@ function ClusterCard() {
           <Stat label="Running jobs" value={String(c.running_jobs)} testId="cluster-running" />
         </SimpleGrid>
       )}
+      {c && c.users.length > 0 && (
+        <Table mt="sm" data-testid="cluster-users">
+          <Table.Thead>
+            <Table.Tr>
+              <Table.Th>User</Table.Th>
+              <Table.Th>Running</Table.Th>
+              <Table.Th>Queued</Table.Th>
+              <Table.Th>CPUs</Table.Th>
+              <Table.Th>GPUs</Table.Th>
+            </Table.Tr>
+          </Table.Thead>
+          <Table.Tbody>
+            {c.users.map((u) => (
+              <Table.Tr key={u.owner_id}>
+                <Table.Td>{u.owner_id}</Table.Td>
+                <Table.Td>{u.running_jobs}</Table.Td>
+                <Table.Td>{u.queued_jobs}</Table.Td>
+                <Table.Td>{formatNumber(u.cpus_in_use)}</Table.Td>
+                <Table.Td>{formatNumber(u.gpus_in_use)}</Table.Td>
+              </Table.Tr>
+            ))}
+          </Table.Tbody>
+        </Table>
+      )}
     </Card>
   );
 }

@@ -285,6 +285,12 @@ export default function JobDetailPage() {
           Pause requested: the job checkpoints at its next iteration and then shows PAUSED.
         </Alert>
       )}
+      {job.state === "QUEUED" && job.queue_position > 0 && (
+        <Alert color="blue" title={`Queued: #${job.queue_position}`} data-testid="queue-position">
+          {job.wait_reason || "waiting for the scheduler"}
+          {job.priority !== 0 ? ` · priority ${job.priority}` : ""}
+        </Alert>
+      )}
       {job.state === "FAILED" && (
         <Alert color="red" title="Training failed" data-testid="failure-reason">
           {job.failure_reason || "no reason recorded"}
@@ -314,6 +320,10 @@ export default function JobDetailPage() {
             testId="job-strategy"
           />
           <Fact label="Device" value={job.device || "—"} />
+          <Fact
+            label="Time limit"
+            value={job.time_limit_seconds > 0 ? `${formatNumber(job.time_limit_seconds)} s` : "none"}
+          />
           <Fact label="Seed" value={job.run_record ? String(job.run_record.seed) : "—"} />
           <Fact label="Created" value={formatDateTime(job.created_at)} />
           <Fact label="Started" value={formatDateTime(job.started_at)} />

@@ -76,7 +76,7 @@ class RunRecord(_message.Message):
     def __init__(self, seed: _Optional[int] = ..., config_hash: _Optional[str] = ..., dataset_hash: _Optional[str] = ..., library_versions: _Optional[_Mapping[str, str]] = ..., git_revision: _Optional[str] = ..., resource_usage: _Optional[_Mapping[str, float]] = ...) -> None: ...
 
 class TrainingJob(_message.Message):
-    __slots__ = ("job_id", "owner_id", "strategy_id", "strategy_version", "state", "failure_reason", "progress", "overrides", "requested_resources", "assigned_resources", "device", "final_metrics", "run_record", "checkpoint_uri", "model_uri", "create_time", "start_time", "end_time", "update_time", "allowed_actions", "run_spec_json")
+    __slots__ = ("job_id", "owner_id", "strategy_id", "strategy_version", "state", "failure_reason", "progress", "overrides", "requested_resources", "assigned_resources", "device", "final_metrics", "run_record", "checkpoint_uri", "model_uri", "create_time", "start_time", "end_time", "update_time", "allowed_actions", "run_spec_json", "queue_position", "wait_reason", "priority", "time_limit_seconds")
     class FinalMetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -105,6 +105,10 @@ class TrainingJob(_message.Message):
     UPDATE_TIME_FIELD_NUMBER: _ClassVar[int]
     ALLOWED_ACTIONS_FIELD_NUMBER: _ClassVar[int]
     RUN_SPEC_JSON_FIELD_NUMBER: _ClassVar[int]
+    QUEUE_POSITION_FIELD_NUMBER: _ClassVar[int]
+    WAIT_REASON_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     job_id: str
     owner_id: str
     strategy_id: str
@@ -126,10 +130,14 @@ class TrainingJob(_message.Message):
     update_time: _timestamp_pb2.Timestamp
     allowed_actions: _containers.RepeatedScalarFieldContainer[_common_pb2.JobAction]
     run_spec_json: str
-    def __init__(self, job_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., state: _Optional[_Union[TrainingJobState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[_Union[TrainingJobProgress, _Mapping]] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., requested_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., assigned_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., device: _Optional[str] = ..., final_metrics: _Optional[_Mapping[str, float]] = ..., run_record: _Optional[_Union[RunRecord, _Mapping]] = ..., checkpoint_uri: _Optional[str] = ..., model_uri: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ..., run_spec_json: _Optional[str] = ...) -> None: ...
+    queue_position: int
+    wait_reason: str
+    priority: int
+    time_limit_seconds: float
+    def __init__(self, job_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., state: _Optional[_Union[TrainingJobState, str]] = ..., failure_reason: _Optional[str] = ..., progress: _Optional[_Union[TrainingJobProgress, _Mapping]] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., requested_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., assigned_resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., device: _Optional[str] = ..., final_metrics: _Optional[_Mapping[str, float]] = ..., run_record: _Optional[_Union[RunRecord, _Mapping]] = ..., checkpoint_uri: _Optional[str] = ..., model_uri: _Optional[str] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., start_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., end_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., allowed_actions: _Optional[_Iterable[_Union[_common_pb2.JobAction, str]]] = ..., run_spec_json: _Optional[str] = ..., queue_position: _Optional[int] = ..., wait_reason: _Optional[str] = ..., priority: _Optional[int] = ..., time_limit_seconds: _Optional[float] = ...) -> None: ...
 
 class CreateTrainingJobRequest(_message.Message):
-    __slots__ = ("strategy_id", "strategy_version", "overrides", "resources", "seed", "total_steps", "request_id")
+    __slots__ = ("strategy_id", "strategy_version", "overrides", "resources", "seed", "total_steps", "request_id", "priority", "time_limit_seconds")
     STRATEGY_ID_FIELD_NUMBER: _ClassVar[int]
     STRATEGY_VERSION_FIELD_NUMBER: _ClassVar[int]
     OVERRIDES_FIELD_NUMBER: _ClassVar[int]
@@ -137,6 +145,8 @@ class CreateTrainingJobRequest(_message.Message):
     SEED_FIELD_NUMBER: _ClassVar[int]
     TOTAL_STEPS_FIELD_NUMBER: _ClassVar[int]
     REQUEST_ID_FIELD_NUMBER: _ClassVar[int]
+    PRIORITY_FIELD_NUMBER: _ClassVar[int]
+    TIME_LIMIT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     strategy_id: str
     strategy_version: int
     overrides: _struct_pb2.Struct
@@ -144,7 +154,9 @@ class CreateTrainingJobRequest(_message.Message):
     seed: int
     total_steps: int
     request_id: str
-    def __init__(self, strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., seed: _Optional[int] = ..., total_steps: _Optional[int] = ..., request_id: _Optional[str] = ...) -> None: ...
+    priority: int
+    time_limit_seconds: float
+    def __init__(self, strategy_id: _Optional[str] = ..., strategy_version: _Optional[int] = ..., overrides: _Optional[_Union[_struct_pb2.Struct, _Mapping]] = ..., resources: _Optional[_Union[_common_pb2.Resources, _Mapping]] = ..., seed: _Optional[int] = ..., total_steps: _Optional[int] = ..., request_id: _Optional[str] = ..., priority: _Optional[int] = ..., time_limit_seconds: _Optional[float] = ...) -> None: ...
 
 class CreateTrainingJobResponse(_message.Message):
     __slots__ = ("job",)
@@ -251,7 +263,7 @@ class GetClusterStatusRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetClusterStatusResponse(_message.Message):
-    __slots__ = ("cpus_total", "cpus_available", "gpus_total", "gpus_available", "queued_jobs", "running_jobs", "cluster_reachable")
+    __slots__ = ("cpus_total", "cpus_available", "gpus_total", "gpus_available", "queued_jobs", "running_jobs", "cluster_reachable", "users")
     CPUS_TOTAL_FIELD_NUMBER: _ClassVar[int]
     CPUS_AVAILABLE_FIELD_NUMBER: _ClassVar[int]
     GPUS_TOTAL_FIELD_NUMBER: _ClassVar[int]
@@ -259,6 +271,7 @@ class GetClusterStatusResponse(_message.Message):
     QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
     RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
     CLUSTER_REACHABLE_FIELD_NUMBER: _ClassVar[int]
+    USERS_FIELD_NUMBER: _ClassVar[int]
     cpus_total: float
     cpus_available: float
     gpus_total: float
@@ -266,7 +279,24 @@ class GetClusterStatusResponse(_message.Message):
     queued_jobs: int
     running_jobs: int
     cluster_reachable: bool
-    def __init__(self, cpus_total: _Optional[float] = ..., cpus_available: _Optional[float] = ..., gpus_total: _Optional[float] = ..., gpus_available: _Optional[float] = ..., queued_jobs: _Optional[int] = ..., running_jobs: _Optional[int] = ..., cluster_reachable: _Optional[bool] = ...) -> None: ...
+    users: _containers.RepeatedCompositeFieldContainer[ClusterUserUsage]
+    def __init__(self, cpus_total: _Optional[float] = ..., cpus_available: _Optional[float] = ..., gpus_total: _Optional[float] = ..., gpus_available: _Optional[float] = ..., queued_jobs: _Optional[int] = ..., running_jobs: _Optional[int] = ..., cluster_reachable: _Optional[bool] = ..., users: _Optional[_Iterable[_Union[ClusterUserUsage, _Mapping]]] = ...) -> None: ...
+
+class ClusterUserUsage(_message.Message):
+    __slots__ = ("owner_id", "running_jobs", "queued_jobs", "active_jobs", "cpus_in_use", "gpus_in_use")
+    OWNER_ID_FIELD_NUMBER: _ClassVar[int]
+    RUNNING_JOBS_FIELD_NUMBER: _ClassVar[int]
+    QUEUED_JOBS_FIELD_NUMBER: _ClassVar[int]
+    ACTIVE_JOBS_FIELD_NUMBER: _ClassVar[int]
+    CPUS_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    GPUS_IN_USE_FIELD_NUMBER: _ClassVar[int]
+    owner_id: str
+    running_jobs: int
+    queued_jobs: int
+    active_jobs: int
+    cpus_in_use: float
+    gpus_in_use: float
+    def __init__(self, owner_id: _Optional[str] = ..., running_jobs: _Optional[int] = ..., queued_jobs: _Optional[int] = ..., active_jobs: _Optional[int] = ..., cpus_in_use: _Optional[float] = ..., gpus_in_use: _Optional[float] = ...) -> None: ...
 
 class ShareTrainingJobRequest(_message.Message):
     __slots__ = ("job_id", "user_id")
