@@ -19,8 +19,8 @@ from trademaster.service.errors import FailedPrecondition, NotFound
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import JobState
 from trademaster.service.paging import decode_page_token, encode_page_token
-from trademaster.service.sharing import ShareTable
 from trademaster.service.quotas import Quota
+from trademaster.service.sharing import ShareTable
 
 from tm_backtest.convert import backtest_message, result_message, thin_equity
 from tm_backtest.runs import BacktestRuns
