@@ -42,7 +42,9 @@ class DeploymentCreate(BaseModel):
     instruments: list[str] = Field(min_length=1, max_length=16)
     bar_source: str = Field("", max_length=128, description="Redis bar stream; empty = default.")
     bar_interval_seconds: int = Field(60, ge=1, le=7 * 86_400)
-    mode: ModeName = Field("paper", description="live is refused until promotion gates exist.")
+    mode: ModeName = Field(
+        "paper", description="live needs an approved live promotion of the version on the account."
+    )
     limits: LimitsBody = Field(default_factory=LimitsBody)
     request_id: str = Field("", max_length=128, description="Idempotency key.")
 
@@ -132,7 +134,8 @@ def deployments_router(backends: Backends, caller: CallerDependency) -> APIRoute
 
     @router.post("/deployments", response_model=DeploymentOut, status_code=status.HTTP_201_CREATED)
     async def create_deployment(body: DeploymentCreate, who: CallerDep) -> DeploymentOut:
-        """Deploy a registered model version to a paper account; its runner starts on Ray."""
+        """Deploy a registered model version (its mode's promotion gate must pass); its runner
+        starts on Ray."""
         request = pb.CreateDeploymentRequest(
             deployment=pb.Deployment(
                 model_id=body.model_id,

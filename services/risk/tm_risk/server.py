@@ -20,6 +20,7 @@ from trademaster.service.settings import ServiceSettings
 
 from tm_risk.commands import Commands
 from tm_risk.config import RiskSettings
+from tm_risk.deadman import DeadMan
 from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
 from tm_risk.modify import ModifyDesk
@@ -125,8 +126,17 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     in_flight.start()
     commands = Commands(runtime, writer, reader, venue, secrets)
+    deadman = DeadMan(runtime, states, check_interval_s=settings.deadman_check_interval_s)
+    deadman.start()
     servicer = RiskServicer(
-        runtime, reader, orders, states, kill, commands, ModifyDesk(orders, writer, venue, states)
+        runtime,
+        reader,
+        orders,
+        states,
+        kill,
+        commands,
+        ModifyDesk(orders, writer, venue, states),
+        deadman,
     )
 
     redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
@@ -154,6 +164,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     live_sync.start()
 
     async def stop() -> None:
+        await deadman.close()
         await live_sync.close()
         await in_flight.close()
         await feed.close()

@@ -26,6 +26,7 @@ from trademaster.service.paging import decode_page_token, encode_page_token
 from tm_risk import audit, convert, validate
 from tm_risk.access import account_for, authorize, reads_all
 from tm_risk.commands import Commands
+from tm_risk.deadman import DeadMan, HeartbeatRpc
 from tm_risk.killswitch import KillSwitch
 from tm_risk.modify import ModifyDesk
 from tm_risk.orders import OrderDesk
@@ -76,7 +77,7 @@ def _reason(text: str) -> str:
     return reason
 
 
-class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
+class RiskServicer(HeartbeatRpc, risk_pb2_grpc.RiskServiceServicer):
     """The gate every order passes; see the module docstring."""
 
     def __init__(
@@ -88,7 +89,9 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         kill: KillSwitch,
         commands: Commands,
         modify: ModifyDesk,
+        deadman: DeadMan,
     ) -> None:
+        self._deadman = deadman
         self._modify = modify
         self._runtime = runtime
         self._reader = reader

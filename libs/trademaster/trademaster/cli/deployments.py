@@ -61,7 +61,7 @@ def deployments() -> None:
 @click.option("--capital-fraction", default="", help="Share of equity the weights apply to.")
 @click.option("--max-position", default="", help="Largest |position| per instrument.")
 @click.option("--max-order", default="", help="Largest quantity of one order.")
-@click.option("--live", is_flag=True, help="Live mode (refused until promotion gates exist).")
+@click.option("--live", is_flag=True, help="Live mode (needs an approved live promotion).")
 @connection
 def create(
     model_id: str,
@@ -78,7 +78,7 @@ def create(
     token: str | None,
     as_json: bool,
 ) -> None:
-    """Deploy MODEL version VERSION to a paper ACCOUNT; its runner starts on the cluster."""
+    """Deploy MODEL version VERSION to ACCOUNT (the mode's promotion gate must pass)."""
     request = pb.CreateDeploymentRequest(
         deployment=pb.Deployment(
             model_id=model_id,

@@ -797,3 +797,23 @@ class ListAccountsResponse(_message.Message):
     accounts: _containers.RepeatedCompositeFieldContainer[Account]
     next_page_token: str
     def __init__(self, accounts: _Optional[_Iterable[_Union[Account, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
+class ReportHeartbeatRequest(_message.Message):
+    __slots__ = ("account_id", "deployment_id", "timeout_seconds", "stopping")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STOPPING_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    deployment_id: str
+    timeout_seconds: int
+    stopping: bool
+    def __init__(self, account_id: _Optional[str] = ..., deployment_id: _Optional[str] = ..., timeout_seconds: _Optional[int] = ..., stopping: _Optional[bool] = ...) -> None: ...
+
+class ReportHeartbeatResponse(_message.Message):
+    __slots__ = ("deadline", "trading_state")
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
+    deadline: _timestamp_pb2.Timestamp
+    trading_state: TradingState
+    def __init__(self, deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trading_state: _Optional[_Union[TradingState, str]] = ...) -> None: ...
