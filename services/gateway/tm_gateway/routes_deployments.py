@@ -75,6 +75,11 @@ class DeploymentOut(BaseModel):
     updated_at: datetime | None
 
 
+class RollbackOut(BaseModel):
+    stopped: DeploymentOut
+    started: DeploymentOut
+
+
 class DeploymentList(BaseModel):
     deployments: list[DeploymentOut]
     next_page_token: str
@@ -200,5 +205,18 @@ def deployments_router(backends: Backends, caller: CallerDependency) -> APIRoute
         )
         reply = await backends.call(stub().StopDeployment, request, who.token)
         return deployment_out(reply.deployment)
+
+    @router.post("/accounts/{account_id}/deployments:rollback", response_model=RollbackOut)
+    async def rollback_deployment(
+        account_id: str, who: CallerDep, body: StopBody | None = None
+    ) -> RollbackOut:
+        """Stop the account's live deployment and deploy the version live before it."""
+        request = pb.RollbackDeploymentRequest(
+            account_id=account_id, flatten=bool(body and body.flatten)
+        )
+        reply = await backends.call(stub().RollbackDeployment, request, who.token)
+        return RollbackOut(
+            stopped=deployment_out(reply.stopped), started=deployment_out(reply.started)
+        )
 
     return router

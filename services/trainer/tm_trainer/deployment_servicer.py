@@ -18,7 +18,13 @@ from trademaster.api.trainer.v1 import deployment_pb2 as pb
 from trademaster.api.trainer.v1 import deployment_pb2_grpc
 from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
-from trademaster.service.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable
+from trademaster.service.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import DEPLOYMENT, JobAction, JobState
 from trademaster.service.topics import control_key, deployment_topic
@@ -257,6 +263,58 @@ class DeploymentServicer(PromotionRpcs, deployment_pb2_grpc.DeploymentServiceSer
         await self._end_record(dep, context)
         self._supervisor.wake()
         return pb.StopDeploymentResponse(deployment=deployment_message(dep))
+
+    async def RollbackDeployment(
+        self, request: pb.RollbackDeploymentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RollbackDeploymentResponse:
+        grant = self._grant(Action.CONTROL)
+        self._grant(Action.CREATE)  # the previous version is deployed as the caller
+        if not request.account_id:
+            raise InvalidArgument("account_id is required", [("account_id", "is required")])
+        rows, _ = await self._store.list_deployments(grant.owner_scope, 200, "", request.account_id)
+        live = [r for r in rows if r.mode == LIVE]  # newest first
+        current = next((r for r in live if r.state in (QUEUED, RUNNING, PAUSED)), None)
+        if current is None:
+            raise FailedPrecondition(
+                f"account {request.account_id} has no running live deployment to roll back",
+                reason="NO_LIVE_DEPLOYMENT",
+            )
+        running = (current.model_id, current.model_version)
+        previous = next(
+            (
+                r
+                for r in live
+                if r.created_at < current.created_at and (r.model_id, r.model_version) != running
+            ),
+            None,
+        )
+        if previous is None:
+            raise FailedPrecondition(
+                f"no earlier model version was live on account {request.account_id}",
+                reason="NO_PREVIOUS_LIVE_VERSION",
+            )
+        stop = pb.StopDeploymentRequest(deployment_id=str(current.id), flatten=request.flatten)
+        stopped = (await self.StopDeployment(stop, context)).deployment
+        create = pb.CreateDeploymentRequest(
+            deployment=pb.Deployment(
+                model_id=previous.model_id,
+                model_version=previous.model_version,
+                account_id=previous.account_id,
+                instruments=list(previous.instruments),
+                bar_source=previous.bar_source,
+                bar_interval_seconds=previous.bar_interval_seconds,
+                mode=pb.TRADING_MODE_LIVE,
+                limits=pb.DeploymentLimits(**previous.limits),
+            )
+        )
+        started = (await self.CreateDeployment(create, context)).deployment
+        _LOGGER.info(
+            "deployments.rolled_back account.id=%s stopped=%s started=%s",
+            request.account_id,
+            stopped.deployment_id,
+            started.deployment_id,
+        )
+        return pb.RollbackDeploymentResponse(stopped=stopped, started=started)
 
     async def _move(self, dep: DeploymentRecord, state: str, **fields: Any) -> DeploymentRecord:
         moved = await self._store.update(dep.id, new_state=state, expected=[dep.state], **fields)

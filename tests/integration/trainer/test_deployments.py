@@ -11,6 +11,8 @@ flatten through the risk path, and the edge's refusals (live mode, another owner
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import time
@@ -25,6 +27,8 @@ import numpy as np
 import psutil
 import pytest
 import redis.asyncio as aioredis
+from support.fake_venues import alpaca as fake_alpaca
+from support.fake_venues.book import FakeBook
 from support.servers import PostgresHandle
 from tm_backtest.config import BacktestSettings
 from tm_backtest.server import build as build_backtest
@@ -50,6 +54,7 @@ from .conftest import JWT_SECRET, Started, State, TrainerHarness, start_service,
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ALICE = "dep-alice"
+LIVE_NAME = "dep-alpaca"
 BOB = "dep-bob"
 IID = "SYN-USD"
 D = pb.DeploymentState
@@ -68,6 +73,9 @@ class Stack:
     model_id: str
     account_id: str
     backtest_id: str
+    book: FakeBook
+    version_2_job: str
+    registry_port: int
     clock_ns: int
     rng: np.random.Generator
     price: float = 100.0
@@ -105,6 +113,14 @@ class Stack:
     async def orders(self) -> list[rpb.Order]:
         reply = await self.risk.ListOrders(
             rpb.ListOrdersRequest(account_id=self.account_id, page_size=500),
+            metadata=auth(ALICE, "viewer"),
+            timeout=10,
+        )
+        return list(reply.orders)
+
+    async def orders_of(self, account_id: str) -> list[rpb.Order]:
+        reply = await self.risk.ListOrders(
+            rpb.ListOrdersRequest(account_id=account_id, page_size=500),
             metadata=auth(ALICE, "viewer"),
             timeout=10,
         )
@@ -187,9 +203,18 @@ async def stack(
     tm_session_dir: Path,
 ) -> AsyncIterator[Stack]:
     job = await trainer.create(ALICE, seed=7)
+    job_2 = await trainer.create(ALICE, seed=8)  # version 2, for the live rollback
     name = f"dep_{uuid.uuid4().hex[:8]}"
     stream = f"tm:md:{name}"
     started: list[Started] = []
+    book = FakeBook()
+    venue = fake_alpaca.FakeAlpaca(book)
+    await venue.start()
+    secrets = tm_session_dir / name / "venues.json"
+    secrets.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"venue": "alpaca", "key_id": fake_alpaca.KEY_ID, "secret": fake_alpaca.SECRET,
+             "base_url": venue.base_url}  # fmt: skip
+    secrets.write_text(json.dumps({"accounts": {f"{ALICE}/{LIVE_NAME}": entry}}))
     backtest = await start_service(
         BacktestSettings(
             database_url=postgres_server.create_database(f"{name}_bt"),
@@ -222,6 +247,7 @@ async def stack(
             redis_url=redis_url,
             jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
             market_data_stream=stream,
+            venue_secrets_file=secrets,
         ),
         "risk",
         build_risk,
@@ -249,10 +275,11 @@ async def stack(
     dep_channel = grpc.aio.insecure_channel(f"127.0.0.1:{deployer.port}")
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
     risk_stub = risk_pb2_grpc.RiskServiceStub(risk_channel)
-    done = await trainer.wait_for(
-        ALICE, job.job_id, lambda j: j.state in (State.SUCCEEDED, State.FAILED), 300
-    )
-    assert done.state == State.SUCCEEDED, done.failure_reason
+    for each in (job, job_2):
+        done = await trainer.wait_for(
+            ALICE, each.job_id, lambda j: j.state in (State.SUCCEEDED, State.FAILED), 300
+        )
+        assert done.state == State.SUCCEEDED, done.failure_reason
     deployments = deployment_pb2_grpc.DeploymentServiceStub(dep_channel)
     model_id = await _register(registry.port, job.job_id)
     backtest_id = await _backtest(backtest.port, trainer.dataset_id, job.job_id)
@@ -265,6 +292,9 @@ async def stack(
         model_id,
         await _paper_account(risk_stub),
         backtest_id,
+        book,
+        job_2.job_id,
+        registry.port,
         clock_ns=1_700_000_000_000_000_000,
         rng=np.random.default_rng(11),
     )
@@ -273,6 +303,9 @@ async def stack(
     await dep_channel.close()
     for service in reversed(started):
         await service.stop()
+    # Bounded: one run's teardown waited on something past the services' stop (cause not found).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(venue.stop(), 15)
 
 
 LENIENT: dict[str, Any] = {
@@ -542,3 +575,117 @@ async def test_live_promotion_needs_paper_bars_and_a_second_person_risk_officer(
     assert approved.promotion.decided_by == "dep-officer" and approved.promotion.passed
     # The gate passed; the account is then checked (an unknown account is not found).
     assert live_on_paper.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def _live_account(stack: Stack) -> str:
+    reply = await stack.risk.CreateAccount(
+        rpb.CreateAccountRequest(
+            account=rpb.Account(name=LIVE_NAME, mode=rpb.ACCOUNT_MODE_LIVE, initial_cash="100000")
+        ),
+        metadata=auth(ALICE, "trader"),
+        timeout=30,
+    )
+    await stack.risk.SetLimits(
+        rpb.SetLimitsRequest(
+            account_id=reply.account.account_id,
+            limits=rpb.RiskLimits(max_reference_age_ms=600_000),
+            reason="deployment test",
+        ),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=10,
+    )
+    return str(reply.account.account_id)
+
+
+async def _promote_live(stack: Stack, version: int, account: str) -> None:
+    pending = await stack.deployments.RequestPromotion(
+        pb.RequestPromotionRequest(
+            model_id=stack.model_id,
+            model_version=version,
+            stage=pb.PROMOTION_STAGE_LIVE,
+            account_id=account,
+        ),
+        metadata=auth(ALICE),
+        timeout=30,
+    )
+    assert pending.promotion.state == pb.PROMOTION_STATE_PENDING_APPROVAL, pending.promotion
+    approved = await stack.deployments.ApprovePromotion(
+        pb.ApprovePromotionRequest(
+            promotion_id=pending.promotion.promotion_id, approve=True, reason="test"
+        ),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=30,
+    )
+    assert approved.promotion.state == pb.PROMOTION_STATE_APPROVED, approved.promotion
+
+
+async def _version_2(stack: Stack) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.registry_port}") as channel:
+        reply = await model_registry_pb2_grpc.ModelRegistryServiceStub(channel).CreateModelVersion(
+            reg.CreateModelVersionRequest(
+                model_id=stack.model_id, training_job_id=stack.version_2_job
+            ),
+            metadata=auth(ALICE),
+            timeout=20,
+        )
+    assert reply.model_version.version == 2
+
+
+async def test_live_deployment_orders_reach_the_fake_alpaca_and_roll_back_to_the_previous_version(
+    stack: Stack,
+) -> None:
+    """Two approvers per version; v1 live, then v2 live, then rollback to v1 (timed)."""
+    account = await _live_account(stack)
+    await _version_2(stack)
+    await set_policy(stack.deployments, **{**LENIENT, "min_paper_bars": 0})
+    try:
+        for version in (1, 2):
+            await _promote_live(stack, version, account)
+    finally:
+        await set_policy(stack.deployments, **LENIENT)
+    live = {"mode": pb.TRADING_MODE_LIVE, "account_id": account}
+    first = await stack.deployments.CreateDeployment(
+        _request(stack, **live), metadata=auth(ALICE), timeout=30
+    )
+    dep_1 = first.deployment.deployment_id
+    await stack.wait(dep_1, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+    await stack.bars(70, pace_s=0.1)
+    await stack.wait(dep_1, lambda d: d.orders_submitted > 0, 240)
+    venue_ids = {o.id for o in stack.book.by_coid.values()}
+    mine = [o for o in await stack.orders_of(account) if o.deployment_id == dep_1]
+    at_venue = [o for o in mine if o.broker_order_id in venue_ids]
+    await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=dep_1), metadata=auth(ALICE), timeout=10
+    )
+    second = await stack.deployments.CreateDeployment(
+        _request(stack, model_version=2, **live), metadata=auth(ALICE), timeout=30
+    )
+    dep_2 = second.deployment.deployment_id
+    await stack.wait(dep_2, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+
+    started_at = time.monotonic()
+    rolled = await stack.deployments.RollbackDeployment(
+        pb.RollbackDeploymentRequest(account_id=account), metadata=auth(ALICE), timeout=60
+    )
+    back = rolled.started.deployment_id
+    await stack.wait(back, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+    rollback_s = time.monotonic() - started_at
+    await stack.wait(dep_2, lambda d: d.state == D.DEPLOYMENT_STATE_CANCELLED, 120)
+    again = await _rpc_error(
+        stack.deployments.RollbackDeployment(
+            pb.RollbackDeploymentRequest(account_id=account),
+            metadata=auth("dep-officer", "risk_officer"),
+            timeout=30,
+        )
+    )
+    await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=back), metadata=auth(ALICE), timeout=10
+    )
+
+    assert at_venue, [(o.client_order_id, o.status, o.status_reason) for o in mine]
+    assert all(o.model_version == f"{stack.model_id}:1" for o in at_venue)
+    assert rolled.stopped.deployment_id == dep_2
+    assert rolled.started.model_version == 1 and rolled.started.mode == pb.TRADING_MODE_LIVE
+    print(f"rollback to the previous live version: {rollback_s:.1f} s to RUNNING")
+    assert rollback_s <= 60, rollback_s
+    assert again.code() == grpc.StatusCode.PERMISSION_DENIED  # risk officers stop, not deploy

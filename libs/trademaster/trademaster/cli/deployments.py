@@ -159,3 +159,18 @@ def stop(
     with client(target, token) as tm:
         reply = view(tm.deployments.StopDeployment(request).deployment)
     emit(reply, as_json, _render_one)
+
+
+@deployments.command("rollback")
+@click.argument("account_id")
+@click.option("--flatten", is_flag=True, help="Close the current positions first.")
+@connection
+def rollback(
+    account_id: str, flatten: bool, target: str | None, token: str | None, as_json: bool
+) -> None:
+    """Stop ACCOUNT's live deployment and deploy the model version live before it."""
+    request = pb.RollbackDeploymentRequest(account_id=account_id, flatten=flatten)
+    with client(target, token) as tm:
+        reply = tm.deployments.RollbackDeployment(request)
+        rows = [view(reply.stopped), view(reply.started)]
+    emit(rows, as_json, _render_many)

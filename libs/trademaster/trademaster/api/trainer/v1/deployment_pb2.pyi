@@ -362,3 +362,19 @@ class SetPromotionPolicyResponse(_message.Message):
     POLICY_FIELD_NUMBER: _ClassVar[int]
     policy: PromotionPolicy
     def __init__(self, policy: _Optional[_Union[PromotionPolicy, _Mapping]] = ...) -> None: ...
+
+class RollbackDeploymentRequest(_message.Message):
+    __slots__ = ("account_id", "flatten")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    FLATTEN_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    flatten: bool
+    def __init__(self, account_id: _Optional[str] = ..., flatten: _Optional[bool] = ...) -> None: ...
+
+class RollbackDeploymentResponse(_message.Message):
+    __slots__ = ("stopped", "started")
+    STOPPED_FIELD_NUMBER: _ClassVar[int]
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    stopped: Deployment
+    started: Deployment
+    def __init__(self, stopped: _Optional[_Union[Deployment, _Mapping]] = ..., started: _Optional[_Union[Deployment, _Mapping]] = ...) -> None: ...

@@ -95,6 +95,11 @@ class DeploymentServiceStub:
                 request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.FromString,
                 _registered_method=True)
+        self.RollbackDeployment = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/RollbackDeployment',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.FromString,
+                _registered_method=True)
 
 
 class DeploymentServiceServicer:
@@ -172,7 +177,7 @@ class DeploymentServiceServicer:
     def ApprovePromotion(self, request, context):
         """Approves or rejects a pending live promotion (risk officer, not the requester); the gate is
         evaluated again and stored with the decision.
-        Idempotent: deciding a decided promotion returns it unchanged.
+        Idempotent: yes, deciding a decided promotion returns it unchanged.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -197,6 +202,16 @@ class DeploymentServiceServicer:
     def SetPromotionPolicy(self, request, context):
         """Stores an owner's gate thresholds (risk officer or admin).
         Idempotent: yes, the same thresholds give the same policy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackDeployment(self, request, context):
+        """Rolls a live account back: stops its running live deployment and creates one of the model
+        version that was live on the account before it (same instruments, bar source, interval and
+        limits; that version's approved live promotion still applies).
+        Idempotent: no, each call rolls back one version.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -264,6 +279,11 @@ def add_DeploymentServiceServicer_to_server(servicer, server):
                     servicer.SetPromotionPolicy,
                     request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.SerializeToString,
+            ),
+            'RollbackDeployment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackDeployment,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -591,6 +611,33 @@ class DeploymentService:
             '/trademaster.api.trainer.v1.DeploymentService/SetPromotionPolicy',
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.SerializeToString,
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackDeployment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/RollbackDeployment',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.FromString,
             options,
             channel_credentials,
             insecure,
