@@ -68,6 +68,14 @@ class Recording(deployment_pb2_grpc.DeploymentServiceServicer):
         self.requests.append(("SetPromotionPolicy", request))
         return pb.SetPromotionPolicyResponse(policy=request.policy)
 
+    async def RollbackDeployment(self, request: Any, context: Any) -> Any:
+        self.requests.append(("RollbackDeployment", request))
+        old = pb.Deployment(
+            deployment_id="d-2", model_version=2, state=pb.DEPLOYMENT_STATE_CANCELLING
+        )
+        new = pb.Deployment(deployment_id="d-3", model_version=1, state=pb.DEPLOYMENT_STATE_QUEUED)
+        return pb.RollbackDeploymentResponse(stopped=old, started=new)
+
     async def CreateDeployment(self, request: Any, context: Any) -> Any:
         rule = RuleResult("min_backtest_sharpe", ">= 0.5", "0.12", False)
         await abort_with_error(context, gate_refusal("PAPER", [rule], "model m-1 version 2"))
@@ -154,3 +162,17 @@ async def test_only_risk_officers_approve_and_set_policies(
     assert policy.status_code == 200 and policy.json()["min_paper_bars"] == 200
     sent = fake[0].requests[-1][1].policy
     assert sent.owner_id == "alice" and sent.min_backtest_trades == 10  # defaults filled
+
+
+async def test_rollback_names_the_account_and_renders_both_deployments(
+    client: httpx.AsyncClient, fake: tuple[Recording, str]
+) -> None:
+    reply = await client.post(
+        "/api/v1/accounts/live-1/deployments:rollback", json={"flatten": True}
+    )
+
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["stopped"]["state"] == "CANCELLING" and body["started"]["model_version"] == 1
+    name, request = fake[0].requests[-1]
+    assert name == "RollbackDeployment" and request.account_id == "live-1" and request.flatten
