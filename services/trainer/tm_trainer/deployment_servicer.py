@@ -272,6 +272,11 @@ class DeploymentServicer(PromotionRpcs, deployment_pb2_grpc.DeploymentServiceSer
         if not request.account_id:
             raise InvalidArgument("account_id is required", [("account_id", "is required")])
         rows, _ = await self._store.list_deployments(grant.owner_scope, 200, "", request.account_id)
+        if not rows:  # another owner's account looks like an unknown one
+            raise NotFound(
+                f"no deployment of yours on account {request.account_id}",
+                reason="ACCOUNT_NOT_FOUND",
+            )
         live = [r for r in rows if r.mode == LIVE]  # newest first
         current = next((r for r in live if r.state in (QUEUED, RUNNING, PAUSED)), None)
         if current is None:
