@@ -119,6 +119,19 @@ def _paper_account(stack: UiStack, token: str) -> tuple[str, str]:
     return account["id"], instrument
 
 
+def _lenient_paper_gate(stack: UiStack, token: str) -> None:
+    """Per-owner paper-gate thresholds (set by the admin, as a risk officer would) that an
+    800-step DQN's backtest meets; the gate's refusals are tested in
+    tests/integration/trainer/test_deployments.py."""
+    me = http_json("GET", f"{stack.url}/api/v1/auth/me", token=token)
+    http_json(
+        "PUT",
+        f"{stack.url}/api/v1/promotion-policies/{me['subject']}",
+        {"min_backtest_trades": 0, "max_backtest_drawdown": 1.0, "min_backtest_sharpe": -1e9},
+        login_token(stack, stack.admin),
+    )
+
+
 class ReplayFeed:
     """Re-publishes the dataset's daily bars (their own market times) for ``instrument`` on the
     platform bar stream, one every ``PACE_S`` seconds, from a background thread."""
@@ -199,6 +212,7 @@ def test_deploy_from_model_page_watch_it_trade_pause_resume_stop(
     token = login_token(ui_stack, user)
     model_id, _, equity_times = _model_with_backtest(ui_stack, token, user)
     account_id, instrument = _paper_account(ui_stack, token)
+    _lenient_paper_gate(ui_stack, token)
 
     sign_in(page, ui_stack, user, f"/models/{model_id}")
     page.get_by_test_id("version-row").get_by_text("v1", exact=True).click()

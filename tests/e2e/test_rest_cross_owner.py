@@ -225,6 +225,14 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
             share = {"username": users[name].username}
             path = f"/api/v1/{collection}/{ids[param]}/shares"
             _ok(http.post(path, headers=alice, json=share), 201)
+    promotion = _ok(  # stored (rejected: no backtest of the job), which is all this needs
+        http.post(
+            "/api/v1/promotions",
+            headers=alice,
+            json={"model_id": model["id"], "model_version": 1, "stage": "paper"},
+        ),
+        201,
+    )
     return {
         "rule_id": rule["id"],
         "delivery_id": _delivery(http, alice),
@@ -242,6 +250,8 @@ def owned(http: httpx.Client, users: dict[str, User]) -> dict[str, str]:
         "account_id": account["id"],
         "client_order_id": "xo-order-1",
         "user_id": users["vic"].id,
+        "promotion_id": promotion["id"],
+        "owner_id": users["alice"].id,
     }
 
 
@@ -286,6 +296,8 @@ def _bodies(users: dict[str, User], owned: dict[str, str]) -> dict[str, Any]:
             "request_id": "xo-modify",
             "quantity": "2",
         },
+        "POST /api/v1/promotions/{promotion_id}:approve": {"approve": True, "reason": "x"},
+        "PUT /api/v1/promotion-policies/{owner_id}": {},
         "PUT /api/v1/accounts/{account_id}/trading-state": {
             "trading_state": "HALTED",
             "reason": "not yours",

@@ -227,7 +227,13 @@ class BacktestStore:
 
     async def save_result(self, backtest_id: uuid.UUID, result: dict[str, Any]) -> None:
         """Store the result and mark SUCCEEDED (unless a cancel got there first)."""
-        summary_keys = ("total_return", "annualized_return", "sharpe_ratio", "max_drawdown")
+        summary_keys = (
+            "total_return",
+            "annualized_return",
+            "sharpe_ratio",
+            "max_drawdown",
+            "num_trades",  # the paper promotion gate's min_backtest_trades
+        )
         summary = {k: result["metrics"][k] for k in summary_keys if k in result["metrics"]}
         async with self._pool.connection() as conn, conn.transaction(), conn.cursor() as cur:
             await cur.execute(

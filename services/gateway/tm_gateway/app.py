@@ -34,6 +34,7 @@ from tm_gateway.routes_docs import api_reference_router
 from tm_gateway.routes_events import events_router
 from tm_gateway.routes_jobs import jobs_router
 from tm_gateway.routes_probes import probes_router
+from tm_gateway.routes_promotions import promotions_router
 from tm_gateway.routes_registry import registry_router
 from tm_gateway.routes_resource_shares import resource_shares_router
 from tm_gateway.routes_risk import risk_router
@@ -113,6 +114,7 @@ def create_app(
     api.include_router(backtests_router(backends, authorized))
     api.include_router(registry_router(backends, authorized))
     api.include_router(deployments_router(backends, authorized))
+    api.include_router(promotions_router(backends, authorized))
     api.include_router(dataset_uploads_router(backends, authorized, max_upload_bytes))
     api.include_router(risk_router(backends, authorized))
     api.include_router(compliance_router(backends, authorized))

@@ -42,7 +42,9 @@ class DeploymentCreate(BaseModel):
     instruments: list[str] = Field(min_length=1, max_length=16)
     bar_source: str = Field("", max_length=128, description="Redis bar stream; empty = default.")
     bar_interval_seconds: int = Field(60, ge=1, le=7 * 86_400)
-    mode: ModeName = Field("paper", description="live is refused until promotion gates exist.")
+    mode: ModeName = Field(
+        "paper", description="live needs an approved live promotion of the version on the account."
+    )
     limits: LimitsBody = Field(default_factory=LimitsBody)
     request_id: str = Field("", max_length=128, description="Idempotency key.")
 
@@ -71,6 +73,11 @@ class DeploymentOut(BaseModel):
     registry_deployment_id: str
     created_at: datetime | None
     updated_at: datetime | None
+
+
+class RollbackOut(BaseModel):
+    stopped: DeploymentOut
+    started: DeploymentOut
 
 
 class DeploymentList(BaseModel):
@@ -132,7 +139,8 @@ def deployments_router(backends: Backends, caller: CallerDependency) -> APIRoute
 
     @router.post("/deployments", response_model=DeploymentOut, status_code=status.HTTP_201_CREATED)
     async def create_deployment(body: DeploymentCreate, who: CallerDep) -> DeploymentOut:
-        """Deploy a registered model version to a paper account; its runner starts on Ray."""
+        """Deploy a registered model version (its mode's promotion gate must pass); its runner
+        starts on Ray."""
         request = pb.CreateDeploymentRequest(
             deployment=pb.Deployment(
                 model_id=body.model_id,
@@ -197,5 +205,18 @@ def deployments_router(backends: Backends, caller: CallerDependency) -> APIRoute
         )
         reply = await backends.call(stub().StopDeployment, request, who.token)
         return deployment_out(reply.deployment)
+
+    @router.post("/accounts/{account_id}/deployments:rollback", response_model=RollbackOut)
+    async def rollback_deployment(
+        account_id: str, who: CallerDep, body: StopBody | None = None
+    ) -> RollbackOut:
+        """Stop the account's live deployment and deploy the version live before it."""
+        request = pb.RollbackDeploymentRequest(
+            account_id=account_id, flatten=bool(body and body.flatten)
+        )
+        reply = await backends.call(stub().RollbackDeployment, request, who.token)
+        return RollbackOut(
+            stopped=deployment_out(reply.stopped), started=deployment_out(reply.started)
+        )
 
     return router

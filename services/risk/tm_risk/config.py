@@ -34,3 +34,5 @@ class RiskSettings(ServiceSettings):
     paper accounts only."""
     venue_sync_interval_s: float = Field(default=30.0, gt=0.0, le=3600.0)
     """How often live accounts' fills, orders and positions are reconciled with the venue's."""
+    deadman_check_interval_s: float = Field(default=0.25, gt=0.0, le=60.0)
+    """How often deployments' heartbeat deadlines are checked (dead man -> REDUCING)."""

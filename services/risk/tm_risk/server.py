@@ -21,6 +21,7 @@ from trademaster.service.settings import ServiceSettings
 from tm_risk.commands import Commands
 from tm_risk.compliance_store import ComplianceReader
 from tm_risk.config import RiskSettings
+from tm_risk.deadman import DeadMan
 from tm_risk.killswitch import KillSwitch
 from tm_risk.marketdata import Bar, MarketDataFeed
 from tm_risk.modify import ModifyDesk
@@ -126,6 +127,8 @@ async def build(base: ServiceSettings) -> ServiceParts:
     )
     in_flight.start()
     commands = Commands(runtime, writer, reader, venue, secrets)
+    deadman = DeadMan(runtime, states, check_interval_s=settings.deadman_check_interval_s)
+    deadman.start()
     servicer = RiskServicer(
         runtime,
         reader,
@@ -135,6 +138,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         commands,
         ModifyDesk(orders, writer, venue, states),
         ComplianceReader(pool),
+        deadman,
     )
 
     redis = aioredis.Redis.from_url(settings.redis_url, decode_responses=True)
@@ -162,6 +166,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
     live_sync.start()
 
     async def stop() -> None:
+        await deadman.close()
         await live_sync.close()
         await in_flight.close()
         await feed.close()

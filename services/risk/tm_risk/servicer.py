@@ -27,6 +27,7 @@ from tm_risk import audit, compliance, convert, validate
 from tm_risk.access import account_for, authorize, reads_all
 from tm_risk.commands import Commands
 from tm_risk.compliance_store import ComplianceReader
+from tm_risk.deadman import DeadMan, HeartbeatRpc
 from tm_risk.killswitch import KillSwitch
 from tm_risk.modify import ModifyDesk
 from tm_risk.orders import OrderDesk
@@ -77,7 +78,7 @@ def _reason(text: str) -> str:
     return reason
 
 
-class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
+class RiskServicer(HeartbeatRpc, risk_pb2_grpc.RiskServiceServicer):
     """The gate every order passes; see the module docstring."""
 
     def __init__(
@@ -90,8 +91,10 @@ class RiskServicer(risk_pb2_grpc.RiskServiceServicer):
         commands: Commands,
         modify: ModifyDesk,
         compliance_reader: ComplianceReader,
+        deadman: DeadMan,
     ) -> None:
         self._compliance = compliance_reader
+        self._deadman = deadman
         self._modify = modify
         self._runtime = runtime
         self._reader = reader

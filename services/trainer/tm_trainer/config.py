@@ -60,6 +60,9 @@ class TrainerSettings(ServiceSettings):
     """CPUs a deployment runner asks Ray for (it waits on bars most of the time)."""
     deployment_token_ttl_s: float = Field(86_400.0, gt=0)
     """Lifetime of a runner's risk-service token; a resubmitted runner gets a fresh one."""
+    deployment_heartbeat_timeout_s: float = Field(120.0, ge=0, le=3600)
+    """Dead man: a runner silent this long gets its account put in REDUCING by the risk
+    service (it heartbeats every third of it); 0 turns the heartbeat off."""
     event_stream_prefix: str = "tm:events:"
     """Redis stream prefix of the platform event bus (public events)."""
     report_stream_prefix: str = REPORT_STREAM_PREFIX

@@ -18,7 +18,13 @@ from trademaster.api.trainer.v1 import deployment_pb2 as pb
 from trademaster.api.trainer.v1 import deployment_pb2_grpc
 from trademaster.service.auth import Principal, current_principal, forwarded_authorization
 from trademaster.service.authz import Action, Grant, Resource, authorize
-from trademaster.service.errors import FailedPrecondition, NotFound, PermissionDenied, Unavailable
+from trademaster.service.errors import (
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+    PermissionDenied,
+    Unavailable,
+)
 from trademaster.service.ids import parse_uuid
 from trademaster.service.lifecycle import DEPLOYMENT, JobAction, JobState
 from trademaster.service.topics import control_key, deployment_topic
@@ -31,6 +37,8 @@ from tm_trainer.deployment_messages import (
 )
 from tm_trainer.deployment_store import DeploymentRecord, DeploymentStore
 from tm_trainer.deployment_supervisor import DeploymentSupervisor
+from tm_trainer.promotion_desk import LIVE, PAPER, PromotionDesk, gate_refusal
+from tm_trainer.promotion_servicer import PromotionRpcs
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -59,8 +67,8 @@ def _upstream(error: grpc.aio.AioRpcError, what: str, reason: str) -> Exception:
     return Unavailable(f"could not read {what}: {code.name}")
 
 
-class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
-    """Owner-scoped deployments of registered model versions on paper accounts."""
+class DeploymentServicer(PromotionRpcs, deployment_pb2_grpc.DeploymentServiceServicer):
+    """Owner-scoped deployments of registered model versions, behind promotion gates."""
 
     def __init__(
         self,
@@ -70,8 +78,10 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
         risk: risk_pb2_grpc.RiskServiceStub | None,
         redis: aioredis.Redis,
         supervisor: DeploymentSupervisor,
+        desk: PromotionDesk,
         principal: Callable[[], Principal] = current_principal,
     ) -> None:
+        self._desk = desk
         self._settings = settings
         self._store = store
         self._registry = registry
@@ -95,13 +105,6 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
     ) -> pb.CreateDeploymentResponse:
         grant = self._grant(Action.CREATE)
         fields = create_fields(request, self._settings.bar_stream)
-        if request.deployment.mode == pb.TRADING_MODE_LIVE:
-            raise FailedPrecondition(
-                "live deployments need promotion gates, which do not exist yet; deploy with "
-                "mode TRADING_MODE_PAPER",
-                reason="LIVE_TRADING_NOT_ENABLED",
-                metadata={"field": "deployment.mode"},
-            )
         if self._risk is None:
             raise FailedPrecondition(
                 "this trainer has no risk service configured (TM_TRAINER_RISK_ADDR)",
@@ -109,7 +112,8 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
             )
         metadata = forwarded_authorization(context)
         version = await self._model_version(fields, metadata)
-        await self._paper_account(fields["account_id"], metadata)
+        await self._gate(grant, fields, metadata)
+        await self._account(fields["account_id"], fields["mode"], metadata)
         last = await self._redis.xrevrange(fields["bar_source"], count=1)
         ident = uuid.uuid4()
         record_id = await self._record(fields, ident, metadata, request.request_id)
@@ -145,7 +149,26 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
             raise FailedPrecondition(f"{what} has no model artifact", reason="MODEL_NOT_TRAINED")
         return reply.model_version
 
-    async def _paper_account(self, account_id: str, metadata: Any) -> None:
+    async def _gate(self, grant: Grant, fields: dict[str, Any], metadata: Any) -> None:
+        """Refuse a deployment whose mode's promotion gate has not passed."""
+        model_id, version = fields["model_id"], fields["model_version"]
+        if fields["mode"] == LIVE:
+            await self._desk.require_live(grant.subject, model_id, version, fields["account_id"])
+            return
+        rules = await self._desk.paper(grant.subject, model_id, version, metadata)
+        await self._desk.record(
+            owner=grant.subject,
+            model_id=model_id,
+            version=version,
+            account_id="",
+            stage=PAPER,
+            rules=rules,
+            requester=grant.subject,
+        )
+        if not all(r.passed for r in rules):
+            raise gate_refusal(PAPER, rules, f"model {model_id} version {version}")
+
+    async def _account(self, account_id: str, mode: str, metadata: Any) -> None:
         assert self._risk is not None
         try:
             reply = await self._risk.GetAccount(
@@ -155,10 +178,13 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
             )
         except grpc.aio.AioRpcError as error:
             raise _upstream(error, f"account {account_id}", "ACCOUNT_NOT_FOUND") from error
-        if reply.account.mode != risk_pb2.ACCOUNT_MODE_PAPER:
+        wanted = risk_pb2.ACCOUNT_MODE_LIVE if mode == LIVE else risk_pb2.ACCOUNT_MODE_PAPER
+        if reply.account.mode != wanted:
             raise FailedPrecondition(
-                f"account {account_id} is not a paper account; paper deployments only",
-                reason="ACCOUNT_NOT_PAPER",
+                f"account {account_id} is not a {mode.lower()} account; a {mode.lower()} "
+                f"deployment needs one",
+                reason="ACCOUNT_NOT_LIVE" if mode == LIVE else "ACCOUNT_NOT_PAPER",
+                metadata={"field": "deployment.account_id"},
             )
 
     async def _record(
@@ -171,7 +197,11 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
                     model_id=fields["model_id"],
                     version=fields["model_version"],
                     account_id=fields["account_id"],
-                    mode=reg.DEPLOYMENT_MODE_PAPER,
+                    mode=(
+                        reg.DEPLOYMENT_MODE_LIVE
+                        if fields["mode"] == LIVE
+                        else reg.DEPLOYMENT_MODE_PAPER
+                    ),
                     request_id=f"deployment:{request_id or ident}"[:128],
                 ),
                 metadata=metadata,
@@ -233,6 +263,63 @@ class DeploymentServicer(deployment_pb2_grpc.DeploymentServiceServicer):
         await self._end_record(dep, context)
         self._supervisor.wake()
         return pb.StopDeploymentResponse(deployment=deployment_message(dep))
+
+    async def RollbackDeployment(
+        self, request: pb.RollbackDeploymentRequest, context: grpc.aio.ServicerContext
+    ) -> pb.RollbackDeploymentResponse:
+        grant = self._grant(Action.CONTROL)
+        self._grant(Action.CREATE)  # the previous version is deployed as the caller
+        if not request.account_id:
+            raise InvalidArgument("account_id is required", [("account_id", "is required")])
+        rows, _ = await self._store.list_deployments(grant.owner_scope, 200, "", request.account_id)
+        if not rows:  # another owner's account looks like an unknown one
+            raise NotFound(
+                f"no deployment of yours on account {request.account_id}",
+                reason="ACCOUNT_NOT_FOUND",
+            )
+        live = [r for r in rows if r.mode == LIVE]  # newest first
+        current = next((r for r in live if r.state in (QUEUED, RUNNING, PAUSED)), None)
+        if current is None:
+            raise FailedPrecondition(
+                f"account {request.account_id} has no running live deployment to roll back",
+                reason="NO_LIVE_DEPLOYMENT",
+            )
+        running = (current.model_id, current.model_version)
+        previous = next(
+            (
+                r
+                for r in live
+                if r.created_at < current.created_at and (r.model_id, r.model_version) != running
+            ),
+            None,
+        )
+        if previous is None:
+            raise FailedPrecondition(
+                f"no earlier model version was live on account {request.account_id}",
+                reason="NO_PREVIOUS_LIVE_VERSION",
+            )
+        stop = pb.StopDeploymentRequest(deployment_id=str(current.id), flatten=request.flatten)
+        stopped = (await self.StopDeployment(stop, context)).deployment
+        create = pb.CreateDeploymentRequest(
+            deployment=pb.Deployment(
+                model_id=previous.model_id,
+                model_version=previous.model_version,
+                account_id=previous.account_id,
+                instruments=list(previous.instruments),
+                bar_source=previous.bar_source,
+                bar_interval_seconds=previous.bar_interval_seconds,
+                mode=pb.TRADING_MODE_LIVE,
+                limits=pb.DeploymentLimits(**previous.limits),
+            )
+        )
+        started = (await self.CreateDeployment(create, context)).deployment
+        _LOGGER.info(
+            "deployments.rolled_back account.id=%s stopped=%s started=%s",
+            request.account_id,
+            stopped.deployment_id,
+            started.deployment_id,
+        )
+        return pb.RollbackDeploymentResponse(stopped=stopped, started=started)
 
     async def _move(self, dep: DeploymentRecord, state: str, **fields: Any) -> DeploymentRecord:
         moved = await self._store.update(dep.id, new_state=state, expected=[dep.state], **fields)

@@ -190,6 +190,7 @@ class DeploymentSupervisor:
             resume_cursor=dep.stream_cursor,
             limits=dict(dep.limits),
             stream_prefix=self.settings.report_stream_prefix,
+            heartbeat_timeout_s=self.settings.deployment_heartbeat_timeout_s,
         )
 
     async def submit(self, dep: DeploymentRecord) -> bool:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from trademaster.service import payloads
+import trademaster.service.payloads as payloads
 from trademaster.service.events import EventBus
 from trademaster.service.lifecycle import JobState
 from trademaster.service.topics import JOB_KIND_TRAINING, training_job_topic

@@ -26,6 +26,7 @@ from tm_trainer.deployment_servicer import DeploymentServicer
 from tm_trainer.deployment_store import DeploymentStore
 from tm_trainer.deployment_supervisor import DeploymentSupervisor
 from tm_trainer.metrics import trainer_metrics
+from tm_trainer.promotion_desk import PromotionDesk
 from tm_trainer.ray_cluster import RayCluster, dashboard_url_from_gcs
 from tm_trainer.servicer import TrainerServicer, job_shares
 from tm_trainer.store import JobStore
@@ -78,13 +79,16 @@ async def build(base: ServiceSettings) -> ServiceParts:
     risk_channel = insecure_channel(settings.risk_addr) if settings.risk_addr else None
     deployments = DeploymentSupervisor(settings, DeploymentStore(pool), cluster, redis, reports)
     await deployments.start()
+    registry = model_registry_pb2_grpc.ModelRegistryServiceStub(registry_channel)
+    risk = risk_pb2_grpc.RiskServiceStub(risk_channel) if risk_channel is not None else None
     deployment_servicer = DeploymentServicer(
         settings,
         deployments.store,
-        model_registry_pb2_grpc.ModelRegistryServiceStub(registry_channel),
-        risk_pb2_grpc.RiskServiceStub(risk_channel) if risk_channel is not None else None,
+        registry,
+        risk,
         redis,
         deployments,
+        PromotionDesk(pool, registry, risk, bus),
     )
 
     def register(server: Any) -> None:

@@ -44,7 +44,7 @@ def _expected(rpc: str, role: str, own: bool) -> str:
         if role not in READ:
             return DENIED
         return OK if own or role in ("risk_officer", "admin") else MISSING
-    if rpc in ("SubmitOrder", "CheckOrder", "ModifyOrder"):
+    if rpc in ("SubmitOrder", "CheckOrder", "ModifyOrder", "ReportHeartbeat"):
         if role not in ("trader", "admin"):
             return DENIED
         return OK if own or role == "admin" else MISSING
@@ -106,6 +106,9 @@ def _requests(world: dict[str, str]) -> dict[str, Callable[[], Any]]:
                 quantity="1",
                 limit_price="1.00",
             )
+        ),
+        "ReportHeartbeat": lambda: pb.ReportHeartbeatRequest(
+            account_id=acct, deployment_id="az-dep", stopping=True
         ),
         "CancelOrder": lambda: pb.CancelOrderRequest(account_id=acct, client_order_id="az-1"),
         "ModifyOrder": lambda: pb.ModifyOrderRequest(

@@ -11,6 +11,8 @@ flatten through the risk path, and the edge's refusals (live mode, another owner
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import json
 import os
 import signal
 import time
@@ -25,7 +27,11 @@ import numpy as np
 import psutil
 import pytest
 import redis.asyncio as aioredis
+from support.fake_venues import alpaca as fake_alpaca
+from support.fake_venues.book import FakeBook
 from support.servers import PostgresHandle
+from tm_backtest.config import BacktestSettings
+from tm_backtest.server import build as build_backtest
 from tm_risk.config import RiskSettings
 from tm_risk.marketdata import Bar, publish_bar
 from tm_risk.server import build as build_risk
@@ -33,6 +39,7 @@ from tm_strategy.config import StrategySettings
 from tm_strategy.server import build as build_strategy
 from tm_trainer.config import TrainerSettings
 from tm_trainer.server import build as build_trainer
+from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
 from trademaster.api.risk.v1 import risk_pb2 as rpb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 from trademaster.api.strategy.v1 import model_registry_pb2 as reg
@@ -47,6 +54,7 @@ from .conftest import JWT_SECRET, Started, State, TrainerHarness, start_service,
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 ALICE = "dep-alice"
+LIVE_NAME = "dep-alpaca"
 BOB = "dep-bob"
 IID = "SYN-USD"
 D = pb.DeploymentState
@@ -64,6 +72,10 @@ class Stack:
     stream: str
     model_id: str
     account_id: str
+    backtest_id: str
+    book: FakeBook
+    version_2_job: str
+    registry_port: int
     clock_ns: int
     rng: np.random.Generator
     price: float = 100.0
@@ -101,6 +113,14 @@ class Stack:
     async def orders(self) -> list[rpb.Order]:
         reply = await self.risk.ListOrders(
             rpb.ListOrdersRequest(account_id=self.account_id, page_size=500),
+            metadata=auth(ALICE, "viewer"),
+            timeout=10,
+        )
+        return list(reply.orders)
+
+    async def orders_of(self, account_id: str) -> list[rpb.Order]:
+        reply = await self.risk.ListOrders(
+            rpb.ListOrdersRequest(account_id=account_id, page_size=500),
             metadata=auth(ALICE, "viewer"),
             timeout=10,
         )
@@ -183,9 +203,32 @@ async def stack(
     tm_session_dir: Path,
 ) -> AsyncIterator[Stack]:
     job = await trainer.create(ALICE, seed=7)
+    job_2 = await trainer.create(ALICE, seed=8)  # version 2, for the live rollback
     name = f"dep_{uuid.uuid4().hex[:8]}"
     stream = f"tm:md:{name}"
     started: list[Started] = []
+    book = FakeBook()
+    venue = fake_alpaca.FakeAlpaca(book)
+    await venue.start()
+    secrets = tm_session_dir / name / "venues.json"
+    secrets.parent.mkdir(parents=True, exist_ok=True)
+    entry = {"venue": "alpaca", "key_id": fake_alpaca.KEY_ID, "secret": fake_alpaca.SECRET,
+             "base_url": venue.base_url}  # fmt: skip
+    secrets.write_text(json.dumps({"accounts": {f"{ALICE}/{LIVE_NAME}": entry}}))
+    backtest = await start_service(
+        BacktestSettings(
+            database_url=postgres_server.create_database(f"{name}_bt"),
+            redis_url=redis_url,
+            jwt_secret=JWT_SECRET,
+            strategy_addr=strategy_service[0],
+            artifact_dir=trainer.settings.artifact_dir,
+            trainer_addr=trainer.address,
+            workers=1,
+        ),
+        "backtest",
+        build_backtest,
+    )
+    started.append(backtest)
     registry = await start_service(
         StrategySettings(
             database_url=postgres_server.create_database(f"{name}_reg"),
@@ -193,6 +236,7 @@ async def stack(
             jwt_secret=JWT_SECRET,
             data_dir=tm_session_dir / name / "datasets",
             trainer_addr=trainer.address,
+            backtest_addr=f"127.0.0.1:{backtest.port}",
         ),
         "strategy",
         build_strategy,
@@ -203,6 +247,7 @@ async def stack(
             redis_url=redis_url,
             jwt_secret=JWT_SECRET,  # type: ignore[arg-type]
             market_data_stream=stream,
+            venue_secrets_file=secrets,
         ),
         "risk",
         build_risk,
@@ -230,17 +275,26 @@ async def stack(
     dep_channel = grpc.aio.insecure_channel(f"127.0.0.1:{deployer.port}")
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
     risk_stub = risk_pb2_grpc.RiskServiceStub(risk_channel)
-    done = await trainer.wait_for(
-        ALICE, job.job_id, lambda j: j.state in (State.SUCCEEDED, State.FAILED), 300
-    )
-    assert done.state == State.SUCCEEDED, done.failure_reason
+    for each in (job, job_2):
+        done = await trainer.wait_for(
+            ALICE, each.job_id, lambda j: j.state in (State.SUCCEEDED, State.FAILED), 300
+        )
+        assert done.state == State.SUCCEEDED, done.failure_reason
+    deployments = deployment_pb2_grpc.DeploymentServiceStub(dep_channel)
+    model_id = await _register(registry.port, job.job_id)
+    backtest_id = await _backtest(backtest.port, trainer.dataset_id, job.job_id)
+    await set_policy(deployments, **LENIENT)
     yield Stack(
-        deployment_pb2_grpc.DeploymentServiceStub(dep_channel),
+        deployments,
         risk_stub,
         client,
         stream,
-        await _register(registry.port, job.job_id),
+        model_id,
         await _paper_account(risk_stub),
+        backtest_id,
+        book,
+        job_2.job_id,
+        registry.port,
         clock_ns=1_700_000_000_000_000_000,
         rng=np.random.default_rng(11),
     )
@@ -249,6 +303,55 @@ async def stack(
     await dep_channel.close()
     for service in reversed(started):
         await service.stop()
+    # Bounded: one run's teardown waited on something past the services' stop (cause not found).
+    with contextlib.suppress(TimeoutError):
+        await asyncio.wait_for(venue.stop(), 15)
+
+
+LENIENT: dict[str, Any] = {
+    "min_backtest_trades": 0,
+    "max_backtest_drawdown": 1.0,
+    "min_backtest_sharpe": -100.0,
+    "min_paper_bars": 50,
+}
+"""ALICE's gate thresholds: the tiny test model must pass on its out-of-sample backtest."""
+
+
+async def set_policy(stub: deployment_pb2_grpc.DeploymentServiceStub, **fields: Any) -> None:
+    await stub.SetPromotionPolicy(
+        pb.SetPromotionPolicyRequest(policy=pb.PromotionPolicy(owner_id=ALICE, **fields)),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=10,
+    )
+
+
+async def _backtest(port: int, dataset_id: str, job_id: str) -> str:
+    """A backtest of the job on its dataset's test split (after the training period)."""
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
+        stub = backtest_pb2_grpc.BacktestServiceStub(channel)
+        created = await stub.CreateBacktest(
+            backtest_pb2.CreateBacktestRequest(
+                spec=backtest_pb2.BacktestSpec(
+                    dataset_id=dataset_id, training_job_id=job_id, fee_rate="0.001"
+                )
+            ),
+            metadata=auth(ALICE),
+            timeout=30,
+        )
+        ident = created.backtest.backtest_id
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline:
+            got = await stub.GetBacktest(
+                backtest_pb2.GetBacktestRequest(backtest_id=ident), metadata=auth(ALICE)
+            )
+            if got.backtest.state in (
+                backtest_pb2.BACKTEST_STATE_SUCCEEDED,
+                backtest_pb2.BACKTEST_STATE_FAILED,
+            ):
+                break
+            await asyncio.sleep(0.3)
+        assert got.backtest.state == backtest_pb2.BACKTEST_STATE_SUCCEEDED, got.backtest
+    return str(ident)
 
 
 def _request(stack: Stack, **fields: Any) -> pb.CreateDeploymentRequest:
@@ -284,7 +387,8 @@ async def test_edge_refuses_live_mode_bad_fields_and_other_owners(stack: Stack) 
     missing = await _rpc_error(stack.get(str(uuid.uuid4())))
 
     assert live.code() == grpc.StatusCode.FAILED_PRECONDITION
-    assert error_details(live).reason == "LIVE_TRADING_NOT_ENABLED"
+    assert error_details(live).reason == "PROMOTION_GATE_FAILED"
+    assert "approved_live_promotion" in (live.details() or "")
     assert bad.code() == grpc.StatusCode.INVALID_ARGUMENT
     fields = {f for f, _ in error_details(bad).field_violations}
     assert {"deployment.instruments", "deployment.bar_interval_seconds"} <= fields
@@ -376,3 +480,212 @@ async def test_paper_deployment_trades_pauses_survives_kill_and_stops_flat(stack
         pb.StopDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
     )
     assert again.deployment.state == D.DEPLOYMENT_STATE_CANCELLED
+
+
+async def test_paper_gate_refuses_with_the_failing_rules_and_values(stack: Stack) -> None:
+    evaluated = await stack.deployments.EvaluatePromotion(
+        pb.EvaluatePromotionRequest(
+            model_id=stack.model_id, model_version=1, stage=pb.PROMOTION_STAGE_PAPER
+        ),
+        metadata=auth(ALICE),
+        timeout=30,
+    )
+    rules = {r.rule: r for r in evaluated.rules}
+    assert evaluated.passed, evaluated
+    assert rules["out_of_sample_backtest"].actual == stack.backtest_id
+    await set_policy(stack.deployments, **{**LENIENT, "min_backtest_sharpe": 100.0})
+    try:
+        refused = await _rpc_error(
+            stack.deployments.CreateDeployment(_request(stack), metadata=auth(ALICE), timeout=30)
+        )
+    finally:
+        await set_policy(stack.deployments, **LENIENT)
+    info = error_details(refused)
+    sharpe = rules["min_backtest_sharpe"].actual
+
+    assert refused.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert info.reason == "PROMOTION_GATE_FAILED"
+    assert info.metadata["failing_rules"] == "min_backtest_sharpe"
+    assert info.metadata["min_backtest_sharpe.actual"] == sharpe
+    assert info.metadata["min_backtest_sharpe.threshold"] == ">= 100"
+    assert f"min_backtest_sharpe: actual {sharpe}, needs >= 100" in (refused.details() or "")
+    stored = await stack.deployments.ListPromotions(
+        pb.ListPromotionsRequest(model_id=stack.model_id), metadata=auth(ALICE), timeout=10
+    )
+    assert stored.promotions[0].state == pb.PROMOTION_STATE_REJECTED
+    assert not stored.promotions[0].passed
+
+
+async def test_live_promotion_needs_paper_bars_and_a_second_person_risk_officer(
+    stack: Stack,
+) -> None:
+    """Runs after the paper deployment test: its bars count toward ``min_paper_bars``."""
+    account = "live-account-1"
+    request = pb.RequestPromotionRequest(
+        model_id=stack.model_id,
+        model_version=1,
+        stage=pb.PROMOTION_STAGE_LIVE,
+        account_id=account,
+    )
+    await set_policy(stack.deployments, **{**LENIENT, "min_paper_bars": 10_000})
+    too_few = await stack.deployments.RequestPromotion(request, metadata=auth(ALICE), timeout=30)
+    await set_policy(stack.deployments, **LENIENT)
+    pending = await stack.deployments.RequestPromotion(
+        request, metadata=auth(ALICE, "trader", "risk_officer"), timeout=30
+    )
+    promotion_id = pending.promotion.promotion_id
+    approve = pb.ApprovePromotionRequest(promotion_id=promotion_id, approve=True, reason="ok")
+    own = await _rpc_error(
+        stack.deployments.ApprovePromotion(
+            approve, metadata=auth(ALICE, "trader", "risk_officer"), timeout=30
+        )
+    )
+    researcher = await _rpc_error(
+        stack.deployments.ApprovePromotion(approve, metadata=auth(BOB, "researcher"), timeout=30)
+    )
+    unpromoted = await _rpc_error(
+        stack.deployments.CreateDeployment(
+            _request(stack, mode=pb.TRADING_MODE_LIVE), metadata=auth(ALICE), timeout=30
+        )
+    )
+    approved = await stack.deployments.ApprovePromotion(
+        approve, metadata=auth("dep-officer", "risk_officer"), timeout=30
+    )
+    live_on_paper = await _rpc_error(
+        stack.deployments.CreateDeployment(
+            _request(stack, mode=pb.TRADING_MODE_LIVE, account_id=account),
+            metadata=auth(ALICE),
+            timeout=30,
+        )
+    )
+
+    bars = {r.rule: r for r in too_few.promotion.rules}["min_paper_bars"]
+    assert too_few.promotion.state == pb.PROMOTION_STATE_REJECTED
+    assert not bars.passed and bars.threshold == ">= 10000" and int(bars.actual) >= 65
+    rules = {r.rule: r for r in pending.promotion.rules}
+    assert pending.promotion.state == pb.PROMOTION_STATE_PENDING_APPROVAL
+    assert rules["min_paper_bars"].passed and rules["max_breaker_trips"].actual == "0"
+    assert rules["requester_role"].passed
+    assert rules["risk_officer_approval"].actual == "pending"
+    assert own.code() == grpc.StatusCode.FAILED_PRECONDITION
+    assert error_details(own).reason == "SAME_PERSON_APPROVAL"
+    assert researcher.code() == grpc.StatusCode.PERMISSION_DENIED
+    assert error_details(unpromoted).reason == "PROMOTION_GATE_FAILED"
+    assert approved.promotion.state == pb.PROMOTION_STATE_APPROVED
+    assert approved.promotion.decided_by == "dep-officer" and approved.promotion.passed
+    # The gate passed; the account is then checked (an unknown account is not found).
+    assert live_on_paper.code() == grpc.StatusCode.NOT_FOUND
+
+
+async def _live_account(stack: Stack) -> str:
+    reply = await stack.risk.CreateAccount(
+        rpb.CreateAccountRequest(
+            account=rpb.Account(name=LIVE_NAME, mode=rpb.ACCOUNT_MODE_LIVE, initial_cash="100000")
+        ),
+        metadata=auth(ALICE, "trader"),
+        timeout=30,
+    )
+    await stack.risk.SetLimits(
+        rpb.SetLimitsRequest(
+            account_id=reply.account.account_id,
+            limits=rpb.RiskLimits(max_reference_age_ms=600_000),
+            reason="deployment test",
+        ),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=10,
+    )
+    return str(reply.account.account_id)
+
+
+async def _promote_live(stack: Stack, version: int, account: str) -> None:
+    pending = await stack.deployments.RequestPromotion(
+        pb.RequestPromotionRequest(
+            model_id=stack.model_id,
+            model_version=version,
+            stage=pb.PROMOTION_STAGE_LIVE,
+            account_id=account,
+        ),
+        metadata=auth(ALICE),
+        timeout=30,
+    )
+    assert pending.promotion.state == pb.PROMOTION_STATE_PENDING_APPROVAL, pending.promotion
+    approved = await stack.deployments.ApprovePromotion(
+        pb.ApprovePromotionRequest(
+            promotion_id=pending.promotion.promotion_id, approve=True, reason="test"
+        ),
+        metadata=auth("dep-officer", "risk_officer"),
+        timeout=30,
+    )
+    assert approved.promotion.state == pb.PROMOTION_STATE_APPROVED, approved.promotion
+
+
+async def _version_2(stack: Stack) -> None:
+    async with grpc.aio.insecure_channel(f"127.0.0.1:{stack.registry_port}") as channel:
+        reply = await model_registry_pb2_grpc.ModelRegistryServiceStub(channel).CreateModelVersion(
+            reg.CreateModelVersionRequest(
+                model_id=stack.model_id, training_job_id=stack.version_2_job
+            ),
+            metadata=auth(ALICE),
+            timeout=20,
+        )
+    assert reply.model_version.version == 2
+
+
+async def test_live_deployment_orders_reach_the_fake_alpaca_and_roll_back_to_the_previous_version(
+    stack: Stack,
+) -> None:
+    """Two approvers per version; v1 live, then v2 live, then rollback to v1 (timed)."""
+    account = await _live_account(stack)
+    await _version_2(stack)
+    await set_policy(stack.deployments, **{**LENIENT, "min_paper_bars": 0})
+    try:
+        for version in (1, 2):
+            await _promote_live(stack, version, account)
+    finally:
+        await set_policy(stack.deployments, **LENIENT)
+    live = {"mode": pb.TRADING_MODE_LIVE, "account_id": account}
+    first = await stack.deployments.CreateDeployment(
+        _request(stack, **live), metadata=auth(ALICE), timeout=30
+    )
+    dep_1 = first.deployment.deployment_id
+    await stack.wait(dep_1, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+    await stack.bars(70, pace_s=0.1)
+    await stack.wait(dep_1, lambda d: d.orders_submitted > 0, 240)
+    venue_ids = {o.id for o in stack.book.by_coid.values()}
+    mine = [o for o in await stack.orders_of(account) if o.deployment_id == dep_1]
+    at_venue = [o for o in mine if o.broker_order_id in venue_ids]
+    await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=dep_1), metadata=auth(ALICE), timeout=10
+    )
+    second = await stack.deployments.CreateDeployment(
+        _request(stack, model_version=2, **live), metadata=auth(ALICE), timeout=30
+    )
+    dep_2 = second.deployment.deployment_id
+    await stack.wait(dep_2, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+
+    started_at = time.monotonic()
+    rolled = await stack.deployments.RollbackDeployment(
+        pb.RollbackDeploymentRequest(account_id=account), metadata=auth(ALICE), timeout=60
+    )
+    back = rolled.started.deployment_id
+    await stack.wait(back, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 120)
+    rollback_s = time.monotonic() - started_at
+    await stack.wait(dep_2, lambda d: d.state == D.DEPLOYMENT_STATE_CANCELLED, 120)
+    again = await _rpc_error(
+        stack.deployments.RollbackDeployment(
+            pb.RollbackDeploymentRequest(account_id=account),
+            metadata=auth("dep-officer", "risk_officer"),
+            timeout=30,
+        )
+    )
+    await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=back), metadata=auth(ALICE), timeout=10
+    )
+
+    assert at_venue, [(o.client_order_id, o.status, o.status_reason) for o in mine]
+    assert all(o.model_version == f"{stack.model_id}:1" for o in at_venue)
+    assert rolled.stopped.deployment_id == dep_2
+    assert rolled.started.model_version == 1 and rolled.started.mode == pb.TRADING_MODE_LIVE
+    print(f"rollback to the previous live version: {rollback_s:.1f} s to RUNNING")
+    assert rollback_s <= 60, rollback_s
+    assert again.code() == grpc.StatusCode.PERMISSION_DENIED  # risk officers stop, not deploy

@@ -61,7 +61,7 @@ def deployments() -> None:
 @click.option("--capital-fraction", default="", help="Share of equity the weights apply to.")
 @click.option("--max-position", default="", help="Largest |position| per instrument.")
 @click.option("--max-order", default="", help="Largest quantity of one order.")
-@click.option("--live", is_flag=True, help="Live mode (refused until promotion gates exist).")
+@click.option("--live", is_flag=True, help="Live mode (needs an approved live promotion).")
 @connection
 def create(
     model_id: str,
@@ -78,7 +78,7 @@ def create(
     token: str | None,
     as_json: bool,
 ) -> None:
-    """Deploy MODEL version VERSION to a paper ACCOUNT; its runner starts on the cluster."""
+    """Deploy MODEL version VERSION to ACCOUNT (the mode's promotion gate must pass)."""
     request = pb.CreateDeploymentRequest(
         deployment=pb.Deployment(
             model_id=model_id,
@@ -159,3 +159,18 @@ def stop(
     with client(target, token) as tm:
         reply = view(tm.deployments.StopDeployment(request).deployment)
     emit(reply, as_json, _render_one)
+
+
+@deployments.command("rollback")
+@click.argument("account_id")
+@click.option("--flatten", is_flag=True, help="Close the current positions first.")
+@connection
+def rollback(
+    account_id: str, flatten: bool, target: str | None, token: str | None, as_json: bool
+) -> None:
+    """Stop ACCOUNT's live deployment and deploy the model version live before it."""
+    request = pb.RollbackDeploymentRequest(account_id=account_id, flatten=flatten)
+    with client(target, token) as tm:
+        reply = tm.deployments.RollbackDeployment(request)
+        rows = [view(reply.stopped), view(reply.started)]
+    emit(rows, as_json, _render_many)

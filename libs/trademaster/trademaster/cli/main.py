@@ -29,6 +29,11 @@ _COMMANDS: dict[str, tuple[str, str, str]] = {
         "deployments",
         "Deploy model versions to paper accounts; pause, resume, stop.",
     ),
+    "promotions": (
+        "trademaster.cli.promotions",
+        "promotions",
+        "Promotion gates: evaluate, request, approve; gate thresholds.",
+    ),
 }
 """Command name → (module, attribute, one-line help shown by ``--help``)."""
 

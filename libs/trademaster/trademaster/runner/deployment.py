@@ -11,7 +11,9 @@ ids derive from deployment + bar, so a bar processed again after a restart is an
 first order (``replayed``), never a second one. Every processed bar is reported (with its stream
 id) on the private report stream; the trainer records the last one and a restarted runner
 rebuilds its history from the stream and continues after it. The control key says ``pause``
-(follow bars, place no orders), ``stop`` or ``stop:flatten``.
+(follow bars, place no orders), ``stop`` or ``stop:flatten``. With a heartbeat timeout the
+runner heartbeats to the risk service (``ReportHeartbeat``), which puts the account in REDUCING
+when the heartbeats stop (dead man); a clean stop ends the watch.
 """
 
 from __future__ import annotations
@@ -76,6 +78,9 @@ class DeploymentSpec(BaseModel):
     limits: dict[str, str] = Field(default_factory=dict)
     max_history_bars: int = Field(512, ge=64)
     stream_prefix: str = REPORT_STREAM_PREFIX
+    heartbeat_timeout_s: float = Field(
+        0.0, ge=0, description="Dead-man timeout at the risk service; 0 sends no heartbeats."
+    )
 
 
 def _limits(raw: dict[str, str]) -> OrderLimits:
@@ -239,6 +244,34 @@ class DeploymentRunner:
     async def control(self) -> str:
         return str(await self.redis.get(control_key(self.topic)) or "")
 
+    async def heartbeat(self, stopping: bool = False) -> None:
+        """Tell the risk service this deployment is alive (or ending cleanly)."""
+        await self.risk.ReportHeartbeat(
+            rpb.ReportHeartbeatRequest(
+                account_id=self.spec.account_id,
+                deployment_id=self.spec.deployment_id,
+                timeout_seconds=max(1, round(self.spec.heartbeat_timeout_s)),
+                stopping=stopping,
+            ),
+            metadata=self.metadata,
+            timeout=10,
+        )
+
+    async def heartbeats(self) -> None:
+        """Heartbeat every third of the timeout until cancelled; a failed beat is retried at
+        the next tick (the risk service trips the account only after the whole timeout)."""
+        period = max(0.5, self.spec.heartbeat_timeout_s / 3)
+        while True:
+            try:
+                await self.heartbeat()
+            except grpc.aio.AioRpcError as error:
+                _LOGGER.warning(
+                    "deployment.heartbeat_failed deployment.id=%s code=%s",
+                    self.spec.deployment_id,
+                    error.code(),
+                )
+            await asyncio.sleep(period)
+
 
 async def _entries(redis: aioredis.Redis, reply: Any) -> list[tuple[str, dict[str, str]]]:
     items = reply.items() if isinstance(reply, dict) else (reply or [])
@@ -307,9 +340,13 @@ async def run(spec: DeploymentSpec, token: str, redis_url: str) -> int:
         spec, _load_artifact(spec), risk_pb2_grpc.RiskServiceStub(channel), token, redis
     )
     topic, owner = runner.topic, spec.owner_id
+    beats = asyncio.create_task(runner.heartbeats()) if spec.heartbeat_timeout_s > 0 else None
     try:
         await runner.load_rules()
         flattened = await follow(runner)
+        if beats is not None:
+            beats.cancel()
+            await runner.heartbeat(stopping=True)
         await runner.reports.publish(topic, owner, STOPPED, {"flatten_orders": flattened})
         return 0
     except Exception as error:
@@ -318,6 +355,8 @@ async def run(spec: DeploymentSpec, token: str, redis_url: str) -> int:
         await runner.reports.publish(topic, owner, FAILED, {"failure_reason": reason})
         return 1
     finally:
+        if beats is not None:
+            beats.cancel()
         await channel.close()
         await redis.aclose()
 

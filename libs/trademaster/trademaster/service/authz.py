@@ -40,6 +40,7 @@ class Resource(StrEnum):
     BACKTEST = "backtest"
     MODEL = "model"
     DEPLOYMENT = "deployment"
+    PROMOTION = "promotion"
     EVENT = "event"
     ACCOUNT = "account"
     ORDER = "order"
@@ -70,6 +71,7 @@ class Action(StrEnum):
     ENGAGE = "engage"
     ADMINISTER = "administer"
     SHARE = "share"
+    APPROVE = "approve"
 
 
 _V, _R, _T, _O, _A = Role.VIEWER, Role.RESEARCHER, Role.TRADER, Role.RISK_OFFICER, Role.ADMIN
@@ -199,11 +201,25 @@ TABLE: tuple[Permission, ...] = (
                summary="deployments, and which model versions are (were) deployed on an account"),
     Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
                rpcs=_rpcs(_REG, "RecordModelDeployment") | _rpcs(_DEP, "CreateDeployment"),
-               summary="deploy own model versions on own paper accounts"),
+               summary="deploy own model versions on own accounts (a passed promotion gate)"),
     Permission(Resource.DEPLOYMENT, Action.CONTROL, TRADING_READERS, SEES_ALL,
                rpcs=_rpcs(_REG, "EndModelDeployment")
-               | _rpcs(_DEP, "PauseDeployment", "ResumeDeployment", "StopDeployment"),
-               summary="pause, resume, stop deployments (traders: own; risk officers: any)"),
+               | _rpcs(_DEP, "PauseDeployment", "ResumeDeployment", "StopDeployment",
+                       "RollbackDeployment"),
+               summary="pause, resume, stop deployments (traders: own; risk officers: any); "
+                       "roll a live account back to its previous version (traders: own)"),
+    Permission(Resource.PROMOTION, Action.READ, EVERYONE, SEES_ALL,
+               rpcs=_rpcs(_DEP, "EvaluatePromotion", "ListPromotions", "GetPromotionPolicy"),
+               summary="evaluate promotion gates, read stored promotions and gate policies"),
+    Permission(Resource.PROMOTION, Action.CREATE, TRADING, NOBODY,
+               rpcs=_rpcs(_DEP, "RequestPromotion"),
+               summary="request promotions of own model versions (paper, live)"),
+    Permission(Resource.PROMOTION, Action.APPROVE, RISK, SEES_ALL,
+               rpcs=_rpcs(_DEP, "ApprovePromotion"),
+               summary="approve or reject live promotions (not one's own request)"),
+    Permission(Resource.PROMOTION, Action.UPDATE, RISK, SEES_ALL,
+               rpcs=_rpcs(_DEP, "SetPromotionPolicy"),
+               summary="set an owner's promotion gate thresholds"),
     Permission(Resource.EVENT, Action.SUBSCRIBE, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_NOTE, "Subscribe"), summary="live events of reachable resources"),
     Permission(Resource.EVENT, Action.PUBLISH, ADMINS,
@@ -230,8 +246,8 @@ TABLE: tuple[Permission, ...] = (
                rpcs=_rpcs(_RISK, "GetOrder", "ListOrders", "ListFills", "ListPositions"),
                summary="orders, fills and positions"),
     Permission(Resource.ORDER, Action.SUBMIT, TRADING,
-               rpcs=_rpcs(_RISK, "CheckOrder", "SubmitOrder"),
-               summary="check and submit orders on own accounts"),
+               rpcs=_rpcs(_RISK, "CheckOrder", "SubmitOrder", "ReportHeartbeat"),
+               summary="check and submit orders on own accounts; deployments' heartbeats"),
     Permission(Resource.ORDER, Action.CANCEL, TRADING_READERS, SEES_ALL,
                rpcs=_rpcs(_RISK, "CancelOrder"), summary="cancel orders"),
     Permission(Resource.ORDER, Action.UPDATE, TRADING,
@@ -355,6 +371,13 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/deployments/{deployment_id}:pause": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:resume": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:stop": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "POST /api/v1/accounts/{account_id}/deployments:rollback": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "POST /api/v1/promotions:evaluate": (_R_.PROMOTION, _A_.READ),
+    "POST /api/v1/promotions": (_R_.PROMOTION, _A_.CREATE),
+    "GET /api/v1/promotions": (_R_.PROMOTION, _A_.READ),
+    "POST /api/v1/promotions/{promotion_id}:approve": (_R_.PROMOTION, _A_.APPROVE),
+    "GET /api/v1/promotion-policies/{owner_id}": (_R_.PROMOTION, _A_.READ),
+    "PUT /api/v1/promotion-policies/{owner_id}": (_R_.PROMOTION, _A_.UPDATE),
     "POST /api/v1/accounts": (_R_.ACCOUNT, _A_.CREATE),
     "GET /api/v1/accounts": (_R_.ACCOUNT, _A_.READ),
     "GET /api/v1/accounts/{account_id}": (_R_.ACCOUNT, _A_.READ),

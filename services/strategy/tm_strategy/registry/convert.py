@@ -62,6 +62,7 @@ def backtest_message(backtest: backtest_pb2.Backtest) -> pb.ModelVersionBacktest
         dataset_id=backtest.spec.dataset_id,
         summary_metrics=dict(backtest.summary_metrics),
         create_time=backtest.create_time,
+        date_range=backtest.spec.date_range,
     )
 
 

@@ -999,3 +999,23 @@ class GetComplianceReportResponse(_message.Message):
     chain: ChainVerification
     promotion_approvals_note: str
     def __init__(self, account_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., account_name: _Optional[str] = ..., mode: _Optional[_Union[AccountMode, str]] = ..., base_currency: _Optional[str] = ..., from_date: _Optional[str] = ..., to_date: _Optional[str] = ..., totals: _Optional[_Union[ComplianceTotals, _Mapping]] = ..., orders: _Optional[_Iterable[_Union[Order, _Mapping]]] = ..., decisions: _Optional[_Iterable[_Union[ComplianceDecision, _Mapping]]] = ..., fills: _Optional[_Iterable[_Union[Fill, _Mapping]]] = ..., days: _Optional[_Iterable[_Union[ComplianceDay, _Mapping]]] = ..., positions: _Optional[_Iterable[_Union[EndOfDayPosition, _Mapping]]] = ..., state_changes: _Optional[_Iterable[_Union[TradingStateRecord, _Mapping]]] = ..., kill_switch_events: _Optional[_Iterable[_Union[KillSwitchEvent, _Mapping]]] = ..., chain: _Optional[_Union[ChainVerification, _Mapping]] = ..., promotion_approvals_note: _Optional[str] = ...) -> None: ...
+
+class ReportHeartbeatRequest(_message.Message):
+    __slots__ = ("account_id", "deployment_id", "timeout_seconds", "stopping")
+    ACCOUNT_ID_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    STOPPING_FIELD_NUMBER: _ClassVar[int]
+    account_id: str
+    deployment_id: str
+    timeout_seconds: int
+    stopping: bool
+    def __init__(self, account_id: _Optional[str] = ..., deployment_id: _Optional[str] = ..., timeout_seconds: _Optional[int] = ..., stopping: _Optional[bool] = ...) -> None: ...
+
+class ReportHeartbeatResponse(_message.Message):
+    __slots__ = ("deadline", "trading_state")
+    DEADLINE_FIELD_NUMBER: _ClassVar[int]
+    TRADING_STATE_FIELD_NUMBER: _ClassVar[int]
+    deadline: _timestamp_pb2.Timestamp
+    trading_state: TradingState
+    def __init__(self, deadline: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., trading_state: _Optional[_Union[TradingState, str]] = ...) -> None: ...

@@ -107,6 +107,11 @@ class RiskServiceStub:
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchResponse.FromString,
                 _registered_method=True)
+        self.ReportHeartbeat = channel.unary_unary(
+                '/trademaster.api.risk.v1.RiskService/ReportHeartbeat',
+                request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatResponse.FromString,
+                _registered_method=True)
         self.ListDecisions = channel.unary_unary(
                 '/trademaster.api.risk.v1.RiskService/ListDecisions',
                 request_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ListDecisionsRequest.SerializeToString,
@@ -285,6 +290,16 @@ class RiskServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ReportHeartbeat(self, request, context):
+        """A deployment's dead-man heartbeat: once a deployment has sent one, silence longer than its
+        timeout puts its account in REDUCING (a trading-state change by "deadman:<deployment>",
+        audited and announced like any other). A heartbeat with stopping=true ends the watch.
+        Idempotent: yes, a repeated heartbeat only moves the deadline.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
     def ListDecisions(self, request, context):
         """Lists audited order decisions, newest first, filtered.
         Idempotent: read-only.
@@ -435,6 +450,11 @@ def add_RiskServiceServicer_to_server(servicer, server):
                     servicer.KillSwitch,
                     request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchResponse.SerializeToString,
+            ),
+            'ReportHeartbeat': grpc.unary_unary_rpc_method_handler(
+                    servicer.ReportHeartbeat,
+                    request_deserializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatResponse.SerializeToString,
             ),
             'ListDecisions': grpc.unary_unary_rpc_method_handler(
                     servicer.ListDecisions,
@@ -863,6 +883,33 @@ class RiskService:
             '/trademaster.api.risk.v1.RiskService/KillSwitch',
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchRequest.SerializeToString,
             trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.KillSwitchResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ReportHeartbeat(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.risk.v1.RiskService/ReportHeartbeat',
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatRequest.SerializeToString,
+            trademaster_dot_api_dot_risk_dot_v1_dot_risk__pb2.ReportHeartbeatResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -71,7 +71,7 @@ class RegisteredModel(_message.Message):
     def __init__(self, model_id: _Optional[str] = ..., owner_id: _Optional[str] = ..., name: _Optional[str] = ..., description: _Optional[str] = ..., latest_version: _Optional[int] = ..., aliases: _Optional[_Mapping[str, int]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., update_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class ModelVersionBacktest(_message.Message):
-    __slots__ = ("backtest_id", "state", "dataset_id", "summary_metrics", "create_time")
+    __slots__ = ("backtest_id", "state", "dataset_id", "summary_metrics", "create_time", "date_range")
     class SummaryMetricsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -84,12 +84,14 @@ class ModelVersionBacktest(_message.Message):
     DATASET_ID_FIELD_NUMBER: _ClassVar[int]
     SUMMARY_METRICS_FIELD_NUMBER: _ClassVar[int]
     CREATE_TIME_FIELD_NUMBER: _ClassVar[int]
+    DATE_RANGE_FIELD_NUMBER: _ClassVar[int]
     backtest_id: str
     state: str
     dataset_id: str
     summary_metrics: _containers.ScalarMap[str, float]
     create_time: _timestamp_pb2.Timestamp
-    def __init__(self, backtest_id: _Optional[str] = ..., state: _Optional[str] = ..., dataset_id: _Optional[str] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    date_range: _common_pb2.DateRange
+    def __init__(self, backtest_id: _Optional[str] = ..., state: _Optional[str] = ..., dataset_id: _Optional[str] = ..., summary_metrics: _Optional[_Mapping[str, float]] = ..., create_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., date_range: _Optional[_Union[_common_pb2.DateRange, _Mapping]] = ...) -> None: ...
 
 class ModelDeployment(_message.Message):
     __slots__ = ("deployment_id", "owner_id", "model_id", "version", "account_id", "mode", "start_time", "end_time")

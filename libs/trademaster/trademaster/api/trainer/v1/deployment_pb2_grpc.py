@@ -65,6 +65,41 @@ class DeploymentServiceStub:
                 request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentResponse.FromString,
                 _registered_method=True)
+        self.EvaluatePromotion = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/EvaluatePromotion',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionResponse.FromString,
+                _registered_method=True)
+        self.RequestPromotion = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/RequestPromotion',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionResponse.FromString,
+                _registered_method=True)
+        self.ApprovePromotion = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/ApprovePromotion',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionResponse.FromString,
+                _registered_method=True)
+        self.ListPromotions = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/ListPromotions',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsResponse.FromString,
+                _registered_method=True)
+        self.GetPromotionPolicy = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/GetPromotionPolicy',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyResponse.FromString,
+                _registered_method=True)
+        self.SetPromotionPolicy = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/SetPromotionPolicy',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.FromString,
+                _registered_method=True)
+        self.RollbackDeployment = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/RollbackDeployment',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.FromString,
+                _registered_method=True)
 
 
 class DeploymentServiceServicer:
@@ -73,7 +108,9 @@ class DeploymentServiceServicer:
 
     def CreateDeployment(self, request, context):
         """Creates a deployment of a model version on a paper account and queues its runner.
-        Live mode is refused with FAILED_PRECONDITION until promotion gates exist.
+        Refused with FAILED_PRECONDITION (reason PROMOTION_GATE_FAILED, the failing rules and values
+        in the message and ErrorInfo) unless the mode's gate passed: paper needs the version's
+        paper gate to pass now, live an approved live promotion of the version on that account.
         Idempotent: by request_id; a retry with the same key returns the first deployment.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -120,6 +157,66 @@ class DeploymentServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def EvaluatePromotion(self, request, context):
+        """Evaluates a promotion gate of a model version now, without storing anything.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RequestPromotion(self, request, context):
+        """Evaluates and stores a promotion request (trader); a passed live gate waits for a risk
+        officer's approval, a passed paper gate is approved at once.
+        Idempotent: no, each call stores a new evaluation.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ApprovePromotion(self, request, context):
+        """Approves or rejects a pending live promotion (risk officer, not the requester); the gate is
+        evaluated again and stored with the decision.
+        Idempotent: yes, deciding a decided promotion returns it unchanged.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPromotions(self, request, context):
+        """Lists stored promotion evaluations visible to the caller, newest first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetPromotionPolicy(self, request, context):
+        """Returns an owner's gate thresholds (defaults where none are stored).
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetPromotionPolicy(self, request, context):
+        """Stores an owner's gate thresholds (risk officer or admin).
+        Idempotent: yes, the same thresholds give the same policy.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RollbackDeployment(self, request, context):
+        """Rolls a live account back: stops its running live deployment and creates one of the model
+        version that was live on the account before it (same instruments, bar source, interval and
+        limits; that version's approved live promotion still applies).
+        Idempotent: no, each call rolls back one version.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_DeploymentServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -152,6 +249,41 @@ def add_DeploymentServiceServicer_to_server(servicer, server):
                     servicer.StopDeployment,
                     request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentResponse.SerializeToString,
+            ),
+            'EvaluatePromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.EvaluatePromotion,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionResponse.SerializeToString,
+            ),
+            'RequestPromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.RequestPromotion,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionResponse.SerializeToString,
+            ),
+            'ApprovePromotion': grpc.unary_unary_rpc_method_handler(
+                    servicer.ApprovePromotion,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionResponse.SerializeToString,
+            ),
+            'ListPromotions': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPromotions,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsResponse.SerializeToString,
+            ),
+            'GetPromotionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetPromotionPolicy,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyResponse.SerializeToString,
+            ),
+            'SetPromotionPolicy': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetPromotionPolicy,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.SerializeToString,
+            ),
+            'RollbackDeployment': grpc.unary_unary_rpc_method_handler(
+                    servicer.RollbackDeployment,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -317,6 +449,195 @@ class DeploymentService:
             '/trademaster.api.trainer.v1.DeploymentService/StopDeployment',
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentRequest.SerializeToString,
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.StopDeploymentResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def EvaluatePromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/EvaluatePromotion',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.EvaluatePromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RequestPromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/RequestPromotion',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RequestPromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ApprovePromotion(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/ApprovePromotion',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ApprovePromotionResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPromotions(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/ListPromotions',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListPromotionsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetPromotionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/GetPromotionPolicy',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetPromotionPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetPromotionPolicy(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/SetPromotionPolicy',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.SetPromotionPolicyResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RollbackDeployment(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/RollbackDeployment',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.RollbackDeploymentResponse.FromString,
             options,
             channel_credentials,
             insecure,
