@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import uuid
 from pathlib import Path
 
 from trademaster.data.quality import QualityReport, check_file
@@ -47,7 +48,9 @@ class QualityCache:
             return hit
         report = check_file(path, content_hash=content_hash)
         self._dir.mkdir(parents=True, exist_ok=True)
-        tmp = self._dir / f"{content_hash}.json.tmp"
+        # One temporary name per writer: two requests computing the same report at once
+        # (concurrent GetDataset calls) must not rename each other's file away.
+        tmp = self._dir / f".{content_hash}.{uuid.uuid4().hex}.tmp"
         tmp.write_text(report.model_dump_json())
         tmp.replace(self._dir / f"{content_hash}.json")
         with self._lock:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import uuid
 from pathlib import Path
 
 from pydantic import BaseModel, Field
@@ -55,7 +56,7 @@ def _sidecar(path: Path) -> Path:
 
 
 def write_meta(path: Path, meta: DatasetMeta) -> None:
-    tmp = _sidecar(path).with_suffix(".tmp")
+    tmp = _sidecar(path).with_name(f".{_sidecar(path).name}.{uuid.uuid4().hex}.tmp")
     tmp.write_text(meta.model_dump_json())
     tmp.replace(_sidecar(path))
 
