@@ -200,14 +200,14 @@ TABLE: tuple[Permission, ...] = (
                | _rpcs(_DEP, "GetDeployment", "ListDeployments"),
                summary="deployments, and which model versions are (were) deployed on an account"),
     Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
-               rpcs=_rpcs(_REG, "RecordModelDeployment") | _rpcs(_DEP, "CreateDeployment"),
-               summary="deploy own model versions on own accounts (a passed promotion gate)"),
+               rpcs=_rpcs(_REG, "RecordModelDeployment")
+               | _rpcs(_DEP, "CreateDeployment", "RollbackDeployment"),
+               summary="deploy own model versions on own accounts (a passed promotion gate); "
+                       "roll an own live account back to its previous version (it deploys)"),
     Permission(Resource.DEPLOYMENT, Action.CONTROL, TRADING_READERS, SEES_ALL,
                rpcs=_rpcs(_REG, "EndModelDeployment")
-               | _rpcs(_DEP, "PauseDeployment", "ResumeDeployment", "StopDeployment",
-                       "RollbackDeployment"),
-               summary="pause, resume, stop deployments (traders: own; risk officers: any); "
-                       "roll a live account back to its previous version (traders: own)"),
+               | _rpcs(_DEP, "PauseDeployment", "ResumeDeployment", "StopDeployment"),
+               summary="pause, resume, stop deployments (traders: own; risk officers: any)"),
     Permission(Resource.PROMOTION, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_DEP, "EvaluatePromotion", "ListPromotions", "GetPromotionPolicy"),
                summary="evaluate promotion gates, read stored promotions and gate policies"),
@@ -371,7 +371,7 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/deployments/{deployment_id}:pause": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:resume": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:stop": (_R_.DEPLOYMENT, _A_.CONTROL),
-    "POST /api/v1/accounts/{account_id}/deployments:rollback": (_R_.DEPLOYMENT, _A_.CONTROL),
+    "POST /api/v1/accounts/{account_id}/deployments:rollback": (_R_.DEPLOYMENT, _A_.CREATE),
     "POST /api/v1/promotions:evaluate": (_R_.PROMOTION, _A_.READ),
     "POST /api/v1/promotions": (_R_.PROMOTION, _A_.CREATE),
     "GET /api/v1/promotions": (_R_.PROMOTION, _A_.READ),
