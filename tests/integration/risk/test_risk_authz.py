@@ -8,6 +8,7 @@ everything. Another owner's account is NOT_FOUND; a missing role is PERMISSION_D
 
 from __future__ import annotations
 
+import datetime
 import itertools
 import uuid
 from collections.abc import Callable
@@ -39,6 +40,7 @@ def _expected(rpc: str, role: str, own: bool) -> str:
         "ListDecisions",
         "GetDecision",
         "GetAccount",
+        "GetComplianceReport",
     }
     if rpc in reads:
         if role not in READ:
@@ -84,6 +86,7 @@ async def world(harness: Harness) -> dict[str, str]:
 
 def _requests(world: dict[str, str]) -> dict[str, Callable[[], Any]]:
     acct = world["account"]
+    today = datetime.datetime.now(datetime.UTC).date()
     prices = itertools.count(101)  # every allowed modify changes the limit price
     order = pb.Order(
         account_id=acct,
@@ -138,6 +141,9 @@ def _requests(world: dict[str, str]) -> dict[str, Callable[[], Any]]:
             instrument=pb.Instrument(instrument_id="AUTHZ2", tick_size="0.01", lot_size="1")
         ),
         "ListInstruments": lambda: pb.ListInstrumentsRequest(),
+        "GetComplianceReport": lambda: pb.GetComplianceReportRequest(
+            account_id=acct, from_date=f"{today}", to_date=f"{today + datetime.timedelta(days=1)}"
+        ),
         "CreateAccount": lambda: pb.CreateAccountRequest(
             account=pb.Account(
                 name=f"az-{uuid.uuid4().hex[:6]}", mode=pb.ACCOUNT_MODE_PAPER, initial_cash="10"
