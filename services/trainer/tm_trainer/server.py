@@ -77,7 +77,9 @@ async def build(base: ServiceSettings) -> ServiceParts:
 
     registry_channel = insecure_channel(settings.registry_addr or settings.strategy_addr)
     risk_channel = insecure_channel(settings.risk_addr) if settings.risk_addr else None
-    deployments = DeploymentSupervisor(settings, DeploymentStore(pool), cluster, redis, reports)
+    deployments = DeploymentSupervisor(
+        settings, DeploymentStore(pool), cluster, redis, reports, bus
+    )
     await deployments.start()
     registry = model_registry_pb2_grpc.ModelRegistryServiceStub(registry_channel)
     risk = risk_pb2_grpc.RiskServiceStub(risk_channel) if risk_channel is not None else None
