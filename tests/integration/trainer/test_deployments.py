@@ -448,10 +448,10 @@ async def _progress_events(
     seen: list[notifier_pb2.DeploymentProgress] = []
 
     async def read() -> None:
-        async for event in call:
-            if event.type == "deployment_progress":
-                seen.append(event.deployment_progress)
-                if event.deployment_progress.bars_processed >= until_bars:
+        async for reply in call:
+            if reply.event.type == "deployment_progress":
+                seen.append(reply.event.deployment_progress)
+                if reply.event.deployment_progress.bars_processed >= until_bars:
                     return
 
     await asyncio.wait_for(read(), timeout_s)
@@ -495,8 +495,8 @@ async def test_paper_equity_is_stored_published_and_gates_live_on_tracking_error
     feed.cancel()
     bob_saw: list[str] = []
     with contextlib.suppress(TimeoutError, asyncio.CancelledError):
-        async for event in _bounded(other, 2.0):
-            bob_saw.append(event.type)
+        async for reply in _bounded(other, 2.0):
+            bob_saw.append(reply.event.type)
     await stack.deployments.StopDeployment(
         pb.StopDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
     )
