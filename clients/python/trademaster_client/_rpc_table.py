@@ -97,6 +97,7 @@ RPCS: tuple[tuple[str, str, str, bool, bool], ...] = (
     ('/trademaster.api.trainer.v1.DeploymentService/CreateDeployment', 'key', 'request_id', False, False),
     ('/trademaster.api.trainer.v1.DeploymentService/EvaluatePromotion', 'read-only', '', False, False),
     ('/trademaster.api.trainer.v1.DeploymentService/GetDeployment', 'read-only', '', False, False),
+    ('/trademaster.api.trainer.v1.DeploymentService/GetDeploymentEquity', 'read-only', '', True, False),
     ('/trademaster.api.trainer.v1.DeploymentService/GetPromotionPolicy', 'read-only', '', False, False),
     ('/trademaster.api.trainer.v1.DeploymentService/ListDeployments', 'read-only', '', True, False),
     ('/trademaster.api.trainer.v1.DeploymentService/ListPromotions', 'read-only', '', True, False),

@@ -85,6 +85,18 @@ class DeploymentList(BaseModel):
     next_page_token: str
 
 
+class EquitySampleOut(BaseModel):
+    time: datetime | None = Field(description="Market time of the bar.")
+    equity: str = Field(description="Account equity once the bar was processed (decimal).")
+    bars_processed: int
+    orders_submitted: int
+
+
+class EquityOut(BaseModel):
+    samples: list[EquitySampleOut] = Field(description="Oldest bar first.")
+    next_page_token: str
+
+
 class StopBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -180,6 +192,31 @@ def deployments_router(backends: Backends, caller: CallerDependency) -> APIRoute
         request = pb.GetDeploymentRequest(deployment_id=deployment_id)
         reply = await backends.call(stub().GetDeployment, request, who.token)
         return deployment_out(reply.deployment)
+
+    @router.get("/deployments/{deployment_id}/equity", response_model=EquityOut)
+    async def get_deployment_equity(
+        deployment_id: str,
+        who: CallerDep,
+        page_size: Annotated[int, Query(ge=0, le=10_000)] = 0,
+        page_token: str = "",
+    ) -> EquityOut:
+        """The stored live equity of the deployment: one sample per processed bar."""
+        request = pb.GetDeploymentEquityRequest(
+            deployment_id=deployment_id, page_size=page_size, page_token=page_token
+        )
+        reply = await backends.call(stub().GetDeploymentEquity, request, who.token)
+        return EquityOut(
+            samples=[
+                EquitySampleOut(
+                    time=time_of(s, "bar_time"),
+                    equity=s.equity,
+                    bars_processed=s.bars_processed,
+                    orders_submitted=s.orders_submitted,
+                )
+                for s in reply.samples
+            ],
+            next_page_token=reply.next_page_token,
+        )
 
     @router.post("/deployments/{deployment_id}:pause", response_model=DeploymentOut)
     async def pause_deployment(deployment_id: str, who: CallerDep) -> DeploymentOut:

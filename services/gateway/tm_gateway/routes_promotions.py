@@ -80,7 +80,7 @@ class PolicyBody(BaseModel):
     min_backtest_sharpe: float = 0.5
     min_paper_bars: int = Field(1000, ge=0)
     max_breaker_trips: int = Field(0, ge=0)
-    max_tracking_error_bps: float = Field(0.0, ge=0, description="0 = not evaluated.")
+    max_tracking_error_bps: float = Field(0.0, ge=0, description="0 = not enforced.")
 
 
 class PolicyOut(PolicyBody):

@@ -52,6 +52,9 @@ class TrainerSettings(ServiceSettings):
     """Interpreter of the Ray job entrypoint on the cluster nodes."""
     risk_addr: str | None = None
     """host:port of the risk service; unset, deployments are refused (FAILED_PRECONDITION)."""
+    backtest_addr: str | None = None
+    """host:port of the backtest service (equity curves for the paper -> live tracking error);
+    unset, the tracking error is not computable (the rule fails when its threshold is > 0)."""
     registry_addr: str | None = None
     """host:port of the model registry (the strategy service); unset means ``strategy_addr``."""
     bar_stream: str = "tm:md:bars"

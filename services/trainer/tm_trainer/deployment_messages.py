@@ -8,12 +8,13 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
 from trademaster.api.trainer.v1 import deployment_pb2 as pb
 from trademaster.service.errors import InvalidArgument, raise_if_invalid
 from trademaster.service.lifecycle import DEPLOYMENT
 from trademaster.service.structs import timestamp_of
 
-from tm_trainer.deployment_store import DeploymentRecord
+from tm_trainer.deployment_store import DeploymentRecord, EquityRow
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -137,4 +138,35 @@ def deployment_message(dep: DeploymentRecord) -> pb.Deployment:
         create_time=timestamp_of(dep.created_at),
         update_time=timestamp_of(dep.updated_at),
         registry_deployment_id=dep.registry_deployment_id,
+    )
+
+
+DEFAULT_EQUITY_PAGE, MAX_EQUITY_PAGE = 5000, 10_000
+
+
+def equity_page(request: pb.GetDeploymentEquityRequest) -> tuple[int, int | None]:
+    """(page size, bar time the page starts after) of an equity request; the token is the
+    last sample's bar time in nanoseconds."""
+    violations: Violations = []
+    if request.page_size < 0:
+        violations.append(("page_size", f"must be >= 0, was {request.page_size}"))
+    after: int | None = None
+    if request.page_token:
+        try:
+            after = int(request.page_token)
+        except ValueError:
+            violations.append(("page_token", "is not a token of a previous response"))
+    if violations:
+        raise InvalidArgument("invalid equity request", violations)
+    return min(request.page_size or DEFAULT_EQUITY_PAGE, MAX_EQUITY_PAGE), after
+
+
+def equity_message(row: EquityRow) -> pb.EquitySample:
+    when = Timestamp()
+    when.FromNanoseconds(int(row.bar_time_ns))
+    return pb.EquitySample(
+        bar_time=when,
+        equity=str(row.equity),
+        bars_processed=row.bars_processed,
+        orders_submitted=row.orders_submitted,
     )

@@ -33,6 +33,8 @@ from tm_trainer.config import TrainerSettings
 from tm_trainer.deployment_messages import (
     create_fields,
     deployment_message,
+    equity_message,
+    equity_page,
     page_size,
 )
 from tm_trainer.deployment_store import DeploymentRecord, DeploymentStore
@@ -216,6 +218,17 @@ class DeploymentServicer(PromotionRpcs, deployment_pb2_grpc.DeploymentServiceSer
     ) -> pb.GetDeploymentResponse:
         dep = await self._get(request.deployment_id, self._grant(Action.READ))
         return pb.GetDeploymentResponse(deployment=deployment_message(dep))
+
+    async def GetDeploymentEquity(
+        self, request: pb.GetDeploymentEquityRequest, context: grpc.aio.ServicerContext
+    ) -> pb.GetDeploymentEquityResponse:
+        dep = await self._get(request.deployment_id, self._grant(Action.READ))
+        size, after = equity_page(request)
+        rows = await self._store.equity(dep.id, size + 1, after)
+        token = str(rows[size - 1].bar_time_ns) if len(rows) > size else ""
+        return pb.GetDeploymentEquityResponse(
+            samples=[equity_message(r) for r in rows[:size]], next_page_token=token
+        )
 
     async def ListDeployments(
         self, request: pb.ListDeploymentsRequest, context: grpc.aio.ServicerContext

@@ -12,6 +12,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 from typing import Any
 
 import psycopg_pool
@@ -178,16 +179,19 @@ class DeploymentStore:
 
     async def record_bar(
         self, ident: uuid.UUID, previous: str, report_cursor: str, body: Mapping[str, Any]
-    ) -> None:
-        """Apply one processed-bar report (with the report cursor, so never twice)."""
-        async with self._pool.connection() as conn:
-            await conn.execute(
+    ) -> DeploymentRecord | None:
+        """Apply one processed-bar report (with the report cursor, so never twice) and store
+        its equity sample in the same transaction; None when the cursor did not match."""
+        async with self._pool.connection() as conn, conn.transaction():
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
                 """
                 UPDATE deployments SET
                     stream_cursor = %s, last_bar_ns = %s, bars_processed = bars_processed + 1,
                     orders_submitted = orders_submitted + %s, report_cursor = %s,
                     updated_at = now()
                 WHERE id = %s AND report_cursor = %s
+                RETURNING *
                 """,
                 (
                     str(body["stream_id"]),
@@ -199,3 +203,53 @@ class DeploymentStore:
                     previous,
                 ),
             )
+            row = await cur.fetchone()
+            equity = _equity(body.get("equity"))
+            if row is not None and equity is not None:
+                # A bar re-run after a crash keeps its first sample.
+                await cur.execute(
+                    "INSERT INTO deployment_equity (deployment_id, bar_time_ns, equity, "
+                    "bars_processed, orders_submitted) VALUES (%s, %s, %s, %s, %s) "
+                    "ON CONFLICT (deployment_id, bar_time_ns) DO NOTHING",
+                    (
+                        ident,
+                        int(body["bar_time_ns"]),
+                        equity,
+                        row["bars_processed"],
+                        row["orders_submitted"],
+                    ),
+                )
+        return None if row is None else _record(row)
+
+    async def equity(
+        self, ident: uuid.UUID, limit: int, after_ns: int | None = None
+    ) -> list[EquityRow]:
+        """Stored equity samples of a deployment, oldest bar first, after ``after_ns``."""
+        async with self._pool.connection() as conn:
+            cur = conn.cursor(row_factory=dict_row)
+            await cur.execute(
+                "SELECT bar_time_ns, equity, bars_processed, orders_submitted "
+                "FROM deployment_equity WHERE deployment_id = %s AND bar_time_ns > %s "
+                "ORDER BY bar_time_ns LIMIT %s",
+                (ident, after_ns if after_ns is not None else -(2**63), limit),
+            )
+            return [EquityRow(**r) for r in await cur.fetchall()]
+
+
+@dataclass(frozen=True)
+class EquityRow:
+    """One stored live equity sample (see migration 0008)."""
+
+    bar_time_ns: int
+    equity: Decimal
+    bars_processed: int
+    orders_submitted: int
+
+
+def _equity(raw: Any) -> Decimal | None:
+    """The reported equity, or None when absent or not a finite decimal (older runners)."""
+    try:
+        value = Decimal(str(raw)) if raw not in (None, "") else None
+    except ArithmeticError:
+        return None
+    return value if value is not None and value.is_finite() else None

@@ -13,8 +13,10 @@ import logging
 import time
 import uuid
 from pathlib import Path
+from typing import Any
 
 import redis.asyncio as aioredis
+import trademaster.service.payloads as payloads
 from redis.exceptions import RedisError
 from trademaster.runner.deployment import (
     BAR_PROCESSED,
@@ -64,8 +66,12 @@ class DeploymentSupervisor:
         cluster: RayCluster,
         redis: aioredis.Redis,
         reports: EventBus,
+        events: EventBus | None = None,
     ) -> None:
+        """``events`` is the public event bus: each recorded bar is announced on it
+        (``deployment_progress`` on ``deployment/<id>``, owner-scoped)."""
         self.settings = settings
+        self.events = events
         self.store = store
         self.cluster = cluster
         self.redis = redis
@@ -121,7 +127,9 @@ class DeploymentSupervisor:
         for event in await self.reports.read([topic], {topic: cursor}, count=500):
             stream_id = split_event_id(event.event_id)[1]
             if event.type == BAR_PROCESSED:
-                await self.store.record_bar(dep.id, cursor, stream_id, event.payload)
+                recorded = await self.store.record_bar(dep.id, cursor, stream_id, event.payload)
+                if recorded is not None:
+                    await self._progress(recorded, event.payload)
             elif event.type == STOPPED:
                 await self._end(dep.id, CANCELLED, "", stream_id)
             elif event.type == FAILED:
@@ -130,6 +138,20 @@ class DeploymentSupervisor:
             else:
                 await self.store.update(dep.id, report_cursor=stream_id)
             cursor = stream_id
+
+    async def _progress(self, dep: DeploymentRecord, body: dict[str, Any]) -> None:
+        """Announce a recorded bar (once: only the report that moved the cursor gets here)."""
+        if self.events is None:
+            return
+        type_, payload = payloads.deployment_progress(
+            str(dep.id),
+            dep.bars_processed,
+            dep.orders_submitted,
+            str(body.get("equity") or ""),
+            dep.last_bar_ns,
+            dep.state,
+        )
+        await self.events.publish(deployment_topic(str(dep.id)), dep.owner, type_, payload)
 
     async def _end(self, ident: uuid.UUID, state: str, reason: str, cursor: str) -> None:
         ended = await self.store.update(

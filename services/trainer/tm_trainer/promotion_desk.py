@@ -5,11 +5,13 @@ store each request and decision, and announce it on the event bus (topic ``promo
 from __future__ import annotations
 
 import logging
+import uuid
 from typing import Any
 
 import grpc
 import psycopg_pool
 from psycopg.rows import dict_row
+from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.api.risk.v1 import risk_pb2, risk_pb2_grpc
 from trademaster.api.strategy.v1 import model_registry_pb2 as reg
 from trademaster.api.strategy.v1 import model_registry_pb2_grpc
@@ -26,6 +28,12 @@ from tm_trainer.promotion_rules import (
     paper_rules,
 )
 from tm_trainer.promotion_store import APPROVED, PENDING, REJECTED, PromotionRecord, PromotionStore
+from tm_trainer.promotion_tracking import (
+    TrackingRecord,
+    backtest_curves,
+    paper_equity,
+    worst_tracking,
+)
 
 _LOGGER = logging.getLogger(__name__)
 
@@ -63,8 +71,12 @@ class PromotionDesk:
         registry: model_registry_pb2_grpc.ModelRegistryServiceStub,
         risk: risk_pb2_grpc.RiskServiceStub | None,
         bus: EventBus | None,
+        backtests: backtest_pb2_grpc.BacktestServiceStub | None = None,
     ) -> None:
+        """``backtests`` (the backtest service) gives the curves the tracking error is
+        measured against; without it the tracking error is not computable."""
         self._pool = pool
+        self._backtests = backtests
         self.store = PromotionStore(pool)
         self._registry = registry
         self._risk = risk
@@ -76,6 +88,10 @@ class PromotionDesk:
     async def paper(
         self, owner: str, model_id: str, version: int, md: Metadata
     ) -> list[RuleResult]:
+        found = await self._version(model_id, version, md)
+        return paper_rules(found, await self.policy(owner))
+
+    async def _version(self, model_id: str, version: int, md: Metadata) -> reg.ModelVersion:
         try:
             reply = await self._registry.GetModelVersion(
                 reg.GetModelVersionRequest(model_id=model_id, version=version),
@@ -89,7 +105,7 @@ class PromotionDesk:
                     reason="MODEL_VERSION_NOT_FOUND",
                 ) from error
             raise Unavailable(f"could not read the model version: {error.code().name}") from error
-        return paper_rules(reply.model_version, await self.policy(owner))
+        return reply.model_version
 
     async def live(
         self,
@@ -130,12 +146,29 @@ class PromotionDesk:
             found = await self._breaker_trips(account_id, start.timestamp(), md)
             trips += len(found)
             notes += [f"{account_id}: {reason}" for reason in found]
+        tracking = await self._tracking(model_id, version, [r["id"] for r in rows], md)
         return PaperRecord(
             bars=sum(int(r["bars_processed"]) for r in rows),
             deployment_ids=[str(r["id"]) for r in rows],
             breaker_trips=trips,
             trip_detail="; ".join(notes) or f"{len(since)} paper account(s) checked",
+            tracking_error_bps=tracking.error_bps,
+            tracking_detail=tracking.detail,
         )
+
+    async def _tracking(
+        self, model_id: str, version: int, deployments: list[uuid.UUID], md: Metadata
+    ) -> TrackingRecord:
+        """Worst tracking error of the paper deployments against the version's backtests."""
+        if self._backtests is None:
+            return TrackingRecord(
+                None, "this trainer has no backtest service configured (TM_TRAINER_BACKTEST_ADDR)"
+            )
+        live = {str(d): await paper_equity(self._pool, d) for d in deployments}
+        curves, notes = await backtest_curves(
+            self._backtests, await self._version(model_id, version, md), md
+        )
+        return worst_tracking(live, curves, notes)
 
     async def _breaker_trips(self, account_id: str, since_s: float, md: Metadata) -> list[str]:
         """Breaker (and dead-man) trips on the account since ``since_s``."""

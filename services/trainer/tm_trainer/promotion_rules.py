@@ -28,7 +28,7 @@ class Policy:
     min_paper_bars: int = 1000
     max_breaker_trips: int = 0
     max_tracking_error_bps: float = 0.0
-    """0 means not evaluated (reported as such, and passing)."""
+    """0 means not enforced (the value is still reported, and the rule passes)."""
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -122,6 +122,27 @@ class PaperRecord:
     deployment_ids: Sequence[str]
     breaker_trips: int
     trip_detail: str = ""
+    tracking_error_bps: float | None = None
+    """Worst paper-vs-backtest tracking error (bps) over the same bars; None: not computable."""
+    tracking_detail: str = ""
+
+
+def tracking_rule(record: PaperRecord, policy: Policy) -> RuleResult:
+    """Paper-vs-backtest tracking error against the owner's threshold (0: not enforced)."""
+    value = record.tracking_error_bps
+    actual = "not computable" if value is None else _fmt(value)
+    detail = record.tracking_detail[:1000]
+    if policy.max_tracking_error_bps <= 0:
+        return RuleResult(
+            "max_tracking_error_bps", "not enforced (threshold 0)", actual, True, detail
+        )
+    return RuleResult(
+        "max_tracking_error_bps",
+        f"<= {policy.max_tracking_error_bps:g}",
+        actual,
+        value is not None and value <= policy.max_tracking_error_bps,
+        detail,
+    )
 
 
 def live_rules(
@@ -135,23 +156,7 @@ def live_rules(
     """Paper -> live; the approval rule stays failing ("pending") until a risk officer other
     than the requester approves."""
     deployments = ", ".join(record.deployment_ids) or "none"
-    tracking = (
-        RuleResult(
-            "max_tracking_error_bps",
-            "not evaluated (threshold 0)",
-            "not evaluated",
-            True,
-            "tracking error vs the backtest is not computed by the gate",
-        )
-        if policy.max_tracking_error_bps <= 0
-        else RuleResult(
-            "max_tracking_error_bps",
-            f"<= {policy.max_tracking_error_bps:g}",
-            "not computable",
-            False,
-            "the gate cannot compute paper-vs-backtest tracking error; set the threshold to 0",
-        )
-    )
+    tracking = tracking_rule(record, policy)
     if not approver:
         approval = RuleResult(
             "risk_officer_approval", "a risk_officer other than the requester", "pending", False

@@ -7,6 +7,7 @@ import logging
 from pathlib import Path
 from typing import Any
 
+from trademaster.api.backtest.v1 import backtest_pb2_grpc
 from trademaster.api.risk.v1 import risk_pb2_grpc
 from trademaster.api.strategy.v1 import model_registry_pb2_grpc, strategy_pb2_grpc
 from trademaster.api.trainer.v1 import (
@@ -77,7 +78,11 @@ async def build(base: ServiceSettings) -> ServiceParts:
 
     registry_channel = insecure_channel(settings.registry_addr or settings.strategy_addr)
     risk_channel = insecure_channel(settings.risk_addr) if settings.risk_addr else None
-    deployments = DeploymentSupervisor(settings, DeploymentStore(pool), cluster, redis, reports)
+    bt_channel = insecure_channel(settings.backtest_addr) if settings.backtest_addr else None
+    backtests = backtest_pb2_grpc.BacktestServiceStub(bt_channel) if bt_channel else None
+    deployments = DeploymentSupervisor(
+        settings, DeploymentStore(pool), cluster, redis, reports, bus
+    )
     await deployments.start()
     registry = model_registry_pb2_grpc.ModelRegistryServiceStub(registry_channel)
     risk = risk_pb2_grpc.RiskServiceStub(risk_channel) if risk_channel is not None else None
@@ -88,7 +93,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         risk,
         redis,
         deployments,
-        PromotionDesk(pool, registry, risk, bus),
+        PromotionDesk(pool, registry, risk, bus, backtests),
     )
 
     def register(server: Any) -> None:
@@ -96,7 +101,7 @@ async def build(base: ServiceSettings) -> ServiceParts:
         deployment_pb2_grpc.add_DeploymentServiceServicer_to_server(deployment_servicer, server)
 
     async def close_channels() -> None:
-        for open_channel in (channel, registry_channel, risk_channel):
+        for open_channel in (channel, registry_channel, risk_channel, bt_channel):
             if open_channel is not None:
                 await open_channel.close()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import math
 import os
 import signal
 import time
@@ -24,6 +25,7 @@ from typing import Any
 
 import grpc
 import numpy as np
+import pandas as pd
 import psutil
 import pytest
 import redis.asyncio as aioredis
@@ -32,6 +34,8 @@ from support.fake_venues.book import FakeBook
 from support.servers import PostgresHandle
 from tm_backtest.config import BacktestSettings
 from tm_backtest.server import build as build_backtest
+from tm_notifier.config import NotifierSettings
+from tm_notifier.server import build as build_notifier
 from tm_risk.config import RiskSettings
 from tm_risk.marketdata import Bar, publish_bar
 from tm_risk.server import build as build_risk
@@ -40,6 +44,8 @@ from tm_strategy.server import build as build_strategy
 from tm_trainer.config import TrainerSettings
 from tm_trainer.server import build as build_trainer
 from trademaster.api.backtest.v1 import backtest_pb2, backtest_pb2_grpc
+from trademaster.api.common.v1 import common_pb2
+from trademaster.api.notifier.v1 import notifier_pb2, notifier_pb2_grpc
 from trademaster.api.risk.v1 import risk_pb2 as rpb
 from trademaster.api.risk.v1 import risk_pb2_grpc
 from trademaster.api.strategy.v1 import model_registry_pb2 as reg
@@ -79,6 +85,11 @@ class Stack:
     clock_ns: int
     rng: np.random.Generator
     price: float = 100.0
+    backtest_port: int = 0
+    data_dir: Path = Path()
+    notifier: notifier_pb2_grpc.NotifierServiceStub | None = None
+    dataset_id: str = ""
+    job_id: str = ""
 
     async def bars(self, count: int, pace_s: float = 0.15) -> None:
         """A seeded random walk of ``count`` one-minute bars, paced like a live feed."""
@@ -260,6 +271,7 @@ async def stack(
             strategy_addr=strategy_service[0],
             registry_addr=f"127.0.0.1:{registry.port}",
             risk_addr=f"127.0.0.1:{risk.port}",
+            backtest_addr=f"127.0.0.1:{backtest.port}",
             bar_stream=stream,
             ray_address=ray_head.address,
             artifact_dir=trainer.settings.artifact_dir,
@@ -270,7 +282,13 @@ async def stack(
         "trainer",
         build_trainer,
     )
-    started += [registry, risk, deployer]
+    notifier = await start_service(
+        NotifierSettings(redis_url=redis_url, jwt_secret=JWT_SECRET),  # type: ignore[arg-type]
+        "notifier",
+        build_notifier,
+    )
+    started += [registry, risk, deployer, notifier]
+    notifier_channel = grpc.aio.insecure_channel(f"127.0.0.1:{notifier.port}")
     risk_channel = grpc.aio.insecure_channel(f"127.0.0.1:{risk.port}")
     dep_channel = grpc.aio.insecure_channel(f"127.0.0.1:{deployer.port}")
     client = aioredis.Redis.from_url(redis_url, decode_responses=True)
@@ -297,8 +315,14 @@ async def stack(
         registry.port,
         clock_ns=1_700_000_000_000_000_000,
         rng=np.random.default_rng(11),
+        backtest_port=backtest.port,
+        data_dir=strategy_service[1],
+        notifier=notifier_pb2_grpc.NotifierServiceStub(notifier_channel),
+        dataset_id=trainer.dataset_id,
+        job_id=job.job_id,
     )
     await client.aclose()
+    await notifier_channel.close()
     await risk_channel.close()
     await dep_channel.close()
     for service in reversed(started):
@@ -325,14 +349,20 @@ async def set_policy(stub: deployment_pb2_grpc.DeploymentServiceStub, **fields: 
     )
 
 
-async def _backtest(port: int, dataset_id: str, job_id: str) -> str:
-    """A backtest of the job on its dataset's test split (after the training period)."""
+async def _backtest(
+    port: int, dataset_id: str, job_id: str, date_range: common_pb2.DateRange | None = None
+) -> str:
+    """A backtest of the job on its dataset's test split (after the training period), or on
+    ``date_range`` of it."""
     async with grpc.aio.insecure_channel(f"127.0.0.1:{port}") as channel:
         stub = backtest_pb2_grpc.BacktestServiceStub(channel)
         created = await stub.CreateBacktest(
             backtest_pb2.CreateBacktestRequest(
                 spec=backtest_pb2.BacktestSpec(
-                    dataset_id=dataset_id, training_job_id=job_id, fee_rate="0.001"
+                    dataset_id=dataset_id,
+                    training_job_id=job_id,
+                    fee_rate="0.001",
+                    date_range=date_range,
                 )
             ),
             metadata=auth(ALICE),
@@ -395,6 +425,161 @@ async def test_edge_refuses_live_mode_bad_fields_and_other_owners(stack: Stack) 
     assert viewer.code() == grpc.StatusCode.PERMISSION_DENIED
     assert foreign.code() == grpc.StatusCode.NOT_FOUND  # Bob reaches neither model nor account
     assert missing.code() == grpc.StatusCode.NOT_FOUND
+
+
+DAY_NS = 86_400 * 1_000_000_000
+REPLAY_FROM, REPLAY_BARS = 600, 80
+"""Rows of the synthetic daily dataset replayed as live bars (and backtested over)."""
+
+
+def _dataset_bars(stack: Stack) -> list[Bar]:
+    """Bars REPLAY_FROM.. of the training dataset's file, as the live feed carries them."""
+    frame = pd.read_csv(stack.data_dir / "synthetic" / "gbm_daily.csv", parse_dates=["date"])
+    rows = frame.iloc[REPLAY_FROM : REPLAY_FROM + REPLAY_BARS]
+    return [
+        Bar(IID, int(r.date.value), r.open, r.high, r.low, r.close, r.volume)
+        for r in rows.itertuples()
+    ]
+
+
+async def _progress_events(
+    call: grpc.aio.UnaryStreamCall, until_bars: int, timeout_s: float = 240
+) -> list[notifier_pb2.DeploymentProgress]:
+    seen: list[notifier_pb2.DeploymentProgress] = []
+
+    async def read() -> None:
+        async for reply in call:
+            if reply.event.type == "deployment_progress":
+                seen.append(reply.event.deployment_progress)
+                if reply.event.deployment_progress.bars_processed >= until_bars:
+                    return
+
+    await asyncio.wait_for(read(), timeout_s)
+    return seen
+
+
+async def test_paper_equity_is_stored_published_and_gates_live_on_tracking_error(
+    stack: Stack,
+) -> None:
+    """A paper deployment replays N daily bars of the dataset; its backtest covers the same
+    bars: equity per bar is stored (GetDeploymentEquity), each bar is announced once on the
+    owner's event feed, and the live gate measures the tracking error against the backtest."""
+    bars = _dataset_bars(stack)
+    window = common_pb2.DateRange()
+    window.start_time.FromNanoseconds(bars[0].time_ns)
+    window.end_time.FromNanoseconds(bars[-1].time_ns + DAY_NS)
+    backtest_id = await _backtest(stack.backtest_port, stack.dataset_id, stack.job_id, window)
+    account = await _paper_account(stack.risk)
+    created = await stack.deployments.CreateDeployment(
+        _request(stack, account_id=account, bar_interval_seconds=86_400),
+        metadata=auth(ALICE),
+        timeout=30,
+    )
+    dep_id = created.deployment.deployment_id
+    assert stack.notifier is not None
+    feed = stack.notifier.Subscribe(
+        notifier_pb2.SubscribeRequest(topics=[f"deployment/{dep_id}"]),
+        metadata=auth(ALICE, "viewer"),
+    )
+    other = stack.notifier.Subscribe(
+        notifier_pb2.SubscribeRequest(topics=[f"deployment/{dep_id}"]),
+        metadata=auth(BOB, "viewer"),
+    )
+    await stack.wait(dep_id, lambda d: d.state == D.DEPLOYMENT_STATE_RUNNING, 60)
+    events = asyncio.create_task(_progress_events(feed, len(bars)))
+    for bar in bars:
+        await publish_bar(stack.redis, bar, stack.stream)
+        await asyncio.sleep(0.15)
+    dep = await stack.wait(dep_id, lambda d: d.bars_processed >= len(bars))
+    progress = await events
+    feed.cancel()
+    bob_saw: list[str] = []
+    with contextlib.suppress(TimeoutError, asyncio.CancelledError):
+        async for reply in _bounded(other, 2.0):
+            bob_saw.append(reply.event.type)
+    await stack.deployments.StopDeployment(
+        pb.StopDeploymentRequest(deployment_id=dep_id), metadata=auth(ALICE), timeout=10
+    )
+    first = await stack.deployments.GetDeploymentEquity(
+        pb.GetDeploymentEquityRequest(deployment_id=dep_id, page_size=50),
+        metadata=auth(ALICE),
+        timeout=10,
+    )
+    rest = await stack.deployments.GetDeploymentEquity(
+        pb.GetDeploymentEquityRequest(
+            deployment_id=dep_id, page_size=50, page_token=first.next_page_token
+        ),
+        metadata=auth(ALICE),
+        timeout=10,
+    )
+    foreign = await _rpc_error(
+        stack.deployments.GetDeploymentEquity(
+            pb.GetDeploymentEquityRequest(deployment_id=dep_id), metadata=auth(BOB), timeout=10
+        )
+    )
+    samples = list(first.samples) + list(rest.samples)
+
+    # Stored equity: one sample per processed bar, at the bar's market time.
+    assert len(first.samples) == 50 and first.next_page_token and not rest.next_page_token
+    assert [s.bar_time.ToNanoseconds() for s in samples] == [b.time_ns for b in bars]
+    assert all(float(s.equity) > 0 for s in samples)
+    assert [s.bars_processed for s in samples] == list(range(1, len(bars) + 1))
+    assert samples[-1].orders_submitted == dep.orders_submitted > 0
+    assert foreign.code() == grpc.StatusCode.NOT_FOUND
+    # Progress events: at most one per bar, in order, with the stored figures.
+    counts = [p.bars_processed for p in progress]
+    assert counts == sorted(set(counts)) and counts[-1] == len(bars)
+    last = progress[-1]
+    assert last.deployment_id == dep_id and last.equity == samples[-1].equity
+    assert last.last_bar_time.ToNanoseconds() == bars[-1].time_ns
+    assert last.orders_submitted == samples[-1].orders_submitted
+    assert "deployment_progress" not in bob_saw  # another user's feed never carries it
+
+    # The live gate measures the tracking error against the backtest of the same bars.
+    live = pb.EvaluatePromotionRequest(
+        model_id=stack.model_id,
+        model_version=1,
+        stage=pb.PROMOTION_STAGE_LIVE,
+        account_id="live-tracking",
+    )
+    await set_policy(stack.deployments, **{**LENIENT, "max_tracking_error_bps": 1e9})
+    try:
+        loose = await stack.deployments.EvaluatePromotion(live, metadata=auth(ALICE), timeout=60)
+        rule = {r.rule: r for r in loose.rules}["max_tracking_error_bps"]
+        actual = float(rule.actual)
+        below = actual / 2
+        await set_policy(stack.deployments, **{**LENIENT, "max_tracking_error_bps": below})
+        tight = await stack.deployments.RequestPromotion(
+            pb.RequestPromotionRequest(
+                model_id=stack.model_id,
+                model_version=1,
+                stage=pb.PROMOTION_STAGE_LIVE,
+                account_id="live-tracking",
+            ),
+            metadata=auth(ALICE),
+            timeout=60,
+        )
+    finally:
+        await set_policy(stack.deployments, **LENIENT)
+    failed = {r.rule: r for r in tight.promotion.rules}["max_tracking_error_bps"]
+
+    assert rule.passed and math.isfinite(actual) and actual > 0, rule
+    assert rule.threshold == "<= 1e+09"
+    assert f"deployment {dep_id} vs backtest {backtest_id}: {len(bars)} common bars" in rule.detail
+    assert tight.promotion.state == pb.PROMOTION_STATE_REJECTED
+    assert not failed.passed and failed.actual == rule.actual
+    assert failed.threshold == f"<= {below:g}"
+
+
+async def _bounded(call: grpc.aio.UnaryStreamCall, seconds: float) -> AsyncIterator[Any]:
+    """Events of ``call`` for ``seconds``, then the call is cancelled."""
+    deadline = time.monotonic() + seconds
+    iterator = call.__aiter__()
+    try:
+        while (left := deadline - time.monotonic()) > 0:
+            yield await asyncio.wait_for(iterator.__anext__(), left)
+    finally:
+        call.cancel()
 
 
 def _runner_pids(dep_id: str) -> list[int]:

@@ -136,12 +136,14 @@ def test_the_configured_edges_are_the_architecture(objects: list[dict[str, Any]]
     gateway_calls = {
         ("tm-gateway", f"tm-{n}") for n in ("strategy", "trainer", "backtest", "risk", "notifier")
     }
-    # The trainer reads strategies and datasets and checks deployments' accounts, the backtest
+    # The trainer reads strategies and datasets, checks deployments' accounts and reads the
+    # backtest curves its tracking-error gate compares paper equity with, the backtest
     # reads datasets and trained jobs, and the strategy service's model registry reads jobs and
     # their backtests.
     assert grpc == gateway_calls | {
         ("tm-trainer", "tm-strategy"),
         ("tm-trainer", "tm-risk"),
+        ("tm-trainer", "tm-backtest"),
         ("tm-backtest", "tm-strategy"),
         ("tm-backtest", "tm-trainer"),
         ("tm-strategy", "tm-trainer"),

@@ -74,6 +74,12 @@ class RecordingDeployments(deployment_pb2_grpc.DeploymentServiceServicer):
         self._record("PauseDeployment", request, context)
         return pb.PauseDeploymentResponse(deployment=_deployment(pb.DEPLOYMENT_STATE_PAUSED))
 
+    async def GetDeploymentEquity(self, request: Any, context: Any) -> Any:
+        self._record("GetDeploymentEquity", request, context)
+        sample = pb.EquitySample(equity="100012.5", bars_processed=7, orders_submitted=2)
+        sample.bar_time.FromNanoseconds(1_700_000_060_000_000_000)
+        return pb.GetDeploymentEquityResponse(samples=[sample], next_page_token="1700000060")
+
     async def StopDeployment(self, request: Any, context: Any) -> Any:
         self._record("StopDeployment", request, context)
         return pb.StopDeploymentResponse(deployment=_deployment(pb.DEPLOYMENT_STATE_CANCELLING))
@@ -169,3 +175,29 @@ async def test_viewer_cannot_create(client: httpx.AsyncClient) -> None:
     )
 
     assert reply.status_code == 403
+
+
+async def test_equity_route_sends_paging_and_renders_samples_with_market_time(
+    client: httpx.AsyncClient, fake: tuple[RecordingDeployments, str]
+) -> None:
+    reply = await client.get(
+        f"/api/v1/deployments/{DEP}/equity", params={"page_size": 100, "page_token": "t1"}
+    )
+    too_big = await client.get(f"/api/v1/deployments/{DEP}/equity", params={"page_size": 10_001})
+
+    assert reply.status_code == 200, reply.text
+    body = reply.json()
+    assert body["next_page_token"] == "1700000060"
+    assert body["samples"] == [
+        {
+            "time": "2023-11-14T22:14:20Z",
+            "equity": "100012.5",
+            "bars_processed": 7,
+            "orders_submitted": 2,
+        }
+    ]
+    name, request, auth = fake[0].requests[-1]
+    assert name == "GetDeploymentEquity" and auth.startswith("Bearer ")
+    assert request.deployment_id == DEP and request.page_size == 100
+    assert request.page_token == "t1"
+    assert too_big.status_code == 400 and "page_size" in too_big.text

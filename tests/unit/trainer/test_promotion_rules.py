@@ -72,9 +72,18 @@ def test_paper_gate_without_a_backtest_fails_every_rule_with_none() -> None:
 
 
 def _live(
-    approver: str = "", approver_roles: frozenset[str] = frozenset(), **policy: float
+    approver: str = "",
+    approver_roles: frozenset[str] = frozenset(),
+    tracking: float | None = None,
+    **policy: float,
 ) -> dict:
-    record = PaperRecord(bars=1200, deployment_ids=["d1"], breaker_trips=0)
+    record = PaperRecord(
+        bars=1200,
+        deployment_ids=["d1"],
+        breaker_trips=0,
+        tracking_error_bps=tracking,
+        tracking_detail="deployment d1 vs backtest b1" if tracking is not None else "",
+    )
     rules = live_rules(
         record, Policy(**policy), "alice", frozenset({"trader"}), approver, approver_roles
     )
@@ -93,9 +102,15 @@ def test_live_gate_waits_for_a_second_person_risk_officer() -> None:
     assert all(r.passed for r in other.values())
 
 
-def test_live_gate_thresholds_and_the_unevaluated_tracking_error() -> None:
+def test_live_gate_thresholds_and_the_tracking_error_rule() -> None:
     rules = _live(min_paper_bars=5000, max_tracking_error_bps=50)
     assert not rules["min_paper_bars"].passed and rules["min_paper_bars"].actual == "1200"
     assert rules["max_tracking_error_bps"].actual == "not computable"
     assert not rules["max_tracking_error_bps"].passed
-    assert _live()["max_tracking_error_bps"].actual == "not evaluated"
+    unenforced = _live()["max_tracking_error_bps"]
+    assert unenforced.passed and unenforced.threshold == "not enforced (threshold 0)"
+    assert _live(tracking=12.5)["max_tracking_error_bps"].actual == "12.5"
+    within = _live(tracking=12.5, max_tracking_error_bps=20)["max_tracking_error_bps"]
+    above = _live(tracking=25.0, max_tracking_error_bps=20)["max_tracking_error_bps"]
+    assert within.passed and within.threshold == "<= 20" and "backtest b1" in within.detail
+    assert not above.passed and above.actual == "25"

@@ -228,6 +228,8 @@ class DeploymentRunner:
             "new_orders": sum(1 for r in replies if not r.replayed),
             "denied": sum(1 for r in replies if r.decision.decision == rpb.DECISION_DENY),
             "latency_ms": (time.perf_counter() - started) * 1000.0,
+            # The account's equity once the bar was processed (the trainer stores it per bar).
+            "equity": str(await self.equity()),
         }
         await self.reports.publish(self.topic, self.spec.owner_id, BAR_PROCESSED, body)
 

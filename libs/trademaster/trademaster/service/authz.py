@@ -197,7 +197,7 @@ TABLE: tuple[Permission, ...] = (
                        "withdraw shares"),
     Permission(Resource.DEPLOYMENT, Action.READ, EVERYONE, SEES_ALL,
                rpcs=_rpcs(_REG, "ListDeployedModelVersions")
-               | _rpcs(_DEP, "GetDeployment", "ListDeployments"),
+               | _rpcs(_DEP, "GetDeployment", "ListDeployments", "GetDeploymentEquity"),
                summary="deployments, and which model versions are (were) deployed on an account"),
     Permission(Resource.DEPLOYMENT, Action.CREATE, TRADING, NOBODY,
                rpcs=_rpcs(_REG, "RecordModelDeployment")
@@ -368,6 +368,7 @@ ROUTES: dict[str, tuple[Resource, Action]] = {
     "POST /api/v1/deployments": (_R_.DEPLOYMENT, _A_.CREATE),
     "GET /api/v1/deployments": (_R_.DEPLOYMENT, _A_.READ),
     "GET /api/v1/deployments/{deployment_id}": (_R_.DEPLOYMENT, _A_.READ),
+    "GET /api/v1/deployments/{deployment_id}/equity": (_R_.DEPLOYMENT, _A_.READ),
     "POST /api/v1/deployments/{deployment_id}:pause": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:resume": (_R_.DEPLOYMENT, _A_.CONTROL),
     "POST /api/v1/deployments/{deployment_id}:stop": (_R_.DEPLOYMENT, _A_.CONTROL),

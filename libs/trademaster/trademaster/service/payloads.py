@@ -9,12 +9,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from google.protobuf.timestamp_pb2 import Timestamp
+
 from trademaster.service import topics
 
 __all__ = [
     "backtest_finished",
     "backtest_progress",
     "checkpoint_saved",
+    "deployment_progress",
     "job_state_changed",
     "training_finished",
     "training_progress",
@@ -85,3 +88,26 @@ def backtest_finished(
         "metrics": {str(k): float(v) for k, v in metrics.items() if v is not None},
         "failure_reason": failure_reason,
     }
+
+
+def deployment_progress(
+    deployment_id: str,
+    bars_processed: int,
+    orders_submitted: int,
+    equity: str,
+    last_bar_ns: int | None,
+    state: str,
+) -> Payload:
+    """A deployment processed a bar: counters, equity (decimal string) and the bar's time."""
+    body: dict[str, Any] = {
+        "deployment_id": deployment_id,
+        "bars_processed": int(bars_processed),
+        "orders_submitted": int(orders_submitted),
+        "equity": equity,
+        "state": state,
+    }
+    if last_bar_ns is not None:
+        when = Timestamp()
+        when.FromNanoseconds(int(last_bar_ns))
+        body["last_bar_time"] = when.ToJsonString()
+    return topics.DEPLOYMENT_PROGRESS, body

@@ -12,6 +12,7 @@ __all__ = [
     "BACKTEST_FINISHED",
     "BACKTEST_PROGRESS",
     "CHECKPOINT_SAVED",
+    "DEPLOYMENT_PROGRESS",
     "JOB_KIND_BACKTEST",
     "JOB_KIND_TRAINING",
     "JOB_STATE_CHANGED",
@@ -33,6 +34,7 @@ CHECKPOINT_SAVED = "checkpoint_saved"
 TRAINING_FINISHED = "training_finished"
 BACKTEST_PROGRESS = "backtest_progress"
 BACKTEST_FINISHED = "backtest_finished"
+DEPLOYMENT_PROGRESS = "deployment_progress"
 """Event types: the names of the notifier.v1 ``Event.payload`` fields."""
 
 JOB_KIND_TRAINING = "training"

@@ -90,6 +90,13 @@ export const deploymentsApi = {
   resume: (id: string) => request<Deployment>("POST", `${dep(id)}:resume`),
   stop: (id: string, flatten: boolean) =>
     request<Deployment>("POST", `${dep(id)}:stop`, { flatten }),
+  equity: (id: string, pageToken = "", signal?: AbortSignal) =>
+    request<{ samples: StoredEquitySample[]; next_page_token: string }>(
+      "GET",
+      `${dep(id)}/equity?page_size=10000&page_token=${enc(pageToken)}`,
+      undefined,
+      signal,
+    ),
   orders: (accountId: string, signal?: AbortSignal) =>
     request<{ orders: DeploymentOrder[] }>(
       "GET",
@@ -170,18 +177,26 @@ export function tracking(live: EquitySample[], curve: EquityPoint[]): Tracking {
   };
 }
 
-const SAMPLES_KEY = "tm.deployment.equity.";
-
-/** Live equity samples of a deployment kept in this browser session (see the page's note). */
-export function storedSamples(id: string): EquitySample[] {
-  try {
-    const raw = sessionStorage.getItem(SAMPLES_KEY + id);
-    return raw ? (JSON.parse(raw) as EquitySample[]) : [];
-  } catch {
-    return [];
-  }
+/** One stored live equity sample as the gateway returns it. */
+export interface StoredEquitySample {
+  time: string | null;
+  equity: string;
+  bars_processed: number;
+  orders_submitted: number;
 }
 
-export function storeSamples(id: string, samples: EquitySample[]): void {
-  sessionStorage.setItem(SAMPLES_KEY + id, JSON.stringify(samples.slice(-5000)));
+/** Every stored live equity sample of a deployment (one per processed bar), oldest first;
+ * `after` (seconds) keeps only later samples so a page can append what is new. */
+export async function loadEquity(id: string, signal?: AbortSignal): Promise<EquitySample[]> {
+  const out: EquitySample[] = [];
+  let token = "";
+  for (let page = 0; page < 100; page += 1) {
+    const reply = await deploymentsApi.equity(id, token, signal);
+    for (const s of reply.samples) {
+      if (s.time) out.push({ time: epochSeconds(s.time), equity: Number(s.equity) });
+    }
+    token = reply.next_page_token;
+    if (!token) break;
+  }
+  return out;
 }

@@ -36,7 +36,7 @@ DEPENDENCIES: Mapping[str, tuple[str, ...]] = {
 
 LATE_PEERS: Mapping[str, tuple[str, ...]] = {
     "strategy": ("trainer", "backtest"),
-    "trainer": ("risk",),
+    "trainer": ("risk", "backtest"),
 }
 """Peers a service calls at request time that start after it (the model registry in the
 strategy service asks the trainer and the backtest service, which themselves need the strategy

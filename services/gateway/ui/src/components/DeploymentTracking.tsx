@@ -31,8 +31,8 @@ function useVersionBacktest(d: Deployment) {
 /**
  * Live equity of the deployment's account next to what the version's latest backtest predicted
  * over the same market times, and the tracking error (formula in `tracking`). The live line is
- * the account's equity sampled by this page after each bar the deployment processed while the
- * page was open in this browser session; nothing is drawn for bars it did not see.
+ * the stored equity of each bar the deployment processed (GET /deployments/{id}/equity), the
+ * series the promotion gate's tracking error is computed on.
  */
 export function DeploymentTracking({
   deployment,
@@ -59,7 +59,7 @@ export function DeploymentTracking({
   let note: string;
   if (backtest.loading && !backtest.data) note = "Loading the version's backtests…";
   else if (!backtest.data) note = "No backtest of this model version yet: nothing to compare with.";
-  else if (samples.length === 0) note = "No bars processed since this page was opened.";
+  else if (samples.length === 0) note = "No bars processed yet.";
   else if (result.predicted.length === 0) note = "No backtest for this period: the version's latest backtest does not cover these bars.";
   else note = `Compared on ${result.commonBars} bar(s) both cover.`;
   return (
@@ -90,9 +90,9 @@ export function DeploymentTracking({
         )}
       </Text>
       <Text size="xs" c="dimmed">
-        Live equity is the account's equity read after each bar the deployment processed while
-        this page was open (kept for this browser session; a runner behind its feed reads an account
-        already marked at later prices). Tracking error = annualised standard
+        Live equity is the account's equity the runner read once it had processed each bar,
+        stored by the trainer (a runner behind its feed reads an account already marked at later
+        prices). The promotion gate computes the same figure. Tracking error = annualised standard
         deviation of the per-bar return difference (live − backtest) on the bars both cover, in
         basis points: std(Δr) · √(365 · 86 400 / mean sample spacing in s) · 10⁴ (the spacing is the
         bar interval when every bar was sampled).

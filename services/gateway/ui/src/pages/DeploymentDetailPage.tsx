@@ -21,12 +21,11 @@ import {
   type EquitySample,
   type Fill,
   deploymentsApi,
-  storeSamples,
-  storedSamples,
+  loadEquity,
 } from "../deployments";
 import { useEventStream } from "../events";
 import type { PlatformEvent, StreamStatus } from "../events";
-import { epochSeconds, formatCount, formatDateTime } from "../format";
+import { formatCount, formatDateTime } from "../format";
 import { registry } from "../registry";
 import { type Account, type Position, riskApi } from "../risk";
 import { useApi } from "../useApi";
@@ -82,30 +81,21 @@ function StreamBadge({ status }: { status: StreamStatus }) {
   );
 }
 
-/** The deployment itself, refreshed every second while its runner is live; each newly
- * processed bar adds one live equity sample (the account's equity after it). */
+/** The deployment itself, refreshed every second while its runner is live; when a bar was
+ * processed the stored live equity (one sample per bar, kept by the trainer) is read again. */
 function useDeployment(id: string) {
   const [deployment, setDeployment] = useState<Deployment | null>(null);
   const [error, setError] = useState<Error | null>(null);
-  const [samples, setSamples] = useState<EquitySample[]>(() => storedSamples(id));
+  const [samples, setSamples] = useState<EquitySample[]>([]);
   const lastBars = useRef<number | null>(null);
   const refresh = useCallback(async () => {
     try {
       const d = await deploymentsApi.get(id);
       setDeployment(d);
       setError(null);
-      if (d.last_bar_time && d.bars_processed !== lastBars.current) {
-        const first = lastBars.current === null;
+      if (d.bars_processed !== lastBars.current) {
         lastBars.current = d.bars_processed;
-        const account = await riskApi.getAccount(d.account_id);
-        const sample = { time: epochSeconds(d.last_bar_time), equity: Number(account.equity) };
-        setSamples((now) => {
-          // On load, keep what this session already sampled; afterwards append each bar.
-          if (first && now.some((s) => s.time === sample.time)) return now;
-          const next = [...now.filter((s) => s.time !== sample.time), sample];
-          storeSamples(id, next);
-          return next;
-        });
+        setSamples(await loadEquity(id));
       }
     } catch (e) {
       setError(e instanceof Error ? e : new Error(String(e)));

@@ -11,7 +11,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Event(_message.Message):
-    __slots__ = ("event_id", "time", "topic", "owner_id", "type", "training_progress", "job_state_changed", "checkpoint_saved", "training_finished", "backtest_progress", "backtest_finished", "order_decided", "trading_state_changed", "heartbeat", "order_updated", "fill_received", "position_changed", "kill_switch_engaged", "kill_switch_completed")
+    __slots__ = ("event_id", "time", "topic", "owner_id", "type", "training_progress", "job_state_changed", "checkpoint_saved", "training_finished", "backtest_progress", "backtest_finished", "order_decided", "trading_state_changed", "heartbeat", "order_updated", "fill_received", "position_changed", "kill_switch_engaged", "kill_switch_completed", "deployment_progress")
     EVENT_ID_FIELD_NUMBER: _ClassVar[int]
     TIME_FIELD_NUMBER: _ClassVar[int]
     TOPIC_FIELD_NUMBER: _ClassVar[int]
@@ -31,6 +31,7 @@ class Event(_message.Message):
     POSITION_CHANGED_FIELD_NUMBER: _ClassVar[int]
     KILL_SWITCH_ENGAGED_FIELD_NUMBER: _ClassVar[int]
     KILL_SWITCH_COMPLETED_FIELD_NUMBER: _ClassVar[int]
+    DEPLOYMENT_PROGRESS_FIELD_NUMBER: _ClassVar[int]
     event_id: str
     time: _timestamp_pb2.Timestamp
     topic: str
@@ -50,7 +51,8 @@ class Event(_message.Message):
     position_changed: PositionChanged
     kill_switch_engaged: KillSwitchEngaged
     kill_switch_completed: KillSwitchCompleted
-    def __init__(self, event_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., topic: _Optional[str] = ..., owner_id: _Optional[str] = ..., type: _Optional[str] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., job_state_changed: _Optional[_Union[JobStateChanged, _Mapping]] = ..., checkpoint_saved: _Optional[_Union[CheckpointSaved, _Mapping]] = ..., training_finished: _Optional[_Union[TrainingFinished, _Mapping]] = ..., backtest_progress: _Optional[_Union[BacktestProgress, _Mapping]] = ..., backtest_finished: _Optional[_Union[BacktestFinished, _Mapping]] = ..., order_decided: _Optional[_Union[OrderDecided, _Mapping]] = ..., trading_state_changed: _Optional[_Union[TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., order_updated: _Optional[_Union[OrderUpdated, _Mapping]] = ..., fill_received: _Optional[_Union[FillReceived, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., kill_switch_engaged: _Optional[_Union[KillSwitchEngaged, _Mapping]] = ..., kill_switch_completed: _Optional[_Union[KillSwitchCompleted, _Mapping]] = ...) -> None: ...
+    deployment_progress: DeploymentProgress
+    def __init__(self, event_id: _Optional[str] = ..., time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., topic: _Optional[str] = ..., owner_id: _Optional[str] = ..., type: _Optional[str] = ..., training_progress: _Optional[_Union[TrainingProgress, _Mapping]] = ..., job_state_changed: _Optional[_Union[JobStateChanged, _Mapping]] = ..., checkpoint_saved: _Optional[_Union[CheckpointSaved, _Mapping]] = ..., training_finished: _Optional[_Union[TrainingFinished, _Mapping]] = ..., backtest_progress: _Optional[_Union[BacktestProgress, _Mapping]] = ..., backtest_finished: _Optional[_Union[BacktestFinished, _Mapping]] = ..., order_decided: _Optional[_Union[OrderDecided, _Mapping]] = ..., trading_state_changed: _Optional[_Union[TradingStateChanged, _Mapping]] = ..., heartbeat: _Optional[_Union[Heartbeat, _Mapping]] = ..., order_updated: _Optional[_Union[OrderUpdated, _Mapping]] = ..., fill_received: _Optional[_Union[FillReceived, _Mapping]] = ..., position_changed: _Optional[_Union[PositionChanged, _Mapping]] = ..., kill_switch_engaged: _Optional[_Union[KillSwitchEngaged, _Mapping]] = ..., kill_switch_completed: _Optional[_Union[KillSwitchCompleted, _Mapping]] = ..., deployment_progress: _Optional[_Union[DeploymentProgress, _Mapping]] = ...) -> None: ...
 
 class TrainingProgress(_message.Message):
     __slots__ = ("job_id", "step", "total_steps", "fraction", "metrics")
@@ -302,6 +304,22 @@ class SubscribeResponse(_message.Message):
     EVENT_FIELD_NUMBER: _ClassVar[int]
     event: Event
     def __init__(self, event: _Optional[_Union[Event, _Mapping]] = ...) -> None: ...
+
+class DeploymentProgress(_message.Message):
+    __slots__ = ("deployment_id", "bars_processed", "orders_submitted", "equity", "last_bar_time", "state")
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    BARS_PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    EQUITY_FIELD_NUMBER: _ClassVar[int]
+    LAST_BAR_TIME_FIELD_NUMBER: _ClassVar[int]
+    STATE_FIELD_NUMBER: _ClassVar[int]
+    deployment_id: str
+    bars_processed: int
+    orders_submitted: int
+    equity: str
+    last_bar_time: _timestamp_pb2.Timestamp
+    state: str
+    def __init__(self, deployment_id: _Optional[str] = ..., bars_processed: _Optional[int] = ..., orders_submitted: _Optional[int] = ..., equity: _Optional[str] = ..., last_bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., state: _Optional[str] = ...) -> None: ...
 
 class PublishRequest(_message.Message):
     __slots__ = ("event",)

@@ -157,6 +157,36 @@ class ListDeploymentsResponse(_message.Message):
     next_page_token: str
     def __init__(self, deployments: _Optional[_Iterable[_Union[Deployment, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
 
+class GetDeploymentEquityRequest(_message.Message):
+    __slots__ = ("deployment_id", "page_size", "page_token")
+    DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]
+    PAGE_SIZE_FIELD_NUMBER: _ClassVar[int]
+    PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    deployment_id: str
+    page_size: int
+    page_token: str
+    def __init__(self, deployment_id: _Optional[str] = ..., page_size: _Optional[int] = ..., page_token: _Optional[str] = ...) -> None: ...
+
+class EquitySample(_message.Message):
+    __slots__ = ("bar_time", "equity", "bars_processed", "orders_submitted")
+    BAR_TIME_FIELD_NUMBER: _ClassVar[int]
+    EQUITY_FIELD_NUMBER: _ClassVar[int]
+    BARS_PROCESSED_FIELD_NUMBER: _ClassVar[int]
+    ORDERS_SUBMITTED_FIELD_NUMBER: _ClassVar[int]
+    bar_time: _timestamp_pb2.Timestamp
+    equity: str
+    bars_processed: int
+    orders_submitted: int
+    def __init__(self, bar_time: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., equity: _Optional[str] = ..., bars_processed: _Optional[int] = ..., orders_submitted: _Optional[int] = ...) -> None: ...
+
+class GetDeploymentEquityResponse(_message.Message):
+    __slots__ = ("samples", "next_page_token")
+    SAMPLES_FIELD_NUMBER: _ClassVar[int]
+    NEXT_PAGE_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    samples: _containers.RepeatedCompositeFieldContainer[EquitySample]
+    next_page_token: str
+    def __init__(self, samples: _Optional[_Iterable[_Union[EquitySample, _Mapping]]] = ..., next_page_token: _Optional[str] = ...) -> None: ...
+
 class PauseDeploymentRequest(_message.Message):
     __slots__ = ("deployment_id",)
     DEPLOYMENT_ID_FIELD_NUMBER: _ClassVar[int]

@@ -50,6 +50,11 @@ class DeploymentServiceStub:
                 request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsRequest.SerializeToString,
                 response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsResponse.FromString,
                 _registered_method=True)
+        self.GetDeploymentEquity = channel.unary_unary(
+                '/trademaster.api.trainer.v1.DeploymentService/GetDeploymentEquity',
+                request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityRequest.SerializeToString,
+                response_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityResponse.FromString,
+                _registered_method=True)
         self.PauseDeployment = channel.unary_unary(
                 '/trademaster.api.trainer.v1.DeploymentService/PauseDeployment',
                 request_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.PauseDeploymentRequest.SerializeToString,
@@ -127,6 +132,15 @@ class DeploymentServiceServicer:
 
     def ListDeployments(self, request, context):
         """Lists deployments visible to the caller, newest first.
+        Idempotent: read-only.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetDeploymentEquity(self, request, context):
+        """Returns the stored live equity of a deployment: one sample per processed bar (the
+        account's equity once the runner had processed the bar), oldest first.
         Idempotent: read-only.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
@@ -234,6 +248,11 @@ def add_DeploymentServiceServicer_to_server(servicer, server):
                     servicer.ListDeployments,
                     request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsRequest.FromString,
                     response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsResponse.SerializeToString,
+            ),
+            'GetDeploymentEquity': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetDeploymentEquity,
+                    request_deserializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityRequest.FromString,
+                    response_serializer=trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityResponse.SerializeToString,
             ),
             'PauseDeployment': grpc.unary_unary_rpc_method_handler(
                     servicer.PauseDeployment,
@@ -368,6 +387,33 @@ class DeploymentService:
             '/trademaster.api.trainer.v1.DeploymentService/ListDeployments',
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsRequest.SerializeToString,
             trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.ListDeploymentsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetDeploymentEquity(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/trademaster.api.trainer.v1.DeploymentService/GetDeploymentEquity',
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityRequest.SerializeToString,
+            trademaster_dot_api_dot_trainer_dot_v1_dot_deployment__pb2.GetDeploymentEquityResponse.FromString,
             options,
             channel_credentials,
             insecure,
