@@ -184,3 +184,18 @@ def test_lob_loader_rejects_ohlcv_file(tmp_path: Path) -> None:
         load_lob(path)
     with pytest.raises(DatasetError, match="timestamp"):
         load_hft_lob(path)
+
+
+def test_capitalised_timestamp_and_instrument_columns_are_accepted(tmp_path: Path) -> None:
+    """``Timestamp``/``INSTRUMENT`` (any case) map to date/tic; codes like ``001`` stay text."""
+    path = tmp_path / "bars.csv"
+    path.write_text(
+        "Timestamp,INSTRUMENT,Open,High,Low,Close,Volume\n"
+        "2024-01-03,001,10,11,9,10.5,100\n"
+        "2024-01-02,001,9,10,8,9.5,90\n"
+    )
+    df = load_ohlcv(path)
+    assert list(df.columns[:2]) == ["date", "tic"]
+    assert df["tic"].tolist() == ["001", "001"]
+    assert df["date"].tolist() == [pd.Timestamp("2024-01-02"), pd.Timestamp("2024-01-03")]
+    assert df["close"].tolist() == [9.5, 10.5]

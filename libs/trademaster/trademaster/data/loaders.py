@@ -49,7 +49,9 @@ _UNNAMED = re.compile(r"^Unnamed: \d+(\.\d+)*$")
 _ALIASES: dict[str, str] = {
     "datetime": "date",
     "time": "date",
+    "timestamp": "date",
     "symbol": "tic",
+    "instrument": "tic",
     "ticker": "tic",
     "adjclose": "adjcp",
     "adj close": "adjcp",
@@ -63,7 +65,7 @@ _ALIASES: dict[str, str] = {
     "tic": "tic",
     "adjcp": "adjcp",
 }
-_STRING_COLUMNS = {"tic": str, "symbol": str, "ticker": str, "Tic": str, "Symbol": str}
+_INSTRUMENT_ALIASES = frozenset(k for k, v in _ALIASES.items() if v == "tic")
 _LOB_SIDES = ("bids", "asks")
 
 
@@ -78,12 +80,19 @@ def read_table(path: str | Path) -> pd.DataFrame:
     if suffix in PARQUET_SUFFIXES:
         df = pd.read_parquet(path)
     elif suffix in CSV_SUFFIXES:
-        df = pd.read_csv(io.BytesIO(_complete_csv_bytes(path)), dtype=_STRING_COLUMNS)
+        data = _complete_csv_bytes(path)
+        df = pd.read_csv(io.BytesIO(data), dtype=_instrument_dtypes(data))
     else:
         raise DatasetError(
             f"unsupported file type {suffix!r} for {path}: expected .csv or .parquet"
         )
     return df.drop(columns=[c for c in df.columns if _UNNAMED.match(str(c))])
+
+
+def _instrument_dtypes(data: bytes) -> dict[str, type]:
+    """Instrument columns in any case (``Ticker``, ``SYMBOL``) read as text: ``001`` stays."""
+    header = next(csv.reader([data.split(b"\n", 1)[0].decode("utf-8", "replace")]), [])
+    return {col: str for col in header if col.strip().lower() in _INSTRUMENT_ALIASES}
 
 
 def _complete_csv_bytes(path: Path) -> bytes:
