@@ -107,8 +107,8 @@ def single(artifact: ModelArtifact, history_bars: int, bars: int) -> None:
     extra = {"history_bars": history_bars, "agent": artifact.agent, "mismatches": mismatches}
     for path, values in times.items():
         for q in (50, 99):
-            emit(f"deployment_decision_{path}_p{q}", float(np.percentile(values, q)), "ms",
-                 len(values), **extra)  # fmt: skip
+            value = float(np.percentile(values, q))
+            emit(f"deployment_decision_{path}_p{q}", value, "ms", len(values), **extra)
 
 
 def concurrent(artifact: ModelArtifact, history_bars: int, n: int, seconds: int) -> None:
@@ -135,8 +135,15 @@ def concurrent(artifact: ModelArtifact, history_bars: int, n: int, seconds: int)
             lag = time.perf_counter() - arrival
             lags.append(lag * 1000.0)
             behind += lag > 1.0
-    extra = {"history_bars": history_bars, "agent": artifact.agent, "deployments": n,
-             "processes": 1, "bar_interval_s": 1, "seconds": seconds, "fell_behind": behind}  # fmt: skip
+    extra = {
+        "history_bars": history_bars,
+        "agent": artifact.agent,
+        "deployments": n,
+        "processes": 1,
+        "bar_interval_s": 1,
+        "seconds": seconds,
+        "fell_behind": behind,
+    }
     emit("deployment_concurrent_lag_p50", float(np.percentile(lags, 50)), "ms", len(lags), **extra)
     emit("deployment_concurrent_lag_p99", float(np.percentile(lags, 99)), "ms", len(lags), **extra)
 
