@@ -182,7 +182,12 @@ def model_plan(
                 row[columns_at] = _portfolio_weights(env, action)
             weights[bars[t]] = row
             if t + 1 < len(panel.dates):
-                obs = env.step(action).obs
+                stepped = env.step(action)
+                # The whole-series episode ends on the step into the last bar and auto-resets;
+                # the decision on that bar (``through_last``) needs its real observation.
+                obs = (
+                    stepped.info["final_observation"] if t + 2 == len(panel.dates) else stepped.obs
+                )
     _LOGGER.info("backtest.model_replayed task=%s tics=%s", run.task, tics)
     return WeightPlan(weights, run.task == "portfolio_management")
 

@@ -4,7 +4,8 @@
 spec; the risk-service token comes in ``TM_DEPLOYMENT_TOKEN`` and the Redis URL in
 ``TM_JOB_REDIS_URL`` (the spec file holds no credentials).
 
-On each complete bar it takes the policy's target weights (:mod:`.live_policy`), turns them into
+On each complete bar it takes the policy's target weights (:mod:`.incremental`, equal to the
+full replay of :mod:`.live_policy`), turns them into
 orders (:mod:`.orders`) against the account's equity and positions, and submits them through
 ``RiskService.SubmitOrder`` with the deployment and model version on the order. Client order
 ids derive from deployment + bar, so a bar processed again after a restart is answered with the
@@ -35,7 +36,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from trademaster.api.risk.v1 import risk_pb2 as rpb
 from trademaster.api.risk.v1 import risk_pb2_grpc
-from trademaster.runner.live_policy import BarHistory, parse_bar, target_weights
+from trademaster.runner.incremental import IncrementalPolicy
+from trademaster.runner.live_policy import BarHistory, parse_bar
 from trademaster.runner.orders import (
     InstrumentRules,
     OrderIntent,
@@ -106,6 +108,7 @@ class DeploymentRunner:
         self.redis = redis
         self.metadata = [("authorization", f"Bearer {token}")]
         self.history = BarHistory(spec.instruments, spec.max_history_bars)
+        self.policy = IncrementalPolicy(artifact, spec.instruments)
         self.limits = _limits(spec.limits)
         self.rules: dict[str, InstrumentRules] = {}
         self.reports = EventBus("", stream_prefix=spec.stream_prefix, client=redis)
@@ -202,7 +205,7 @@ class DeploymentRunner:
     async def on_bar(self, time_ns: int, stream_id: str, trade: bool) -> None:
         """Decide on the complete bar at ``time_ns`` and submit its orders (unless paused)."""
         started = time.perf_counter()
-        weights = target_weights(self.artifact, self.history)
+        weights = self.policy.target_weights(self.history)
         intents: list[OrderIntent] = []
         replies = []
         if weights is not None and trade:

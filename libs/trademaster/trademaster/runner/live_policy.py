@@ -4,7 +4,9 @@ The decision on a new bar is the backtest replay (:func:`trademaster.backtest.so
 run over the history up to and including that bar, so features, the artifact's train-fitted
 scaler and the policy are applied exactly as in the backtest; only the newest bar's row is used.
 The history is bounded (``max_bars``), and rebuilt from the same stream on a restart, so a
-restarted runner takes the same decisions.
+restarted runner takes the same decisions. This full replay is the reference; the runner decides
+with :class:`trademaster.runner.incremental.IncrementalPolicy`, which gives the same targets
+with per-bar work.
 """
 
 from __future__ import annotations
@@ -81,6 +83,14 @@ class BarHistory:
     @property
     def complete_bars(self) -> int:
         return len(self._complete)
+
+    def times(self) -> list[int]:
+        """The complete bar times, oldest first."""
+        return list(self._complete)
+
+    def bar(self, time_ns: int, instrument: str) -> StreamBar:
+        """The bar of ``instrument`` at the complete time ``time_ns``."""
+        return self._rows[time_ns][instrument]
 
     def closes(self, time_ns: int) -> dict[str, float]:
         return {i: bar.close for i, bar in self._rows[time_ns].items()}
