@@ -34,7 +34,12 @@ from trademaster.data.meta import (
 )
 from trademaster.data.quality import QualityReport
 from trademaster.data.repair import RepairSpec, repair_file
-from trademaster.service.errors import FailedPrecondition, InvalidArgument, NotFound
+from trademaster.service.errors import (
+    DomainError,
+    FailedPrecondition,
+    InvalidArgument,
+    NotFound,
+)
 from trademaster.service.request_checks import request_violations
 
 from tm_strategy.datasets import DatasetCatalog, dataset_message
@@ -44,6 +49,7 @@ from tm_strategy.user_datasets import UserDataset, UserDatasetStore
 
 _LOGGER = logging.getLogger(__name__)
 MAX_NAME = 200
+DRAIN_LIMITS = 4  # how much of a refused upload is still read, in multiples of the limit
 
 
 def quality_summary(dataset_id: str, report: QualityReport) -> dict[str, Any]:
@@ -155,6 +161,20 @@ class UserDatasets:
 
     # --- import -------------------------------------------------------------------------
     async def upload(
+        self, owner: str, requests: AsyncIterator[strategy_pb2.UploadDatasetRequest]
+    ) -> UserDataset:
+        """Import one streamed file. A refusal while the client is still sending is answered
+        only once the stream ends: a grpc.aio client whose write races the server's status
+        reports INTERNAL "Internal error from Core" instead of that status (grpc/grpc#36066),
+        so the reason (e.g. UPLOAD_TOO_LARGE) would be lost. At most ``DRAIN_LIMITS`` times the
+        limit is taken and dropped; a longer stream is refused at once."""
+        try:
+            return await self._upload(owner, requests)
+        except DomainError:
+            await _drain(requests, self._max * DRAIN_LIMITS)
+            raise
+
+    async def _upload(
         self, owner: str, requests: AsyncIterator[strategy_pb2.UploadDatasetRequest]
     ) -> UserDataset:
         first = await anext(requests, None)
@@ -396,6 +416,17 @@ class UserDatasets:
         if row is None:
             raise NotFound(f"dataset {dataset_id!r} not found", reason="DATASET_NOT_FOUND")
         shutil.rmtree((self._root / row.relative_path).parent, ignore_errors=True)
+
+
+async def _drain(requests: AsyncIterator[object], budget: int) -> None:
+    """Read and drop the rest of a refused stream, up to ``budget`` bytes of chunks."""
+    try:
+        async for part in requests:
+            budget -= len(getattr(part, "chunk", b""))
+            if budget < 0:
+                return
+    except Exception:  # noqa: BLE001 - the stream itself failed; the refusal still stands
+        _LOGGER.debug("refused upload stream ended with an error", exc_info=True)
 
 
 def _gunzip(source: Path, target: Path, limit: int) -> tuple[int, str]:
