@@ -192,8 +192,7 @@ class UserDatasets:
             raise _bad("metadata.name", f"must be 1..{MAX_NAME} characters")
         existing = await self._store.by_request_id(owner, meta.request_id)
         if existing is not None:
-            async for _ in requests:  # the client still sends its bytes; take and drop them
-                pass
+            await _drain(requests, self._max * DRAIN_LIMITS)  # the client still sends its bytes
             return existing
         dataset_id = f"ds_{uuid.uuid4().hex}"
         incoming = self._root / UPLOADS_DIR / ".incoming" / f"{dataset_id}{suffix}"
